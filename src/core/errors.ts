@@ -1,0 +1,61 @@
+// Typed errors: every error Cellflow raises names the offending thing and says the fix.
+
+export type ErrorCode =
+  | "BAD_DURATION"
+  | "BAD_PARAMETERS"
+  | "BAD_OPTION"
+  | "UNKNOWN_FLOW"
+  | "UNKNOWN_RUN"
+  | "MODULE_LOAD"
+  | "WAITFOR_CYCLE"
+  | "NOT_RERUNNABLE"
+  | "STORE"
+  | "NOTEBOOK"
+  | "CELL"
+  | "SCHEDULE"
+  | "DEPLOYMENT"
+  | "BLOCK"
+  | "USAGE";
+
+export class CellflowError extends Error {
+  readonly code: ErrorCode;
+  /** What to do about it, one short sentence. */
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, hint = "", options?: { cause?: unknown }) {
+    super(hint ? `${message} — ${hint}` : message, options);
+    this.name = "CellflowError";
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** An error as data, so every front end renders it the same way. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    const info: ErrorInfo = { name: error.name, message: error.message };
+    if (error.stack) info.stack = error.stack;
+    if (error instanceof CellflowError) info.code = error.code;
+    return info;
+  }
+  return { name: "Error", message: typeof error === "string" ? error : safeString(error) };
+}
+
+export function describeError(info: ErrorInfo): string {
+  return info.name && info.name !== "Error" ? `${info.name}: ${info.message}` : info.message;
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
