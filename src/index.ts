@@ -1,1 +1,24 @@
-export const version = "0.1.0";
+// The public API of cellflow: everything users import comes through here, by name.
+
+export { version } from "./version.js";
+
+export { task, unmapped } from "./engine/task.js";
+export type { Task, TaskCallOptions, MaybeFuture, Unmapped } from "./engine/task.js";
+export { flow } from "./engine/flow.js";
+export type { Flow, FlowRun } from "./engine/flow.js";
+export { TaskFuture } from "./engine/future.js";
+export type { TaskFutureList } from "./engine/future.js";
+export type { TaskOptions, FlowOptions, CachePolicy, RetryDelay, CacheKeyContext } from "./engine/options.js";
+export { getRunContext } from "./engine/context.js";
+export type { RunInfo } from "./engine/context.js";
+export { getRunLogger } from "./engine/logger.js";
+export type { RunLogger } from "./engine/logger.js";
+export { subscribe } from "./engine/events.js";
+export type { RunEventListener } from "./engine/events.js";
+export { configureStore } from "./engine/engine.js";
+export { CancelledError, TimeoutError } from "./engine/engine.js";
+export { UpstreamFailedError } from "./engine/task-run.js";
+export { CellflowError } from "./core/errors.js";
+export type { ErrorCode, ErrorInfo } from "./core/errors.js";
+export type { State, StateType, StateName } from "./core/states.js";
+export type { FlowRunRecord, TaskRunRecord, TaskInput, LogRecord, RunGraph, RunEvent } from "./core/records.js";

@@ -1,0 +1,106 @@
+// `cellflow runs ls|show|retry|logs|cancel`: look at runs, rerun one from failure, follow its logs, cancel it.
+
+import type { Command } from "commander";
+import { CellflowError } from "../../core/errors.js";
+import { isStateName, isStateType, isTerminal } from "../../core/states.js";
+import { getEngine } from "../../engine/engine.js";
+import { renderDag } from "../../display/dag.js";
+import { cancelRun, getRunGraph, retryRun } from "../../runner/runs.js";
+import { sleep } from "../../engine/concurrency.js";
+import { flowRunJson, runDuration, table } from "../output.js";
+import { finishRun, withProgress } from "./run.js";
+
+export function registerRunsCommands(program: Command): void {
+  const runs = program.command("runs").description("list, inspect, rerun, follow and cancel flow runs");
+
+  runs
+    .command("ls")
+    .description("flow runs, newest first")
+    .option("--state <state>", "only runs in this state (name or type: Failed, COMPLETED, Crashed, …)")
+    .option("--flow <name>", "only runs of this flow")
+    .option("--limit <n>", "at most this many", "20")
+    .option("--json", "print JSON")
+    .action((opts: { state?: string; flow?: string; limit: string; json?: boolean }) => {
+      if (opts.state && !isStateName(capitalize(opts.state)) && !isStateType(opts.state.toUpperCase())) {
+        throw new CellflowError("USAGE", `unknown state '${opts.state}'`, "use a state name like Completed, Failed, Crashed, Cached or a type like RUNNING");
+      }
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CellflowError("USAGE", `--limit '${opts.limit}' is not a whole number ≥ 1`, "e.g. --limit 50");
+      const list = getEngine().store.listFlowRuns({ state: opts.state, flow: opts.flow, limit });
+      if (opts.json) return void process.stdout.write(JSON.stringify(list.map((r) => flowRunJson(r)), null, 2) + "\n");
+      if (list.length === 0) return void process.stdout.write("no flow runs yet (start one: cellflow run flows/etl.ts)\n");
+      const rows = list.map((r) => [r.id.slice(0, 8), r.name, r.flowName, r.state.name, r.attempt > 1 ? String(r.attempt) : "", new Date(r.createdAt).toISOString().replace("T", " ").slice(0, 19), runDuration(r)]);
+      process.stdout.write(table(["ID", "NAME", "FLOW", "STATE", "ATTEMPT", "CREATED", "DURATION"], rows) + "\n");
+    });
+
+  runs
+    .command("show <run-id>")
+    .description("the run's DAG: each task run with state, duration, attempts and cache reason")
+    .option("--json", "print JSON")
+    .action((id: string, opts: { json?: boolean }) => {
+      const graph = getRunGraph(id);
+      if (opts.json) return void process.stdout.write(JSON.stringify(flowRunJson(graph.flowRun, graph.taskRuns), null, 2) + "\n");
+      process.stdout.write(renderDag(graph)["text/plain"] + "\n");
+    });
+
+  runs
+    .command("retry <run-id>")
+    .description("rerun from failure: completed tasks come back Cached, the failed ones and their dependents execute")
+    .option("--json", "print the finished run as JSON")
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const outcome = await withProgress(opts.json === true, () => retryRun(id));
+      finishRun(outcome, opts.json === true);
+    });
+
+  runs
+    .command("logs <run-id>")
+    .description("the run's log lines")
+    .option("--task <name>", "only this task's lines (task name or dynamic key)")
+    .option("--follow", "keep printing until the run ends")
+    .option("--json", "print JSON")
+    .action(async (id: string, opts: { task?: string; follow?: boolean; json?: boolean }) => {
+      const store = getEngine().store;
+      const run = store.findFlowRun(id);
+      let taskRunIds: string[] | undefined;
+      if (opts.task) {
+        const all = store.getAllTaskRunRows(run.id).filter((t) => t.task_name === opts.task || t.dynamic_key === opts.task);
+        if (all.length === 0) throw new CellflowError("USAGE", `run ${run.name} has no task '${opts.task}'`, "see its tasks with: cellflow runs show " + run.id.slice(0, 8));
+        taskRunIds = all.map((t) => t.id);
+      }
+      const names = new Map(store.getAllTaskRunRows(run.id).map((t) => [t.id, t.dynamic_key]));
+      let after = 0;
+      const print = () => {
+        const lines = store.getLogs(run.id, { taskRunIds, afterId: after });
+        for (const l of lines) {
+          after = l.id;
+          if (opts.json) process.stdout.write(JSON.stringify(l) + "\n");
+          else process.stdout.write(`${new Date(l.timestamp).toISOString()} ${l.level.padEnd(7)} ${l.taskRunId ? `[${names.get(l.taskRunId) ?? l.taskRunId.slice(0, 8)}] ` : ""}${l.message}\n`);
+        }
+      };
+      print();
+      while (opts.follow && !isTerminal(store.findFlowRun(run.id).state)) {
+        await sleep(250);
+        print();
+      }
+      if (opts.follow) print();
+    });
+
+  runs
+    .command("cancel <run-id>")
+    .description("cancel a run: its tasks are aborted and it ends Cancelled")
+    .action(async (id: string) => {
+      const { record, immediate } = cancelRun(id);
+      if (immediate) return void process.stdout.write(`run ${record.name} Cancelled\n`);
+      const store = getEngine().store;
+      for (let i = 0; i < 100; i++) {
+        const now = store.findFlowRun(record.id);
+        if (isTerminal(now.state)) return void process.stdout.write(`run ${now.name} ${now.state.name}\n`);
+        await sleep(100);
+      }
+      process.stdout.write(`cancel requested for run ${record.name}; it stops at its next heartbeat\n`);
+    });
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The cellflow command: parses arguments with commander and hands each command to its module.
+
+import { Command, CommanderError } from "commander";
+import { CellflowError } from "../core/errors.js";
+import { version } from "../version.js";
+import { registerRunCommands } from "./commands/run.js";
+import { registerRunsCommands } from "./commands/runs.js";
+import { registerLimitsCommands } from "./commands/limits.js";
+import { registerInitCommand } from "./commands/init.js";
+
+export function buildProgram(): Command {
+  const program = new Command("cellflow")
+    .description("Workflow orchestration for TypeScript notebooks: tasks, flows, retries, caching, rerun from failure.")
+    .version(version)
+    .showSuggestionAfterError()
+    .exitOverride();
+  registerInitCommand(program);
+  registerRunCommands(program);
+  registerRunsCommands(program);
+  registerLimitsCommands(program);
+  return program;
+}
+
+/** Print a CellflowError as one line and exit 2; anything else is a bug and shows its stack. */
+export function fail(error: unknown): never {
+  if (error instanceof CellflowError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(2);
+  }
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  process.stderr.write(`cellflow: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(70);
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    fail(error);
+  }
+}
+
+await main();

@@ -1,0 +1,101 @@
+// How the CLI prints: plain-record JSON, aligned tables, and one line per state change while a run goes.
+
+import type { FlowRunRecord, RunEvent, RunGraph, TaskRunRecord } from "../core/records.js";
+import { formatDuration } from "../core/duration.js";
+import { stateGlyph } from "../core/states.js";
+
+/** The stable --json shape of a flow run. */
+export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], result?: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: run.id,
+    name: run.name,
+    flowName: run.flowName,
+    state: { type: run.state.type, name: run.state.name, message: run.state.message },
+    parameters: run.parameters,
+    attempt: run.attempt,
+    startTime: iso(run.startTime),
+    endTime: iso(run.endTime),
+    createdAt: iso(run.createdAt),
+    entrypoint: run.entrypoint,
+    deploymentId: run.deploymentId,
+  };
+  if (run.error) out.error = run.error;
+  if (taskRuns) out.taskRuns = taskRuns.map(taskRunJson);
+  if (result !== undefined) out.result = result;
+  return out;
+}
+
+export function taskRunJson(t: TaskRunRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: t.id,
+    name: t.taskName,
+    dynamicKey: t.dynamicKey,
+    state: { type: t.state.type, name: t.state.name, message: t.state.message },
+    startTime: iso(t.startTime),
+    endTime: iso(t.endTime),
+    durationMs: t.startTime !== null && t.endTime !== null ? t.endTime - t.startTime : null,
+    runCount: t.runCount,
+    cacheReason: t.cacheReason,
+    cachedFrom: t.cachedFrom,
+    upstream: t.upstream,
+    inputs: t.inputs,
+    tags: t.tags,
+  };
+  if (t.subflowRunId) out.subflowRunId = t.subflowRunId;
+  if (t.error) out.error = { name: t.error.name, message: t.error.message };
+  return out;
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+export function runDuration(run: { startTime: number | null; endTime: number | null }): string {
+  if (run.startTime === null) return "—";
+  return formatDuration((run.endTime ?? Date.now()) - run.startTime);
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 23);
+}
+
+/** One line per state change and per warning/error log line, for a run in progress. */
+export function progressLine(event: RunEvent): string | null {
+  switch (event.kind) {
+    case "flow": {
+      const r = event.run;
+      const msg = r.state.message ? ` — ${r.state.message}` : "";
+      return `${clock(r.state.timestamp)} ${stateGlyph(r.state)} flow ${r.name} ${r.state.name}${msg}`;
+    }
+    case "task": {
+      const r = event.run;
+      let detail = "";
+      if (r.state.name === "Cached" || (r.state.type === "COMPLETED" && r.cacheReason)) detail = ` (${r.cacheReason})`;
+      else if (r.state.message) detail = ` — ${firstLine(r.state.message)}`;
+      const took = r.state.type === "COMPLETED" || r.state.type === "FAILED" ? ` ${runDuration(r)}` : "";
+      return `${clock(r.state.timestamp)} ${stateGlyph(r.state)} task ${r.dynamicKey} ${r.state.name}${took}${detail}`;
+    }
+    case "log": {
+      const l = event.log;
+      if (l.level === "debug") return null;
+      return `${clock(l.timestamp)}   ${l.level}: ${firstLine(l.message)}`;
+    }
+  }
+}
+
+function firstLine(text: string): string {
+  const i = text.indexOf("\n");
+  return i < 0 ? text : text.slice(0, i);
+}
+
+export function graphSummary(graph: RunGraph): string {
+  const counts = new Map<string, number>();
+  for (const t of graph.taskRuns) counts.set(t.state.name, (counts.get(t.state.name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${n} ${name}`).join(", ") || "no task runs";
+}

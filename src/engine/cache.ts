@@ -1,0 +1,56 @@
+// Cache keys and cache decisions: what a task run's key hashes, whether a result can be reused, and why not.
+
+import type { TaskInput } from "../core/records.js";
+import type { TaskRunRow } from "../store/rows.js";
+import type { CachePolicy, TaskOptions } from "./options.js";
+import { sha256 } from "./hashing.js";
+
+export interface KeyParts {
+  taskName: string;
+  policy: CachePolicy;
+  scope: "run" | "global";
+  flowRunId: string | null;
+  sourceHash: string;
+  inputs: TaskInput[];
+}
+
+/** The cache key, or null when this call is not cached (policy "none", or an input that cannot be hashed). */
+export function cacheKeyFor(parts: KeyParts, custom: string | null | undefined): string | null {
+  if (parts.policy === "none") return null;
+  if (custom === null) return null;
+  const scope = parts.scope === "run" ? `run:${parts.flowRunId ?? "-"}` : "global";
+  if (custom !== undefined) return sha256(`${scope}|${parts.taskName}|custom:${custom}`);
+  if (parts.inputs.some((i) => i.kind !== "wait_for" && !i.hash)) return null;
+  const withInputs = parts.policy === "inputs" || parts.policy === "inputs+source";
+  const withSource = parts.policy === "source" || parts.policy === "inputs+source";
+  const inputs = withInputs ? parts.inputs.filter((i) => i.kind !== "wait_for").map((i) => `${i.name}=${i.hash}`).join(";") : "";
+  return sha256(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`);
+}
+
+export function effectivePolicy(options: TaskOptions): CachePolicy {
+  return options.cachePolicy ?? "inputs+source";
+}
+
+/** Why a task run executed instead of coming from cache, compared with its previous attempt in the same flow run. */
+export function explainExecution(
+  previous: TaskRunRow | undefined,
+  current: { sourceHash: string; inputs: TaskInput[]; policy: CachePolicy; key: string | null },
+  options: TaskOptions,
+): string {
+  if (current.policy === "none") return "executed: cache policy none";
+  if (options.refreshCache) return "executed: refreshCache is set";
+  const unhashable = current.inputs.find((i) => i.kind !== "wait_for" && !i.hash);
+  if (current.key === null && unhashable) return `executed: input \`${unhashable.name}\` cannot be hashed`;
+  if (current.key === null) return "executed: cacheKey returned null";
+  if (!previous) return "executed: no earlier run";
+  if (previous.state_type !== "COMPLETED") return `executed: previous attempt ${previous.state_name}`;
+  if (!previous.result_ref) return "executed: previous result was not persisted";
+  if (previous.source_hash && previous.source_hash !== current.sourceHash && current.policy !== "inputs") return "executed: source changed";
+  const before = new Map((JSON.parse(previous.inputs) as TaskInput[]).map((i) => [i.name, i.hash]));
+  for (const input of current.inputs) {
+    if (input.kind === "wait_for") continue;
+    if (before.get(input.name) !== input.hash) return `executed: input \`${input.name}\` changed`;
+  }
+  if (previous.cache_expires !== null && previous.cache_expires <= Date.now()) return "executed: expired";
+  return "executed: cache key changed";
+}

@@ -1,0 +1,96 @@
+// The run context: which flow run and task run the current code runs in, carried by AsyncLocalStorage.
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
+import type { State } from "../core/states.js";
+import type { TaskRunRow } from "../store/rows.js";
+import type { Semaphore } from "./concurrency.js";
+import { globalSingleton } from "./global.js";
+
+export interface LiveFlowRun {
+  record: FlowRunRecord;
+  history: State[];
+  resultRef: string | null;
+  controller: AbortController;
+  /** Calls per task name in the current attempt: the n in dynamic key "name-n". */
+  counters: Map<string, number>;
+  /** The latest task run per dynamic key from earlier attempts, to explain cache decisions. */
+  previous: Map<string, TaskRunRow>;
+  semaphore: Semaphore | null;
+  taskRuns: LiveTaskRun[];
+  running: Set<LiveTaskRun>;
+  /** Submitted futures the flow waits for before it ends. */
+  futures: Set<{ settled: Promise<unknown> }>;
+  /** Task runs that failed and whose failure the flow's code never saw. */
+  unobservedFailures: Set<LiveTaskRun>;
+  logPrints: boolean;
+  /** "global": cache keys are shared across runs (notebook sessions); "run": scoped to this flow run. */
+  cacheScope: "run" | "global";
+  /** Earlier attempts exist, so cache keys scoped to this run may hit. */
+  hasHistory: boolean;
+}
+
+export interface LiveTaskRun {
+  record: TaskRunRecord;
+  sourceHash: string | null;
+  resultRef: string | null;
+  cacheExpires: number | null;
+  history: State[];
+  controller: AbortController;
+  flow: LiveFlowRun | null;
+  parent: LiveTaskRun | null;
+  logPrints: boolean;
+}
+
+export interface RunContext {
+  flow: LiveFlowRun | null;
+  task: LiveTaskRun | null;
+}
+
+export const runContextStorage = globalSingleton("als", () => new AsyncLocalStorage<RunContext>());
+
+/** Where task calls made outside any flow go: a notebook session installs its session run here. */
+export type AmbientProvider = () => LiveFlowRun | null;
+const ambient = globalSingleton("ambient", () => ({ provider: null as AmbientProvider | null }));
+
+export function setAmbientFlowRun(provider: AmbientProvider | null): void {
+  ambient.provider = provider;
+}
+
+export function currentContext(): RunContext | null {
+  const ctx = runContextStorage.getStore();
+  if (ctx) return ctx;
+  const flow = ambient.provider?.() ?? null;
+  return flow ? { flow, task: null } : null;
+}
+
+/** What a task or flow can read about the run it is in. */
+export interface RunInfo {
+  flowRun: { id: string; name: string; flowName: string; parameters: Record<string, unknown>; attempt: number } | null;
+  taskRun: { id: string; name: string; dynamicKey: string; runCount: number } | null;
+  /** Aborted when the run times out or is cancelled: pass it to fetch() and friends. */
+  signal: AbortSignal;
+}
+
+const neverAborted = new AbortController().signal;
+
+/**
+ * The current run, inside a task or flow.
+ * @example const { signal } = getRunContext(); await fetch(url, { signal });
+ */
+export function getRunContext(): RunInfo {
+  const ctx = currentContext();
+  const flow = ctx?.flow ?? null;
+  const task = ctx?.task ?? null;
+  return {
+    flowRun: flow && {
+      id: flow.record.id,
+      name: flow.record.name,
+      flowName: flow.record.flowName,
+      parameters: flow.record.parameters,
+      attempt: flow.record.attempt,
+    },
+    taskRun: task && { id: task.record.id, name: task.record.taskName, dynamicKey: task.record.dynamicKey, runCount: task.record.runCount },
+    signal: task?.controller.signal ?? flow?.controller.signal ?? neverAborted,
+  };
+}

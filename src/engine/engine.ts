@@ -1,0 +1,190 @@
+// The engine: one per process. Owns the store, the live runs, the in-memory result cache and the heartbeat
+// that keeps this process's runs alive in the store and picks up cancellation requests from other processes.
+
+import type { LogRecord } from "../core/records.js";
+import type { State } from "../core/states.js";
+import { isTerminal } from "../core/states.js";
+import { Store } from "../store/store.js";
+import { resolveHome } from "../store/home.js";
+import { ownerId } from "../store/owner.js";
+import { TagLimits } from "./concurrency.js";
+import type { LiveFlowRun, LiveTaskRun } from "./context.js";
+import { publish } from "./events.js";
+import { globalSingleton } from "./global.js";
+
+export interface MemoEntry {
+  taskRunId: string;
+  value: unknown;
+  resultRef: string | null;
+  expires: number | null;
+}
+
+/** Where a value came from: objects returned by tasks are remembered, so passing one on is a DAG edge. */
+export interface Origin {
+  taskRunId: string;
+  /** Content hash of the persisted result, or an in-memory identity when it could not be persisted. */
+  hash: string;
+}
+
+const MEMO_LIMIT = 5000;
+const HEARTBEAT_MS = Number(process.env.CELLFLOW_HEARTBEAT_MS) || 1000;
+
+export class Engine {
+  private storeInstance: Store | null = null;
+  readonly live = new Map<string, LiveFlowRun>();
+  readonly origins = new WeakMap<object, Origin>();
+  private readonly memo = new Map<string, MemoEntry>();
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private limitsInstance: TagLimits | null = null;
+
+  constructor(private home: string | null = null) {}
+
+  get store(): Store {
+    if (!this.storeInstance || this.storeInstance.isClosed) {
+      this.storeInstance = Store.open(this.home ?? resolveHome());
+      this.limitsInstance = null;
+    }
+    return this.storeInstance;
+  }
+
+  get limits(): TagLimits {
+    this.limitsInstance ??= new TagLimits(this.store);
+    return this.limitsInstance;
+  }
+
+  /** Point the engine at another store (tests, the CLI's --home). Closes the current one. */
+  useHome(home: string | null): void {
+    this.close();
+    this.home = home;
+    this.memo.clear();
+  }
+
+  close(): void {
+    this.stopHeartbeat();
+    this.storeInstance?.close();
+    this.storeInstance = null;
+    this.limitsInstance = null;
+  }
+
+  // ── in-memory results ───────────────────────────────────────────────────────────────────────────────────
+
+  remember(key: string, entry: MemoEntry): void {
+    this.memo.delete(key);
+    this.memo.set(key, entry);
+    if (this.memo.size > MEMO_LIMIT) this.memo.delete(this.memo.keys().next().value as string);
+  }
+
+  recall(key: string): MemoEntry | undefined {
+    return this.memo.get(key);
+  }
+
+  forget(key: string): void {
+    this.memo.delete(key);
+  }
+
+  // ── state changes: persisted (batched) and published ───────────────────────────────────────────────────
+
+  setFlowState(run: LiveFlowRun, state: State): void {
+    run.record.state = state;
+    run.history.push(state);
+    if (state.type === "RUNNING" && run.record.startTime === null) run.record.startTime = state.timestamp;
+    if (isTerminal(state)) run.record.endTime = state.timestamp;
+    this.saveFlow(run);
+    publish({ kind: "flow", run: run.record });
+  }
+
+  saveFlow(run: LiveFlowRun): void {
+    const owner = isTerminal(run.record.state) ? null : ownerId();
+    const extra = { history: run.history, resultRef: run.resultRef, owner, heartbeat: Date.now() };
+    this.store.saveFlowRun(run.record, extra);
+  }
+
+  setTaskState(run: LiveTaskRun, state: State): void {
+    run.record.state = state;
+    run.history.push(state);
+    if ((state.type === "RUNNING" && run.record.startTime === null) || state.name === "Cached") run.record.startTime ??= state.timestamp;
+    if (isTerminal(state)) run.record.endTime = state.timestamp;
+    this.store.saveTaskRun(run.record, run);
+    publish({ kind: "task", run: run.record });
+  }
+
+  log(log: LogRecord): void {
+    this.store.appendLog(log);
+    publish({ kind: "log", log });
+  }
+
+  // ── live runs and the heartbeat ─────────────────────────────────────────────────────────────────────────
+
+  register(run: LiveFlowRun): void {
+    this.live.set(run.record.id, run);
+    this.startHeartbeat();
+  }
+
+  unregister(run: LiveFlowRun): void {
+    this.live.delete(run.record.id);
+    if (this.live.size === 0) this.stopHeartbeat();
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeatTimer) return;
+    this.heartbeatTimer = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  /** Touch heartbeats, and abort runs another process asked to cancel. */
+  beat(): void {
+    try {
+      const ids = [...this.live.keys()];
+      for (const id of this.store.heartbeat(ids)) {
+        const run = this.live.get(id);
+        if (run && !run.controller.signal.aborted) run.controller.abort(new CancelledError("cancelled by request"));
+      }
+    } catch (error) {
+      process.stderr.write(`cellflow: heartbeat failed: ${(error as Error).message}\n`);
+    }
+  }
+}
+
+/** The reason a run's signal carries when the run is cancelled. */
+export class CancelledError extends Error {
+  constructor(message = "cancelled") {
+    super(message);
+    this.name = "CancelledError";
+  }
+}
+
+/** The reason a run's signal carries when it times out. */
+export class TimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TimeoutError";
+  }
+}
+
+const holder = globalSingleton("engine", () => ({ engine: null as Engine | null }));
+
+export function getEngine(): Engine {
+  holder.engine ??= new Engine();
+  return holder.engine;
+}
+
+/**
+ * Use the store under `home` from now on in this process.
+ * @example configureStore("/tmp/my-home")
+ */
+export function configureStore(home: string | null): void {
+  getEngine().useHome(home);
+}
+
+process.once("exit", () => {
+  try {
+    holder.engine?.close();
+  } catch {
+    // the process is leaving; nothing left to report to
+  }
+});

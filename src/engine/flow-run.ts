@@ -1,0 +1,300 @@
+// The flow run lifecycle: validate parameters, create (or resume) the run, execute the body with retries,
+// timeout and cancellation, wait for submitted tasks, persist the result, run hooks. Subflows too.
+
+import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
+import { toErrorInfo, describeError } from "../core/errors.js";
+import { AwaitingRetry, Cached, Cancelled, Completed, Crashed, Failed, Pending, Running, TimedOut, type State } from "../core/states.js";
+import { serializeResult } from "../store/serialize.js";
+import type { TaskRunRow } from "../store/rows.js";
+import { Semaphore, sleep } from "./concurrency.js";
+import { currentContext, runContextStorage, type LiveFlowRun, type LiveTaskRun } from "./context.js";
+import { CancelledError, getEngine, TimeoutError, type Engine } from "./engine.js";
+import { engineLog, installPrintCapture } from "./logger.js";
+import { retryDelayMs, type FlowOptions } from "./options.js";
+import { validateParameters } from "./parameters.js";
+import { runName } from "./run-names.js";
+import { createTaskRun, type TaskDefinition } from "./task-run.js";
+import { sha256 } from "./hashing.js";
+
+export interface FlowDefinition {
+  name: string;
+  fn: (params: any) => unknown;
+  options: FlowOptions<any>;
+  timeoutMs: number | null;
+  /** "<file>:<flow name>" where the flow was defined, when that is a file. */
+  entrypoint: string | null;
+}
+
+export interface RunFlowOptions {
+  /** Rerun this existing flow run as its next attempt. */
+  resume?: FlowRunRecord;
+  entrypoint?: string | null;
+  deploymentId?: string | null;
+  /** Notebook sessions share cache keys across runs. @default "run" */
+  cacheScope?: "run" | "global";
+  parentTaskRunId?: string | null;
+}
+
+export interface FlowRunOutcome {
+  record: FlowRunRecord;
+  ok: boolean;
+  value?: unknown;
+  error?: unknown;
+}
+
+/** Run a flow to its end. Rejects only for bad parameters (nothing is created then). */
+export async function runFlow(def: FlowDefinition, rawParams: Record<string, unknown>, options: RunFlowOptions = {}): Promise<FlowRunOutcome> {
+  const params = validateParameters(def.name, def.options.parameters, rawParams ?? {});
+  const engine = getEngine();
+  const live = options.resume ? resumeFlowRun(def, options.resume, engine) : createFlowRun(def, params as Record<string, unknown>, options, engine);
+  if (def.options.logPrints) installPrintCapture();
+  engine.register(live);
+  let outcome: FlowRunOutcome;
+  try {
+    outcome = await executeFlow(def, live, params, engine);
+  } catch (error) {
+    // An engine fault, not the user's code: the run is Crashed, and says why.
+    live.record.error = toErrorInfo(error);
+    engine.setFlowState(live, Crashed(`engine error: ${describeError(toErrorInfo(error))}`));
+    await runFlowHooks(def.options.onCrashed, live);
+    outcome = { record: live.record, ok: false, error };
+  } finally {
+    engine.unregister(live);
+    engine.store.flush();
+  }
+  return outcome;
+}
+
+function newLive(record: FlowRunRecord, def: FlowDefinition, cacheScope: "run" | "global"): LiveFlowRun {
+  const live: LiveFlowRun = {
+    record,
+    history: [],
+    resultRef: null,
+    controller: new AbortController(),
+    counters: new Map(),
+    previous: new Map(),
+    semaphore: def.options.concurrency ? new Semaphore(def.options.concurrency) : null,
+    taskRuns: [],
+    running: new Set(),
+    futures: new Set(),
+    unobservedFailures: new Set(),
+    logPrints: def.options.logPrints ?? false,
+    cacheScope,
+    hasHistory: false,
+  };
+  forwardAborts(live);
+  return live;
+}
+
+/** Cancelling or timing out a flow run aborts every task run it has going. */
+function forwardAborts(live: LiveFlowRun): void {
+  live.controller.signal.addEventListener("abort", () => {
+    for (const task of live.running) task.controller.abort(live.controller.signal.reason);
+  });
+}
+
+function createFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions, engine: Engine): LiveFlowRun {
+  const now = Date.now();
+  const record: FlowRunRecord = {
+    id: crypto.randomUUID(),
+    flowName: def.name,
+    name: runName(def.name),
+    state: Pending(),
+    parameters: params,
+    attempt: 1,
+    startTime: null,
+    endTime: null,
+    createdAt: now,
+    entrypoint: options.entrypoint === undefined ? def.entrypoint : options.entrypoint,
+    parentTaskRunId: options.parentTaskRunId ?? null,
+    deploymentId: options.deploymentId ?? null,
+    tags: def.options.tags ?? [],
+  };
+  const live = newLive(record, def, options.cacheScope ?? "run");
+  engine.setFlowState(live, record.state);
+  return live;
+}
+
+/** A rerun from failure: the same flow run, next attempt; earlier attempts' completed task runs can be reused. */
+function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Engine): LiveFlowRun {
+  const record: FlowRunRecord = { ...previous, attempt: previous.attempt + 1, startTime: null, endTime: null, state: Pending() };
+  delete record.error;
+  const live = newLive(record, def, "run");
+  live.history = engine.store.getHistory("flow", previous.id) as State[];
+  live.hasHistory = true;
+  for (const row of engine.store.getAllTaskRunRows(previous.id)) live.previous.set(row.dynamic_key, row);
+  engine.setFlowState(live, Pending(`rerun from failure: attempt ${record.attempt}`));
+  return live;
+}
+
+async function executeFlow(def: FlowDefinition, live: LiveFlowRun, params: unknown, engine: Engine): Promise<FlowRunOutcome> {
+  const timer = def.timeoutMs === null ? null : setTimeout(() => live.controller.abort(new TimeoutError(`flow ${live.record.name} timed out after ${def.timeoutMs! / 1000}s`)), def.timeoutMs);
+  try {
+    for (;;) {
+      engine.setFlowState(live, Running());
+      try {
+        const value = await invokeFlow(def, live, params);
+        await settleSubmitted(live);
+        handleFlowSuccess(live, value, engine);
+        await runFlowHooks(def.options.onCompletion, live);
+        return { record: live.record, ok: true, value };
+      } catch (error) {
+        await settleSubmitted(live);
+        const signal = live.controller.signal;
+        if (signal.aborted && signal.reason instanceof CancelledError) return await finishFlow(def, live, Cancelled(signal.reason.message), error, engine);
+        if (signal.aborted && signal.reason instanceof TimeoutError) return await finishFlow(def, live, TimedOut(signal.reason.message), signal.reason, engine);
+        const retriesUsed = live.history.filter((s) => s.name === "AwaitingRetry").length;
+        if (retriesUsed < (def.options.retries ?? 0)) {
+          await handleFlowRetry(def, live, error, retriesUsed + 1, engine);
+          continue;
+        }
+        return await finishFlow(def, live, Failed(describeError(toErrorInfo(error))), error, engine);
+      }
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+function invokeFlow(def: FlowDefinition, live: LiveFlowRun, params: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const signal = live.controller.signal;
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const done = () => signal.removeEventListener("abort", onAbort);
+    let result: unknown;
+    try {
+      result = runContextStorage.run({ flow: live, task: null }, def.fn, params);
+    } catch (error) {
+      done();
+      return reject(error);
+    }
+    Promise.resolve(result).then(
+      (v) => (done(), resolve(v)),
+      (e) => (done(), reject(e)),
+    );
+  });
+}
+
+/** The flow ends when everything it submitted has ended; a failure nobody looked at fails the flow. */
+async function settleSubmitted(live: LiveFlowRun): Promise<void> {
+  while (live.futures.size > 0) {
+    const pending = [...live.futures];
+    live.futures.clear();
+    await Promise.all(pending.map((f) => f.settled));
+  }
+  const unseen = [...live.unobservedFailures];
+  live.unobservedFailures.clear();
+  if (unseen.length > 0) {
+    const first = unseen[0];
+    const err = new Error(`task ${first.record.dynamicKey} failed and its future was never awaited: ${first.record.state.message}`);
+    err.name = "UnobservedTaskFailure";
+    throw err;
+  }
+}
+
+function handleFlowSuccess(live: LiveFlowRun, value: unknown, engine: Engine): void {
+  try {
+    const { bytes, ref } = serializeResult(value);
+    engine.store.saveResult(ref, bytes);
+    live.resultRef = ref;
+  } catch {
+    // A flow's return value that cannot be persisted is still returned to the caller.
+  }
+  engine.setFlowState(live, Completed());
+}
+
+async function handleFlowRetry(def: FlowDefinition, live: LiveFlowRun, error: unknown, retry: number, engine: Engine): Promise<void> {
+  const delay = retryDelayMs(def.options.retryDelay, retry);
+  const message = `flow retry ${retry} of ${def.options.retries} in ${(delay / 1000).toFixed(1)}s after: ${describeError(toErrorInfo(error))}`;
+  engineLog("warning", message, live.record.id, null);
+  engine.setFlowState(live, AwaitingRetry(message, Date.now() + delay));
+  await sleep(delay, live.controller.signal);
+  // The retry is a new attempt of the same run: completed task runs come back Cached.
+  for (const t of live.taskRuns) live.previous.set(t.record.dynamicKey, engine.store.getTaskRunRow(t.record.id)!);
+  live.record.attempt += 1;
+  live.counters.clear();
+  live.taskRuns = [];
+  live.hasHistory = true;
+  engine.store.flush();
+}
+
+async function finishFlow(def: FlowDefinition, live: LiveFlowRun, state: State, error: unknown, engine: Engine): Promise<FlowRunOutcome> {
+  live.record.error = toErrorInfo(error);
+  engineLog("error", `flow run ${live.record.name} ${state.name}: ${describeError(live.record.error)}`, live.record.id, null);
+  engine.setFlowState(live, state);
+  if (state.type === "FAILED") await runFlowHooks(def.options.onFailure, live);
+  return { record: live.record, ok: false, error };
+}
+
+async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => void | Promise<void>> | undefined, live: LiveFlowRun): Promise<void> {
+  for (const hook of hooks ?? []) {
+    try {
+      await hook(live.record, live.record.state);
+    } catch (error) {
+      engineLog("error", `hook of flow run ${live.record.name} failed: ${describeError(toErrorInfo(error))}`, live.record.id, null);
+    }
+  }
+}
+
+// ── subflows ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A flow called inside a flow: a task run in the parent stands for the child flow run. */
+export async function runSubflow(def: FlowDefinition, params: Record<string, unknown>): Promise<FlowRunOutcome> {
+  const engine = getEngine();
+  const parentFlow = currentContext()!.flow!;
+  const taskDef: TaskDefinition = {
+    name: def.name,
+    fn: def.fn,
+    options: {},
+    timings: { timeoutMs: null, cacheExpirationMs: null },
+    sourceHash: sha256(def.fn.toString()).slice(0, 32),
+    paramNames: ["parameters"],
+  };
+  const live = createTaskRun(taskDef, engine);
+  const previous = parentFlow.previous.get(live.record.dynamicKey);
+  if (previous?.state_type === "COMPLETED" && previous.result_ref && previous.subflow_run_id) {
+    const value = engine.store.loadResult(previous.result_ref);
+    live.record.subflowRunId = previous.subflow_run_id;
+    live.record.cachedFrom = previous.id;
+    live.record.cacheReason = `cached: subflow run ${previous.subflow_run_id.slice(0, 8)} completed`;
+    live.resultRef = previous.result_ref;
+    engine.setTaskState(live, Cached(live.record.cacheReason.slice(8)));
+    const record = engine.store.findFlowRun(previous.subflow_run_id);
+    return { record, ok: true, value };
+  }
+  live.record.runCount = 1;
+  live.record.cacheReason = previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run";
+  const resume = previous?.subflow_run_id ? safeFind(engine, previous.subflow_run_id) : undefined;
+  engine.setTaskState(live, Running());
+  const outcome = await runContextStorage.run({ flow: null, task: null }, () =>
+    runFlow(def, params, resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null }),
+  );
+  live.record.subflowRunId = outcome.record.id;
+  finishSubflowTask(live, outcome, engine);
+  return outcome;
+}
+
+function safeFind(engine: Engine, id: string): FlowRunRecord | undefined {
+  try {
+    const record = engine.store.findFlowRun(id);
+    return record.state.type === "COMPLETED" ? undefined : record;
+  } catch {
+    return undefined;
+  }
+}
+
+function finishSubflowTask(live: LiveTaskRun, outcome: FlowRunOutcome, engine: Engine): void {
+  if (outcome.ok) {
+    const row = engine.store.getFlowRunRow(outcome.record.id);
+    live.resultRef = row?.result_ref ?? null;
+    engine.setTaskState(live, Completed());
+    return;
+  }
+  live.record.error = outcome.record.error;
+  const s = outcome.record.state;
+  engine.setTaskState(live, s.type === "CANCELLED" ? Cancelled(s.message) : Failed(`subflow ${outcome.record.name} ${s.name}: ${s.message}`));
+}
+
+export type { TaskRunRecord, TaskRunRow };

@@ -1,0 +1,91 @@
+// TaskFuture: the handle submit() returns. Passing one to another task makes a DAG edge.
+
+import type { State } from "../core/states.js";
+import { Pending } from "../core/states.js";
+import type { LiveTaskRun } from "./context.js";
+
+export class TaskFuture<T = unknown> {
+  /** Settles when the task run ends, never rejects: what waitFor waits on. */
+  readonly settled: Promise<void>;
+  private live: LiveTaskRun | null = null;
+  private outcome: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
+  private observer: (() => void) | null = null;
+
+  constructor(
+    promise: Promise<T>,
+    /** Called once when someone reads the result, so a failure counts as seen by the flow. */
+    onObserved?: () => void,
+  ) {
+    this.observer = onObserved ?? null;
+    this.settled = promise.then(
+      (value) => {
+        this.outcome = { ok: true, value };
+      },
+      (error) => {
+        this.outcome = { ok: false, error };
+      },
+    );
+  }
+
+  /** @internal the engine attaches the task run once it exists. */
+  attach(live: LiveTaskRun): void {
+    this.live = live;
+  }
+
+  get taskRunId(): string | null {
+    return this.live?.record.id ?? null;
+  }
+
+  get taskRun(): LiveTaskRun | null {
+    return this.live;
+  }
+
+  /** The task run's current state. */
+  get state(): State {
+    return this.live?.record.state ?? Pending();
+  }
+
+  /** Wait for the task run to end (whatever its state) and return that state. */
+  async wait(): Promise<State> {
+    await this.settled;
+    return this.state;
+  }
+
+  /** The task's return value; rejects with its error when it failed. */
+  async result(): Promise<T> {
+    await this.settled;
+    this.markObserved();
+    const outcome = this.outcome!;
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  /** @internal */
+  markObserved(): void {
+    this.observer?.();
+    this.observer = null;
+  }
+
+  /** @internal settled outcome, for the engine resolving arguments. */
+  get settledOutcome(): { ok: true; value: T } | { ok: false; error: unknown } | null {
+    return this.outcome;
+  }
+
+  // Awaiting a future gives its result, like Prefect's future.result().
+  then<A = T, B = never>(onFulfilled?: ((value: T) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.result().then(onFulfilled, onRejected);
+  }
+}
+
+/** A list of futures from map(), with helpers to wait for all of them. */
+export interface TaskFutureList<T> extends Array<TaskFuture<T>> {
+  result(): Promise<T[]>;
+  wait(): Promise<State[]>;
+}
+
+export function futureList<T>(futures: TaskFuture<T>[]): TaskFutureList<T> {
+  const list = futures as TaskFutureList<T>;
+  Object.defineProperty(list, "result", { value: () => Promise.all(futures.map((f) => f.result())), enumerable: false });
+  Object.defineProperty(list, "wait", { value: () => Promise.all(futures.map((f) => f.wait())), enumerable: false });
+  return list;
+}

@@ -1,0 +1,414 @@
+// The task run lifecycle: create the run, resolve its inputs, consult the cache, execute with retries,
+// timeouts and cancellation, persist the result. Reads top to bottom like the lifecycle it drives.
+
+import type { TaskInput, TaskRunRecord } from "../core/records.js";
+import { CellflowError, toErrorInfo, describeError } from "../core/errors.js";
+import { AwaitingRetry, Cached, Cancelled, Completed, Failed, Pending, Retrying, Running, TimedOut, type State } from "../core/states.js";
+import { NotPersistableError, serializeResult } from "../store/serialize.js";
+import { cacheKeyFor, effectivePolicy, explainExecution } from "./cache.js";
+import { sleep } from "./concurrency.js";
+import { currentContext, runContextStorage, type LiveFlowRun, type LiveTaskRun } from "./context.js";
+import { CancelledError, getEngine, TimeoutError, type Engine } from "./engine.js";
+import { TaskFuture } from "./future.js";
+import { hashValue, UnhashableError } from "./hashing.js";
+import { engineLog, installPrintCapture } from "./logger.js";
+import { retryDelayMs, type ResolvedTaskTimings, type TaskOptions } from "./options.js";
+
+/** What task() builds: everything the engine needs to run calls of one task. */
+export interface TaskDefinition {
+  name: string;
+  fn: (...args: any[]) => unknown;
+  options: TaskOptions;
+  timings: ResolvedTaskTimings;
+  sourceHash: string;
+  paramNames: string[];
+}
+
+/** A task whose upstream failed ends Failed without running; the flow sees this error. */
+export class UpstreamFailedError extends Error {
+  constructor(readonly upstream: string, override readonly cause: unknown) {
+    super(`upstream task ${upstream} failed: ${describeError(toErrorInfo(cause))}`);
+    this.name = "UpstreamFailedError";
+  }
+}
+
+const FUTURE_BRAND = Symbol.for("cellflow.future");
+(TaskFuture.prototype as unknown as Record<symbol, boolean>)[FUTURE_BRAND] = true;
+
+export function isFuture(value: unknown): value is TaskFuture<unknown> {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[FUTURE_BRAND] === true;
+}
+
+let standaloneCounter = 0;
+
+/** Create the task run (Pending) synchronously at the call, so dynamic keys follow call order. */
+export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun {
+  const ctx = currentContext();
+  const flow = ctx?.flow ?? null;
+  let n: number;
+  if (flow) {
+    n = flow.counters.get(def.name) ?? 0;
+    flow.counters.set(def.name, n + 1);
+  } else n = standaloneCounter++;
+  const record: TaskRunRecord = {
+    id: crypto.randomUUID(),
+    flowRunId: flow?.record.id ?? "",
+    flowAttempt: flow?.record.attempt ?? 1,
+    taskName: def.name,
+    dynamicKey: `${def.name}-${n}`,
+    state: Pending(),
+    inputs: [],
+    upstream: [],
+    cacheKey: null,
+    cacheReason: "",
+    cachedFrom: null,
+    runCount: 0,
+    startTime: null,
+    endTime: null,
+    tags: def.options.tags ?? [],
+    subflowRunId: null,
+  };
+  const live: LiveTaskRun = {
+    record,
+    sourceHash: def.sourceHash,
+    resultRef: null,
+    cacheExpires: null,
+    history: [],
+    controller: new AbortController(),
+    flow,
+    parent: ctx?.task ?? null,
+    logPrints: def.options.logPrints ?? flow?.logPrints ?? false,
+  };
+  if (live.logPrints) installPrintCapture();
+  if (flow) flow.taskRuns.push(live);
+  engine.setTaskState(live, record.state);
+  return live;
+}
+
+export interface CallOptions {
+  waitFor?: unknown[];
+}
+
+/** Run one call of a task to its end. Resolves to the task's value; rejects with its error. */
+export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions): Promise<unknown> {
+  const engine = getEngine();
+  const flow = live.flow;
+  let resolved: unknown[];
+  try {
+    checkWaitForCycle(live, call.waitFor ?? []);
+    resolved = await resolveInputs(def, live, args, call.waitFor ?? [], engine);
+  } catch (error) {
+    if (error instanceof UpstreamFailedError) {
+      live.record.cacheReason = `not run: upstream \`${error.upstream}\` failed`;
+      finish(engine, live, Failed(error.message), error);
+    }
+    throw error;
+  }
+  if (flow) flow.running.add(live);
+  let release: (() => void) | null = null;
+  try {
+    release = await acquireSlots(def, live, engine);
+    const cached = lookupCache(def, live, resolved, engine);
+    if (cached) return handleCached(live, cached, engine);
+    return await execute(def, live, resolved, engine);
+  } catch (error) {
+    if (!isTerminalState(live.record.state)) handleException(def, live, error, engine);
+    throw error;
+  } finally {
+    release?.();
+    flow?.running.delete(live);
+  }
+}
+
+function isTerminalState(state: State): boolean {
+  return state.type === "COMPLETED" || state.type === "FAILED" || state.type === "CANCELLED" || state.type === "CRASHED";
+}
+
+// ── inputs ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unknown[], waitFor: unknown[], engine: Engine): Promise<unknown[]> {
+  const inputs: TaskInput[] = [];
+  const upstream = new Set<string>();
+  const lookup = (obj: object) => engine.origins.get(obj)?.hash;
+  const resolved: unknown[] = new Array(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const name = def.paramNames[i] ?? `arg${i}`;
+    let arg = args[i];
+    if (isFuture(arg)) arg = await settleFuture(arg, upstream);
+    else if (Array.isArray(arg) && arg.some(isFuture)) {
+      const items: unknown[] = [];
+      for (const item of arg) items.push(isFuture(item) ? await settleFuture(item, upstream) : item);
+      arg = items;
+    }
+    resolved[i] = arg;
+    const origin = typeof arg === "object" && arg !== null ? engine.origins.get(arg) : undefined;
+    if (origin) {
+      upstream.add(origin.taskRunId);
+      inputs.push({ name, kind: "task_run", taskRunId: origin.taskRunId, hash: origin.hash });
+    } else {
+      let hash: string | undefined;
+      try {
+        hash = hashValue(arg, lookup);
+      } catch (error) {
+        if (!(error instanceof UnhashableError)) throw error;
+      }
+      inputs.push(hash === undefined ? { name, kind: "value" } : { name, kind: "value", hash });
+    }
+  }
+  for (const item of waitFor) {
+    if (isFuture(item)) {
+      await item.settled;
+      item.markObserved();
+      const id = item.taskRunId;
+      if (id) {
+        upstream.add(id);
+        inputs.push({ name: "waitFor", kind: "wait_for", taskRunId: id });
+      }
+      const outcome = item.settledOutcome;
+      if (outcome && !outcome.ok) throw new UpstreamFailedError(item.taskRun?.record.dynamicKey ?? "?", outcome.error);
+    } else if (item && typeof (item as PromiseLike<unknown>).then === "function") {
+      try {
+        await item;
+      } catch (error) {
+        throw new UpstreamFailedError("waitFor promise", error);
+      }
+    }
+  }
+  live.record.inputs = inputs;
+  live.record.upstream = [...upstream];
+  return resolved;
+}
+
+async function settleFuture(future: TaskFuture<unknown>, upstream: Set<string>): Promise<unknown> {
+  await future.settled;
+  future.markObserved();
+  const outcome = future.settledOutcome!;
+  if (future.taskRunId) upstream.add(future.taskRunId);
+  if (!outcome.ok) throw new UpstreamFailedError(future.taskRun?.record.dynamicKey ?? "?", outcome.error);
+  return outcome.value;
+}
+
+/** A task that waits for one of the task runs it is nested in would wait forever. */
+function checkWaitForCycle(live: LiveTaskRun, waitFor: unknown[]): void {
+  for (const item of waitFor) {
+    if (!isFuture(item)) continue;
+    const target = item.taskRun;
+    if (!target) continue;
+    for (let p: LiveTaskRun | null = live.parent; p; p = p.parent) {
+      if (p === target || p.record.id === target.record.id) {
+        throw new CellflowError(
+          "WAITFOR_CYCLE",
+          `waitFor cycle: task ${live.record.dynamicKey} waits for ${target.record.dynamicKey}, which cannot finish before ${live.record.dynamicKey} does`,
+          `remove ${target.record.dynamicKey} from the waitFor list of ${def(live)}`,
+        );
+      }
+    }
+    if (target === live) {
+      throw new CellflowError("WAITFOR_CYCLE", `waitFor cycle: task ${live.record.dynamicKey} waits for itself`, "remove it from its own waitFor list");
+    }
+  }
+}
+
+function def(live: LiveTaskRun): string {
+  return `'${live.record.taskName}'`;
+}
+
+async function acquireSlots(task: TaskDefinition, live: LiveTaskRun, engine: Engine): Promise<(() => void) | null> {
+  const flow = live.flow;
+  const releases: Array<() => void> = [];
+  const signal = flow?.controller.signal ?? live.controller.signal;
+  if (flow?.semaphore && !live.parent) releases.push(await flow.semaphore.acquire(signal));
+  const tags = task.options.tags ?? [];
+  if (tags.length > 0) {
+    const limits = engine.limits.limitsFor(tags);
+    if (limits.size > 0) releases.push(await engine.limits.acquire(live.record.id, limits, signal));
+  }
+  return releases.length ? () => releases.forEach((r) => r()) : null;
+}
+
+// ── cache ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface CacheHit {
+  taskRunId: string;
+  value: unknown;
+  resultRef: string | null;
+  expires: number | null;
+}
+
+function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine): CacheHit | null {
+  const flow = live.flow;
+  const explicit = def.options.cachePolicy !== undefined || def.options.cacheKey !== undefined;
+  const policy = flow || explicit ? effectivePolicy(def.options) : "none";
+  const scope = explicit || flow?.cacheScope === "global" ? "global" : "run";
+  let custom: string | null | undefined;
+  if (def.options.cacheKey) {
+    custom = def.options.cacheKey({ taskName: def.name, flowRunId: flow?.record.id ?? null, sourceHash: def.sourceHash }, ...args);
+  }
+  const key = cacheKeyFor({ taskName: def.name, policy, scope, flowRunId: flow?.record.id ?? null, sourceHash: def.sourceHash, inputs: live.record.inputs }, custom);
+  live.record.cacheKey = key;
+  const previous = flow?.previous.get(live.record.dynamicKey);
+  const reason = () => explainExecution(previous, { sourceHash: def.sourceHash, inputs: live.record.inputs, policy, key }, def.options);
+  if (key === null || def.options.refreshCache) {
+    live.record.cacheReason = reason();
+    return null;
+  }
+  const now = Date.now();
+  const memo = engine.recall(key);
+  if (memo && (memo.expires === null || memo.expires > now)) return memo;
+  const mayBeStored = scope === "global" || (flow?.hasHistory ?? false);
+  if (mayBeStored) {
+    const stored = engine.store.findCached(key);
+    if (stored) {
+      if (stored.cacheExpires !== null && stored.cacheExpires <= now) {
+        live.record.cacheReason = `executed: cached result of ${stored.taskRunId.slice(0, 8)} expired`;
+        return null;
+      }
+      try {
+        return { taskRunId: stored.taskRunId, value: engine.store.loadResult(stored.resultRef), resultRef: stored.resultRef, expires: stored.cacheExpires };
+      } catch (error) {
+        live.record.cacheReason = `executed: cached result of ${stored.taskRunId.slice(0, 8)} unreadable (${(error as Error).message})`;
+        engineLog("warning", `cached result ${stored.resultRef.slice(0, 12)} could not be read, executing instead: ${(error as Error).message}`, flow?.record.id ?? null, live.record.id);
+        return null;
+      }
+    }
+  }
+  live.record.cacheReason = reason();
+  return null;
+}
+
+function handleCached(live: LiveTaskRun, hit: CacheHit, engine: Engine): unknown {
+  live.record.cachedFrom = hit.taskRunId;
+  live.record.cacheReason = `cached: key matched run ${hit.taskRunId.slice(0, 8)}`;
+  live.resultRef = hit.resultRef;
+  live.cacheExpires = hit.expires;
+  trackOrigin(engine, hit.value, live.record.id, hit.resultRef);
+  engine.setTaskState(live, Cached(`key matched run ${hit.taskRunId.slice(0, 8)}`));
+  return hit.value;
+}
+
+// ── execution ───────────────────────────────────────────────────────────────────────────────────────────────
+
+async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine): Promise<unknown> {
+  const retries = def.options.retries ?? 0;
+  for (;;) {
+    live.record.runCount++;
+    if (live.controller.signal.aborted) live.controller = new AbortController();
+    engine.setTaskState(live, live.record.runCount === 1 ? Running() : Retrying(`attempt ${live.record.runCount} of ${retries + 1}`));
+    try {
+      const value = await invoke(def, live, args);
+      handleSuccess(def, live, value, engine);
+      await runHooks(def.options.onCompletion, live);
+      return value;
+    } catch (error) {
+      if (isCancellation(error, live)) {
+        finish(engine, live, Cancelled(messageOf(error)), error);
+        throw error;
+      }
+      const attempt = live.record.runCount;
+      if (attempt <= retries && (def.options.retryCondition?.(error, attempt) ?? true)) {
+        await handleRetry(def, live, error, engine);
+        continue;
+      }
+      handleException(def, live, error, engine);
+      if (live.record.state.type === "FAILED") await runHooks(def.options.onFailure, live);
+      throw error;
+    }
+  }
+}
+
+function invoke(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const controller = live.controller;
+    const signal = controller.signal;
+    if (signal.aborted) return reject(signal.reason);
+    if (live.flow?.controller.signal.aborted) return reject(live.flow.controller.signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    const timeoutMs = def.timings.timeoutMs;
+    const timer = timeoutMs === null ? null : setTimeout(() => controller.abort(new TimeoutError(`task ${live.record.dynamicKey} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
+    const done = () => {
+      signal.removeEventListener("abort", onAbort);
+      if (timer) clearTimeout(timer);
+    };
+    let result: unknown;
+    try {
+      result = runContextStorage.run({ flow: live.flow, task: live }, def.fn, ...args);
+    } catch (error) {
+      done();
+      return reject(error);
+    }
+    Promise.resolve(result).then(
+      (value) => {
+        done();
+        resolve(value);
+      },
+      (error) => {
+        done();
+        reject(error);
+      },
+    );
+  });
+}
+
+function isCancellation(error: unknown, live: LiveTaskRun): boolean {
+  return error instanceof CancelledError || (live.flow?.controller.signal.aborted === true && live.flow.controller.signal.reason instanceof CancelledError);
+}
+
+function handleSuccess(def: TaskDefinition, live: LiveTaskRun, value: unknown, engine: Engine): void {
+  const flowRunId = live.flow?.record.id ?? null;
+  if (def.options.persistResult !== false) {
+    try {
+      const { bytes, ref } = serializeResult(value);
+      engine.store.saveResult(ref, bytes);
+      live.resultRef = ref;
+    } catch (error) {
+      const why = error instanceof NotPersistableError ? error.message : `it could not be written: ${(error as Error).message}`;
+      engineLog("warning", `result of ${live.record.dynamicKey} is kept in memory only and will not be cached across processes: ${why}`, flowRunId, live.record.id);
+    }
+  }
+  const expirationMs = def.timings.cacheExpirationMs;
+  live.cacheExpires = expirationMs === null ? null : Date.now() + expirationMs;
+  trackOrigin(engine, value, live.record.id, live.resultRef);
+  if (live.record.cacheKey) engine.remember(live.record.cacheKey, { taskRunId: live.record.id, value, resultRef: live.resultRef, expires: live.cacheExpires });
+  finish(engine, live, Completed(), undefined);
+}
+
+async function handleRetry(def: TaskDefinition, live: LiveTaskRun, error: unknown, engine: Engine): Promise<void> {
+  const attempt = live.record.runCount;
+  const delay = retryDelayMs(def.options.retryDelay, attempt, def.options.retryJitter ?? 0);
+  const message = `retry ${attempt} of ${def.options.retries} in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)}s after: ${messageOf(error)}`;
+  engineLog("warning", `${live.record.dynamicKey} failed, ${message}`, live.flow?.record.id ?? null, live.record.id);
+  engine.setTaskState(live, AwaitingRetry(message, Date.now() + delay));
+  await sleep(delay, live.flow?.controller.signal);
+}
+
+function handleException(def: TaskDefinition, live: LiveTaskRun, error: unknown, engine: Engine): void {
+  if (isCancellation(error, live)) return finish(engine, live, Cancelled(messageOf(error)), error);
+  const state = error instanceof TimeoutError ? TimedOut(error.message) : Failed(messageOf(error));
+  engineLog("error", `${live.record.dynamicKey} ${state.name === "TimedOut" ? "timed out" : "failed"}: ${error instanceof Error && error.stack ? error.stack : messageOf(error)}`, live.flow?.record.id ?? null, live.record.id);
+  finish(engine, live, state, error);
+}
+
+function finish(engine: Engine, live: LiveTaskRun, state: State, error: unknown): void {
+  if (error !== undefined) live.record.error = toErrorInfo(error);
+  engine.setTaskState(live, state);
+}
+
+function messageOf(error: unknown): string {
+  return describeError(toErrorInfo(error));
+}
+
+function trackOrigin(engine: Engine, value: unknown, taskRunId: string, resultRef: string | null): void {
+  if (typeof value === "object" && value !== null) engine.origins.set(value, { taskRunId, hash: resultRef ?? `mem:${taskRunId}` });
+}
+
+/** Hooks run after the state is set; one that throws is logged and never changes the run's state. */
+async function runHooks(hooks: Array<(task: TaskRunRecord, state: State) => void | Promise<void>> | undefined, live: LiveTaskRun): Promise<void> {
+  for (const hook of hooks ?? []) {
+    try {
+      await hook(live.record, live.record.state);
+    } catch (error) {
+      engineLog("error", `hook of ${live.record.dynamicKey} failed: ${messageOf(error)}`, live.flow?.record.id ?? null, live.record.id);
+    }
+  }
+}

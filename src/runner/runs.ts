@@ -1,0 +1,88 @@
+// Run operations every front end shares: run a flow file, rerun a run from failure, cancel a run.
+
+import { CellflowError } from "../core/errors.js";
+import type { FlowRunRecord, RunGraph } from "../core/records.js";
+import { isRerunnable, isTerminal } from "../core/states.js";
+import { getEngine } from "../engine/engine.js";
+import { runFlow, type FlowRunOutcome } from "../engine/flow-run.js";
+import { validateParameters } from "../engine/parameters.js";
+import { ownerAlive } from "../store/owner.js";
+import { loadFlow, parseFlowSpec } from "./load-flow.js";
+
+export interface RunFileOptions {
+  deploymentId?: string | null;
+  /** Called once parameters are valid, just before the run starts. */
+  onStart?: () => void;
+}
+
+/** A file's entry points: .ts/.js flow modules here; notebooks register theirs (see registerFileRunner). */
+export type FileRunner = (file: string, params: Record<string, unknown>, options: RunFileOptions & { resume?: FlowRunRecord }) => Promise<FlowRunOutcome>;
+const fileRunners = new Map<string, FileRunner>();
+
+/** Let another module (the notebook runner) handle files with this extension, e.g. ".ipynb". */
+export function registerFileRunner(extension: string, runner: FileRunner): void {
+  fileRunners.set(extension, runner);
+}
+
+function runnerFor(file: string): FileRunner | undefined {
+  for (const [ext, runner] of fileRunners) if (file.endsWith(ext)) return runner;
+  return undefined;
+}
+
+/** Run "file.ts[:flow]" with parameters; invalid parameters throw before anything is created. */
+export async function runFlowFile(spec: string, params: Record<string, unknown>, options: RunFileOptions = {}): Promise<FlowRunOutcome> {
+  const parsed = parseFlowSpec(spec);
+  const custom = runnerFor(parsed.file);
+  if (custom) return custom(parsed.file, params, options);
+  const flow = await loadFlow(parsed);
+  const checked = validateParameters(flow.flowName, flow.definition.options.parameters, params) as Record<string, unknown>;
+  options.onStart?.();
+  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null });
+}
+
+/** Rerun from failure: the same run, next attempt, same parameters; completed tasks come back Cached. */
+export async function retryRun(idOrPrefix: string, options: RunFileOptions = {}): Promise<FlowRunOutcome> {
+  const engine = getEngine();
+  const record = engine.store.findFlowRun(idOrPrefix);
+  if (!isRerunnable(record.state)) {
+    throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} (${record.id.slice(0, 8)}) is ${record.state.name}`, "only Failed, Crashed or Cancelled runs can be rerun; start a new one with `cellflow run`");
+  }
+  if (!record.entrypoint) {
+    throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} has no entry point to load (it was started from a notebook cell or a REPL)`, "rerun it where it ran, e.g. %rerun in the notebook");
+  }
+  const cut = record.entrypoint.lastIndexOf(":");
+  const file = record.entrypoint.slice(0, cut);
+  const flowName = record.entrypoint.slice(cut + 1);
+  const custom = runnerFor(file);
+  if (custom) return custom(file, record.parameters, { ...options, resume: record });
+  const flow = await loadFlow({ file, flowName });
+  options.onStart?.();
+  return runFlow(flow.definition, record.parameters, { resume: record });
+}
+
+/** Ask a run to stop. A run whose process is gone, or that has not started, is Cancelled at once. */
+export function cancelRun(idOrPrefix: string): { record: FlowRunRecord; immediate: boolean } {
+  const store = getEngine().store;
+  const record = store.findFlowRun(idOrPrefix);
+  if (isTerminal(record.state)) {
+    throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} (${record.id.slice(0, 8)}) already ended ${record.state.name}`, "nothing to cancel");
+  }
+  const row = store.getFlowRunRow(record.id)!;
+  const alive = row.owner ? ownerAlive(row.owner) : false;
+  if (alive === false) {
+    store.setFlowRunStateDirect(record.id, "CANCELLED", "Cancelled", "cancelled by request");
+    return { record: store.findFlowRun(record.id), immediate: true };
+  }
+  store.setFlowRunStateDirect(record.id, "CANCELLING", "Cancelling", "cancel requested");
+  return { record: store.findFlowRun(record.id), immediate: false };
+}
+
+/** A flow run with the task runs of its latest attempt: live when it runs in this process, else from the store. */
+export function getRunGraph(idOrPrefix: string): RunGraph {
+  const engine = getEngine();
+  const live = engine.live.get(idOrPrefix);
+  if (live) return { flowRun: live.record, taskRuns: live.taskRuns.map((t) => t.record) };
+  engine.store.flush();
+  const flowRun = engine.store.findFlowRun(idOrPrefix);
+  return { flowRun, taskRuns: engine.store.getTaskRuns(flowRun.id, flowRun.attempt) };
+}

@@ -1,0 +1,42 @@
+// Crash detection: runs left Pending/Running/Cancelling by a process that is gone are marked Crashed,
+// with their unfinished task runs, and the tag concurrency slots that process held are released.
+
+import type { Store } from "./store.js";
+import { ownerAlive } from "./owner.js";
+
+/** A run owned by another host counts as crashed when its heartbeat is older than this. */
+export const REMOTE_HEARTBEAT_STALE_MS = 90_000;
+
+export function reapCrashedRuns(store: Store): number {
+  const db = store.db;
+  const candidates = db
+    .prepare("SELECT id, owner, heartbeat FROM flow_runs WHERE state_type IN ('PENDING','RUNNING','CANCELLING') AND owner IS NOT NULL")
+    .all() as Array<{ id: string; owner: string; heartbeat: number | null }>;
+  const now = Date.now();
+  const dead = candidates.filter((c) => {
+    const alive = ownerAlive(c.owner);
+    if (alive === "unknown") return (c.heartbeat ?? 0) < now - REMOTE_HEARTBEAT_STALE_MS;
+    return !alive;
+  });
+  const slotOwners = db.prepare("SELECT DISTINCT owner FROM concurrency_slots").all() as Array<{ owner: string }>;
+  const deadSlotOwners = slotOwners.filter((o) => ownerAlive(o.owner) === false).map((o) => o.owner);
+  if (dead.length === 0 && deadSlotOwners.length === 0) return 0;
+
+  const markFlow = db.prepare(
+    "UPDATE flow_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_object('type','CRASHED','name','Crashed','message',@message,'timestamp',@now)) WHERE id=@id AND state_type IN ('PENDING','RUNNING','CANCELLING')",
+  );
+  const markTasks = db.prepare(
+    "UPDATE task_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_object('type','CRASHED','name','Crashed','message',@message,'timestamp',@now)) WHERE flow_run_id=@id AND state_type IN ('PENDING','RUNNING','SCHEDULED','CANCELLING')",
+  );
+  const releaseSlots = db.prepare("DELETE FROM concurrency_slots WHERE owner = ?");
+  let count = 0;
+  db.transaction(() => {
+    for (const run of dead) {
+      const message = `the process that ran it (${run.owner.split(":").slice(0, -1).join(":")}) is gone`;
+      count += markFlow.run({ id: run.id, now, message }).changes;
+      markTasks.run({ id: run.id, now, message });
+    }
+    for (const owner of deadSlotOwners) releaseSlots.run(owner);
+  }).immediate();
+  return count;
+}

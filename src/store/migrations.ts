@@ -1,0 +1,112 @@
+// Versioned schema migrations, applied in order inside one IMMEDIATE transaction; PRAGMA user_version is the version.
+
+import type Database from "better-sqlite3";
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "flow runs, task runs, logs, results, tag concurrency limits",
+    sql: `
+      CREATE TABLE flow_runs (
+        id TEXT PRIMARY KEY,
+        flow_name TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state_type TEXT NOT NULL,
+        state_name TEXT NOT NULL,
+        state_message TEXT NOT NULL DEFAULT '',
+        state_ts INTEGER NOT NULL,
+        history TEXT NOT NULL DEFAULT '[]',
+        parameters TEXT NOT NULL DEFAULT '{}',
+        attempt INTEGER NOT NULL DEFAULT 1,
+        start_time INTEGER,
+        end_time INTEGER,
+        created_at INTEGER NOT NULL,
+        entrypoint TEXT,
+        parent_task_run_id TEXT,
+        deployment_id TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        error TEXT,
+        result_ref TEXT,
+        owner TEXT,
+        heartbeat INTEGER
+      );
+      CREATE INDEX flow_runs_created ON flow_runs(created_at DESC);
+      CREATE INDEX flow_runs_state ON flow_runs(state_type);
+      CREATE TABLE task_runs (
+        id TEXT PRIMARY KEY,
+        flow_run_id TEXT,
+        flow_attempt INTEGER NOT NULL,
+        task_name TEXT NOT NULL,
+        dynamic_key TEXT NOT NULL,
+        state_type TEXT NOT NULL,
+        state_name TEXT NOT NULL,
+        state_message TEXT NOT NULL DEFAULT '',
+        state_ts INTEGER NOT NULL,
+        history TEXT NOT NULL DEFAULT '[]',
+        inputs TEXT NOT NULL DEFAULT '[]',
+        upstream TEXT NOT NULL DEFAULT '[]',
+        cache_key TEXT,
+        cache_expires INTEGER,
+        cache_reason TEXT NOT NULL DEFAULT '',
+        cached_from TEXT,
+        source_hash TEXT,
+        result_ref TEXT,
+        run_count INTEGER NOT NULL DEFAULT 0,
+        start_time INTEGER,
+        end_time INTEGER,
+        tags TEXT NOT NULL DEFAULT '[]',
+        subflow_run_id TEXT,
+        error TEXT
+      );
+      CREATE INDEX task_runs_flow ON task_runs(flow_run_id, flow_attempt);
+      CREATE INDEX task_runs_cache ON task_runs(cache_key) WHERE state_type = 'COMPLETED';
+      CREATE TABLE logs (
+        id INTEGER PRIMARY KEY,
+        flow_run_id TEXT,
+        task_run_id TEXT,
+        level TEXT NOT NULL,
+        message TEXT NOT NULL,
+        ts INTEGER NOT NULL
+      );
+      CREATE INDEX logs_run ON logs(flow_run_id, id);
+      CREATE TABLE results (
+        ref TEXT PRIMARY KEY,
+        bytes BLOB NOT NULL
+      );
+      CREATE TABLE concurrency_limits (
+        tag TEXT PRIMARY KEY,
+        slots INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE concurrency_slots (
+        tag TEXT NOT NULL,
+        task_run_id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        acquired_at INTEGER NOT NULL,
+        PRIMARY KEY (tag, task_run_id)
+      );
+    `,
+  },
+];
+
+/** Bring the database up to the newest schema. Safe when several processes open a new store at once. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = () => db.pragma("user_version", { simple: true }) as number;
+  const target = migrations.length ? migrations[migrations.length - 1].version : 0;
+  if (current() >= target) return current();
+  const apply = db.transaction(() => {
+    for (const m of migrations) {
+      if (m.version <= current()) continue;
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }
+  });
+  apply.immediate();
+  return current();
+}

@@ -1,0 +1,199 @@
+// Mapping between database rows and the plain run records of src/core/records.ts.
+
+import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
+import type { State, StateName, StateType } from "../core/states.js";
+
+export interface FlowRunRow {
+  id: string;
+  flow_name: string;
+  name: string;
+  state_type: string;
+  state_name: string;
+  state_message: string;
+  state_ts: number;
+  history: string;
+  parameters: string;
+  attempt: number;
+  start_time: number | null;
+  end_time: number | null;
+  created_at: number;
+  entrypoint: string | null;
+  parent_task_run_id: string | null;
+  deployment_id: string | null;
+  tags: string;
+  error: string | null;
+  result_ref: string | null;
+  owner: string | null;
+  heartbeat: number | null;
+}
+
+export interface TaskRunRow {
+  id: string;
+  flow_run_id: string | null;
+  flow_attempt: number;
+  task_name: string;
+  dynamic_key: string;
+  state_type: string;
+  state_name: string;
+  state_message: string;
+  state_ts: number;
+  history: string;
+  inputs: string;
+  upstream: string;
+  cache_key: string | null;
+  cache_expires: number | null;
+  cache_reason: string;
+  cached_from: string | null;
+  source_hash: string | null;
+  result_ref: string | null;
+  run_count: number;
+  start_time: number | null;
+  end_time: number | null;
+  tags: string;
+  subflow_run_id: string | null;
+  error: string | null;
+}
+
+/** What the engine knows of a task run beyond its public record. */
+export interface TaskRunExtra {
+  cacheExpires: number | null;
+  sourceHash: string | null;
+  resultRef: string | null;
+  history: State[];
+}
+
+export interface FlowRunExtra {
+  history: State[];
+  resultRef: string | null;
+  owner: string | null;
+  heartbeat: number | null;
+}
+
+function stateOf(row: { state_type: string; state_name: string; state_message: string; state_ts: number }): State {
+  return { type: row.state_type as StateType, name: row.state_name as StateName, message: row.state_message, timestamp: row.state_ts };
+}
+
+export function flowRunFromRow(row: FlowRunRow): FlowRunRecord {
+  const record: FlowRunRecord = {
+    id: row.id,
+    flowName: row.flow_name,
+    name: row.name,
+    state: stateOf(row),
+    parameters: JSON.parse(row.parameters),
+    attempt: row.attempt,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    createdAt: row.created_at,
+    entrypoint: row.entrypoint,
+    parentTaskRunId: row.parent_task_run_id,
+    deploymentId: row.deployment_id,
+    tags: JSON.parse(row.tags),
+  };
+  if (row.error) record.error = JSON.parse(row.error);
+  return record;
+}
+
+export function taskRunFromRow(row: TaskRunRow): TaskRunRecord {
+  const record: TaskRunRecord = {
+    id: row.id,
+    flowRunId: row.flow_run_id ?? "",
+    flowAttempt: row.flow_attempt,
+    taskName: row.task_name,
+    dynamicKey: row.dynamic_key,
+    state: stateOf(row),
+    inputs: JSON.parse(row.inputs),
+    upstream: JSON.parse(row.upstream),
+    cacheKey: row.cache_key,
+    cacheReason: row.cache_reason,
+    cachedFrom: row.cached_from,
+    runCount: row.run_count,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    tags: JSON.parse(row.tags),
+    subflowRunId: row.subflow_run_id,
+  };
+  if (row.error) record.error = JSON.parse(row.error);
+  return record;
+}
+
+export function flowRunToRow(r: FlowRunRecord, x: FlowRunExtra): FlowRunRow {
+  return {
+    id: r.id,
+    flow_name: r.flowName,
+    name: r.name,
+    state_type: r.state.type,
+    state_name: r.state.name,
+    state_message: r.state.message,
+    state_ts: r.state.timestamp,
+    history: JSON.stringify(x.history),
+    parameters: safeJson(r.parameters),
+    attempt: r.attempt,
+    start_time: r.startTime,
+    end_time: r.endTime,
+    created_at: r.createdAt,
+    entrypoint: r.entrypoint,
+    parent_task_run_id: r.parentTaskRunId,
+    deployment_id: r.deploymentId,
+    tags: JSON.stringify(r.tags),
+    error: r.error ? JSON.stringify(r.error) : null,
+    result_ref: x.resultRef,
+    owner: x.owner,
+    heartbeat: x.heartbeat,
+  };
+}
+
+export function taskRunToRow(r: TaskRunRecord, x: TaskRunExtra): TaskRunRow {
+  return {
+    id: r.id,
+    flow_run_id: r.flowRunId || null,
+    flow_attempt: r.flowAttempt,
+    task_name: r.taskName,
+    dynamic_key: r.dynamicKey,
+    state_type: r.state.type,
+    state_name: r.state.name,
+    state_message: r.state.message,
+    state_ts: r.state.timestamp,
+    history: JSON.stringify(x.history),
+    inputs: JSON.stringify(r.inputs),
+    upstream: JSON.stringify(r.upstream),
+    cache_key: r.cacheKey,
+    cache_expires: x.cacheExpires,
+    cache_reason: r.cacheReason,
+    cached_from: r.cachedFrom,
+    source_hash: x.sourceHash,
+    result_ref: x.resultRef,
+    run_count: r.runCount,
+    start_time: r.startTime,
+    end_time: r.endTime,
+    tags: JSON.stringify(r.tags),
+    subflow_run_id: r.subflowRunId,
+    error: r.error ? JSON.stringify(r.error) : null,
+  };
+}
+
+export interface LogRow {
+  flow_run_id: string | null;
+  task_run_id: string | null;
+  level: string;
+  message: string;
+  ts: number;
+}
+
+export function logFromRow(row: LogRow): LogRecord {
+  return {
+    flowRunId: row.flow_run_id ?? "",
+    taskRunId: row.task_run_id,
+    level: row.level as LogRecord["level"],
+    message: row.message,
+    timestamp: row.ts,
+  };
+}
+
+/** JSON that never throws: values that JSON cannot hold are written as their string form. */
+export function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? "null";
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}

@@ -1,0 +1,223 @@
+// The embedded store: one SQLite file (WAL) under CELLFLOW_HOME, results beside it; reads here, writes batched.
+
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { CellflowError } from "../core/errors.js";
+import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
+import type { StateType } from "../core/states.js";
+import { resolveHome } from "./home.js";
+import { migrate } from "./migrations.js";
+import { ownerId } from "./owner.js";
+import { INLINE_RESULT_LIMIT, readResultFile, writeResultFile } from "./results.js";
+import {
+  flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
+  type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
+} from "./rows.js";
+import { deserializeResult } from "./serialize.js";
+import { BatchWriter } from "./writer.js";
+import { reapCrashedRuns } from "./crash.js";
+
+export interface ListRunsOptions {
+  state?: string;
+  flow?: string;
+  limit?: number;
+}
+
+export interface CachedResultRef {
+  taskRunId: string;
+  flowRunId: string | null;
+  resultRef: string;
+  cacheExpires: number | null;
+}
+
+export class Store {
+  readonly home: string;
+  readonly dbPath: string;
+  readonly resultsDir: string;
+  readonly db: Database.Database;
+  readonly writer: BatchWriter;
+  private closed = false;
+
+  private constructor(home: string) {
+    this.home = home;
+    this.dbPath = path.join(home, "cellflow.db");
+    this.resultsDir = path.join(home, "results");
+    fs.mkdirSync(this.resultsDir, { recursive: true });
+    try {
+      this.db = new Database(this.dbPath);
+    } catch (error) {
+      throw new CellflowError("STORE", `cannot open the store at ${this.dbPath}: ${(error as Error).message}`, "check CELLFLOW_HOME points at a writable folder");
+    }
+    this.db.pragma("busy_timeout = 10000");
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    migrate(this.db);
+    this.writer = new BatchWriter(this.db);
+  }
+
+  /** Open the store at `home` (default: resolved from CELLFLOW_HOME and the cwd) and mark orphaned runs Crashed. */
+  static open(home = resolveHome(), options: { reap?: boolean } = {}): Store {
+    const store = new Store(home);
+    if (options.reap !== false) store.reapCrashed();
+    return store;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.writer.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  flush(): void {
+    if (!this.closed) this.writer.flush();
+  }
+
+  reapCrashed(): number {
+    return reapCrashedRuns(this);
+  }
+
+  // ── writes ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Queue the run for the next batch; the row is built from the live record when the batch is written. */
+  saveFlowRun(record: FlowRunRecord, extra: FlowRunExtra): void {
+    this.writer.flowRun(record.id, () => flowRunToRow(record, extra));
+  }
+
+  saveTaskRun(record: TaskRunRecord, extra: TaskRunExtra): void {
+    this.writer.taskRun(record.id, () => taskRunToRow(record, extra));
+  }
+
+  appendLog(log: LogRecord): void {
+    this.writer.log({ flow_run_id: log.flowRunId || null, task_run_id: log.taskRunId, level: log.level, message: log.message, ts: log.timestamp });
+  }
+
+  /** Persist serialized result bytes under their content address. Large results are written to a file at once. */
+  saveResult(ref: string, bytes: Buffer): void {
+    if (bytes.length <= INLINE_RESULT_LIMIT) this.writer.result(ref, bytes);
+    else writeResultFile(this.resultsDir, ref, bytes);
+  }
+
+  /** Load a persisted result; throws when it is missing or its content hash does not match. */
+  loadResult(ref: string): unknown {
+    const pending = this.writer.pendingResult(ref);
+    if (pending) return deserializeResult(pending, ref);
+    const row = this.db.prepare("SELECT bytes FROM results WHERE ref = ?").get(ref) as { bytes: Buffer } | undefined;
+    if (row) return deserializeResult(row.bytes, ref);
+    return readResultFile(this.resultsDir, ref);
+  }
+
+  // ── reads ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  getFlowRunRow(id: string): FlowRunRow | undefined {
+    return this.db.prepare("SELECT * FROM flow_runs WHERE id = ?").get(id) as FlowRunRow | undefined;
+  }
+
+  /** A flow run by its id or a unique prefix of it (at least 4 characters), as git does for commits. */
+  findFlowRun(idOrPrefix: string): FlowRunRecord {
+    const exact = this.getFlowRunRow(idOrPrefix);
+    if (exact) return flowRunFromRow(exact);
+    if (idOrPrefix.length >= 4) {
+      const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.replace(/[%_]/g, "")}%`) as FlowRunRow[];
+      if (rows.length === 1) return flowRunFromRow(rows[0]);
+      if (rows.length > 1) throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' matches several runs`, "give more characters of the id");
+    }
+    throw new CellflowError("UNKNOWN_RUN", `no flow run '${idOrPrefix}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
+  }
+
+  listFlowRuns(options: ListRunsOptions = {}): FlowRunRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (options.state) {
+      const s = options.state;
+      where.push("(lower(state_name) = lower(?) OR lower(state_type) = lower(?))");
+      args.push(s, s);
+    }
+    if (options.flow) {
+      where.push("flow_name = ?");
+      args.push(options.flow);
+    }
+    const sql = `SELECT * FROM flow_runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+    args.push(options.limit ?? 20);
+    return (this.db.prepare(sql).all(...args) as FlowRunRow[]).map(flowRunFromRow);
+  }
+
+  /** Task runs of a flow run's attempt (default: its latest), in the order they were created. */
+  getTaskRuns(flowRunId: string, attempt?: number): TaskRunRecord[] {
+    return this.getTaskRunRows(flowRunId, attempt).map(taskRunFromRow);
+  }
+
+  getTaskRunRows(flowRunId: string, attempt?: number): TaskRunRow[] {
+    if (attempt === undefined) {
+      const row = this.db.prepare("SELECT attempt FROM flow_runs WHERE id = ?").get(flowRunId) as { attempt: number } | undefined;
+      attempt = row?.attempt ?? 1;
+    }
+    return this.db.prepare("SELECT * FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? ORDER BY rowid").all(flowRunId, attempt) as TaskRunRow[];
+  }
+
+  /** Every task run of a flow run over all its attempts, oldest first. */
+  getAllTaskRunRows(flowRunId: string): TaskRunRow[] {
+    return this.db.prepare("SELECT * FROM task_runs WHERE flow_run_id = ? ORDER BY flow_attempt, rowid").all(flowRunId) as TaskRunRow[];
+  }
+
+  getTaskRunRow(id: string): TaskRunRow | undefined {
+    return this.writer.pendingTaskRow(id) ?? (this.db.prepare("SELECT * FROM task_runs WHERE id = ?").get(id) as TaskRunRow | undefined);
+  }
+
+  /** The newest completed task run with this cache key that has a persisted result. */
+  findCached(cacheKey: string): CachedResultRef | null {
+    const row = this.db
+      .prepare("SELECT id, flow_run_id, result_ref, cache_expires FROM task_runs WHERE cache_key = ? AND state_type = 'COMPLETED' AND result_ref IS NOT NULL ORDER BY end_time DESC LIMIT 1")
+      .get(cacheKey) as { id: string; flow_run_id: string | null; result_ref: string; cache_expires: number | null } | undefined;
+    return row ? { taskRunId: row.id, flowRunId: row.flow_run_id, resultRef: row.result_ref, cacheExpires: row.cache_expires } : null;
+  }
+
+  getLogs(flowRunId: string, options: { taskRunIds?: string[]; afterId?: number } = {}): Array<LogRecord & { id: number }> {
+    const args: unknown[] = [flowRunId, options.afterId ?? 0];
+    let sql = "SELECT * FROM logs WHERE flow_run_id = ? AND id > ?";
+    if (options.taskRunIds) {
+      sql += ` AND task_run_id IN (${options.taskRunIds.map(() => "?").join(",") || "NULL"})`;
+      args.push(...options.taskRunIds);
+    }
+    sql += " ORDER BY id";
+    return (this.db.prepare(sql).all(...args) as Array<LogRow & { id: number }>).map((r) => ({ ...logFromRow(r), id: r.id }));
+  }
+
+  /** The state history of a run, oldest first. */
+  getHistory(kind: "flow" | "task", id: string): Array<{ type: StateType; name: string; message: string; timestamp: number }> {
+    const table = kind === "flow" ? "flow_runs" : "task_runs";
+    const row = this.db.prepare(`SELECT history FROM ${table} WHERE id = ?`).get(id) as { history: string } | undefined;
+    return row ? JSON.parse(row.history) : [];
+  }
+
+  // ── ownership: heartbeats and cancellation requests ─────────────────────────────────────────────────────
+
+  /** Touch the heartbeat of runs this process owns; returns the ids among them that another process asked to cancel. */
+  heartbeat(runIds: string[]): string[] {
+    if (runIds.length === 0) return [];
+    this.writer.flush();
+    const now = Date.now();
+    const placeholders = runIds.map(() => "?").join(",");
+    this.db.prepare(`UPDATE flow_runs SET heartbeat = ? WHERE id IN (${placeholders}) AND owner = ?`).run(now, ...runIds, ownerId());
+    const rows = this.db.prepare(`SELECT id FROM flow_runs WHERE id IN (${placeholders}) AND state_type = 'CANCELLING'`).all(...runIds) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
+  setFlowRunStateDirect(id: string, type: StateType, name: string, message: string): void {
+    const now = Date.now();
+    const row = this.getFlowRunRow(id);
+    if (!row) return;
+    const history = JSON.parse(row.history);
+    history.push({ type, name, message, timestamp: now });
+    const terminal = type === "COMPLETED" || type === "FAILED" || type === "CANCELLED" || type === "CRASHED";
+    this.db
+      .prepare("UPDATE flow_runs SET state_type=?, state_name=?, state_message=?, state_ts=?, history=?, end_time=CASE WHEN ? THEN ? ELSE end_time END WHERE id=?")
+      .run(type, name, message, now, JSON.stringify(history), terminal ? 1 : 0, now, id);
+  }
+}

@@ -1,0 +1,131 @@
+// Batched, coalescing writes: the engine hands records over on the hot path and they reach SQLite in one
+// transaction per batch. A run that changes state three times between flushes is written once.
+
+import type Database from "better-sqlite3";
+import type { FlowRunRow, LogRow, TaskRunRow } from "./rows.js";
+
+const FLOW_COLUMNS = [
+  "id", "flow_name", "name", "state_type", "state_name", "state_message", "state_ts", "history", "parameters",
+  "attempt", "start_time", "end_time", "created_at", "entrypoint", "parent_task_run_id", "deployment_id", "tags",
+  "error", "result_ref", "owner", "heartbeat",
+] as const;
+
+const TASK_COLUMNS = [
+  "id", "flow_run_id", "flow_attempt", "task_name", "dynamic_key", "state_type", "state_name", "state_message",
+  "state_ts", "history", "inputs", "upstream", "cache_key", "cache_expires", "cache_reason", "cached_from",
+  "source_hash", "result_ref", "run_count", "start_time", "end_time", "tags", "subflow_run_id", "error",
+] as const;
+
+function upsertSql(table: string, columns: readonly string[]): string {
+  const updates = columns.filter((c) => c !== "id").map((c) => `${c}=excluded.${c}`).join(", ");
+  return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((c) => "@" + c).join(", ")})
+          ON CONFLICT(id) DO UPDATE SET ${updates}`;
+}
+
+export class BatchWriter {
+  // Rows are built at flush time from the live records, so a run that changes state many times between
+  // flushes costs one row conversion and one write.
+  private flows = new Map<string, () => FlowRunRow>();
+  private tasks = new Map<string, () => TaskRunRow>();
+  private logs: LogRow[] = [];
+  private results = new Map<string, Buffer>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly commit: () => void;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly delayMs = 20,
+  ) {
+    const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS));
+    const taskStmt = db.prepare(upsertSql("task_runs", TASK_COLUMNS));
+    const logStmt = db.prepare("INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (@flow_run_id, @task_run_id, @level, @message, @ts)");
+    const resultStmt = db.prepare("INSERT OR IGNORE INTO results (ref, bytes) VALUES (?, ?)");
+    const tx = db.transaction(
+      (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]) => {
+        for (const [ref, bytes] of results) resultStmt.run(ref, bytes);
+        for (const row of flows) flowStmt.run(row());
+        for (const row of tasks) taskStmt.run(row());
+        for (const row of logs) logStmt.run(row);
+      },
+    );
+    this.commit = () => {
+      const results = this.results;
+      const flows = this.flows;
+      const tasks = this.tasks;
+      const logs = this.logs;
+      this.results = new Map();
+      this.flows = new Map();
+      this.tasks = new Map();
+      this.logs = [];
+      try {
+        tx.immediate(results, flows.values(), tasks.values(), logs);
+      } catch (error) {
+        // Nothing is lost: the batch goes back in front of what arrived meanwhile, and the next flush retries.
+        for (const [k, v] of this.results) results.set(k, v);
+        for (const [k, v] of this.flows) flows.set(k, v);
+        for (const [k, v] of this.tasks) tasks.set(k, v);
+        this.results = results;
+        this.flows = flows;
+        this.tasks = tasks;
+        this.logs = logs.concat(this.logs);
+        throw error;
+      }
+    };
+  }
+
+  get pending(): number {
+    return this.flows.size + this.tasks.size + this.logs.length + this.results.size;
+  }
+
+  flowRun(id: string, row: () => FlowRunRow): void {
+    this.flows.set(id, row);
+    this.schedule();
+  }
+
+  taskRun(id: string, row: () => TaskRunRow): void {
+    this.tasks.set(id, row);
+    this.schedule();
+  }
+
+  log(row: LogRow): void {
+    this.logs.push(row);
+    this.schedule();
+  }
+
+  result(ref: string, bytes: Buffer): void {
+    this.results.set(ref, bytes);
+    this.schedule();
+  }
+
+  /** Pending task row for a run not yet flushed, so reads in this process see their own writes. */
+  pendingTaskRow(id: string): TaskRunRow | undefined {
+    return this.tasks.get(id)?.();
+  }
+
+  pendingResult(ref: string): Buffer | undefined {
+    return this.results.get(ref);
+  }
+
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.pending === 0) return;
+    this.commit();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      try {
+        this.flush();
+      } catch (error) {
+        process.stderr.write(`cellflow: store write failed, retrying: ${(error as Error).message}\n`);
+        this.schedule();
+      }
+    }, this.delayMs);
+    this.timer.unref();
+  }
+}
