@@ -1,0 +1,217 @@
+// Renders a run's DAG (its task runs, states, timings, cache reasons, edges and errors) as text and HTML.
+
+import { describeError } from "../core/errors.js";
+import { formatDuration } from "../core/duration.js";
+import type { FlowRunRecord, RunGraph, TaskRunRecord } from "../core/records.js";
+import { assertNever, stateGlyph, type State } from "../core/states.js";
+import { escapeHtml } from "./html.js";
+
+/** Options for {@link renderDag}. */
+export interface RenderDagOptions {
+  /**
+   * The clock used for the elapsed time of runs still running (ms since the epoch).
+   * @default Date.now()
+   */
+  now?: number;
+}
+
+/** The DAG as a MIME bundle: a layered text listing and an HTML table. */
+export interface DagBundle {
+  "text/plain": string;
+  "text/html": string;
+  [mime: string]: unknown;
+}
+
+interface Row {
+  run: TaskRunRecord;
+  label: string;
+  layer: number;
+  duration: string;
+  upstream: string[];
+  error: string | null;
+}
+
+/** A colour per state for the HTML view (Cached gets its own, like its glyph). */
+export function stateColor(state: Pick<State, "type" | "name">): string {
+  if (state.name === "Cached") return "#0d9488";
+  switch (state.type) {
+    case "SCHEDULED":
+      return "#6b7280";
+    case "PENDING":
+      return "#9ca3af";
+    case "RUNNING":
+      return "#2563eb";
+    case "COMPLETED":
+      return "#16a34a";
+    case "FAILED":
+      return "#dc2626";
+    case "CRASHED":
+      return "#991b1b";
+    case "CANCELLED":
+      return "#6b7280";
+    case "CANCELLING":
+      return "#d97706";
+    case "PAUSED":
+      return "#d97706";
+    default:
+      return assertNever(state.type, "state type");
+  }
+}
+
+function durationOf(run: { startTime: number | null; endTime: number | null }, now: number): string {
+  if (run.startTime === null) return "—";
+  return formatDuration(Math.max(0, (run.endTime ?? now) - run.startTime));
+}
+
+function errorOf(run: TaskRunRecord | FlowRunRecord): string | null {
+  if (run.state.type !== "FAILED" && run.state.type !== "CRASHED") return null;
+  if (run.error) return describeError(run.error);
+  return run.state.message || null;
+}
+
+// Task names label the rows; a name used by several calls (map, loops) falls back to its dynamic key.
+function labels(runs: TaskRunRecord[]): Map<string, string> {
+  const counts = new Map<string, number>();
+  for (const r of runs) counts.set(r.taskName, (counts.get(r.taskName) ?? 0) + 1);
+  return new Map(runs.map((r) => [r.id, (counts.get(r.taskName) ?? 0) > 1 ? r.dynamicKey : r.taskName]));
+}
+
+// Layer = 1 + the deepest upstream layer, so every edge points to an earlier layer.
+function layers(runs: TaskRunRecord[]): Map<string, number> {
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const layer = new Map<string, number>();
+  const visiting = new Set<string>();
+  const visit = (run: TaskRunRecord): number => {
+    const known = layer.get(run.id);
+    if (known !== undefined) return known;
+    if (visiting.has(run.id)) return 1; // a cycle cannot come from the engine; do not recurse forever
+    visiting.add(run.id);
+    let deepest = 0;
+    for (const id of run.upstream) {
+      const up = byId.get(id);
+      if (up) deepest = Math.max(deepest, visit(up));
+    }
+    visiting.delete(run.id);
+    layer.set(run.id, deepest + 1);
+    return deepest + 1;
+  };
+  for (const run of runs) visit(run);
+  return layer;
+}
+
+function rowsOf(graph: RunGraph, now: number): Row[] {
+  const runs = graph.taskRuns;
+  const names = labels(runs);
+  const layerOf = layers(runs);
+  const rows = runs.map((run): Row => {
+    const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
+    const upstream = run.upstream.map((id) => {
+      const name = names.get(id) ?? id.slice(0, 8);
+      return waitFor.has(id) ? `${name} (wait)` : name;
+    });
+    return {
+      run,
+      label: names.get(run.id) ?? run.dynamicKey,
+      layer: layerOf.get(run.id) ?? 1,
+      duration: durationOf(run, now),
+      upstream,
+      error: errorOf(run),
+    };
+  });
+  const start = (r: Row) => r.run.startTime ?? Number.MAX_SAFE_INTEGER;
+  return rows.sort((a, b) => a.layer - b.layer || start(a) - start(b) || a.run.dynamicKey.localeCompare(b.run.dynamicKey));
+}
+
+function headline(flow: FlowRunRecord, now: number): string {
+  const parts = [`${stateGlyph(flow.state)} ${flow.flowName}`, flow.name, flow.state.name, durationOf(flow, now)];
+  if (flow.attempt > 1) parts.push(`attempt ${flow.attempt}`);
+  return parts.join(" · ");
+}
+
+function renderText(graph: RunGraph, rows: Row[], now: number): string {
+  const out = [headline(graph.flowRun, now)];
+  const flowError = errorOf(graph.flowRun);
+  if (flowError) out.push(`  ${flowError}`);
+  if (rows.length === 0) {
+    out.push("  (no task runs yet)");
+    return out.join("\n");
+  }
+  const width = (pick: (r: Row) => string) => Math.max(...rows.map((r) => pick(r).length));
+  const wLabel = width((r) => r.label);
+  const wState = width((r) => r.run.state.name);
+  const wDuration = width((r) => r.duration);
+  const wRuns = width((r) => `runs ${r.run.runCount}`);
+  const wLayer = String(Math.max(...rows.map((r) => r.layer))).length;
+  for (const row of rows) {
+    const cells = [
+      `${String(row.layer).padStart(wLayer)} ${stateGlyph(row.run.state)} ${row.label.padEnd(wLabel)}`,
+      row.run.state.name.padEnd(wState),
+      row.duration.padStart(wDuration),
+      `runs ${row.run.runCount}`.padEnd(wRuns),
+    ];
+    if (row.upstream.length > 0) cells.push(`← ${row.upstream.join(", ")}`);
+    if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${row.run.cacheReason}` : row.run.cacheReason);
+    out.push(`  ${cells.join("  ").trimEnd()}`);
+    if (row.error) out.push(`  ${" ".repeat(wLayer + 3)}${row.error.split("\n").join(`\n  ${" ".repeat(wLayer + 3)}`)}`);
+  }
+  return out.join("\n");
+}
+
+const BOX = "font-family:var(--jp-code-font-family,monospace);font-size:12px;line-height:1.5";
+const TD = "padding:1px 8px;text-align:left;vertical-align:top;white-space:nowrap";
+const MUTED = "color:#6b7280";
+
+function stateHtml(state: State): string {
+  return `<span style="color:${stateColor(state)};font-weight:600">${escapeHtml(stateGlyph(state))} ${escapeHtml(state.name)}</span>`;
+}
+
+function renderHtml(graph: RunGraph, rows: Row[], now: number): string {
+  const flow = graph.flowRun;
+  const head = [
+    `${stateHtml(flow.state)} <b>${escapeHtml(flow.flowName)}</b>`,
+    `<span style="${MUTED}">${escapeHtml(flow.name)}</span>`,
+    escapeHtml(durationOf(flow, now)),
+  ];
+  if (flow.attempt > 1) head.push(`attempt ${flow.attempt}`);
+  const flowError = errorOf(flow);
+  const parts = [`<div class="cellflow-dag" style="${BOX}">`, `<div>${head.join(" · ")}</div>`];
+  if (flowError) parts.push(`<div style="color:${stateColor(flow.state)};white-space:pre-wrap">${escapeHtml(flowError)}</div>`);
+  if (rows.length === 0) {
+    parts.push(`<div style="${MUTED}">no task runs yet</div></div>`);
+    return parts.join("");
+  }
+  const th = (s: string) => `<th style="${TD};${MUTED};font-weight:normal">${s}</th>`;
+  parts.push(
+    `<table style="border-collapse:collapse;margin-top:4px"><thead><tr>${["#", "task", "state", "duration", "runs", "upstream", "cache"].map(th).join("")}</tr></thead><tbody>`,
+  );
+  for (const row of rows) {
+    const cells = [
+      `<span style="${MUTED}">${row.layer}</span>`,
+      escapeHtml(row.label),
+      stateHtml(row.run.state),
+      escapeHtml(row.duration),
+      String(row.run.runCount),
+      row.upstream.length > 0 ? `← ${escapeHtml(row.upstream.join(", "))}` : "",
+      `<span style="${MUTED}">${escapeHtml(row.run.cacheReason)}</span>`,
+    ];
+    parts.push(`<tr data-task-run="${escapeHtml(row.run.id)}">${cells.map((c) => `<td style="${TD}">${c}</td>`).join("")}</tr>`);
+    if (row.error) {
+      parts.push(
+        `<tr><td></td><td colspan="6" style="${TD};white-space:pre-wrap;color:${stateColor(row.run.state)}">${escapeHtml(row.error)}</td></tr>`,
+      );
+    }
+  }
+  parts.push("</tbody></table></div>");
+  return parts.join("");
+}
+
+/**
+ * Renders a flow run's DAG: one line (row) per task run in dependency layers, with its state glyph
+ * and name, duration, run count, upstream edges and cache reason, and the error of failed runs.
+ * @example display.bundle(renderDag(graph))
+ */
+export function renderDag(graph: RunGraph, options: RenderDagOptions = {}): DagBundle {
+  const now = options.now ?? Date.now();
+  const rows = rowsOf(graph, now);
+  return { "text/plain": renderText(graph, rows, now), "text/html": renderHtml(graph, rows, now) };
+}
