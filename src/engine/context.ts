@@ -45,6 +45,8 @@ export interface LiveTaskRun {
 export interface RunContext {
   flow: LiveFlowRun | null;
   task: LiveTaskRun | null;
+  /** Creates the flow run on the first task call (a notebook cell that calls no task makes no run). */
+  lazyFlow?: () => LiveFlowRun;
 }
 
 export const runContextStorage = globalSingleton("als", () => new AsyncLocalStorage<RunContext>());
@@ -59,7 +61,11 @@ export function setAmbientFlowRun(provider: AmbientProvider | null): void {
 
 export function currentContext(): RunContext | null {
   const ctx = runContextStorage.getStore();
-  if (ctx) return ctx;
+  if (ctx) {
+    // The store object is shared by every continuation of this context, so all of them see the new run.
+    if (!ctx.flow && !ctx.task && ctx.lazyFlow) ctx.flow = ctx.lazyFlow();
+    return ctx;
+  }
   const flow = ambient.provider?.() ?? null;
   return flow ? { flow, task: null } : null;
 }

@@ -238,6 +238,39 @@ async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => v
   }
 }
 
+// ── runs driven from outside: a notebook session opens a run, executes cells in it, then closes it ──────────
+
+/** Start a flow run (or the next attempt of one) whose body the caller executes inside `live`'s context. */
+export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions = {}): LiveFlowRun {
+  const engine = getEngine();
+  const live = options.resume ? resumeFlowRun(def, options.resume, engine) : createFlowRun(def, params, options, engine);
+  if (def.options.logPrints) installPrintCapture();
+  engine.register(live);
+  engine.setFlowState(live, Running());
+  return live;
+}
+
+/** End a run opened with openFlowRun: wait for what it submitted, then Completed, Failed or Cancelled. */
+export async function closeFlowRun(def: FlowDefinition, live: LiveFlowRun, body: { ok: true; value?: unknown } | { ok: false; error: unknown }): Promise<FlowRunOutcome> {
+  const engine = getEngine();
+  try {
+    try {
+      await settleSubmitted(live);
+      if (!body.ok) throw body.error;
+      handleFlowSuccess(live, body.value, engine);
+      await runFlowHooks(def.options.onCompletion, live);
+      return { record: live.record, ok: true, value: body.value };
+    } catch (error) {
+      const signal = live.controller.signal;
+      if (signal.aborted && signal.reason instanceof CancelledError) return await finishFlow(def, live, Cancelled(signal.reason.message), error, engine);
+      return await finishFlow(def, live, Failed(describeError(toErrorInfo(error))), error, engine);
+    }
+  } finally {
+    engine.unregister(live);
+    engine.store.flush();
+  }
+}
+
 // ── subflows ────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** A flow called inside a flow: a task run in the parent stands for the child flow run. */
