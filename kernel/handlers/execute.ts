@@ -1,0 +1,88 @@
+// execute_request: runs a cell, publishes its input, output, result or error, and replies.
+
+import { formatResult } from "../../src/display/format.js";
+import { interruptedError, type CellError, type CellExecutor, type CellOutcome } from "../cell-executor.js";
+import type { Kernel, Respond } from "../kernel.js";
+import type { Content, Message } from "../wire.js";
+import { traceback } from "./traceback.js";
+
+interface ExecuteContent {
+  code?: unknown;
+  silent?: unknown;
+  store_history?: unknown;
+  user_expressions?: unknown;
+  stop_on_error?: unknown;
+}
+
+/** Runs the cell; an interrupt (SIGINT or interrupt_request) that arrives while it awaits ends the wait. */
+async function runInterruptible(kernel: Kernel, executor: CellExecutor, code: string, cell: number | string): Promise<CellOutcome> {
+  let stopListening = () => {};
+  const interrupted = new Promise<CellOutcome>((resolve) => {
+    stopListening = kernel.onInterrupt(() => resolve({ ok: false, error: interruptedError(cell) }));
+  });
+  kernel.setBusy(true);
+  try {
+    return await Promise.race([executor.run(code, cell), interrupted]);
+  } finally {
+    kernel.setBusy(false);
+    stopListening();
+  }
+}
+
+function errorContent(error: CellError): { ename: string; evalue: string; traceback: string[] } {
+  return { ename: error.name, evalue: error.message, traceback: traceback(error) };
+}
+
+async function userExpressions(kernel: Kernel, executor: CellExecutor, expressions: unknown): Promise<Content> {
+  const result: Content = {};
+  if (typeof expressions !== "object" || expressions === null) return result;
+  for (const [name, expression] of Object.entries(expressions)) {
+    if (typeof expression !== "string") continue;
+    const outcome = await runInterruptible(kernel, executor, expression, `user_expressions.${name}`);
+    result[name] = outcome.ok
+      ? { status: "ok", data: formatResult(outcome.value), metadata: {} }
+      : { status: "error", ...errorContent(outcome.error) };
+  }
+  return result;
+}
+
+/** Handles execute_request. */
+export async function executeRequest(kernel: Kernel, message: Message, respond: Respond): Promise<void> {
+  const content = message.content as ExecuteContent;
+  const code = typeof content.code === "string" ? content.code : "";
+  const silent = content.silent === true;
+  const store = !silent && content.store_history !== false;
+  if (store) {
+    kernel.executionCount++;
+    kernel.history.add(kernel.executionCount, code);
+  }
+  const count = kernel.executionCount;
+  kernel.outputParent = message;
+  if (!silent) await kernel.publish("execute_input", { code, execution_count: count }, message);
+
+  let executor: CellExecutor;
+  try {
+    executor = await kernel.executor();
+  } catch (error) {
+    const failure = { ename: "KernelError", evalue: `the cell runtime failed to load: ${(error as Error).message}`, traceback: [String((error as Error).stack ?? error)] };
+    await kernel.publishOutput("error", failure);
+    await respond("execute_reply", { status: "error", execution_count: count, ...failure });
+    return;
+  }
+
+  const outcome = await runInterruptible(kernel, executor, code, store ? count : "silent");
+  if (!outcome.ok) {
+    const failure = errorContent(outcome.error);
+    if (!silent) await kernel.publishOutput("error", failure);
+    if (content.stop_on_error !== false) await kernel.abortQueuedRequests();
+    await respond("execute_reply", { status: "error", execution_count: count, ...failure });
+    return;
+  }
+  if (!silent && outcome.hasValue && outcome.value !== undefined) {
+    const data = formatResult(outcome.value);
+    if (store) kernel.history.setOutput(count, data["text/plain"]);
+    await kernel.publishOutput("execute_result", { execution_count: count, data, metadata: {} });
+  }
+  const expressions = await userExpressions(kernel, executor, content.user_expressions);
+  await respond("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: expressions });
+}

@@ -1,0 +1,153 @@
+// Completion and hover help for cells: a TypeScript language service over earlier cells' declarations plus the current code.
+
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type TS from "typescript";
+
+type Ts = typeof TS;
+
+/** A complete_reply's payload. */
+export interface Completion {
+  matches: string[];
+  /** Code-point offsets of the text the matches replace. */
+  cursorStart: number;
+  cursorEnd: number;
+  /** Kind per match, as Jupyter's `_jupyter_types_experimental` metadata shows it. */
+  types: { text: string; type: string; start: number; end: number }[];
+}
+
+/** An inspect_reply's payload (found = text !== null). */
+export interface Inspection {
+  text: string;
+}
+
+// The package root: dist/kernel/language-service.js → ../..; kernel/language-service.ts → ..
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PACKAGE_ROOT = [resolve(HERE, "../.."), resolve(HERE, "..")].find((dir) => existsSync(join(dir, "package.json"))) ?? resolve(HERE, "..");
+
+/** Code-point offset (Jupyter's cursor_pos) → UTF-16 index (JavaScript strings). */
+export function codePointToIndex(text: string, cursor: number): number {
+  let index = 0;
+  for (let cp = 0; cp < cursor && index < text.length; cp++) index += (text.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
+  return index;
+}
+
+/** UTF-16 index → code-point offset. */
+export function indexToCodePoint(text: string, index: number): number {
+  return Array.from(text.slice(0, index)).length;
+}
+
+const IDENTIFIER_CHAR = /[\p{ID_Continue}$\u200c\u200d]/u;
+
+/**
+ * Answers complete and inspect requests. The cell is analysed as the accumulated declarations of
+ * earlier cells followed by its own code, so names defined in earlier cells complete and hover.
+ */
+export class CellLanguageService {
+  private readonly service: TS.LanguageService;
+  private readonly fileName: string;
+  private text = "";
+  private version = 0;
+
+  constructor(
+    private readonly ts: Ts,
+    cwd: string,
+  ) {
+    this.fileName = join(cwd, "__cellflow_cell__.ts");
+    const typeRoots = [join(cwd, "node_modules", "@types"), join(PACKAGE_ROOT, "node_modules", "@types")].filter(existsSync);
+    const options: TS.CompilerOptions = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ["lib.es2023.d.ts"],
+      types: typeRoots.length > 0 ? ["node"] : [],
+      typeRoots,
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+      allowJs: true,
+      esModuleInterop: true,
+      // Inside a cell `cellflow` is always the kernel's own copy, installed in the notebook's folder or not.
+      paths: { cellflow: [join(PACKAGE_ROOT, "dist", "src", "index.d.ts")] },
+    };
+    const sys = ts.sys;
+    const host: TS.LanguageServiceHost = {
+      getCompilationSettings: () => options,
+      getScriptFileNames: () => [this.fileName],
+      getScriptVersion: (file) => (file === this.fileName ? String(this.version) : "0"),
+      getScriptSnapshot: (file) => {
+        if (file === this.fileName) return ts.ScriptSnapshot.fromString(this.text);
+        const content = sys.readFile(file);
+        return content === undefined ? undefined : ts.ScriptSnapshot.fromString(content);
+      },
+      getCurrentDirectory: () => cwd,
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      fileExists: (file) => file === this.fileName || sys.fileExists(file),
+      readFile: (file) => (file === this.fileName ? this.text : sys.readFile(file)),
+      directoryExists: (dir) => sys.directoryExists(dir),
+      getDirectories: (dir) => sys.getDirectories(dir),
+      readDirectory: (...args) => sys.readDirectory(...args),
+      realpath: sys.realpath,
+      useCaseSensitiveFileNames: () => sys.useCaseSensitiveFileNames,
+    };
+    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+  }
+
+  private load(declarations: string, code: string): number {
+    const prelude = declarations === "" ? "" : `${declarations}\n`;
+    this.text = prelude + code;
+    this.version++;
+    return prelude.length;
+  }
+
+  /** Completions at a code-point cursor in `code`, filtered to the identifier being typed. */
+  complete(declarations: string, code: string, cursorPos: number): Completion {
+    const cursor = codePointToIndex(code, cursorPos);
+    let start = cursor;
+    while (start > 0 && IDENTIFIER_CHAR.test(code[start - 1])) start--;
+    const prefix = code.slice(start, cursor);
+    const offset = this.load(declarations, code);
+    const info = this.service.getCompletionsAtPosition(this.fileName, offset + cursor, {
+      includeCompletionsWithInsertText: true,
+    });
+    const entries = (info?.entries ?? [])
+      .filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__cellflow"))
+      .sort((a, b) => a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name));
+    const cursorStart = indexToCodePoint(code, start);
+    const cursorEnd = cursorPos;
+    const seen = new Set<string>();
+    const unique = entries.filter((e) => !seen.has(e.name) && seen.add(e.name));
+    return {
+      matches: unique.map((e) => e.name),
+      cursorStart,
+      cursorEnd,
+      types: unique.map((e) => ({ text: e.name, type: e.kind, start: cursorStart, end: cursorEnd })),
+    };
+  }
+
+  /** The type and documentation of the name at (or just before) a code-point cursor, or null. */
+  inspect(declarations: string, code: string, cursorPos: number): Inspection | null {
+    const cursor = codePointToIndex(code, cursorPos);
+    const offset = this.load(declarations, code);
+    const info =
+      this.service.getQuickInfoAtPosition(this.fileName, offset + cursor) ??
+      (cursor > 0 ? this.service.getQuickInfoAtPosition(this.fileName, offset + cursor - 1) : undefined);
+    if (!info) return null;
+    const ts = this.ts;
+    const parts = [ts.displayPartsToString(info.displayParts)];
+    const docs = ts.displayPartsToString(info.documentation);
+    if (docs) parts.push(docs);
+    for (const tag of info.tags ?? []) {
+      const text = ts.displayPartsToString(tag.text);
+      parts.push(`@${tag.name}${text ? ` ${text}` : ""}`);
+    }
+    return { text: parts.join("\n\n") };
+  }
+}
+
+/** Loads the TypeScript compiler (slow: done on the first complete/inspect request, not at startup). */
+export async function createCellLanguageService(cwd: string): Promise<CellLanguageService> {
+  const ts = (await import("typescript")).default;
+  return new CellLanguageService(ts, cwd);
+}
