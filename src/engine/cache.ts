@@ -19,12 +19,12 @@ export function cacheKeyFor(parts: KeyParts, custom: string | null | undefined):
   if (parts.policy === "none") return null;
   if (custom === null) return null;
   const scope = parts.scope === "run" ? `run:${parts.flowRunId ?? "-"}` : "global";
-  if (custom !== undefined) return sha256(`${scope}|${parts.taskName}|custom:${custom}`);
+  if (custom !== undefined) return sha256(`${scope}|${parts.taskName}|custom:${custom}`).slice(0, 32);
   if (parts.inputs.some((i) => i.kind !== "wait_for" && !i.hash)) return null;
   const withInputs = parts.policy === "inputs" || parts.policy === "inputs+source";
   const withSource = parts.policy === "source" || parts.policy === "inputs+source";
   const inputs = withInputs ? parts.inputs.filter((i) => i.kind !== "wait_for").map((i) => `${i.name}=${i.hash}`).join(";") : "";
-  return sha256(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`);
+  return sha256(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`).slice(0, 32);
 }
 
 export function effectivePolicy(options: TaskOptions): CachePolicy {

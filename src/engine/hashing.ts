@@ -1,12 +1,10 @@
 // Stable hashes of task inputs and sources: equal values hash equal whatever their key order.
 
-import { createHash } from "node:crypto";
+import { sha256 } from "../core/hash.js";
+
+export { sha256 };
 
 export class UnhashableError extends Error {}
-
-export function sha256(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 /**
  * A canonical string of a value: objects with sorted keys, type tags for Date, Map, Set, bigint and typed

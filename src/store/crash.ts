@@ -23,10 +23,10 @@ export function reapCrashedRuns(store: Store): number {
   if (dead.length === 0 && deadSlotOwners.length === 0) return 0;
 
   const markFlow = db.prepare(
-    "UPDATE flow_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_object('type','CRASHED','name','Crashed','message',@message,'timestamp',@now)) WHERE id=@id AND state_type IN ('PENDING','RUNNING','CANCELLING')",
+    "UPDATE flow_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)) WHERE id=@id AND state_type IN ('PENDING','RUNNING','CANCELLING')",
   );
   const markTasks = db.prepare(
-    "UPDATE task_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_object('type','CRASHED','name','Crashed','message',@message,'timestamp',@now)) WHERE flow_run_id=@id AND state_type IN ('PENDING','RUNNING','SCHEDULED','CANCELLING')",
+    "UPDATE task_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)) WHERE flow_run_id=@id AND state_type IN ('PENDING','RUNNING','SCHEDULED','CANCELLING')",
   );
   const releaseSlots = db.prepare("DELETE FROM concurrency_slots WHERE owner = ?");
   let count = 0;

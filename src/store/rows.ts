@@ -1,7 +1,7 @@
 // Mapping between database rows and the plain run records of src/core/records.ts.
 
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
-import type { State, StateName, StateType } from "../core/states.js";
+import { NAME_TO_TYPE, type State, type StateName, type StateType } from "../core/states.js";
 
 export interface FlowRunRow {
   id: string;
@@ -69,6 +69,25 @@ export interface FlowRunExtra {
   heartbeat: number | null;
 }
 
+/**
+ * State histories are stored compactly, as [name, timestamp] or [name, timestamp, message] (the type follows
+ * from the name): a task run's row is written on the hot path, and its size is most of the write's cost.
+ */
+export function encodeHistory(history: State[]): string {
+  let out = "[";
+  for (let i = 0; i < history.length; i++) {
+    const s = history[i];
+    if (i > 0) out += ",";
+    out += s.message ? `["${s.name}",${s.timestamp},${JSON.stringify(s.message)}]` : `["${s.name}",${s.timestamp}]`;
+  }
+  return out + "]";
+}
+
+export function decodeHistory(json: string): State[] {
+  const raw = JSON.parse(json) as Array<[StateName, number, string?]>;
+  return raw.map(([name, timestamp, message]) => ({ type: NAME_TO_TYPE[name], name, message: message ?? "", timestamp }));
+}
+
 function stateOf(row: { state_type: string; state_name: string; state_message: string; state_ts: number }): State {
   return { type: row.state_type as StateType, name: row.state_name as StateName, message: row.state_message, timestamp: row.state_ts };
 }
@@ -125,7 +144,7 @@ export function flowRunToRow(r: FlowRunRecord, x: FlowRunExtra): FlowRunRow {
     state_name: r.state.name,
     state_message: r.state.message,
     state_ts: r.state.timestamp,
-    history: JSON.stringify(x.history),
+    history: encodeHistory(x.history),
     parameters: safeJson(r.parameters),
     attempt: r.attempt,
     start_time: r.startTime,
@@ -153,7 +172,7 @@ export function taskRunToRow(r: TaskRunRecord, x: TaskRunExtra): TaskRunRow {
     state_name: r.state.name,
     state_message: r.state.message,
     state_ts: r.state.timestamp,
-    history: JSON.stringify(x.history),
+    history: encodeHistory(x.history),
     inputs: JSON.stringify(r.inputs),
     upstream: JSON.stringify(r.upstream),
     cache_key: r.cacheKey,

@@ -2,7 +2,7 @@
 // so nothing comes back from cache with a different type than it went in.
 
 import v8 from "node:v8";
-import { createHash } from "node:crypto";
+import { sha256 } from "../core/hash.js";
 
 export class NotPersistableError extends Error {
   constructor(reason: string) {
@@ -83,11 +83,11 @@ export function serializeResult(value: unknown): SerializedResult {
   } catch (error) {
     throw new NotPersistableError(`the result cannot be serialized: ${(error as Error).message}`);
   }
-  return { bytes, ref: createHash("sha256").update(bytes).digest("hex") };
+  return { bytes, ref: sha256(bytes) };
 }
 
 export function deserializeResult(bytes: Buffer, ref: string): unknown {
-  const actual = createHash("sha256").update(bytes).digest("hex");
+  const actual = sha256(bytes);
   if (actual !== ref) throw new Error(`result ${ref.slice(0, 12)} is corrupt (content hash ${actual.slice(0, 12)})`);
   return v8.deserialize(bytes);
 }

@@ -18,9 +18,19 @@ const TASK_COLUMNS = [
 
 function upsertSql(table: string, columns: readonly string[]): string {
   const updates = columns.filter((c) => c !== "id").map((c) => `${c}=excluded.${c}`).join(", ");
-  return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((c) => "@" + c).join(", ")})
+  return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
           ON CONFLICT(id) DO UPDATE SET ${updates}`;
 }
+
+/** Positional values in column order: binding by position is several times cheaper than by name. */
+function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)[]): unknown[] {
+  const out = new Array(columns.length);
+  for (let i = 0; i < columns.length; i++) out[i] = row[columns[i]];
+  return out;
+}
+
+/** Flush at once when this many records wait: a tight loop of awaited tasks never yields to the timer. */
+const MAX_PENDING = 2000;
 
 export class BatchWriter {
   // Rows are built at flush time from the live records, so a run that changes state many times between
@@ -43,8 +53,8 @@ export class BatchWriter {
     const tx = db.transaction(
       (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]) => {
         for (const [ref, bytes] of results) resultStmt.run(ref, bytes);
-        for (const row of flows) flowStmt.run(row());
-        for (const row of tasks) taskStmt.run(row());
+        for (const row of flows) flowStmt.run(valuesOf(row(), FLOW_COLUMNS));
+        for (const row of tasks) taskStmt.run(valuesOf(row(), TASK_COLUMNS));
         for (const row of logs) logStmt.run(row);
       },
     );
@@ -116,6 +126,15 @@ export class BatchWriter {
   }
 
   private schedule(): void {
+    if (this.flows.size + this.tasks.size + this.logs.length + this.results.size >= MAX_PENDING) {
+      try {
+        this.flush();
+        return;
+      } catch (error) {
+        // Leave it to the timer to retry; the batch is kept.
+        process.stderr.write(`cellflow: store write failed, retrying: ${(error as Error).message}\n`);
+      }
+    }
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;

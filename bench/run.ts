@@ -1,0 +1,31 @@
+// `npm run bench`: every benchmark in one run, numbers printed as "name: value" lines per area.
+
+import { benchEngine } from "./engine.js";
+
+type Bench = () => Promise<Record<string, number>>;
+
+const BENCHES: Array<[string, Bench]> = [["engine", benchEngine]];
+
+async function optional(name: string, file: string, exported: string): Promise<void> {
+  try {
+    const mod = (await import(file)) as Record<string, Bench>;
+    if (typeof mod[exported] === "function") BENCHES.push([name, mod[exported]]);
+  } catch (error) {
+    process.stderr.write(`bench ${name}: not loaded (${(error as Error).message.split("\n")[0]})\n`);
+  }
+}
+
+await optional("cells", "./cells.js", "benchCells");
+await optional("kernel", "./kernel.js", "benchKernel");
+await optional("tui", "./tui.js", "benchTui");
+await optional("schedules", "./schedules.js", "benchSchedules");
+
+const only = process.argv.slice(2);
+for (const [name, bench] of BENCHES) {
+  if (only.length && !only.includes(name)) continue;
+  const started = Date.now();
+  const numbers = await bench();
+  process.stdout.write(`\n== ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
+  for (const [k, v] of Object.entries(numbers)) process.stdout.write(`${k}: ${v}\n`);
+}
+process.exit(0);
