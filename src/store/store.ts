@@ -5,13 +5,13 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { CellflowError } from "../core/errors.js";
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
-import type { StateType } from "../core/states.js";
+import type { State, StateName, StateType } from "../core/states.js";
 import { resolveHome } from "./home.js";
 import { migrate } from "./migrations.js";
 import { ownerId } from "./owner.js";
 import { INLINE_RESULT_LIMIT, readResultFile, writeResultFile } from "./results.js";
 import {
-  flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
+  decodeHistory, encodeHistory, flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
 } from "./rows.js";
 import { deserializeResult } from "./serialize.js";
@@ -52,6 +52,10 @@ export class Store {
     this.db.pragma("busy_timeout = 10000");
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
+    // Measured here: checkpoints dominate batched writes; a larger WAL between them and a larger page
+    // cache more than halve the cost per task run.
+    this.db.pragma("wal_autocheckpoint = 4000");
+    this.db.pragma("cache_size = -32768");
     this.db.pragma("foreign_keys = ON");
     migrate(this.db);
     this.writer = new BatchWriter(this.db);
@@ -190,10 +194,10 @@ export class Store {
   }
 
   /** The state history of a run, oldest first. */
-  getHistory(kind: "flow" | "task", id: string): Array<{ type: StateType; name: string; message: string; timestamp: number }> {
+  getHistory(kind: "flow" | "task", id: string): State[] {
     const table = kind === "flow" ? "flow_runs" : "task_runs";
     const row = this.db.prepare(`SELECT history FROM ${table} WHERE id = ?`).get(id) as { history: string } | undefined;
-    return row ? JSON.parse(row.history) : [];
+    return row ? decodeHistory(row.history) : [];
   }
 
   // ── ownership: heartbeats and cancellation requests ─────────────────────────────────────────────────────
@@ -210,14 +214,16 @@ export class Store {
   }
 
   setFlowRunStateDirect(id: string, type: StateType, name: string, message: string): void {
+    // A row of this run still queued in the writer would land later and overwrite this state.
+    this.writer.flush();
     const now = Date.now();
     const row = this.getFlowRunRow(id);
     if (!row) return;
-    const history = JSON.parse(row.history);
-    history.push({ type, name, message, timestamp: now });
+    const history = decodeHistory(row.history);
+    history.push({ type, name: name as StateName, message, timestamp: now });
     const terminal = type === "COMPLETED" || type === "FAILED" || type === "CANCELLED" || type === "CRASHED";
     this.db
       .prepare("UPDATE flow_runs SET state_type=?, state_name=?, state_message=?, state_ts=?, history=?, end_time=CASE WHEN ? THEN ? ELSE end_time END WHERE id=?")
-      .run(type, name, message, now, JSON.stringify(history), terminal ? 1 : 0, now, id);
+      .run(type, name, message, now, encodeHistory(history), terminal ? 1 : 0, now, id);
   }
 }
