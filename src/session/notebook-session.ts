@@ -6,7 +6,7 @@
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
 import type { FlowRunRecord, RunEvent, RunGraph } from "../core/records.js";
-import { CellRuntime, type CellOutcome } from "../cells/index.js";
+import { CellRuntime, type CellError, type CellOutcome } from "../cells/index.js";
 import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
 import { CancelledError, getEngine } from "../engine/engine.js";
 import { subscribe } from "../engine/events.js";
@@ -98,7 +98,7 @@ export class NotebookSession {
       executions.push(execution);
       options.onCell?.(execution);
       if (!outcome.ok) {
-        failure = cellFailure(outcome.error.describe(), outcome.error.name, outcome.error.stack);
+        failure = cellFailure(this.describeCellError(outcome.error, cell.id), outcome.error.name, outcome.error.stack);
         if (options.stopOnError !== false) break;
       }
     }
@@ -131,6 +131,18 @@ export class NotebookSession {
     if (fresh.state.type === "COMPLETED") throw new CellflowError("NOT_RERUNNABLE", `run ${fresh.name} already Completed`, "nothing to rerun");
     const cells = cellIds.map((id) => ({ id, source: this.latestSource.get(id) ?? "" }));
     return this.execute(cells, { ...options, resume: fresh, entrypoint: fresh.entrypoint });
+  }
+
+  /** One line naming the cell by its id and first line: "cell 4 (`const rows = await load(x)`), line 2, col 5: TypeError: …". */
+  describeCellError(error: CellError, runningCell: number | string = error.cell): string {
+    const source = this.latestSource.get(runningCell) ?? "";
+    const first = source.split("\n").find((l) => l.trim())?.trim() ?? "";
+    const shown = first.length > 60 ? first.slice(0, 57) + "…" : first;
+    const place = [error.line !== undefined ? `line ${error.line}` : "", error.column !== undefined ? `col ${error.column}` : ""].filter(Boolean).join(", ");
+    const head = (error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message).split("\n")[0];
+    const name = `cell ${runningCell}${shown ? ` (\`${shown}\`)` : ""}`;
+    if (error.cell === runningCell) return `${name}${place ? `, ${place}` : ""}: ${head}`;
+    return `${name}: ${head} (thrown at cell ${error.cell}${place ? `, ${place}` : ""})`;
   }
 
   /** Cancel the run in progress: its task runs are aborted and it ends Cancelled. */

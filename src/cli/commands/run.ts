@@ -4,10 +4,10 @@ import type { Command } from "commander";
 import type { FlowRunOutcome } from "../../engine/flow-run.js";
 import { CancelledError, getEngine } from "../../engine/engine.js";
 import { subscribe } from "../../engine/events.js";
-import { parseParamPairs } from "../../runner/params.js";
-import { runFlowFile } from "../../runner/runs.js";
+import { parseParamPairs } from "../../runner/index.js";
+import { runFlowFile } from "../../runner/index.js";
 import { flowRunJson, graphSummary, progressLine, runDuration } from "../output.js";
-import { getRunGraph } from "../../runner/runs.js";
+import { getRunGraph } from "../../runner/index.js";
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);

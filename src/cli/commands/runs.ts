@@ -5,7 +5,7 @@ import { CellflowError } from "../../core/errors.js";
 import { isStateName, isStateType, isTerminal } from "../../core/states.js";
 import { getEngine } from "../../engine/engine.js";
 import { renderDag } from "../../display/dag.js";
-import { cancelRun, getRunGraph, retryRun } from "../../runner/runs.js";
+import { cancelRun, getRunGraph, retryRun } from "../../runner/index.js";
 import { sleep } from "../../engine/concurrency.js";
 import { flowRunJson, runDuration, table } from "../output.js";
 import { finishRun, withProgress } from "./run.js";
