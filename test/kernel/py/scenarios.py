@@ -1,0 +1,185 @@
+"""Client-side scenarios against the Cellflow kernel with jupyter_client; each prints one JSON line of findings.
+
+Usage: python3 scenarios.py <signature|interrupt|lifecycle|traceback>
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+from queue import Empty
+
+import zmq
+from jupyter_client.manager import start_new_kernel
+from jupyter_client.session import Session
+from jupyter_client.utils import run_sync
+
+KERNEL = os.environ["CELLFLOW_KERNEL_NAME"]
+WORK = os.environ["CELLFLOW_WORK_DIR"]
+
+
+def start(stderr_path=None):
+    kwargs = {"kernel_name": KERNEL, "cwd": WORK}
+    if stderr_path:
+        kwargs["stderr"] = open(stderr_path, "w")
+    return start_new_kernel(**kwargs)
+
+
+def run(kc, code, timeout=20):
+    """Executes code; returns (reply content, [iopub messages of that request])."""
+    outputs = []
+    reply = kc.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
+    return reply["content"], [{"type": m["msg_type"], "content": m["content"]} for m in outputs]
+
+
+def result_text(outputs):
+    for m in outputs:
+        if m["type"] == "execute_result":
+            return m["content"]["data"]["text/plain"]
+    return None
+
+
+def no_reply(kc, seconds):
+    try:
+        msg = kc.get_shell_msg(timeout=seconds)
+        return {"unexpected": msg["msg_type"]}
+    except Empty:
+        return True
+
+
+def ping(port, timeout_ms=1000):
+    ctx = zmq.Context.instance()
+    sock = ctx.socket(zmq.REQ)
+    sock.linger = 0
+    sock.connect(f"tcp://127.0.0.1:{port}")
+    try:
+        sock.send(b"ping")
+        if sock.poll(timeout_ms):
+            return sock.recv() == b"ping"
+        return False
+    finally:
+        sock.close()
+
+
+def signature():
+    log = os.path.join(WORK, "signature-stderr.log")
+    km, kc = start(log)
+    try:
+        found = {}
+        run(kc, "let counter = 1")
+        shell = kc.shell_channel.socket
+        content = lambda code: {"code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False}
+        wrong = Session(key=b"not-the-key", session=kc.session.session, username=kc.session.username)
+        wrong.send(shell, "execute_request", content("counter = 100"))
+        unsigned = Session(key=b"", session=kc.session.session, username=kc.session.username)
+        unsigned.send(shell, "execute_request", content("counter = 200"))
+        found["no_reply_to_bad_signatures"] = no_reply(kc, 1.5)
+        # A bad shutdown_request on control must not stop the kernel.
+        wrong.send(kc.control_channel.socket, "shutdown_request", {"restart": False})
+        time.sleep(1.0)
+        found["alive_after_bad_shutdown"] = km.is_alive()
+        # Replaying a valid message's exact frames: only the first copy runs.
+        msg = kc.session.msg("execute_request", content("counter += 10"))
+        frames = kc.session.serialize(msg)
+        shell.send_multipart(frames)
+        shell.send_multipart(frames)
+        first = kc.get_shell_msg(timeout=10)
+        found["replay_first_status"] = first["content"]["status"]
+        found["no_reply_to_replay"] = no_reply(kc, 1.5)
+        _, outputs = run(kc, "counter")
+        found["counter"] = result_text(outputs)
+        with open(log) as f:
+            found["stderr"] = f.read()
+        return found
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def interrupt():
+    km, kc = start()
+    try:
+        found = {}
+        run(kc, "let kept = 41")
+        # Message mode: the kernelspec says interrupt_mode "message", so this is an interrupt_request on control.
+        found["interrupt_mode"] = km.kernel_spec.interrupt_mode
+        kc.execute("while (true) {}")
+        time.sleep(0.5)
+        found["heartbeat_while_busy"] = [ping(kc.hb_port) for _ in range(3)]
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=10)["content"]
+        found["message_interrupt"] = {"status": reply["status"], "ename": reply.get("ename")}
+        _, outputs = run(kc, "kept + 1")
+        found["after_message_interrupt"] = result_text(outputs)
+        # Plain SIGINT to the kernel process, busy synchronously and then awaiting forever.
+        pid = km.provisioner.process.pid
+        kc.execute("for (;;) { kept = kept; }")
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGINT)
+        reply = kc.get_shell_msg(timeout=10)["content"]
+        found["sigint_sync"] = {"status": reply["status"], "ename": reply.get("ename")}
+        kc.execute("await new Promise(() => {})")
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGINT)
+        reply = kc.get_shell_msg(timeout=10)["content"]
+        found["sigint_await"] = {"status": reply["status"], "ename": reply.get("ename")}
+        os.kill(pid, signal.SIGINT)  # while idle: ignored, the kernel lives on
+        time.sleep(0.3)
+        _, outputs = run(kc, "kept + 2")
+        found["after_sigint"] = result_text(outputs)
+        found["alive"] = km.is_alive()
+        return found
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def lifecycle():
+    km, kc = start()
+    found = {}
+    try:
+        run(kc, "let v = 1")
+        old = km.provisioner.process
+        km.restart_kernel(now=False)
+        found["old_exit_code"] = old.wait(timeout=10)
+        kc.wait_for_ready(timeout=30)
+        _, outputs = run(kc, "typeof v")
+        found["after_restart"] = result_text(outputs)
+        found["new_pid_differs"] = km.provisioner.process.pid != old.pid
+        # A shutdown while a cell spins: answered by the worker, and the process still exits.
+        kc.execute("while (true) {}")
+        time.sleep(0.3)
+        started = time.time()
+        kc.shutdown(restart=False)
+        reply = run_sync(kc.control_channel.get_msg)(timeout=10)
+        found["shutdown_reply"] = {"type": reply["msg_type"], "status": reply["content"]["status"], "restart": reply["content"]["restart"]}
+        found["exit_code"] = km.provisioner.process.wait(timeout=10)
+        found["exit_seconds"] = round(time.time() - started, 2)
+        return found
+    finally:
+        kc.stop_channels()
+        if km.is_alive():
+            km.shutdown_kernel(now=True)
+
+
+def traceback():
+    km, kc = start()
+    try:
+        found = {}
+        run(kc, "const one = 1")
+        reply, outputs = run(kc, "const a = one;\nfunction g() {\n  throw new Error('bad line');\n}\ng();")
+        errors = [m["content"] for m in outputs if m["type"] == "error"]
+        found["runtime"] = {"reply": reply["status"], "ename": reply.get("ename"), "evalue": reply.get("evalue"),
+                            "traceback": reply.get("traceback"), "iopub_errors": len(errors),
+                            "execution_count": reply.get("execution_count")}
+        reply, _ = run(kc, "let ok = 1;\nconst = 2;")
+        found["syntax"] = {"ename": reply.get("ename"), "traceback": reply.get("traceback")}
+        return found
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+if __name__ == "__main__":
+    print(json.dumps({"signature": signature, "interrupt": interrupt, "lifecycle": lifecycle, "traceback": traceback}[sys.argv[1]]()))
