@@ -22,3 +22,5 @@ export { CellflowError } from "./core/errors.js";
 export type { ErrorCode, ErrorInfo } from "./core/errors.js";
 export type { State, StateType, StateName } from "./core/states.js";
 export type { FlowRunRecord, TaskRunRecord, TaskInput, LogRecord, RunGraph, RunEvent } from "./core/records.js";
+export { display, clearOutput } from "./display/index.js";
+export type { Display, DisplayHandle } from "./display/index.js";

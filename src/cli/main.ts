@@ -8,6 +8,7 @@ import { registerRunCommands } from "./commands/run.js";
 import { registerRunsCommands } from "./commands/runs.js";
 import { registerLimitsCommands } from "./commands/limits.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerKernelCommands } from "./commands/kernel.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerRunsCommands(program);
   registerLimitsCommands(program);
+  registerKernelCommands(program);
   return program;
 }
 

@@ -145,6 +145,15 @@ export class NotebookSession {
     return `${name}: ${head} (thrown at cell ${error.cell}${place ? `, ${place}` : ""})`;
   }
 
+  /**
+   * The cells to run again after an edit: from the first cell whose source differs from what this session
+   * last ran under its id (or that it never ran) to the end; empty when nothing changed. Watch mode uses it.
+   */
+  changedFrom(cells: CellInput[]): CellInput[] {
+    const first = cells.findIndex((c) => this.latestSource.get(c.id) !== c.source);
+    return first < 0 ? [] : cells.slice(first);
+  }
+
   /** Cancel the run in progress: its task runs are aborted and it ends Cancelled. */
   cancel(reason = "cancelled by the user"): boolean {
     if (!this.active) return false;
@@ -193,10 +202,10 @@ export class NotebookSession {
   }
 }
 
-function cellFailure(message: string, name: string, stack: string): Error {
+/** The flow run's error for a failing cell: the message already names the cell and the original error. */
+function cellFailure(message: string, _name: string, stack: string): Error {
   const error = new Error(message);
-  error.name = name === "Error" ? "CellError" : name;
-  error.stack = `${error.name}: ${message}\n${stack.split("\n").slice(1).join("\n")}`;
+  error.stack = `${message}\n${stack.split("\n").slice(1).join("\n")}`;
   return error;
 }
 

@@ -1,0 +1,121 @@
+// The kernel's cell executor over a notebook session: cells run through the session (so task calls become
+// tracked runs), a live DAG output follows each run, magics (%rerun, %runs, %dag, %logs) call the session,
+// and an interrupt cancels the running task runs. No run logic here: the session owns it.
+
+import path from "node:path";
+import type { CellError, CellOutcome } from "../src/cells/index.js";
+import type { RunGraph } from "../src/core/records.js";
+import { CellflowError } from "../src/core/errors.js";
+import { display } from "../src/display/display.js";
+import { renderDag } from "../src/display/dag.js";
+import { createLiveDag } from "../src/display/live-dag.js";
+import { getEngine } from "../src/engine/engine.js";
+import { NotebookSession, type SessionExecution } from "../src/session/notebook-session.js";
+import type { CellExecutor } from "./cell-executor.js";
+
+const MAGIC = /^%(\w+)\s*(.*)$/;
+
+export class SessionExecutor implements CellExecutor {
+  constructor(readonly session: NotebookSession) {
+    // The kernel turns interrupt requests into SIGINT; a run in progress ends Cancelled through its AbortSignals.
+    process.on("SIGINT", () => {
+      if (session.running) session.cancel("interrupted");
+    });
+  }
+
+  async run(code: string, cellId: number | string = "cell"): Promise<CellOutcome> {
+    const magic = MAGIC.exec(code.trim());
+    if (magic && !code.trim().includes("\n")) return this.magic(magic[1], magic[2].trim(), cellId);
+    const result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }]));
+    return result.cells[0]?.outcome ?? { ok: true, value: undefined, hasValue: false };
+  }
+
+  isComplete(code: string): "complete" | "incomplete" | "invalid" {
+    return MAGIC.test(code.trim()) && !code.trim().includes("\n") ? "complete" : this.session.runtime.isComplete(code);
+  }
+
+  declarations(): string {
+    return this.session.runtime.declarations();
+  }
+
+  /** Runs `work`, showing the DAG of the run it makes (if any) in this cell's output, updated in place. */
+  private async withLiveDag(work: () => Promise<SessionExecution>): Promise<SessionExecution> {
+    let runId: string | null = null;
+    const live = createLiveDag(() => (runId ? (this.session.graph(runId) ?? undefined) : undefined));
+    const stop = this.session.subscribe((event) => {
+      if (event.kind === "log") return;
+      runId ??= event.kind === "flow" ? event.run.id : event.run.flowRunId;
+      live.notify();
+    });
+    try {
+      return await work();
+    } finally {
+      stop();
+      live.flush();
+      live.dispose();
+    }
+  }
+
+  private async magic(name: string, arg: string, cellId: number | string): Promise<CellOutcome> {
+    try {
+      switch (name) {
+        case "rerun": {
+          const result = await this.withLiveDag(() => this.session.rerun(arg || undefined));
+          if (result.ok) return nothing();
+          const failed = result.cells.find((c) => !c.outcome.ok);
+          if (failed && !failed.outcome.ok) return failed.outcome;
+          return { ok: false, error: magicError(cellId, "RerunFailed", `run ${result.run?.name} ${result.run?.state.name}: ${result.run?.state.message}`) };
+        }
+        case "runs": {
+          const runs = this.session.runs();
+          if (runs.length === 0) display.markdown("No runs in this session yet: a cell that calls a task makes one.");
+          else display(runs.map((r) => ({ id: r.id.slice(0, 8), name: r.name, state: r.state.name, attempt: r.attempt, tasks: getEngine().store.getTaskRuns(r.id, r.attempt).length, started: r.startTime ? new Date(r.startTime).toISOString() : "" })));
+          return nothing();
+        }
+        case "dag": {
+          const graph = this.session.graph(arg || undefined);
+          if (!graph) throw new CellflowError("USAGE", "no run to show yet", "run a cell that calls a task, or give a run id: %dag <run-id>");
+          display.bundle(renderDag(graph));
+          return nothing();
+        }
+        case "logs": {
+          this.printLogs(arg);
+          return nothing();
+        }
+        default:
+          throw new CellflowError("USAGE", `unknown magic %${name}`, "use %rerun, %runs, %dag [run-id] or %logs <task>");
+      }
+    } catch (error) {
+      const e = error as Error;
+      return { ok: false, error: magicError(cellId, e instanceof CellflowError ? "UsageError" : e.name, e.message) };
+    }
+  }
+
+  private printLogs(taskName: string): void {
+    if (!taskName) throw new CellflowError("USAGE", "%logs needs a task name", "e.g. %logs parse-complaints");
+    const graph: RunGraph | null = this.session.graph();
+    if (!graph) throw new CellflowError("USAGE", "no run in this session yet", "run a cell that calls a task first");
+    const store = getEngine().store;
+    store.flush();
+    const ids = store.getAllTaskRunRows(graph.flowRun.id).filter((t) => t.task_name === taskName || t.dynamic_key === taskName).map((t) => t.id);
+    if (ids.length === 0) throw new CellflowError("USAGE", `run ${graph.flowRun.name} has no task '${taskName}'`, `its tasks: ${[...new Set(graph.taskRuns.map((t) => t.taskName))].join(", ")}`);
+    const lines = store.getLogs(graph.flowRun.id, { taskRunIds: ids });
+    if (lines.length === 0) process.stdout.write(`no log lines for ${taskName}\n`);
+    for (const l of lines) process.stdout.write(`${new Date(l.timestamp).toISOString().slice(11, 23)} ${l.level.padEnd(7)} ${l.message}\n`);
+  }
+}
+
+function nothing(): CellOutcome {
+  return { ok: true, value: undefined, hasValue: false };
+}
+
+function magicError(cell: number | string, name: string, message: string): CellError {
+  return { kind: "runtime", name, message, cell, stack: `${name}: ${message}`, describe: () => `cell ${cell}: ${name}: ${message}` };
+}
+
+/** The executor `cellflow kernel start` uses: a notebook session in the notebook's folder. */
+export async function createSessionExecutor(cwd: string): Promise<CellExecutor> {
+  const notebook = process.env.JPY_SESSION_NAME;
+  const name = notebook ? path.basename(notebook).replace(/\.ipynb$/, "") : undefined;
+  return new SessionExecutor(new NotebookSession({ cwd, name }));
+}
