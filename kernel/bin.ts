@@ -1,14 +1,16 @@
-// Direct kernel entry for tests and benchmarks: node dist/kernel/bin.js <connection-file>.
+// Direct kernel entry for tests and benchmarks: node dist/kernel/bin.js <connection-file>. It runs the same
+// session-backed kernel as `cellflow kernel start`, without loading the CLI.
 
 import { startKernel } from "./main.js";
 import { kernelLog } from "./log.js";
+import { createSessionExecutor } from "./session-executor.js";
 
 const file = process.argv[2];
 if (!file) {
   kernelLog("usage: node dist/kernel/bin.js <connection-file>");
   process.exit(2);
 }
-startKernel(file).catch((error: unknown) => {
+startKernel(file, { executor: createSessionExecutor }).catch((error: unknown) => {
   kernelLog(`cannot start: ${(error as Error).message}`);
   process.exit(1);
 });
