@@ -41,9 +41,13 @@ export async function withProgress(json: boolean, work: () => Promise<FlowRunOut
     for (const run of getEngine().live.values()) run.controller.abort(new CancelledError("cancelled by Ctrl-C"));
   };
   process.on("SIGINT", onSigint);
+  // With --json, stdout holds only the final JSON: whatever the flow prints (console.log, display()) goes to stderr.
+  const stdoutWrite = process.stdout.write;
+  if (json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   try {
     return await work();
   } finally {
+    process.stdout.write = stdoutWrite;
     process.off("SIGINT", onSigint);
     unsubscribe();
   }

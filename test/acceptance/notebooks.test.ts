@@ -1,0 +1,113 @@
+// `cellflow run notebook.ipynb` end to end: the example notebooks, the parameters cell, rerun after a fix
+// (counted by side effects), and every bad notebook input with its message — the notebook file untouched.
+
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cli, cliJson, errorLines, requireBuiltCli, ROOT, tempDir, type FlowRunJson } from "./helpers.js";
+
+function writeNotebook(dir: string, name: string, cells: Array<{ source: string; tags?: string[]; type?: string }>, language = "typescript"): string {
+  const file = path.join(dir, name);
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "cellflow", display_name: "TypeScript (Cellflow)", language }, custom: { keep: "me" } },
+    cells: cells.map((c, i) => ({ id: `c${i}`, cell_type: c.type ?? "code", metadata: c.tags ? { tags: c.tags } : {}, source: c.source, ...(c.type === "markdown" ? {} : { outputs: [], execution_count: null }) })),
+  };
+  fs.writeFileSync(file, JSON.stringify(nb, null, 1));
+  return file;
+}
+
+describe("cellflow run notebook.ipynb", () => {
+  beforeAll(requireBuiltCli);
+
+  it.each([
+    ["etl-complaints", ["-p", "size=7"], 4],
+    ["taxi-ingest", ["-p", "month=2", "-p", "color=green"], 3],
+    ["daily-backup", [], 5],
+  ])("example notebook %s runs offline and completes", async (name, params, minTasks) => {
+    const home = tempDir("home");
+    const cwd = tempDir("cwd");
+    const run = await cliJson<FlowRunJson>(["run", path.join(ROOT, "notebooks", `${name}.ipynb`), ...params, "--json"], { home, cwd });
+    expect(run.state.name).toBe("Completed");
+    expect(run.flowName).toBe(name);
+    expect(run.taskRuns.length).toBeGreaterThanOrEqual(minTasks);
+    expect(run.taskRuns.every((t) => t.state.type === "COMPLETED")).toBe(true);
+    expect(fs.existsSync(path.join(cwd, "out"))).toBe(true);
+  });
+
+  it("the parameters cell receives -p overrides (papermill's convention)", async () => {
+    const home = tempDir("home");
+    const cwd = tempDir("cwd");
+    const run = await cliJson<FlowRunJson>(["run", path.join(ROOT, "notebooks", "etl-complaints.ipynb"), "-p", "size=7", "--json"], { home, cwd });
+    const getter = run.taskRuns.find((t) => t.name === "get-complaints")!;
+    expect(getter.inputs.map((i: { name: string }) => i.name)).toEqual(["from", "count"]);
+    expect(run.parameters).toEqual({ size: 7 });
+    const db = new Database(path.join(cwd, "out", "complaints.db"), { readonly: true });
+    expect(db.prepare("SELECT count(*) AS n FROM complaints").get()).toEqual({ n: 7 });
+    db.close();
+  });
+
+  it("rerun after a fix executes only the failed task and its dependents; upstream comes back Cached", async () => {
+    const home = tempDir("home");
+    const dir = tempDir("nb");
+    const file = writeNotebook(dir, "three.ipynb", [
+      { source: "const limit = 3;", tags: ["parameters"] },
+      { source: 'import fs from "node:fs";\nimport { task } from "cellflow";\nconst count = (k: string) => fs.appendFileSync(`${import.meta.dirname}/count-${k}`, "x");' },
+      { source: "# three tasks", type: "markdown" },
+      {
+        source:
+          'const first = task("first", (n: number) => { count("first"); return Array.from({ length: n }, (_, i) => i); });\n' +
+          'const middle = task("middle", (xs: number[]) => { count("middle"); if (!fs.existsSync(`${import.meta.dirname}/fixed`)) throw new Error("middle broke"); return xs.map((x) => x * 2); });\n' +
+          'const last = task("last", (xs: number[]) => { count("last"); return xs.length; });',
+      },
+      { source: "await last(await middle(await first(limit)))" },
+    ]);
+    const before = fs.readFileSync(file, "utf8");
+    const failed = await cli(["run", file, "--json"], { home, cwd: dir });
+    expect(failed.code).toBe(1);
+    const run = JSON.parse(failed.stdout) as FlowRunJson;
+    expect(run.state.name).toBe("Failed");
+    expect(run.state.message).toMatch(/^cell 5 \(`await last\(await middle\(await first\(limit\)\)\)`\): middle broke \(thrown at cell 4, line 2/);
+    fs.writeFileSync(path.join(dir, "fixed"), "");
+    const retried = await cliJson<FlowRunJson>(["runs", "retry", run.id, "--json"], { home, cwd: dir });
+    expect(retried.state.name).toBe("Completed");
+    expect(retried.attempt).toBe(2);
+    expect(retried.taskRuns.map((t) => [t.name, t.state.name])).toEqual([
+      ["first", "Cached"],
+      ["middle", "Completed"],
+      ["last", "Completed"],
+    ]);
+    const count = (k: string) => fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length;
+    expect([count("first"), count("middle"), count("last")]).toEqual([1, 2, 1]);
+    expect(fs.readFileSync(file, "utf8")).toBe(before);
+  });
+
+  it.each([
+    ["malformed JSON", (dir: string) => (fs.writeFileSync(path.join(dir, "bad.ipynb"), "{ not json"), path.join(dir, "bad.ipynb")), /bad\.ipynb.*(JSON|json)/],
+    ["no cells array", (dir: string) => (fs.writeFileSync(path.join(dir, "bad.ipynb"), JSON.stringify({ nbformat: 4, metadata: {} })), path.join(dir, "bad.ipynb")), /bad\.ipynb.*cells/],
+    ["a Python notebook", (dir: string) => writeNotebook(dir, "py.ipynb", [{ source: "print(1)" }], "python"), /py\.ipynb.*python/i],
+  ])("refuses %s with a one-line error and leaves the file untouched", async (_what, make, message) => {
+    const home = tempDir("home");
+    const dir = tempDir("nb");
+    const file = make(dir);
+    const before = fs.readFileSync(file, "utf8");
+    const result = await cli(["run", file], { home, cwd: dir });
+    expect(result.code).toBe(2);
+    const lines = errorLines(result);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(fs.readFileSync(file, "utf8")).toBe(before);
+  });
+
+  it("a syntax error in a cell names the cell, its first line and the place", async () => {
+    const home = tempDir("home");
+    const dir = tempDir("nb");
+    const file = writeNotebook(dir, "syntax.ipynb", [{ source: "const ok = 1;" }, { source: "const broken = (1 +;\nbroken" }]);
+    const result = await cli(["run", file, "--json"], { home, cwd: dir });
+    expect(result.code).toBe(1);
+    const run = JSON.parse(result.stdout) as FlowRunJson;
+    expect(run.state.message).toMatch(/^cell 2 \(`const broken = \(1 \+;`\), line 1, col \d+: SyntaxError/);
+  });
+});
