@@ -8,6 +8,7 @@ import { parseParamPairs } from "../../runner/index.js";
 import { runFlowFile } from "../../runner/index.js";
 import { flowRunJson, graphSummary, progressLine, runDuration } from "../output.js";
 import { getRunGraph } from "../../runner/index.js";
+import { renderDag } from "../../display/dag.js";
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
@@ -60,6 +61,7 @@ export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
     process.stdout.write(JSON.stringify(flowRunJson(r, graph.taskRuns, outcome.ok ? safeResult(outcome.value) : undefined), null, 2) + "\n");
   } else {
     const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
+    process.stdout.write(`\n${renderDag(graph)["text/plain"]}\n`);
     process.stdout.write(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${graphSummary(graph)}${why}\n`);
     process.stdout.write(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
   }
