@@ -1,0 +1,120 @@
+// Acceptance-test helpers: run the built `cellflow` CLI in a child process against a temporary CELLFLOW_HOME.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const CLI = path.join(ROOT, "dist", "src", "cli", "main.js");
+
+/** Fail the whole file with the fix when the CLI was not built (`npm test` builds it first). */
+export function requireBuiltCli(): void {
+  if (!fs.existsSync(CLI)) {
+    throw new Error(`${path.relative(ROOT, CLI)} is missing: build first with \`npx tsc -p tsconfig.json\` (npm test does it for you)`);
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `cellflow-${prefix}-`));
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  home: string;
+  cwd?: string;
+}
+
+function childEnv(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, NO_COLOR: "1", FORCE_COLOR: "0" };
+  // vitest's own variables would leak into the child's behaviour otherwise.
+  delete env.VITEST;
+  delete env.VITEST_WORKER_ID;
+  delete env.VITEST_POOL_ID;
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+/** Start the CLI without waiting for it (asynchronous, so a server in this process can still answer it). */
+export function startCli(args: string[], options: CliOptions): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: childEnv(options.home), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Run the CLI to its end. */
+export function cli(args: string[], options: CliOptions): Promise<CliResult> {
+  return startCli(args, options).done;
+}
+
+/** Run a `--json` command that must succeed, and parse what it printed. */
+export async function cliJson<T = any>(args: string[], options: CliOptions): Promise<T> {
+  const r = await cli([...args, "--json"], options);
+  if (r.code !== 0) throw new Error(`cellflow ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** stderr's lines that are not blank: a "one-line message" has exactly one. */
+export function errorLines(r: CliResult): string[] {
+  return r.stderr.split("\n").filter((l) => l.trim().length > 0);
+}
+
+/** Poll `check` until it returns a value other than undefined; gives up after `attempts` tries. */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, attempts = 300, everyMs = 100): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Lines of a side-effect counter file: one per execution. */
+export function executions(file: string): number {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
+}
+
+export interface TaskRunJson {
+  id: string;
+  name: string;
+  dynamicKey: string;
+  state: { type: string; name: string; message: string };
+  runCount: number;
+  cacheReason: string | null;
+  cachedFrom: string | null;
+  upstream: string[];
+}
+
+export interface FlowRunJson {
+  id: string;
+  name: string;
+  flowName: string;
+  state: { type: string; name: string; message: string };
+  parameters: Record<string, unknown>;
+  attempt: number;
+  taskRuns?: TaskRunJson[];
+  result?: unknown;
+}
+
+export function taskNamed(run: FlowRunJson, name: string): TaskRunJson {
+  const found = run.taskRuns?.find((t) => t.name === name);
+  if (!found) throw new Error(`run ${run.name} has no task '${name}' (it has: ${(run.taskRuns ?? []).map((t) => t.name).join(", ")})`);
+  return found;
+}
+
+/** A limit, not an expectation: each check spawns node processes, which takes seconds on a loaded machine. */
+export const SLOW = 180_000;
