@@ -237,7 +237,8 @@ function backupSource() {
     "notes/meeting-2024-03-04.md": "# Weekly sync\n\n- Move the nightly ETL to 02:00 UTC\n- Alert when a run is Crashed, not only Failed\n- Keep results for 30 days\n",
     "notes/todo.txt": "rotate the storage key\narchive Q1 reports\nadd a retry to the upload task\n",
     "config/settings.ini": "[backup]\ntarget = /mnt/backup\nkeep_days = 30\ncompress = true\n\n[notify]\nemail = data-team@example.com\n",
-    "logs/sync.log": log.join("\n") + "\n",
+    // Not *.log: the repository ignores those.
+    "logs/sync-2024-03-04.txt": log.join("\n") + "\n",
   };
 }
 
