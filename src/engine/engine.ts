@@ -3,7 +3,7 @@
 
 import type { LogRecord } from "../core/records.js";
 import type { State } from "../core/states.js";
-import { isTerminal } from "../core/states.js";
+import { Cancelling, isTerminal } from "../core/states.js";
 import { Store } from "../store/store.js";
 import { resolveHome } from "../store/home.js";
 import { ownerId } from "../store/owner.js";
@@ -142,7 +142,11 @@ export class Engine {
       const ids = [...this.live.keys()];
       for (const id of this.store.heartbeat(ids)) {
         const run = this.live.get(id);
-        if (run && !run.controller.signal.aborted) run.controller.abort(new CancelledError("cancelled by request"));
+        if (run && !run.controller.signal.aborted) {
+          // Keep the request in the live history too: the run's next save rewrites the stored history from it.
+          this.setFlowState(run, Cancelling("cancel requested"));
+          run.controller.abort(new CancelledError("cancelled by request"));
+        }
       }
     } catch (error) {
       process.stderr.write(`cellflow: heartbeat failed: ${(error as Error).message}\n`);

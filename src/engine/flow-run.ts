@@ -116,10 +116,10 @@ function createFlowRun(def: FlowDefinition, params: Record<string, unknown>, opt
 }
 
 /** A rerun from failure: the same flow run, next attempt; earlier attempts' completed task runs can be reused. */
-function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Engine): LiveFlowRun {
+function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Engine, cacheScope: "run" | "global" = "run"): LiveFlowRun {
   const record: FlowRunRecord = { ...previous, attempt: previous.attempt + 1, startTime: null, endTime: null, state: Pending() };
   delete record.error;
-  const live = newLive(record, def, "run");
+  const live = newLive(record, def, cacheScope);
   live.history = engine.store.getHistory("flow", previous.id) as State[];
   live.hasHistory = true;
   for (const row of engine.store.getAllTaskRunRows(previous.id)) live.previous.set(row.dynamic_key, row);
@@ -129,6 +129,8 @@ function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Eng
 
 async function executeFlow(def: FlowDefinition, live: LiveFlowRun, params: unknown, engine: Engine): Promise<FlowRunOutcome> {
   const timer = def.timeoutMs === null ? null : setTimeout(() => live.controller.abort(new TimeoutError(`flow ${live.record.name} timed out after ${def.timeoutMs! / 1000}s`)), def.timeoutMs);
+  // A rerun keeps the run's history, but gets the flow's retries afresh: count only this execution's.
+  const historyBefore = live.history.length;
   try {
     for (;;) {
       engine.setFlowState(live, Running());
@@ -143,7 +145,7 @@ async function executeFlow(def: FlowDefinition, live: LiveFlowRun, params: unkno
         const signal = live.controller.signal;
         if (signal.aborted && signal.reason instanceof CancelledError) return await finishFlow(def, live, Cancelled(signal.reason.message), error, engine);
         if (signal.aborted && signal.reason instanceof TimeoutError) return await finishFlow(def, live, TimedOut(signal.reason.message), signal.reason, engine);
-        const retriesUsed = live.history.filter((s) => s.name === "AwaitingRetry").length;
+        const retriesUsed = live.history.slice(historyBefore).filter((s) => s.name === "AwaitingRetry").length;
         if (retriesUsed < (def.options.retries ?? 0)) {
           await handleFlowRetry(def, live, error, retriesUsed + 1, engine);
           continue;
@@ -243,7 +245,7 @@ async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => v
 /** Start a flow run (or the next attempt of one) whose body the caller executes inside `live`'s context. */
 export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions = {}): LiveFlowRun {
   const engine = getEngine();
-  const live = options.resume ? resumeFlowRun(def, options.resume, engine) : createFlowRun(def, params, options, engine);
+  const live = options.resume ? resumeFlowRun(def, options.resume, engine, options.cacheScope) : createFlowRun(def, params, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
   engine.setFlowState(live, Running());
@@ -287,18 +289,20 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   };
   const live = createTaskRun(taskDef, engine);
   const previous = parentFlow.previous.get(live.record.dynamicKey);
+  let unreadable: string | null = null;
   if (previous?.state_type === "COMPLETED" && previous.result_ref && previous.subflow_run_id) {
-    const value = engine.store.loadResult(previous.result_ref);
-    live.record.subflowRunId = previous.subflow_run_id;
-    live.record.cachedFrom = previous.id;
-    live.record.cacheReason = `cached: subflow run ${previous.subflow_run_id.slice(0, 8)} completed`;
-    live.resultRef = previous.result_ref;
-    engine.setTaskState(live, Cached(live.record.cacheReason.slice(8)));
-    const record = engine.store.findFlowRun(previous.subflow_run_id);
-    return { record, ok: true, value };
+    let value: unknown;
+    try {
+      value = engine.store.loadResult(previous.result_ref);
+    } catch (error) {
+      // Like a task's unreadable cached result: run the subflow again rather than fail the parent.
+      unreadable = `executed: cached result of subflow run ${previous.subflow_run_id.slice(0, 8)} unreadable (${(error as Error).message})`;
+      engineLog("warning", `cached result ${previous.result_ref.slice(0, 12)} could not be read, executing instead: ${(error as Error).message}`, parentFlow.record.id, live.record.id);
+    }
+    if (unreadable === null) return cachedSubflow(engine, live, previous, previous.subflow_run_id, previous.result_ref, value);
   }
   live.record.runCount = 1;
-  live.record.cacheReason = previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run";
+  live.record.cacheReason = unreadable ?? (previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run");
   const resume = previous?.subflow_run_id ? safeFind(engine, previous.subflow_run_id) : undefined;
   engine.setTaskState(live, Running());
   const outcome = await runContextStorage.run({ flow: null, task: null }, () =>
@@ -307,6 +311,16 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   live.record.subflowRunId = outcome.record.id;
   finishSubflowTask(live, outcome, engine);
   return outcome;
+}
+
+function cachedSubflow(engine: Engine, live: LiveTaskRun, previous: TaskRunRow, subflowRunId: string, resultRef: string, value: unknown): FlowRunOutcome {
+  live.record.subflowRunId = subflowRunId;
+  live.record.cachedFrom = previous.id;
+  live.record.cacheReason = `cached: subflow run ${subflowRunId.slice(0, 8)} completed`;
+  live.resultRef = resultRef;
+  engine.setTaskState(live, Cached(live.record.cacheReason.slice(8)));
+  const record = engine.store.findFlowRun(subflowRunId);
+  return { record, ok: true, value };
 }
 
 function safeFind(engine: Engine, id: string): FlowRunRecord | undefined {

@@ -7,7 +7,7 @@ import { AwaitingRetry, Cached, Cancelled, Completed, Failed, Pending, Retrying,
 import { NotPersistableError, serializeResult } from "../store/serialize.js";
 import { cacheKeyFor, effectivePolicy, explainExecution } from "./cache.js";
 import { sleep } from "./concurrency.js";
-import { currentContext, runContextStorage, type LiveFlowRun, type LiveTaskRun } from "./context.js";
+import { currentContext, runContextStorage, type LiveTaskRun } from "./context.js";
 import { CancelledError, getEngine, TimeoutError, type Engine } from "./engine.js";
 import { TaskFuture } from "./future.js";
 import { hashValue, UnhashableError } from "./hashing.js";
@@ -101,7 +101,7 @@ export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unkn
     if (error instanceof UpstreamFailedError) {
       live.record.cacheReason = `not run: upstream \`${error.upstream}\` failed`;
       finish(engine, live, Failed(error.message), error);
-    }
+    } else handleException(def, live, error, engine); // e.g. a waitFor cycle: never leave the run Pending
     throw error;
   }
   if (flow) flow.running.add(live);
@@ -131,51 +131,57 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
   const upstream = new Set<string>();
   const lookup = (obj: object) => engine.origins.get(obj)?.hash;
   const resolved: unknown[] = new Array(args.length);
-  for (let i = 0; i < args.length; i++) {
-    const name = def.paramNames[i] ?? `arg${i}`;
-    let arg = args[i];
-    if (isFuture(arg)) arg = await settleFuture(arg, upstream);
-    else if (Array.isArray(arg) && arg.some(isFuture)) {
-      const items: unknown[] = [];
-      for (const item of arg) items.push(isFuture(item) ? await settleFuture(item, upstream) : item);
-      arg = items;
-    }
-    resolved[i] = arg;
-    const origin = typeof arg === "object" && arg !== null ? engine.origins.get(arg) : undefined;
-    if (origin) {
-      upstream.add(origin.taskRunId);
-      inputs.push({ name, kind: "task_run", taskRunId: origin.taskRunId, hash: origin.hash });
-    } else {
-      let hash: string | undefined;
-      try {
-        hash = hashValue(arg, lookup);
-      } catch (error) {
-        if (!(error instanceof UnhashableError)) throw error;
+  // The edges are recorded even when an upstream failed, so the DAG shows what this run waited on.
+  try {
+    for (let i = 0; i < args.length; i++) {
+      const name = def.paramNames[i] ?? `arg${i}`;
+      let arg = args[i];
+      const fromFuture = isFuture(arg) ? arg.taskRunId : null;
+      if (isFuture(arg)) arg = await settleFuture(arg, upstream);
+      else if (Array.isArray(arg) && arg.some(isFuture)) {
+        const items: unknown[] = [];
+        for (const item of arg) items.push(isFuture(item) ? await settleFuture(item, upstream) : item);
+        arg = items;
       }
-      inputs.push(hash === undefined ? { name, kind: "value" } : { name, kind: "value", hash });
+      resolved[i] = arg;
+      const origin = typeof arg === "object" && arg !== null ? engine.origins.get(arg) : undefined;
+      if (origin) {
+        upstream.add(origin.taskRunId);
+        inputs.push({ name, kind: "task_run", taskRunId: origin.taskRunId, hash: origin.hash });
+      } else {
+        let hash: string | undefined;
+        try {
+          hash = hashValue(arg, lookup);
+        } catch (error) {
+          if (!(error instanceof UnhashableError)) throw error;
+        }
+        const input: TaskInput = fromFuture ? { name, kind: "task_run", taskRunId: fromFuture } : { name, kind: "value" };
+        inputs.push(hash === undefined ? input : { ...input, hash });
+      }
     }
+    for (const item of waitFor) {
+      if (isFuture(item)) {
+        await item.settled;
+        item.markObserved();
+        const id = item.taskRunId;
+        if (id) {
+          upstream.add(id);
+          inputs.push({ name: "waitFor", kind: "wait_for", taskRunId: id });
+        }
+        const outcome = item.settledOutcome;
+        if (outcome && !outcome.ok) throw new UpstreamFailedError(item.taskRun?.record.dynamicKey ?? "?", outcome.error);
+      } else if (item && typeof (item as PromiseLike<unknown>).then === "function") {
+        try {
+          await item;
+        } catch (error) {
+          throw new UpstreamFailedError("waitFor promise", error);
+        }
+      }
+    }
+  } finally {
+    live.record.inputs = inputs;
+    live.record.upstream = [...upstream];
   }
-  for (const item of waitFor) {
-    if (isFuture(item)) {
-      await item.settled;
-      item.markObserved();
-      const id = item.taskRunId;
-      if (id) {
-        upstream.add(id);
-        inputs.push({ name: "waitFor", kind: "wait_for", taskRunId: id });
-      }
-      const outcome = item.settledOutcome;
-      if (outcome && !outcome.ok) throw new UpstreamFailedError(item.taskRun?.record.dynamicKey ?? "?", outcome.error);
-    } else if (item && typeof (item as PromiseLike<unknown>).then === "function") {
-      try {
-        await item;
-      } catch (error) {
-        throw new UpstreamFailedError("waitFor promise", error);
-      }
-    }
-  }
-  live.record.inputs = inputs;
-  live.record.upstream = [...upstream];
   return resolved;
 }
 

@@ -63,6 +63,8 @@ export async function retryRun(idOrPrefix: string, options: RunFileOptions = {})
 /** Ask a run to stop. A run whose process is gone, or that has not started, is Cancelled at once. */
 export function cancelRun(idOrPrefix: string): { record: FlowRunRecord; immediate: boolean } {
   const store = getEngine().store;
+  // A run of this process may still sit in the batch writer.
+  store.flush();
   const record = store.findFlowRun(idOrPrefix);
   if (isTerminal(record.state)) {
     throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} (${record.id.slice(0, 8)}) already ended ${record.state.name}`, "nothing to cancel");

@@ -1,0 +1,117 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { configureStore } from "../../src/engine/engine.js";
+import { flow, task } from "../../src/index.js";
+import { byKey, flushed, freshStore } from "./helpers.js";
+
+let home: string;
+beforeEach(() => {
+  home = freshStore();
+});
+
+function parentAndChild() {
+  const state = { childBodies: 0, fail: true };
+  const double = task("double", (x: number) => x * 2);
+  const child = flow("child", async ({ x }: { x: number }) => {
+    state.childBodies++;
+    return double(x);
+  });
+  const after = task("after", (y: number) => {
+    if (state.fail) throw new Error("after broke");
+    return y + 1;
+  });
+  const parent = flow("parent", async () => after(await child({ x: 4 })));
+  return { parent, state };
+}
+
+describe("subflows", () => {
+  it("a flow called inside a flow creates a child flow run linked both ways", async () => {
+    const { parent, state } = parentAndChild();
+    state.fail = false;
+    const run = await parent.run();
+    expect(run.state.name).toBe("Completed");
+    expect(run.result).toBe(9);
+    const stand = byKey(run.taskRuns, "child-0");
+    expect(stand.state.name).toBe("Completed");
+    expect(stand.subflowRunId).toMatch(/[0-9a-f-]{36}/);
+    const childRun = flushed().findFlowRun(stand.subflowRunId!);
+    expect(childRun.flowName).toBe("child");
+    expect(childRun.parentTaskRunId).toBe(stand.id);
+    expect(childRun.state.name).toBe("Completed");
+    expect(childRun.parameters).toEqual({ x: 4 });
+    // The child's own task runs belong to the child run, not to the parent.
+    expect(flushed().getTaskRuns(childRun.id).map((t) => t.dynamicKey)).toEqual(["double-0"]);
+    expect(run.taskRuns.map((t) => t.dynamicKey)).toEqual(["child-0", "after-0"]);
+  });
+
+  it("on a rerun a completed subflow comes back Cached without running again", async () => {
+    const { parent, state } = parentAndChild();
+    const first = await parent.run();
+    expect(first.state.name).toBe("Failed");
+    state.fail = false;
+    const second = await parent.run(undefined, { resume: first });
+    expect(second.state.name).toBe("Completed");
+    expect(second.result).toBe(9);
+    expect(state.childBodies).toBe(1);
+    const stand = byKey(second.taskRuns, "child-0");
+    expect(stand.state.name).toBe("Cached");
+    expect(stand.subflowRunId).toBe(byKey(first.taskRuns, "child-0").subflowRunId);
+    expect(stand.cacheReason).toBe(`cached: subflow run ${stand.subflowRunId!.slice(0, 8)} completed`);
+  });
+
+  it("a rerun in a new process reuses the subflow's persisted result", async () => {
+    const { parent, state } = parentAndChild();
+    const first = await parent.run();
+    state.fail = false;
+    configureStore(home);
+    const second = await parent.run(undefined, { resume: first });
+    expect(second.result).toBe(9);
+    expect(state.childBodies).toBe(1);
+  });
+
+  it("a failing subflow fails its task run in the parent and the parent", async () => {
+    const child = flow("child", async () => {
+      throw new Error("child broke");
+    });
+    const run = await flow("parent", async () => child()).run();
+    expect(run.state.name).toBe("Failed");
+    const stand = byKey(run.taskRuns, "child-0");
+    expect(stand.state.name).toBe("Failed");
+    expect(stand.state.message).toMatch(/^subflow child-\w+-\w+ Failed: child broke$/);
+    expect(flushed().findFlowRun(stand.subflowRunId!).state.name).toBe("Failed");
+  });
+
+  it("rerunning a parent whose subflow failed reruns the same child run as its next attempt", async () => {
+    let fail = true;
+    let bodies = 0;
+    const child = flow("child", async () => {
+      bodies++;
+      if (fail) throw new Error("child broke");
+      return "ok";
+    });
+    const parent = flow("parent", async () => child());
+    const first = await parent.run();
+    const childId = byKey(first.taskRuns, "child-0").subflowRunId!;
+    fail = false;
+    const second = await parent.run(undefined, { resume: first });
+    expect(second.result).toBe("ok");
+    expect(bodies).toBe(2);
+    expect(byKey(second.taskRuns, "child-0").subflowRunId).toBe(childId);
+    expect(flushed().findFlowRun(childId)).toMatchObject({ attempt: 2, state: { name: "Completed" } });
+  });
+
+  it("a corrupt persisted subflow result on rerun runs the subflow again instead of failing", async () => {
+    const { parent, state } = parentAndChild();
+    const first = await parent.run();
+    const ref = flushed().getTaskRunRow(byKey(first.taskRuns, "child-0").id)!.result_ref!;
+    flushed().db.prepare("UPDATE results SET bytes = ? WHERE ref = ?").run(Buffer.from("garbage"), ref);
+    state.fail = false;
+    configureStore(home);
+    const second = await parent.run(undefined, { resume: first });
+    expect(second.state.name).toBe("Completed");
+    expect(second.result).toBe(9);
+    expect(state.childBodies).toBe(2);
+    const stand = byKey(second.taskRuns, "child-0");
+    expect(stand.state.name).toBe("Completed");
+    expect(stand.cacheReason).toMatch(/unreadable/);
+  });
+});
