@@ -1,0 +1,73 @@
+// NotebookSession: cells → session flow runs, lazy run creation, rerun from failure. Cells import "cellflow"
+// through the real loader, which vitest's module runner bypasses, so each scenario runs in a child `node`
+// against the built dist/ (npm test builds it first).
+
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { tempHome } from "../engine/helpers.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const SESSION = path.join(ROOT, "dist", "src", "session", "notebook-session.js");
+
+/** Runs `body` (an async function body with `session`, `dir` and `out(value)` in scope) in a child node. */
+function scenario(body: string): any {
+  if (!fs.existsSync(SESSION)) throw new Error(`${SESSION} is missing: build first with \`npx tsc -p tsconfig.json\` (npm test does)`);
+  const dir = tempHome("cellflow-session-");
+  const script = path.join(dir, "scenario.mjs");
+  fs.writeFileSync(
+    script,
+    `import { NotebookSession } from ${JSON.stringify(SESSION)};
+     const dir = ${JSON.stringify(dir)};
+     const session = new NotebookSession({ cwd: dir, name: "nb" });
+     const results = [];
+     const out = (v) => results.push(v);
+     ${body}
+     process.stdout.write(JSON.stringify(results));`,
+  );
+  const stdout = execFileSync(process.execPath, [script], { cwd: dir, env: { ...process.env, CELLFLOW_HOME: path.join(dir, "home") }, encoding: "utf8" });
+  return { results: JSON.parse(stdout), dir };
+}
+
+describe("NotebookSession", () => {
+  it("a cell that calls no task makes no flow run", () => {
+    const { results } = scenario(`
+      const r = await session.runCell("const plain = 40 + 2; plain", 1);
+      out({ ok: r.outcome.ok, value: r.outcome.value, run: r.run });`);
+    expect(results).toEqual([{ ok: true, value: 42, run: null }]);
+  });
+
+  it("task calls in a cell become task runs of one session flow run", () => {
+    const { results } = scenario(`
+      await session.runCell('import { task } from "cellflow";\\nconst sq = task("sq", (x: number) => x * x);', 1);
+      const r = await session.runCell("const a = await sq(3); const b = await sq(4); a + b", 2);
+      out({ value: r.outcome.value, state: r.run.state.name, flow: r.run.flowName, keys: session.graph().taskRuns.map((t) => t.dynamicKey) });`);
+    expect(results).toEqual([{ value: 25, state: "Completed", flow: "nb", keys: ["sq-0", "sq-1"] }]);
+  });
+
+  it("rerun after a fix executes only the failed task and what depends on it; upstream is Cached", () => {
+    const { results, dir } = scenario(`
+      await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', "setup");
+      await session.runCell('const extract = task("extract", () => { bump("extract"); return [1, 2, 3]; });', "e");
+      await session.runCell('const transform = task("transform", (rows: number[]) => { bump("transform"); throw new Error("bad transform"); });', "t");
+      await session.runCell('const load = task("load", (rows: number[]) => { bump("load"); return rows.length; });', "l");
+      const failed = await session.runCell("const n = await load(await transform(await extract()));", "main");
+      out({ ok: failed.outcome.ok, state: failed.run.state.name, message: failed.run.state.message });
+      await session.runCell('const transform = task("transform", (rows: number[]) => { bump("transform"); return rows.map((r) => r * 10); });', "t");
+      const again = await session.rerun();
+      out({ ok: again.ok, same: again.run.id === failed.run.id, attempt: again.run.attempt, states: session.graph().taskRuns.map((t) => [t.taskName, t.state.name]) });`);
+    expect(results[0]).toMatchObject({ ok: false, state: "Failed" });
+    expect(results[0].message).toMatch(/^cell main \(`const n = await load\(await transform\(await extract\(\)\)\);`\): bad transform \(thrown at cell t, line 1/);
+    expect(results[1]).toEqual({ ok: true, same: true, attempt: 2, states: [["extract", "Cached"], ["transform", "Completed"], ["load", "Completed"]] });
+    const count = (k: string) => fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length;
+    expect([count("extract"), count("transform"), count("load")]).toEqual([1, 2, 1]);
+  });
+
+  it("rerun with no failed run is a clear error", () => {
+    const { results } = scenario(`
+      try { await session.rerun(); out("no error"); } catch (e) { out(e.message); }`);
+    expect(results[0]).toMatch(/^no failed run in this session to rerun — /);
+  });
+});
