@@ -1,0 +1,135 @@
+// Secrets at rest: AES-256-GCM with a per-home key file, and redaction of secret values from text.
+
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { CellflowError } from "../core/errors.js";
+
+const ALGORITHM = "aes-256-gcm";
+const KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** Stored secrets start with this, so a future format can be told apart. */
+const FORMAT = "v1";
+
+export const KEY_FILE_NAME = "secret.key";
+
+/** Options for `encryptSecret` and `decryptSecret`. */
+export interface SecretCipherOptions {
+  /**
+   * Authenticated but unencrypted context, e.g. the block's name: a ciphertext copied onto another
+   * block then fails to decrypt instead of silently moving a secret.
+   * @default ""
+   * @example { associatedData: "secret/db-password" }
+   */
+  associatedData?: string;
+}
+
+function checkKey(key: Buffer): void {
+  if (!Buffer.isBuffer(key) || key.length !== KEY_BYTES) {
+    throw new CellflowError("BLOCK", `encryption key must be ${KEY_BYTES} bytes, got ${Buffer.isBuffer(key) ? key.length : typeof key}`, "load it with loadOrCreateKey(home)");
+  }
+}
+
+/**
+ * Encrypt a secret value with a fresh random 12-byte IV. Returns "v1:<iv>:<tag>:<ciphertext>" in base64.
+ * @example encryptSecret("hunter2", loadOrCreateKey(home))
+ */
+export function encryptSecret(plaintext: string, key: Buffer, options: SecretCipherOptions = {}): string {
+  checkKey(key);
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(options.associatedData ?? "", "utf8"));
+  const data = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  return [FORMAT, iv.toString("base64"), tag.toString("base64"), data.toString("base64")].join(":");
+}
+
+/** Decrypt what `encryptSecret` produced; a wrong key, other associated data or any tampering is refused. */
+export function decryptSecret(payload: string, key: Buffer, options: SecretCipherOptions = {}): string {
+  checkKey(key);
+  const parts = typeof payload === "string" ? payload.split(":") : [];
+  const [format, ivText, tagText, dataText] = parts;
+  const iv = Buffer.from(ivText ?? "", "base64");
+  const tag = Buffer.from(tagText ?? "", "base64");
+  if (parts.length !== 4 || format !== FORMAT || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+    throw new CellflowError("BLOCK", "stored secret is not in Cellflow's encrypted format", "create the block again with `cellflow blocks create`");
+  }
+  try {
+    const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(options.associatedData ?? "", "utf8"));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(Buffer.from(dataText, "base64")), decipher.final()]).toString("utf8");
+  } catch (error) {
+    throw new CellflowError(
+      "BLOCK",
+      "stored secret could not be decrypted (wrong secret.key or the data was altered)",
+      "restore the secret.key it was written with, or create the block again",
+      { cause: error },
+    );
+  }
+}
+
+function readKey(path: string): Buffer {
+  const key = readFileSync(path);
+  if (key.length !== KEY_BYTES) {
+    throw new CellflowError("BLOCK", `${path} holds ${key.length} bytes, expected ${KEY_BYTES}`, "restore it from a backup; secrets written with another key cannot be read");
+  }
+  return key;
+}
+
+/**
+ * Read `<home>/secret.key`, creating it (32 random bytes, mode 0600) when missing.
+ * The key is written to a temporary file, synced, then hard-linked into place: like rename it is atomic,
+ * so no reader sees a half-written key, and unlike rename it never replaces a key another process made first.
+ * @example const key = loadOrCreateKey(process.env.CELLFLOW_HOME ?? ".cellflow")
+ */
+export function loadOrCreateKey(homeDir: string): Buffer {
+  const path = join(homeDir, KEY_FILE_NAME);
+  try {
+    return readKey(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  mkdirSync(homeDir, { recursive: true });
+  const temp = join(homeDir, `.${KEY_FILE_NAME}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const fd = openSync(temp, "wx", 0o600);
+  try {
+    writeSync(fd, randomBytes(KEY_BYTES));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temp, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // EEXIST: another process won the race; use its key. Filesystems without hard links fall back to rename.
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EXDEV") {
+      renameSync(temp, path);
+      return readKey(path);
+    }
+    if (code !== "EEXIST") {
+      unlinkSync(temp);
+      throw error;
+    }
+  }
+  unlinkSync(temp);
+  return readKey(path);
+}
+
+const MIN_SECRET_LENGTH = 4;
+const MASK = "****";
+
+/**
+ * Replace every occurrence of any secret (of 4 characters or more) with "****". Longer secrets win
+ * where they overlap, so a secret that contains another is masked whole.
+ * @example redact("token=abcd1234", ["abcd1234"]) // "token=****"
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  const values = [...new Set(secrets.filter((s) => typeof s === "string" && s.length >= MIN_SECRET_LENGTH))];
+  if (values.length === 0 || text === "") return text;
+  values.sort((a, b) => b.length - a.length);
+  const pattern = new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return text.replace(pattern, MASK);
+}
