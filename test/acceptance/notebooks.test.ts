@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, cliJson, errorLines, requireBuiltCli, ROOT, tempDir, type FlowRunJson } from "./helpers.js";
+import { cli, cliJson, errorLines, requireBuiltCli, ROOT, tempDir, type FlowRunJson, type TaskRunJson } from "./helpers.js";
 
 function writeNotebook(dir: string, name: string, cells: Array<{ source: string; tags?: string[]; type?: string }>, language = "typescript"): string {
   const file = path.join(dir, name);
@@ -32,8 +32,8 @@ describe("cellflow run notebook.ipynb", () => {
     const run = await cliJson<FlowRunJson>(["run", path.join(ROOT, "notebooks", `${name}.ipynb`), ...params, "--json"], { home, cwd });
     expect(run.state.name).toBe("Completed");
     expect(run.flowName).toBe(name);
-    expect(run.taskRuns.length).toBeGreaterThanOrEqual(minTasks);
-    expect(run.taskRuns.every((t) => t.state.type === "COMPLETED")).toBe(true);
+    expect(run.taskRuns!.length).toBeGreaterThanOrEqual(minTasks);
+    expect(run.taskRuns!.every((t) => t.state.type === "COMPLETED")).toBe(true);
     expect(fs.existsSync(path.join(cwd, "out"))).toBe(true);
   });
 
@@ -41,8 +41,8 @@ describe("cellflow run notebook.ipynb", () => {
     const home = tempDir("home");
     const cwd = tempDir("cwd");
     const run = await cliJson<FlowRunJson>(["run", path.join(ROOT, "notebooks", "etl-complaints.ipynb"), "-p", "size=7", "--json"], { home, cwd });
-    const getter = run.taskRuns.find((t) => t.name === "get-complaints")!;
-    expect(getter.inputs.map((i: { name: string }) => i.name)).toEqual(["from", "count"]);
+    const getter = (run.taskRuns! as Array<TaskRunJson & { inputs: Array<{ name: string }> }>).find((t) => t.name === "get-complaints")!;
+    expect(getter.inputs.map((i) => i.name)).toEqual(["from", "count"]);
     expect(run.parameters).toEqual({ size: 7 });
     const db = new Database(path.join(cwd, "out", "complaints.db"), { readonly: true });
     expect(db.prepare("SELECT count(*) AS n FROM complaints").get()).toEqual({ n: 7 });
@@ -74,7 +74,7 @@ describe("cellflow run notebook.ipynb", () => {
     const retried = await cliJson<FlowRunJson>(["runs", "retry", run.id, "--json"], { home, cwd: dir });
     expect(retried.state.name).toBe("Completed");
     expect(retried.attempt).toBe(2);
-    expect(retried.taskRuns.map((t) => [t.name, t.state.name])).toEqual([
+    expect(retried.taskRuns!.map((t) => [t.name, t.state.name])).toEqual([
       ["first", "Cached"],
       ["middle", "Completed"],
       ["last", "Completed"],
