@@ -30,13 +30,39 @@ export interface LiveFlowRun {
   hasHistory: boolean;
 }
 
+/**
+ * A task run's cancellation, shaped like an AbortController. The AbortSignal is only created when code asks
+ * for it (getRunContext().signal): most tasks never do, and a controller per task is measurable overhead.
+ */
+export class TaskAbort {
+  private controller: AbortController | null = null;
+  aborted = false;
+  reason: unknown = undefined;
+  /** The engine's waiter on this attempt: rejects the task's promise at once. */
+  onAbort: ((reason: unknown) => void) | null = null;
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(this.reason);
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.(reason);
+  }
+}
+
 export interface LiveTaskRun {
   record: TaskRunRecord;
   sourceHash: string | null;
   resultRef: string | null;
   cacheExpires: number | null;
   history: State[];
-  controller: AbortController;
+  controller: TaskAbort;
   flow: LiveFlowRun | null;
   parent: LiveTaskRun | null;
   logPrints: boolean;

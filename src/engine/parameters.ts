@@ -19,7 +19,7 @@ export function validateParameters<P>(flowName: string, schema: ZodType<P> | und
   throw new CellflowError(
     "BAD_PARAMETERS",
     `flow '${flowName}': parameter \`${where}\` is invalid: ${issue.message}, got ${shown}${extra}`,
-    `pass a valid value, e.g. -p ${where}=...`,
+    `pass a valid value, e.g. -p ${String(issue.path[0] ?? "key")}=...`,
   );
 }
 

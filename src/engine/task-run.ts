@@ -7,7 +7,7 @@ import { AwaitingRetry, Cached, Cancelled, Completed, Failed, Pending, Retrying,
 import { NotPersistableError, serializeResult } from "../store/serialize.js";
 import { cacheKeyFor, effectivePolicy, explainExecution } from "./cache.js";
 import { sleep } from "./concurrency.js";
-import { currentContext, runContextStorage, type LiveTaskRun } from "./context.js";
+import { currentContext, runContextStorage, TaskAbort, type LiveTaskRun } from "./context.js";
 import { CancelledError, getEngine, TimeoutError, type Engine } from "./engine.js";
 import { TaskFuture } from "./future.js";
 import { hashValue, UnhashableError } from "./hashing.js";
@@ -74,7 +74,7 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
     resultRef: null,
     cacheExpires: null,
     history: [],
-    controller: new AbortController(),
+    controller: new TaskAbort(),
     flow,
     parent: ctx?.task ?? null,
     logPrints: def.options.logPrints ?? flow?.logPrints ?? false,
@@ -126,6 +126,9 @@ function isTerminalState(state: State): boolean {
 
 // ── inputs ──────────────────────────────────────────────────────────────────────────────────────────────────
 
+/** Arrays longer than this are not scanned for task results: a data set is not a list of edges. */
+const ARRAY_EDGE_SCAN = 1000;
+
 async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unknown[], waitFor: unknown[], engine: Engine): Promise<unknown[]> {
   const inputs: TaskInput[] = [];
   const upstream = new Set<string>();
@@ -145,6 +148,13 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
       }
       resolved[i] = arg;
       const origin = typeof arg === "object" && arg !== null ? engine.origins.get(arg) : undefined;
+      if (!origin && Array.isArray(arg) && arg.length <= ARRAY_EDGE_SCAN) {
+        // A list of task results (e.g. from futures.result()) is an edge to each of those tasks.
+        for (const item of arg) {
+          const from = typeof item === "object" && item !== null ? engine.origins.get(item) : undefined;
+          if (from) upstream.add(from.taskRunId);
+        }
+      }
       if (origin) {
         upstream.add(origin.taskRunId);
         inputs.push({ name, kind: "task_run", taskRunId: origin.taskRunId, hash: origin.hash });
@@ -298,7 +308,7 @@ async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], 
   const retries = def.options.retries ?? 0;
   for (;;) {
     live.record.runCount++;
-    if (live.controller.signal.aborted) live.controller = new AbortController();
+    if (live.controller.aborted) live.controller = new TaskAbort();
     engine.setTaskState(live, live.record.runCount === 1 ? Running() : Retrying(`attempt ${live.record.runCount} of ${retries + 1}`));
     try {
       const value = await invoke(def, live, args);
@@ -324,16 +334,14 @@ async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], 
 
 function invoke(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const controller = live.controller;
-    const signal = controller.signal;
-    if (signal.aborted) return reject(signal.reason);
+    const abort = live.controller;
+    if (abort.aborted) return reject(abort.reason);
     if (live.flow?.controller.signal.aborted) return reject(live.flow.controller.signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    abort.onAbort = reject;
     const timeoutMs = def.timings.timeoutMs;
-    const timer = timeoutMs === null ? null : setTimeout(() => controller.abort(new TimeoutError(`task ${live.record.dynamicKey} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
+    const timer = timeoutMs === null ? null : setTimeout(() => abort.abort(new TimeoutError(`task ${live.record.dynamicKey} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
     const done = () => {
-      signal.removeEventListener("abort", onAbort);
+      abort.onAbort = null;
       if (timer) clearTimeout(timer);
     };
     let result: unknown;

@@ -8,8 +8,10 @@ import { validateTaskOptions, type TaskOptions } from "./options.js";
 import { createTaskRun, runTask, type CallOptions, type TaskDefinition } from "./task-run.js";
 import { currentContext } from "./context.js";
 
-/** An argument of submit() may be the value or a future of it. */
-export type MaybeFuture<A extends unknown[]> = { [K in keyof A]: A[K] | TaskFuture<A[K]> | PromiseLike<A[K]> };
+/** An argument may be the value, a future of it, or (for an array) an array of values and futures. */
+export type MaybeFuture<A extends unknown[]> = {
+  [K in keyof A]: A[K] | TaskFuture<A[K]> | PromiseLike<A[K]> | (A[K] extends ReadonlyArray<infer E> ? Array<E | TaskFuture<E>> : never);
+};
 
 export interface TaskCallOptions extends TaskOptions {
   /** Wait for these futures (state only, not data) before this task starts. */

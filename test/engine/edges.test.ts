@@ -43,6 +43,20 @@ describe("data edges", () => {
     expect(rb.inputs).toEqual([{ name: "data", kind: "task_run", taskRunId: ra.id, hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
   });
 
+  it("a list of task results (from futures.result()) is an edge to each task, typed as an array argument", async () => {
+    const part = task("part", (i: number) => ({ i }));
+    const total = task("total", (parts: Array<{ i: number }>) => parts.reduce((n, p) => n + p.i, 0));
+    const run = await flow("f", async () => {
+      const parts = await part.map([1, 2, 3]).result();
+      const viaFutures = await total([part.submit(10), part.submit(20)]);
+      return (await total(parts)) + viaFutures;
+    }).run();
+    expect(run.result).toBe(36);
+    const ids = ["part-0", "part-1", "part-2"].map((k) => byKey(run.taskRuns, k).id);
+    expect(byKey(run.taskRuns, "total-1").upstream.sort()).toEqual(ids.sort());
+    expect(byKey(run.taskRuns, "total-0").upstream.sort()).toEqual(["part-3", "part-4"].map((k) => byKey(run.taskRuns, k).id).sort());
+  });
+
   it("a copy of a returned object is not an edge", async () => {
     const a = task("a", () => ({ rows: [1, 2] }));
     const b = task("b", (data: { rows: number[] }) => data.rows.length);

@@ -28,7 +28,10 @@ export function registerRunsCommands(program: Command): void {
       if (!Number.isInteger(limit) || limit < 1) throw new CellflowError("USAGE", `--limit '${opts.limit}' is not a whole number ≥ 1`, "e.g. --limit 50");
       const list = getEngine().store.listFlowRuns({ state: opts.state, flow: opts.flow, limit });
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((r) => flowRunJson(r)), null, 2) + "\n");
-      if (list.length === 0) return void process.stdout.write("no flow runs yet (start one: cellflow run flows/etl.ts)\n");
+      if (list.length === 0) {
+        const filtered = opts.state || opts.flow;
+        return void process.stdout.write(filtered ? "no flow runs match (drop --state/--flow to see all)\n" : "no flow runs yet (start one: cellflow run flows/etl.ts)\n");
+      }
       const rows = list.map((r) => [r.id.slice(0, 8), r.name, r.flowName, r.state.name, r.attempt > 1 ? String(r.attempt) : "", new Date(r.createdAt).toISOString().replace("T", " ").slice(0, 19), runDuration(r)]);
       process.stdout.write(table(["ID", "NAME", "FLOW", "STATE", "ATTEMPT", "CREATED", "DURATION"], rows) + "\n");
     });
