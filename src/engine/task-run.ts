@@ -98,7 +98,11 @@ export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unkn
     checkWaitForCycle(live, call.waitFor ?? []);
     resolved = await resolveInputs(def, live, args, call.waitFor ?? [], engine);
   } catch (error) {
-    if (error instanceof UpstreamFailedError) {
+    if (error instanceof UpstreamFailedError && isCancellation(error.cause, live)) {
+      // Downstream of a cancelled task is cancelled too, not failed.
+      live.record.cacheReason = `not run: upstream \`${error.upstream}\` was cancelled`;
+      finish(engine, live, Cancelled(`upstream ${error.upstream} was cancelled`), error.cause);
+    } else if (error instanceof UpstreamFailedError) {
       live.record.cacheReason = `not run: upstream \`${error.upstream}\` failed`;
       finish(engine, live, Failed(error.message), error);
     } else handleException(def, live, error, engine); // e.g. a waitFor cycle: never leave the run Pending

@@ -16,11 +16,18 @@ const TASK_COLUMNS = [
   "source_hash", "result_ref", "run_count", "start_time", "end_time", "tags", "subflow_run_id", "error",
 ] as const;
 
-function upsertSql(table: string, columns: readonly string[]): string {
+function upsertSql(table: string, columns: readonly string[], guard = ""): string {
   const updates = columns.filter((c) => c !== "id").map((c) => `${c}=excluded.${c}`).join(", ");
   return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
-          ON CONFLICT(id) DO UPDATE SET ${updates}`;
+          ON CONFLICT(id) DO UPDATE SET ${updates}${guard}`;
 }
+
+/**
+ * Another process may have asked a flow run to cancel (state Cancelling) since its owner last wrote it; the
+ * owner's next ordinary write must not erase that request before its heartbeat reads it. Only an end state or
+ * the owner's own Cancelling replaces it.
+ */
+const KEEP_CANCEL_REQUEST = ` WHERE flow_runs.state_type <> 'CANCELLING' OR excluded.state_type IN ('CANCELLING', 'CANCELLED', 'COMPLETED', 'FAILED', 'CRASHED')`;
 
 /** Positional values in column order: binding by position is several times cheaper than by name. */
 function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)[]): unknown[] {
@@ -46,7 +53,7 @@ export class BatchWriter {
     private readonly db: Database.Database,
     private readonly delayMs = 20,
   ) {
-    const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS));
+    const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS, KEEP_CANCEL_REQUEST));
     const taskStmt = db.prepare(upsertSql("task_runs", TASK_COLUMNS));
     const logStmt = db.prepare("INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (@flow_run_id, @task_run_id, @level, @message, @ts)");
     const resultStmt = db.prepare("INSERT OR IGNORE INTO results (ref, bytes) VALUES (?, ?)");

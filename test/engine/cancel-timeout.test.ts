@@ -171,3 +171,27 @@ describe("cancellation", () => {
     expect(() => cancelRun(run.id)).toThrow(/already ended Completed/);
   });
 });
+
+describe("cancellation downstream", () => {
+  it("a task waiting on a cancelled upstream ends Cancelled, not Failed", async () => {
+    const slow = task("slow", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      return 1;
+    });
+    const after = task("after", (x: number) => x + 1);
+    const f = flow("cancel-chain", async () => {
+      const first = slow.submit();
+      const second = after.submit(first);
+      setTimeout(() => {
+        for (const run of getEngine().live.values()) run.controller.abort(new CancelledError("stop"));
+      }, 50);
+      return second.result();
+    });
+    const run = await f.run();
+    expect(run.state.name).toBe("Cancelled");
+    const byName = Object.fromEntries(run.taskRuns.map((t) => [t.taskName, t]));
+    expect(byName.slow.state.name).toBe("Cancelled");
+    expect(byName.after.state.name).toBe("Cancelled");
+    expect(byName.after.cacheReason).toBe("not run: upstream `slow-0` was cancelled");
+  });
+});
