@@ -8,6 +8,7 @@ import { registerRunCommands } from "./commands/run.js";
 import { registerRunsCommands } from "./commands/runs.js";
 import { registerLimitsCommands } from "./commands/limits.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerTuiCommand } from "./commands/tui.js";
 import { registerKernelCommands } from "./commands/kernel.js";
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerRunsCommands(program);
   registerLimitsCommands(program);
+  registerTuiCommand(program);
   registerKernelCommands(program);
   return program;
 }

@@ -22,7 +22,8 @@ export interface DagBundle {
   [mime: string]: unknown;
 }
 
-interface Row {
+/** One task run as the DAG lists it (also what the terminal UI renders). */
+export interface Row {
   run: TaskRunRecord;
   label: string;
   layer: number;
@@ -58,7 +59,7 @@ export function stateColor(state: Pick<State, "type" | "name">): string {
   }
 }
 
-function durationOf(run: { startTime: number | null; endTime: number | null }, now: number): string {
+export function durationOf(run: { startTime: number | null; endTime: number | null }, now: number): string {
   if (run.startTime === null) return "—";
   return formatDuration(Math.max(0, (run.endTime ?? now) - run.startTime));
 }
@@ -99,7 +100,8 @@ function layers(runs: TaskRunRecord[]): Map<string, number> {
   return layer;
 }
 
-function rowsOf(graph: RunGraph, now: number): Row[] {
+/** The task runs of a graph as rows in dependency layers, ordered by layer, then start time. */
+export function rowsOf(graph: RunGraph, now: number): Row[] {
   const runs = graph.taskRuns;
   const names = labels(runs);
   const layerOf = layers(runs);

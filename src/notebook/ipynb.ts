@@ -97,6 +97,25 @@ export function updateNotebook(path: string, updates: CellUpdate[]): void {
   writeAtomically(path, JSON.stringify(raw, null, 1) + "\n");
 }
 
+/**
+ * Appends code cells (no outputs yet) at the end of the notebook, keeping every other cell, output and
+ * metadata as it is in the file now; creates a TypeScript notebook when the file does not exist. Atomic.
+ * @example appendCodeCells("analysis.ipynb", ["const total = rows.length;"])
+ */
+export function appendCodeCells(path: string, sources: string[]): void {
+  let raw: RawNotebook;
+  try {
+    raw = parseRaw(readFileSync(path, "utf8"), path);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") throw error;
+    raw = { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "cellflow", display_name: "TypeScript (Cellflow)", language: "typescript" } }, cells: [] } as RawNotebook;
+  }
+  for (const source of sources) {
+    (raw.cells as unknown[]).push({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: splitSource(source) });
+  }
+  writeAtomically(path, JSON.stringify(raw, null, 1) + "\n");
+}
+
 /** Writes `text` to a temp file in the same folder, then renames it over `path`. */
 export function writeAtomically(path: string, text: string): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);

@@ -154,6 +154,15 @@ export class NotebookSession {
     return first < 0 ? [] : cells.slice(first);
   }
 
+  /**
+   * The cells to run again after an edit: from the first cell whose source differs from what this session
+   * last ran under its id (or that it never ran) to the end; empty when nothing changed. Watch mode uses it.
+   */
+  changedFrom(cells: CellInput[]): CellInput[] {
+    const first = cells.findIndex((c) => this.latestSource.get(c.id) !== c.source);
+    return first < 0 ? [] : cells.slice(first);
+  }
+
   /** Cancel the run in progress: its task runs are aborted and it ends Cancelled. */
   cancel(reason = "cancelled by the user"): boolean {
     if (!this.active) return false;

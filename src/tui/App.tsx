@@ -1,0 +1,215 @@
+// The terminal UI: scrollback, live DAG pane, task details, cell input and status line, laid out for the terminal's
+// size, with one key handler that routes keys by the focused pane. Every action goes through the TuiController.
+
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { Box, useApp, useInput } from "ink";
+import type { TuiController } from "./controller.js";
+import { emptyEditor, editorText, submitted, type EditorState } from "./editor.js";
+import { editorKey, type Focus } from "./keys.js";
+import { dagRows, filterRows } from "./dag-view.js";
+import { useRunGraph } from "./use-run-graph.js";
+import { useTaskLogs } from "./use-task-logs.js";
+import { useNotebookWatch } from "./use-notebook-watch.js";
+import { useTerminalSize } from "./use-terminal-size.js";
+import { useRefState } from "./use-ref-state.js";
+import { DagPane, dagChromeLines } from "./DagPane.js";
+import { TaskDetails } from "./TaskDetails.js";
+import { ScrollbackPane } from "./ScrollbackPane.js";
+import { CellInput, cellInputHeight } from "./CellInput.js";
+import { HelpOverlay } from "./HelpOverlay.js";
+import { StatusBar } from "./StatusBar.js";
+
+export interface AppProps {
+  controller: TuiController;
+  /** Re-run changed cells when the notebook changes on disk. */
+  watch?: boolean;
+  /** Run all cells as soon as the UI is up (watch mode does, so later edits re-run against it). */
+  runOnStart?: boolean;
+}
+
+/** Columns from which the scrollback and the DAG sit side by side. */
+const WIDE = 120;
+
+export function App({ controller, watch = false, runOnStart = false }: AppProps) {
+  const { exit } = useApp();
+  const { columns, rows: termRows } = useTerminalSize();
+  const session = controller.session;
+  useSyncExternalStore(controller.subscribe, controller.getVersion);
+  useSyncExternalStore(controller.scrollback.subscribe, controller.scrollback.getVersion);
+  const busy = controller.busy;
+
+  // Keys read the latest state through refs (`…Ref.current`): the next key may arrive before React re-renders.
+  const [focus, setFocus, focusRef] = useRefState<Focus>("input");
+  const [editor, setEditor, editorRef] = useRefState<EditorState>(() => emptyEditor());
+  const [selectedId, setSelectedId, selectedRef] = useRefState<string | null>(null);
+  const [details, setDetails, detailsRef] = useRefState<{ id: string; key: string } | null>(null);
+  const [filter, setFilter, filterRef] = useRefState("");
+  const [filterEditing, setFilterEditing, filterEditingRef] = useRefState(false);
+  const [help, setHelp, helpRef] = useRefState(false);
+  const [confirmQuit, setConfirmQuit, confirmRef] = useRefState(false);
+  const [scroll, setScroll] = useState(0);
+  const [detailScroll, setDetailScroll] = useState(0);
+
+  const { graph, tick, now } = useRunGraph(session, busy, busy !== null);
+  const allRows = useMemo(() => dagRows(graph, now), [graph, now]);
+  const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
+  // After a rerun the task has a new id; the same dynamic key finds it again.
+  const task = details ? (graph?.taskRuns.find((t) => t.id === details.id) ?? graph?.taskRuns.find((t) => t.dynamicKey === details.key) ?? null) : null;
+  const subscribe = useCallback((listener: Parameters<typeof session.subscribe>[0]) => session.subscribe(listener), [session]);
+  const logs = useTaskLogs(subscribe, task?.flowRunId ?? null, task?.id ?? null);
+
+  useEffect(() => controller.attachDisplay(), [controller]);
+  useEffect(() => {
+    if (runOnStart) void controller.runAll();
+  }, [controller, runOnStart]);
+  const onFileChange = useCallback(() => void controller.reload(), [controller]);
+  const onWatching = useCallback(() => controller.scrollback.push(`watching ${controller.notebookName}: saving it re-runs the changed cells`, "info"), [controller]);
+  useNotebookWatch(controller.notebookPath, watch, onFileChange, onWatching);
+
+  // Layout: one line short of the screen, so Ink redraws in place instead of clearing the terminal.
+  const height = Math.max(10, termRows - 1);
+  const inputHeight = cellInputHeight(editor, Math.max(1, Math.min(8, Math.floor(height / 4))));
+  const mainHeight = Math.max(6, height - 1 - inputHeight);
+  const wide = columns >= WIDE;
+  const leftWidth = wide ? Math.floor(columns * 0.45) : columns;
+  const dagWidth = wide ? columns - leftWidth : columns;
+  // Narrow terminals stack the panes; open details get the larger share.
+  const dagHeight = wide ? mainHeight : Math.max(5, details ? Math.floor(mainHeight * 0.4) : Math.ceil(mainHeight / 2));
+  const topHeight = wide ? mainHeight : mainHeight - dagHeight;
+  const dagVisible = Math.max(1, dagHeight - 2 - dagChromeLines(filter, filterEditing));
+
+  const focusOn = (next: Focus) => {
+    setFocus(next);
+    if (controller.message) controller.message = null;
+  };
+  const requestQuit = () => (controller.busy ? setConfirmQuit(true) : exit());
+  const select = (list: typeof rows, index: number) => {
+    if (list.length === 0) return;
+    setSelectedId(list[Math.min(list.length - 1, Math.max(0, index))].run.id);
+  };
+
+  useInput((input, key) => {
+    const focus = focusRef.current;
+    const details = detailsRef.current;
+    const shown = filterRows(allRows, filterRef.current);
+    const selectedIndex = selectedRef.current ? shown.findIndex((r) => r.run.id === selectedRef.current) : -1;
+    if (confirmRef.current) {
+      if (input === "y" || input === "Y") {
+        controller.cancel();
+        exit();
+      } else if (input === "n" || input === "N" || key.escape) setConfirmQuit(false);
+      return;
+    }
+    if (helpRef.current) return setHelp(false);
+    if (key.tab) {
+      const order: Focus[] = details ? ["input", "dag", "details"] : ["input", "dag"];
+      return focusOn(order[(order.indexOf(focus) + 1) % order.length]);
+    }
+    if (key.ctrl && (input === "p" || input === "n")) {
+      const page = Math.max(1, topHeight - 1);
+      return setScroll((s) => Math.max(0, s + (input === "p" ? page : -page)));
+    }
+    if (focus === "input") {
+      const { state, action } = editorKey(editorRef.current, input, key, (code) => session.runtime.isComplete(code));
+      setEditor(state);
+      if (action === "run") {
+        if (controller.busy) return controller.say("a run is going: wait for it, or press Esc then c to cancel it", "warning");
+        setEditor(submitted(state));
+        setScroll(0);
+        void controller.runInput(editorText(state));
+      } else if (action === "run-all") {
+        setScroll(0);
+        void controller.runAll();
+      } else if (action === "save") controller.save();
+      else if (action === "to-dag") focusOn("dag");
+      else if (action === "quit") requestQuit();
+      return;
+    }
+    if (focus === "dag" && filterEditingRef.current) {
+      if (key.return) setFilterEditing(false);
+      else if (key.escape) {
+        setFilter("");
+        setFilterEditing(false);
+      } else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
+      return;
+    }
+    if (focus === "details") {
+      if (key.upArrow || input === "k") setDetailScroll((s) => s + 1);
+      else if (key.downArrow || input === "j") setDetailScroll((s) => Math.max(0, s - 1));
+      else if (key.escape) {
+        setDetails(null);
+        focusOn("dag");
+      } else if (input === "i") focusOn("input");
+      else if (input === "q") requestQuit();
+      else if (input === "?") setHelp(true);
+      return;
+    }
+    if (key.upArrow || input === "k") select(shown, selectedIndex < 0 ? 0 : selectedIndex - 1);
+    else if (key.downArrow || input === "j") select(shown, selectedIndex + 1);
+    else if (key.pageUp) select(shown, selectedIndex - dagVisible);
+    else if (key.pageDown) select(shown, selectedIndex + dagVisible);
+    else if (key.home || input === "g") select(shown, 0);
+    else if (key.end || input === "G") select(shown, shown.length - 1);
+    else if (key.return) {
+      const row = shown[selectedIndex] ?? shown[0];
+      if (!row) return controller.say("no task to show: the run has no task runs", "info");
+      setSelectedId(row.run.id);
+      setDetails({ id: row.run.id, key: row.run.dynamicKey });
+      setDetailScroll(0);
+      focusOn("details");
+    } else if (input === "r") void controller.rerun();
+    else if (input === "R") void controller.runAll();
+    else if (input === "c") controller.cancel();
+    else if (input === "/") setFilterEditing(true);
+    else if (input === "?") setHelp(true);
+    else if (input === "q") requestQuit();
+    else if (input === "i") focusOn("input");
+    else if (key.escape && filterRef.current) setFilter("");
+    else if (key.escape && details) setDetails(null);
+  });
+
+  if (help) return <HelpOverlay width={columns} height={height} />;
+
+  const top = details ? (
+    <TaskDetails
+      task={task}
+      graph={graph}
+      logs={logs}
+      focused={focus === "details"}
+      width={leftWidth}
+      height={topHeight}
+      scroll={detailScroll}
+      now={now}
+      mapStack={(s) => session.runtime.mapStack(s)}
+    />
+  ) : (
+    <ScrollbackPane lines={controller.scrollback.lines()} width={leftWidth} height={topHeight} scroll={scroll} />
+  );
+  const dag = (
+    <DagPane
+      graph={graph}
+      rows={rows}
+      allRows={allRows}
+      selectedId={selectedId}
+      focused={focus === "dag"}
+      width={dagWidth}
+      height={dagHeight}
+      tick={tick}
+      now={now}
+      filter={filter}
+      filterEditing={filterEditing}
+    />
+  );
+
+  return (
+    <Box flexDirection="column" width={columns} height={height}>
+      <Box flexDirection={wide ? "row" : "column"} height={mainHeight}>
+        {top}
+        {dag}
+      </Box>
+      <CellInput editor={editor} focused={focus === "input"} width={columns} maxLines={inputHeight - 2} busy={busy} />
+      <StatusBar focus={focus} message={controller.message} confirmQuit={confirmQuit} busy={busy} width={columns} />
+    </Box>
+  );
+}

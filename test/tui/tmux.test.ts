@@ -1,0 +1,59 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { tempHome } from "../engine/helpers.js";
+import { until, writeNotebook } from "./helpers.js";
+
+// End to end in a real terminal: tmux runs the built CLI (npm test builds dist/ first) in an 80×24 pane and the
+// test reads the screen with `tmux capture-pane -p`, polling with a deadline.
+// Needs tmux: `apt-get install -y tmux` (Debian/Ubuntu) or `brew install tmux`; skipped when it is missing.
+const CLI = path.resolve(fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url)));
+const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
+const session = `cellflow-tui-e2e-${process.pid}`;
+
+const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+const screen = () => tmux("capture-pane", "-p", "-t", session);
+async function see(pattern: RegExp, what: string): Promise<string> {
+  await until(() => pattern.test(screen()), () => `${what}; screen:\n${screen()}`, 60_000);
+  return screen();
+}
+
+const cells = [
+  'import fs from "node:fs";\nimport { task } from "cellflow";',
+  'const extract = task("extract", () => [1, 2, 3]);\nconst transform = task("transform", (rows: number[]) => {\n  if (fs.existsSync("fail.marker")) throw new Error("marker says fail");\n  return rows.map((r) => r * 10);\n});\nconst load = task("load", (rows: number[]) => rows.reduce((a, b) => a + b, 0));',
+  "const total = await load(await transform(await extract()));",
+];
+
+describe.skipIf(!hasTmux || !fs.existsSync(CLI))("cellflow tui in a real terminal (tmux)", () => {
+  afterAll(() => void spawnSync("tmux", ["kill-session", "-t", session]));
+
+  it("run all fails on a marker; after removing it, Esc r reruns: upstream Cached, the failed task Completed", async () => {
+    const dir = tempHome("cellflow-tui-tmux-");
+    const file = writeNotebook(dir, cells, "demo.ipynb");
+    fs.writeFileSync(path.join(dir, "fail.marker"), "");
+    const command = `cd ${JSON.stringify(dir)} && CELLFLOW_HOME=${JSON.stringify(path.join(dir, "home"))} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui demo.ipynb; echo "exited $?"; sleep 600`;
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command);
+
+    await see(/const total = await load/, "the notebook's cells listed");
+    expect(screen()).toContain("no run yet");
+    tmux("send-keys", "-t", session, "C-r");
+    const failed = await see(/✗ transform\s+Failed/, "transform Failed");
+    expect(failed).toMatch(/✓ extract\s+Completed/);
+    expect(failed).toMatch(/✗ demo · demo-\S+ · Failed/);
+
+    fs.rmSync(path.join(dir, "fail.marker"));
+    tmux("send-keys", "-t", session, "Escape");
+    await see(/enter details/, "the DAG pane focused");
+    tmux("send-keys", "-t", session, "r");
+    const fixed = await see(/✓ load\s+Completed/, "load Completed after the rerun");
+    expect(fixed).toMatch(/◆ extract\s+Cached/);
+    expect(fixed).toMatch(/✓ transform\s+Completed/);
+    expect(fixed).toMatch(/Completed · .*attempt 2/);
+    expect(fs.readFileSync(file, "utf8")).toContain("fail.marker"); // the notebook was only read
+
+    tmux("send-keys", "-t", session, "q");
+    await see(/exited 0/, "the UI to quit");
+  });
+});
