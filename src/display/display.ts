@@ -59,12 +59,21 @@ function show<T>(value: T, format: Formatter<T>): DisplayHandle<T> {
     return { data, metadata: metadata ?? {}, displayId };
   };
   send(route, output(value), false);
-  return {
+  const handle: DisplayHandle<T> = {
     displayId,
     update(next: T): void {
       send(route, output(next), true);
     },
   };
+  Object.defineProperty(handle, HANDLE_BRAND, { value: true });
+  return handle;
+}
+
+const HANDLE_BRAND = Symbol.for("cellflow.displayHandle");
+
+/** Whether a value is the handle display() returned: a cell ending in display(...) has shown its output already. */
+export function isDisplayHandle(value: unknown): value is DisplayHandle {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[HANDLE_BRAND] === true;
 }
 
 function byteLength(bytes: Uint8Array): string {

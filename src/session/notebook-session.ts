@@ -10,6 +10,7 @@ import { CellRuntime, type CellError, type CellOutcome } from "../cells/index.js
 import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
 import { CancelledError, getEngine } from "../engine/engine.js";
 import { subscribe } from "../engine/events.js";
+import { isDisplayHandle } from "../display/display.js";
 import { closeFlowRun, openFlowRun, type FlowDefinition, type FlowRunOutcome } from "../engine/flow-run.js";
 
 export interface CellInput {
@@ -38,6 +39,8 @@ export interface ExecuteOptions {
   entrypoint?: string | null;
   /** Rerun this run as its next attempt. */
   resume?: FlowRunRecord;
+  /** Execute this existing Scheduled run (claimed by a worker) instead of creating a run. */
+  adopt?: FlowRunRecord;
   /** Create the flow run even if no cell calls a task (a headless notebook run is always a run). */
   eager?: boolean;
   /** Stop at the first failing cell. @default true */
@@ -83,17 +86,19 @@ export class NotebookSession {
     if (this.active) throw new CellflowError("USAGE", `a run (${this.active.record.name}) is still going in this session`, "wait for it, or cancel it first");
     const def: FlowDefinition = { name: this.name, fn: () => undefined, options: {}, timeoutMs: null, entrypoint: options.entrypoint ?? null };
     const open = (): LiveFlowRun => {
-      this.active ??= openFlowRun(def, options.params ?? {}, { cacheScope: "global", entrypoint: options.entrypoint ?? null, resume: options.resume });
+      this.active ??= openFlowRun(def, options.params ?? {}, { cacheScope: "global", entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt });
       this.runIds.add(this.active.record.id);
       return this.active;
     };
-    if (options.eager || options.resume) open();
+    if (options.eager || options.resume || options.adopt) open();
     const executions: CellExecution[] = [];
     let failure: unknown = null;
     for (const cell of cells) {
       this.latestSource.set(cell.id, cell.source);
       const context = { flow: this.active, task: null, lazyFlow: open };
-      const outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id));
+      let outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id));
+      // A cell ending in display(...) has shown its output; the handle is not a result to show again.
+      if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };
       const execution = { cell: cell.id, outcome };
       executions.push(execution);
       options.onCell?.(execution);
@@ -143,15 +148,6 @@ export class NotebookSession {
     const name = `cell ${runningCell}${shown ? ` (\`${shown}\`)` : ""}`;
     if (error.cell === runningCell) return `${name}${place ? `, ${place}` : ""}: ${head}`;
     return `${name}: ${head} (thrown at cell ${error.cell}${place ? `, ${place}` : ""})`;
-  }
-
-  /**
-   * The cells to run again after an edit: from the first cell whose source differs from what this session
-   * last ran under its id (or that it never ran) to the end; empty when nothing changed. Watch mode uses it.
-   */
-  changedFrom(cells: CellInput[]): CellInput[] {
-    const first = cells.findIndex((c) => this.latestSource.get(c.id) !== c.source);
-    return first < 0 ? [] : cells.slice(first);
   }
 
   /**

@@ -12,6 +12,8 @@ import { ScrollbackStore } from "./scrollback-store.js";
 export interface TuiOptions {
   notebook?: string | null;
   watch?: boolean;
+  /** Run every cell of the notebook once it is open (as --watch does). */
+  run?: boolean;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
 }
@@ -29,7 +31,7 @@ export async function startTui(options: TuiOptions = {}): Promise<void> {
   const restoreConsole = captureConsole(scrollback);
   stdout.write(ALT_SCREEN_ON);
   try {
-    const app = render(<App controller={controller} watch={options.watch === true} runOnStart={options.watch === true && loaded} />, {
+    const app = render(<App controller={controller} watch={options.watch === true} runOnStart={(options.watch === true || options.run === true) && loaded} />, {
       stdout,
       stdin: options.stdin ?? process.stdin,
       exitOnCtrlC: false,
