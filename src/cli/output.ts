@@ -19,6 +19,7 @@ export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], resu
     entrypoint: run.entrypoint,
     deploymentId: run.deploymentId,
   };
+  if (run.scheduledTime !== undefined) out.scheduledTime = iso(run.scheduledTime);
   if (run.error) out.error = run.error;
   if (taskRuns) out.taskRuns = taskRuns.map(taskRunJson);
   if (result !== undefined) out.result = result;

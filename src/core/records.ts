@@ -22,6 +22,8 @@ export interface FlowRunRecord {
   deploymentId: string | null;
   tags: string[];
   error?: ErrorInfo;
+  /** For a run a deployment scheduled: when it is (or was) due, in ms since the epoch. */
+  scheduledTime?: number;
 }
 
 export interface TaskInput {

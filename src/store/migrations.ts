@@ -93,6 +93,47 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "deployments and their schedules, scheduled flow runs (time, idempotency key), blocks",
+    sql: `
+      CREATE TABLE deployments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        entrypoint TEXT NOT NULL,
+        flow_name TEXT NOT NULL,
+        parameters TEXT NOT NULL DEFAULT '{}',
+        catchup TEXT NOT NULL DEFAULT 'once',
+        alerts TEXT NOT NULL DEFAULT '[]',
+        paused INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE deployment_schedules (
+        id TEXT PRIMARY KEY,
+        deployment_id TEXT NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        schedule TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        scheduled_through INTEGER NOT NULL,
+        upcoming TEXT NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX deployment_schedules_deployment ON deployment_schedules(deployment_id, position);
+      ALTER TABLE flow_runs ADD COLUMN scheduled_time INTEGER;
+      ALTER TABLE flow_runs ADD COLUMN idempotency_key TEXT;
+      CREATE UNIQUE INDEX flow_runs_idempotency ON flow_runs(idempotency_key) WHERE idempotency_key IS NOT NULL;
+      CREATE INDEX flow_runs_due ON flow_runs(scheduled_time) WHERE state_type = 'SCHEDULED';
+      CREATE INDEX flow_runs_deployment ON flow_runs(deployment_id, scheduled_time) WHERE deployment_id IS NOT NULL;
+      CREATE TABLE blocks (
+        type TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (type, name)
+      );
+    `,
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */

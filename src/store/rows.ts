@@ -25,6 +25,8 @@ export interface FlowRunRow {
   result_ref: string | null;
   owner: string | null;
   heartbeat: number | null;
+  /** Set for runs a deployment scheduled (migration 2); absent in rows built by the engine. */
+  scheduled_time?: number | null;
 }
 
 export interface TaskRunRow {
@@ -109,6 +111,7 @@ export function flowRunFromRow(row: FlowRunRow): FlowRunRecord {
     tags: JSON.parse(row.tags),
   };
   if (row.error) record.error = JSON.parse(row.error);
+  if (row.scheduled_time !== undefined && row.scheduled_time !== null) record.scheduledTime = row.scheduled_time;
   return record;
 }
 
