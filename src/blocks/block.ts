@@ -1,0 +1,141 @@
+// Blocks in code: `await Block.load("sql", "warehouse")` returns a typed block with helpers for its kind.
+// Loading a block registers its secret parts with the run logger, so no log line shows them.
+
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { CellflowError } from "../core/errors.js";
+import { getEngine } from "../engine/engine.js";
+import { redactions } from "../engine/logger.js";
+import { postWebhook, type WebhookOptions, type WebhookResult } from "../alerts/webhook.js";
+import { secretParts } from "./mask.js";
+import { readBlock, saveBlock } from "./store.js";
+import type { BlockType, BlockValue } from "./types.js";
+
+/** A stored block: its type, name and validated value. */
+export class Block<T extends BlockType = BlockType> {
+  constructor(
+    readonly type: T,
+    readonly name: string,
+    readonly value: BlockValue<T>,
+  ) {}
+
+  /**
+   * Load a stored block by type and name. Secret values it holds are redacted from every log line from then on.
+   * @example const db = await Block.load("sql", "warehouse"); const conn = db.connect();
+   */
+  static async load<K extends BlockType>(type: K, name: string): Promise<BlockOf<K>> {
+    const value = readBlock(getEngine().store, type, name);
+    for (const secret of secretParts(type, value)) redactions.add(secret);
+    return makeBlock(type, name, value);
+  }
+
+  /**
+   * Save (or replace) a block from code, validated like `cellflow blocks create`.
+   * @example await Block.save("json", "settings", { retries: 3 })
+   */
+  static async save<K extends BlockType>(type: K, name: string, value: BlockValue<K>): Promise<BlockOf<K>> {
+    const parsed = saveBlock(getEngine().store, type, name, value);
+    return makeBlock(type, name, parsed);
+  }
+}
+
+/** A `secret` block: `get()` returns the decrypted string. */
+export class SecretBlock extends Block<"secret"> {
+  get(): string {
+    return this.value.value;
+  }
+}
+
+/** A `json` block: `get()` returns its JSON value. */
+export class JsonBlock extends Block<"json"> {
+  get<V = BlockValue<"json">>(): V {
+    return this.value as V;
+  }
+}
+
+/** A `sql` block: a SQLite path or a PostgreSQL URL. */
+export class SqlBlock extends Block<"sql"> {
+  get url(): string {
+    return this.value.url;
+  }
+
+  get isPostgres(): boolean {
+    return /^postgres(ql)?:\/\//i.test(this.value.url);
+  }
+
+  /**
+   * Open a connection: a better-sqlite3 Database for a SQLite path (relative to the current directory).
+   * PostgreSQL URLs are refused: Cellflow ships no PostgreSQL driver.
+   * @example const conn = (await Block.load("sql", "warehouse")).connect(); conn.prepare("select 1").get();
+   */
+  connect(options: Database.Options = {}): Database.Database {
+    if (this.isPostgres) {
+      throw new CellflowError(
+        "BLOCK",
+        `sql block '${this.name}' points at PostgreSQL, and Cellflow ships no PostgreSQL driver`,
+        "install one (e.g. npm install pg) and connect with block.url yourself, or point the block at a SQLite file",
+      );
+    }
+    const file = this.value.url === ":memory:" ? ":memory:" : path.resolve(this.value.url);
+    try {
+      return new Database(file, options);
+    } catch (error) {
+      throw new CellflowError("BLOCK", `sql block '${this.name}' could not open ${file}: ${(error as Error).message}`, "check the path and that its folder exists", { cause: error });
+    }
+  }
+}
+
+/** A `filesystem` block: a local folder, with read and write helpers that stay inside it. */
+export class FilesystemBlock extends Block<"filesystem"> {
+  get root(): string {
+    return path.resolve(this.value.path);
+  }
+
+  /** The absolute path of `relative` inside the folder; a path that escapes it is refused. */
+  resolve(relative: string): string {
+    const full = path.resolve(this.root, relative);
+    if (full !== this.root && !full.startsWith(this.root + path.sep)) {
+      throw new CellflowError("BLOCK", `path '${relative}' is outside filesystem block '${this.name}' (${this.root})`, "use a path relative to the block's folder");
+    }
+    return full;
+  }
+
+  async read(relative: string): Promise<Buffer> {
+    return fs.promises.readFile(this.resolve(relative));
+  }
+
+  async readText(relative: string): Promise<string> {
+    return fs.promises.readFile(this.resolve(relative), "utf8");
+  }
+
+  /** Write a file, creating its folders. */
+  async write(relative: string, data: string | Uint8Array): Promise<string> {
+    const full = this.resolve(relative);
+    await fs.promises.mkdir(path.dirname(full), { recursive: true });
+    await fs.promises.writeFile(full, data);
+    return full;
+  }
+
+  /** Names in a folder of the block (default: its root). */
+  async list(relative = "."): Promise<string[]> {
+    return (await fs.promises.readdir(this.resolve(relative))).sort();
+  }
+}
+
+/** A `webhook` block: `post(body)` sends JSON with the block's headers, retried; it never throws. */
+export class WebhookBlock extends Block<"webhook"> {
+  post(body: unknown, options: Omit<WebhookOptions, "headers"> = {}): Promise<WebhookResult> {
+    return postWebhook(this.value.url, body, { ...options, headers: this.value.headers ?? {} });
+  }
+}
+
+const CLASSES = { secret: SecretBlock, json: JsonBlock, sql: SqlBlock, filesystem: FilesystemBlock, webhook: WebhookBlock } as const;
+
+/** The block class `Block.load(type, …)` returns for each type. */
+export type BlockOf<K extends BlockType> = InstanceType<(typeof CLASSES)[K]>;
+
+function makeBlock<K extends BlockType>(type: K, name: string, value: BlockValue<K>): BlockOf<K> {
+  const Class = CLASSES[type] as unknown as new (type: K, name: string, value: BlockValue<K>) => BlockOf<K>;
+  return new Class(type, name, value);
+}

@@ -1,0 +1,79 @@
+// Blocks in the store: every value is encrypted at rest with the home's secret.key, so no credential sits in clear in cellflow.db.
+
+import { CellflowError } from "../core/errors.js";
+import type { Store } from "../store/store.js";
+import { decryptSecret, encryptSecret, loadOrCreateKey } from "./crypto.js";
+import { BLOCK_TYPES, isBlockType, validateBlockValue, type BlockType, type BlockValue } from "./types.js";
+
+/** A stored block as listed: its identity and timestamps, never its value. */
+export interface BlockInfo {
+  type: BlockType;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Refuse an unknown type or a name that would not survive a shell or a "type/name" reference. */
+export function checkBlockRef(type: string, name: string): asserts type is BlockType {
+  if (!isBlockType(type)) throw new CellflowError("BLOCK", `unknown block type '${type}'`, `use one of ${BLOCK_TYPES.join(", ")}`);
+  if (typeof name !== "string" || !NAME.test(name)) {
+    throw new CellflowError("BLOCK", `block name '${String(name)}' is not allowed`, "use letters, digits, '-', '_' and '.', starting with a letter or digit");
+  }
+}
+
+const aad = (type: string, name: string): string => `${type}/${name}`;
+
+/** Validate and save a block (replacing one of the same type and name). Returns the parsed value. */
+export function saveBlock<T extends BlockType>(store: Store, type: T, name: string, value: unknown): BlockValue<T> {
+  checkBlockRef(type, name);
+  const parsed = validateBlockValue(type, value);
+  const sealed = encryptSecret(JSON.stringify(parsed), loadOrCreateKey(store.home), { associatedData: aad(type, name) });
+  const now = Date.now();
+  store.db
+    .prepare("INSERT INTO blocks (type, name, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(type, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+    .run(type, name, sealed, now, now);
+  return parsed;
+}
+
+/** Read and decrypt a block's value; a missing block is a BLOCK error that lists what exists. */
+export function readBlock<T extends BlockType>(store: Store, type: T, name: string): BlockValue<T> {
+  checkBlockRef(type, name);
+  const row = store.db.prepare("SELECT value FROM blocks WHERE type = ? AND name = ?").get(type, name) as { value: string } | undefined;
+  if (!row) {
+    const others = store.db.prepare("SELECT type FROM blocks WHERE name = ?").all(name) as Array<{ type: string }>;
+    const hint = others.length
+      ? `'${name}' exists as ${others.map((o) => `${o.type}/${name}`).join(", ")}; load it with that type`
+      : `create it with: cellflow blocks create ${type} ${name} --value '…'`;
+    throw new CellflowError("BLOCK", `no ${type} block named '${name}'`, hint);
+  }
+  const json = decryptSecret(row.value, loadOrCreateKey(store.home), { associatedData: aad(type, name) });
+  return validateBlockValue(type, JSON.parse(json));
+}
+
+export function listBlocks(store: Store): BlockInfo[] {
+  const rows = store.db.prepare("SELECT type, name, created_at, updated_at FROM blocks ORDER BY type, name").all() as Array<{ type: BlockType; name: string; created_at: number; updated_at: number }>;
+  return rows.map((r) => ({ type: r.type, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at }));
+}
+
+export function hasBlock(store: Store, type: BlockType, name: string): boolean {
+  return store.db.prepare("SELECT 1 FROM blocks WHERE type = ? AND name = ?").get(type, name) !== undefined;
+}
+
+/** Remove a block; a missing one is a BLOCK error. */
+export function removeBlock(store: Store, type: string, name: string): void {
+  checkBlockRef(type, name);
+  const { changes } = store.db.prepare("DELETE FROM blocks WHERE type = ? AND name = ?").run(type, name);
+  if (changes === 0) throw new CellflowError("BLOCK", `no ${type} block named '${name}'`, "see them with: cellflow blocks ls");
+}
+
+/** Split "type/name" as `blocks show` and `blocks rm` take it. */
+export function parseBlockRef(ref: string): { type: BlockType; name: string } {
+  const slash = ref.indexOf("/");
+  if (slash <= 0) throw new CellflowError("BLOCK", `block reference '${ref}' is not type/name`, "write e.g. secret/db-password");
+  const type = ref.slice(0, slash);
+  const name = ref.slice(slash + 1);
+  checkBlockRef(type, name);
+  return { type, name };
+}
