@@ -24,3 +24,11 @@ export type { State, StateType, StateName } from "./core/states.js";
 export type { FlowRunRecord, TaskRunRecord, TaskInput, LogRecord, RunGraph, RunEvent } from "./core/records.js";
 export { display, clearOutput } from "./display/index.js";
 export type { Display, DisplayHandle } from "./display/index.js";
+export { Block, SecretBlock, JsonBlock, SqlBlock, FilesystemBlock, WebhookBlock } from "./blocks/block.js";
+export type { BlockOf } from "./blocks/block.js";
+export type { BlockType, BlockValue } from "./blocks/types.js";
+export type { FlowAlerts, AlertState } from "./engine/options.js";
+
+// Not an export: turns on alerting (the `alerts` flow option) for flows run through the library. An exception
+// to "only named re-exports", since the engine must not import the alerts layer above it.
+import "./alerts/install.js";

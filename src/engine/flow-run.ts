@@ -15,6 +15,7 @@ import { validateParameters } from "./parameters.js";
 import { runName } from "./run-names.js";
 import { createTaskRun, type TaskDefinition } from "./task-run.js";
 import { sha256 } from "./hashing.js";
+import { runFlowEndHandlers } from "./flow-end.js";
 
 export interface FlowDefinition {
   name: string;
@@ -28,6 +29,11 @@ export interface FlowDefinition {
 export interface RunFlowOptions {
   /** Rerun this existing flow run as its next attempt. */
   resume?: FlowRunRecord;
+  /**
+   * Execute this existing flow run (a Scheduled run a worker claimed) as its attempt 1, instead of creating one.
+   * Its id, name, deployment, entry point and state history are kept.
+   */
+  adopt?: FlowRunRecord;
   entrypoint?: string | null;
   deploymentId?: string | null;
   /** Notebook sessions share cache keys across runs. @default "run" */
@@ -46,7 +52,7 @@ export interface FlowRunOutcome {
 export async function runFlow(def: FlowDefinition, rawParams: Record<string, unknown>, options: RunFlowOptions = {}): Promise<FlowRunOutcome> {
   const params = validateParameters(def.name, def.options.parameters, rawParams ?? {});
   const engine = getEngine();
-  const live = options.resume ? resumeFlowRun(def, options.resume, engine) : createFlowRun(def, params as Record<string, unknown>, options, engine);
+  const live = startLive(def, params as Record<string, unknown>, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
   let outcome: FlowRunOutcome;
@@ -62,7 +68,24 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
     engine.unregister(live);
     engine.store.flush();
   }
+  await runFlowEndHandlers(outcome.record, def.options);
   return outcome;
+}
+
+function startLive(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions, engine: Engine): LiveFlowRun {
+  if (options.resume) return resumeFlowRun(def, options.resume, engine, options.cacheScope);
+  if (options.adopt) return adoptFlowRun(def, options.adopt, params, options.cacheScope ?? "run", engine);
+  return createFlowRun(def, params, options, engine);
+}
+
+/** A scheduled run picked up for execution: same record, attempt 1, its Scheduled/Late history kept. */
+function adoptFlowRun(def: FlowDefinition, scheduled: FlowRunRecord, params: Record<string, unknown>, cacheScope: "run" | "global", engine: Engine): LiveFlowRun {
+  const record: FlowRunRecord = { ...scheduled, parameters: params, attempt: 1, startTime: null, endTime: null, state: Pending() };
+  delete record.error;
+  const live = newLive(record, def, cacheScope);
+  live.history = engine.store.getHistory("flow", scheduled.id) as State[];
+  engine.setFlowState(live, Pending(`picked up by process ${process.pid}`));
+  return live;
 }
 
 function newLive(record: FlowRunRecord, def: FlowDefinition, cacheScope: "run" | "global"): LiveFlowRun {
@@ -245,7 +268,7 @@ async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => v
 /** Start a flow run (or the next attempt of one) whose body the caller executes inside `live`'s context. */
 export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions = {}): LiveFlowRun {
   const engine = getEngine();
-  const live = options.resume ? resumeFlowRun(def, options.resume, engine, options.cacheScope) : createFlowRun(def, params, options, engine);
+  const live = startLive(def, params, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
   engine.setFlowState(live, Running());
@@ -254,6 +277,12 @@ export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>
 
 /** End a run opened with openFlowRun: wait for what it submitted, then Completed, Failed or Cancelled. */
 export async function closeFlowRun(def: FlowDefinition, live: LiveFlowRun, body: { ok: true; value?: unknown } | { ok: false; error: unknown }): Promise<FlowRunOutcome> {
+  const outcome = await settleFlowRun(def, live, body);
+  await runFlowEndHandlers(outcome.record, def.options);
+  return outcome;
+}
+
+async function settleFlowRun(def: FlowDefinition, live: LiveFlowRun, body: { ok: true; value?: unknown } | { ok: false; error: unknown }): Promise<FlowRunOutcome> {
   const engine = getEngine();
   try {
     try {

@@ -53,6 +53,22 @@ export interface TaskOptions {
   onFailure?: Array<(task: TaskRunRecord, state: State) => void | Promise<void>>;
 }
 
+/** The run states an alert can be sent on. */
+export type AlertState = "Failed" | "Crashed" | "Late";
+export const ALERT_STATES: readonly AlertState[] = ["Failed", "Crashed", "Late"];
+
+/** Where and when a flow's runs are alerted. */
+export interface FlowAlerts {
+  /** The name of a `webhook` block (`cellflow blocks create webhook NAME --value '{"url":"…"}'`). */
+  webhook: string;
+  /**
+   * The states that send an alert. "Failed" covers TimedOut too; "Late" is noticed by a worker, for deployment runs.
+   * @default ["Failed", "Crashed"]
+   * @example ["Failed"]
+   */
+  on?: AlertState[];
+}
+
 export interface FlowOptions<P = Record<string, unknown>> {
   /** @default the function's name */
   name?: string;
@@ -72,6 +88,13 @@ export interface FlowOptions<P = Record<string, unknown>> {
   onCompletion?: Array<(run: FlowRunRecord, state: State) => void | Promise<void>>;
   onFailure?: Array<(run: FlowRunRecord, state: State) => void | Promise<void>>;
   onCrashed?: Array<(run: FlowRunRecord, state: State) => void | Promise<void>>;
+  /**
+   * POST an alert (flow, run id, state, message, link) to a webhook block when a run ends Failed or Crashed.
+   * Delivery is retried; a webhook that fails is logged on the run and never fails it.
+   * @default no alerts
+   * @example alerts: { webhook: "ops-hook", on: ["Failed", "Crashed"] }
+   */
+  alerts?: FlowAlerts;
 }
 
 function bad(what: string, message: string, hint: string): never {
@@ -101,7 +124,17 @@ export function validateFlowOptions(name: string, o: FlowOptions<any>): { timeou
   if (o.retries !== undefined && (!Number.isInteger(o.retries) || o.retries < 0)) bad(what, `retries must be a whole number ≥ 0, got ${o.retries}`, "e.g. retries: 1");
   if (o.concurrency !== undefined && (!Number.isInteger(o.concurrency) || o.concurrency < 1)) bad(what, `concurrency must be a whole number ≥ 1, got ${o.concurrency}`, "e.g. concurrency: 4");
   validateRetryDelay(what, o.retryDelay);
+  if (o.alerts !== undefined) validateAlerts(what, o.alerts);
   return { timeoutMs: o.timeout === undefined ? null : parseDuration(o.timeout, `${what} timeout`) };
+}
+
+function validateAlerts(what: string, a: FlowAlerts): void {
+  if (typeof a !== "object" || a === null || typeof a.webhook !== "string" || a.webhook.trim() === "") {
+    bad(what, `alerts needs a webhook block name, got ${JSON.stringify(a)}`, 'e.g. alerts: { webhook: "ops-hook" }');
+  }
+  if (a.on !== undefined && (!Array.isArray(a.on) || a.on.some((s) => !ALERT_STATES.includes(s)))) {
+    bad(what, `alerts.on must list states from ${ALERT_STATES.join(", ")}, got ${JSON.stringify(a.on)}`, 'e.g. on: ["Failed", "Crashed"]');
+  }
 }
 
 function validateRetryDelay(what: string, d: RetryDelay | undefined): void {

@@ -2,10 +2,12 @@
 
 import { registerFileRunner } from "./runs.js";
 import { runNotebookFile } from "./notebook-runner.js";
+// Every front end runs flows through here, so alerting is on wherever runs happen.
+import "../alerts/install.js";
 
 registerFileRunner(".ipynb", runNotebookFile);
 
-export { runFlowFile, retryRun, cancelRun, getRunGraph, registerFileRunner } from "./runs.js";
+export { runFlowFile, retryRun, runAdopted, splitEntrypoint, cancelRun, getRunGraph, registerFileRunner } from "./runs.js";
 export type { RunFileOptions } from "./runs.js";
 export { parseParamPairs } from "./params.js";
 export { runNotebookFile } from "./notebook-runner.js";

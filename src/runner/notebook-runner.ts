@@ -10,6 +10,7 @@ import type { RunFileOptions } from "./runs.js";
 
 export interface NotebookRunOptions extends RunFileOptions {
   resume?: FlowRunRecord;
+  adopt?: FlowRunRecord;
 }
 
 /** Run a notebook headless. Cells are named by their 1-based position; the injected parameters cell is "parameters". */
@@ -24,6 +25,7 @@ export async function runNotebookFile(file: string, params: Record<string, unkno
     params,
     entrypoint: `${path.resolve(file)}:${session.name}`,
     resume: options.resume,
+    adopt: options.adopt,
     eager: true,
   });
   return execution.outcome!;

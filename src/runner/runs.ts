@@ -16,7 +16,7 @@ export interface RunFileOptions {
 }
 
 /** A file's entry points: .ts/.js flow modules here; notebooks register theirs (see registerFileRunner). */
-export type FileRunner = (file: string, params: Record<string, unknown>, options: RunFileOptions & { resume?: FlowRunRecord }) => Promise<FlowRunOutcome>;
+export type FileRunner = (file: string, params: Record<string, unknown>, options: RunFileOptions & { resume?: FlowRunRecord; adopt?: FlowRunRecord }) => Promise<FlowRunOutcome>;
 const fileRunners = new Map<string, FileRunner>();
 
 /** Let another module (the notebook runner) handle files with this extension, e.g. ".ipynb". */
@@ -40,6 +40,27 @@ export async function runFlowFile(spec: string, params: Record<string, unknown>,
   return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null });
 }
 
+/** Split a stored entry point "<absolute file>:<flow name>". */
+export function splitEntrypoint(entrypoint: string): { file: string; flowName: string } {
+  const cut = entrypoint.lastIndexOf(":");
+  return { file: entrypoint.slice(0, cut), flowName: entrypoint.slice(cut + 1) };
+}
+
+/**
+ * Execute an existing Scheduled flow run (claimed by a worker) from its stored entry point, as attempt 1.
+ * Parameters are validated by the flow's schema; invalid ones reject before the run changes state.
+ */
+export async function runAdopted(record: FlowRunRecord, options: RunFileOptions = {}): Promise<FlowRunOutcome> {
+  if (!record.entrypoint) throw new CellflowError("DEPLOYMENT", `run ${record.name} has no entry point to load`, "deploy the flow again with `cellflow deploy`");
+  const { file, flowName } = splitEntrypoint(record.entrypoint);
+  const custom = runnerFor(file);
+  if (custom) return custom(file, record.parameters, { ...options, adopt: record });
+  const flow = await loadFlow({ file, flowName });
+  const checked = validateParameters(flow.flowName, flow.definition.options.parameters, record.parameters) as Record<string, unknown>;
+  options.onStart?.();
+  return runFlow(flow.definition, checked, { adopt: record });
+}
+
 /** Rerun from failure: the same run, next attempt, same parameters; completed tasks come back Cached. */
 export async function retryRun(idOrPrefix: string, options: RunFileOptions = {}): Promise<FlowRunOutcome> {
   const engine = getEngine();
@@ -50,9 +71,7 @@ export async function retryRun(idOrPrefix: string, options: RunFileOptions = {})
   if (!record.entrypoint) {
     throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} has no entry point to load (it was started from a notebook cell or a REPL)`, "rerun it where it ran, e.g. %rerun in the notebook");
   }
-  const cut = record.entrypoint.lastIndexOf(":");
-  const file = record.entrypoint.slice(0, cut);
-  const flowName = record.entrypoint.slice(cut + 1);
+  const { file, flowName } = splitEntrypoint(record.entrypoint);
   const custom = runnerFor(file);
   if (custom) return custom(file, record.parameters, { ...options, resume: record });
   const flow = await loadFlow({ file, flowName });
