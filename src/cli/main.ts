@@ -10,6 +10,10 @@ import { registerLimitsCommands } from "./commands/limits.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerTuiCommand } from "./commands/tui.js";
 import { registerKernelCommands } from "./commands/kernel.js";
+import { registerDeployCommand } from "./commands/deploy.js";
+import { registerDeploymentsCommands } from "./commands/deployments.js";
+import { registerWorkerCommands } from "./commands/worker.js";
+import { registerBlocksCommands } from "./commands/blocks.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -23,6 +27,10 @@ export function buildProgram(): Command {
   registerLimitsCommands(program);
   registerTuiCommand(program);
   registerKernelCommands(program);
+  registerDeployCommand(program);
+  registerDeploymentsCommands(program);
+  registerWorkerCommands(program);
+  registerBlocksCommands(program);
   return program;
 }
 

@@ -1,0 +1,50 @@
+// `cellflow worker [--concurrency N] [--once] [--poll-ms MS]`: run scheduled and requested deployment runs.
+
+import type { Command } from "commander";
+import { CellflowError } from "../../core/errors.js";
+import { parseDuration } from "../../core/duration.js";
+import { Worker, runClaimedRun } from "../../worker/index.js";
+
+function wholeNumber(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) throw new CellflowError("USAGE", `${flag} '${value}' is not a whole number ≥ ${min}`, `e.g. ${flag} ${Math.max(min, 4)}`);
+  return n;
+}
+
+export function registerWorkerCommands(program: Command): void {
+  const worker = program
+    .command("worker")
+    .description("run scheduled and requested deployment runs, each in a child process")
+    .option("--concurrency <n>", "runs at once", "4")
+    .option("--once", "claim what is due now, run it, exit")
+    .option("--poll-ms <ms>", "longest sleep between scheduler passes", "1000")
+    .option("--late-after <duration>", "a run this far past its time is Late (and missed, for catch-up)", "15s")
+    .option("--grace <duration>", "on SIGTERM, how long running runs may finish before they are cancelled", "30s")
+    .action(async (opts: { concurrency: string; once?: boolean; pollMs: string; lateAfter: string; grace: string }) => {
+      const w = new Worker({
+        concurrency: wholeNumber("--concurrency", opts.concurrency, 1),
+        once: opts.once === true,
+        pollMs: wholeNumber("--poll-ms", opts.pollMs, 10),
+        lateAfterMs: parseDuration(opts.lateAfter, "--late-after"),
+        graceMs: parseDuration(opts.grace, "--grace"),
+      });
+      const stop = () => w.stop();
+      process.on("SIGTERM", stop);
+      process.on("SIGINT", stop);
+      try {
+        await w.run();
+      } finally {
+        process.off("SIGTERM", stop);
+        process.off("SIGINT", stop);
+      }
+    });
+
+  // Started by the worker for each claimed run; not for people, so hidden from help.
+  worker
+    .command("run-one <flow-run-id>", { hidden: true })
+    .description("execute one claimed deployment run (the worker starts this)")
+    .action(async (id: string) => {
+      const record = await runClaimedRun(id);
+      process.exitCode = record.state.type === "COMPLETED" ? 0 : 1;
+    });
+}

@@ -1,0 +1,179 @@
+// The worker: scheduler passes (create runs ahead, catch-up, Late), claims due runs and runs each in a child
+// process, heartbeats what it claimed, turns runs whose process died into Crashed, and shuts down gracefully.
+
+import type { FlowRunRecord } from "../core/records.js";
+import { isTerminal } from "../core/states.js";
+import { getEngine } from "../engine/engine.js";
+import { ownerId } from "../store/owner.js";
+import { schedulerPass, DEFAULT_LATE_AFTER_MS } from "../deploy/scheduler.js";
+import { sendRunAlerts } from "../alerts/notify.js";
+import { claimDueRuns, nextDueTime, touchClaimed } from "./claim.js";
+import { spawnRunChild, type RunChild } from "./child.js";
+
+export interface WorkerOptions {
+  /** Runs at once. @default 4 */
+  concurrency?: number;
+  /** Claim what is due now, run it, exit. @default false */
+  once?: boolean;
+  /** Longest sleep between passes; the worker also wakes when the next run is due. @default 1000 */
+  pollMs?: number;
+  /** A run this far past its time is Late (and missed, for catch-up). @default 15000 */
+  lateAfterMs?: number;
+  /** On shutdown, how long running runs may finish before they are cancelled. @default 30000 */
+  graceMs?: number;
+  /** Where the worker's lines go. @default stdout */
+  out?: (line: string) => void;
+}
+
+export interface WorkerSummary {
+  started: number;
+  completed: number;
+  failed: number;
+}
+
+/** After asking children to cancel, how long before they are killed. */
+const CANCEL_KILL_MS = 10_000;
+
+export class Worker {
+  private readonly owner = ownerId();
+  private readonly children = new Map<string, RunChild>();
+  private readonly alerts = new Set<Promise<void>>();
+  private readonly options: Required<WorkerOptions>;
+  private stopping = false;
+  private wakeUp: (() => void) | null = null;
+  private readonly summary: WorkerSummary = { started: 0, completed: 0, failed: 0 };
+
+  constructor(options: WorkerOptions = {}) {
+    this.options = {
+      concurrency: options.concurrency ?? 4,
+      once: options.once ?? false,
+      pollMs: options.pollMs ?? 1000,
+      lateAfterMs: options.lateAfterMs ?? DEFAULT_LATE_AFTER_MS,
+      graceMs: options.graceMs ?? 30_000,
+      out: options.out ?? ((line) => process.stdout.write(line + "\n")),
+    };
+  }
+
+  private log(message: string): void {
+    this.options.out(`${new Date().toISOString().slice(11, 23)} worker: ${message}`);
+  }
+
+  /** Stop claiming; running runs get the grace period, then are cancelled. A second call cancels at once. */
+  stop(): void {
+    if (this.stopping) {
+      this.options.graceMs = 0;
+      this.cancelChildren();
+    }
+    this.stopping = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Work until stopped (or, with `once`, until what was due at the start has run). */
+  async run(): Promise<WorkerSummary> {
+    const store = getEngine().store;
+    const started = Date.now();
+    this.log(`started (pid ${process.pid}, concurrency ${this.options.concurrency}${this.options.once ? ", once" : ""})`);
+    while (!this.stopping) {
+      this.pass(started);
+      const due = nextDueTime(store);
+      if (this.options.once && this.children.size === 0 && (due === null || due > started)) break;
+      const free = this.children.size < this.options.concurrency;
+      const untilDue = due === null || !free ? this.options.pollMs : Math.max(0, due - Date.now());
+      await this.sleep(Math.min(this.options.pollMs, untilDue));
+    }
+    await this.drain();
+    await Promise.all(this.alerts);
+    this.log(`stopped: ${this.summary.started} runs started, ${this.summary.completed} completed, ${this.summary.failed} not completed`);
+    return this.summary;
+  }
+
+  private pass(startedAt: number): void {
+    const store = getEngine().store;
+    store.reapCrashed();
+    const now = Date.now();
+    const pass = schedulerPass(store, now, { lateAfterMs: this.options.lateAfterMs });
+    for (const [name, n] of pass.skipped) this.log(`deployment ${name}: ${n} missed run${n === 1 ? "" : "s"} skipped by its catch-up policy`);
+    for (const run of pass.late) {
+      this.log(`run ${run.name} is Late: ${run.state.message}`);
+      this.alert(run);
+    }
+    // --once runs what was due when it started, not what falls due while it works.
+    const dueBy = this.options.once ? startedAt : now;
+    const claimed = claimDueRuns(store, this.owner, this.options.concurrency - this.children.size, dueBy);
+    for (const run of claimed) this.start(run);
+    touchClaimed(store, this.owner, [...this.children.keys()]);
+  }
+
+  private start(run: FlowRunRecord): void {
+    const lateBy = run.scheduledTime === undefined ? 0 : Date.now() - run.scheduledTime;
+    this.log(`run ${run.name} (${run.id.slice(0, 8)}) of ${run.flowName} starting, ${Math.max(0, lateBy)}ms after its time`);
+    const child = spawnRunChild(run, this.options.out);
+    this.children.set(run.id, child);
+    this.summary.started += 1;
+    void child.exited.then((code) => this.finish(run, code));
+  }
+
+  private finish(run: FlowRunRecord, code: number | string): void {
+    this.children.delete(run.id);
+    const store = getEngine().store;
+    let record = store.findFlowRun(run.id);
+    let detected = false;
+    if (!isTerminal(record.state)) {
+      detected = true;
+      // Claimed but never taken over by the child: its owner is this (live) worker, so the reaper would not see it.
+      if (record.state.type === "PENDING" && store.getFlowRunRow(run.id)?.owner === this.owner) {
+        store.setFlowRunStateDirect(run.id, "CRASHED", "Crashed", `its process exited (${code}) before the run started`);
+      } else {
+        store.reapCrashed();
+      }
+      record = store.findFlowRun(run.id);
+    }
+    if (record.state.type === "COMPLETED") this.summary.completed += 1;
+    else this.summary.failed += 1;
+    this.log(`run ${record.name} (${record.id.slice(0, 8)}) ${record.state.name}${record.state.type === "COMPLETED" ? "" : `: ${record.state.message}`}`);
+    // A crash the child could not report is alerted here; the child alerts for what it saw itself.
+    if (detected && record.state.type === "CRASHED") this.alert(record);
+    this.wake();
+  }
+
+  private alert(run: FlowRunRecord): void {
+    const sending = sendRunAlerts(run).finally(() => this.alerts.delete(sending));
+    this.alerts.add(sending);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+
+  private cancelChildren(): void {
+    for (const child of this.children.values()) child.process.kill("SIGTERM");
+  }
+
+  /** Let running children finish within the grace period, then cancel them, then kill what is left. */
+  private async drain(): Promise<void> {
+    if (this.children.size === 0) return;
+    this.log(`waiting up to ${this.options.graceMs / 1000}s for ${this.children.size} running run${this.children.size === 1 ? "" : "s"}`);
+    const allExited = () => Promise.all([...this.children.values()].map((c) => c.exited));
+    const timeout = (ms: number) => new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
+    if ((await Promise.race([allExited(), timeout(this.options.graceMs)])) !== "timeout") return;
+    this.log(`cancelling ${this.children.size} run${this.children.size === 1 ? "" : "s"}`);
+    this.cancelChildren();
+    if ((await Promise.race([allExited(), timeout(CANCEL_KILL_MS)])) !== "timeout") return;
+    for (const child of this.children.values()) child.process.kill("SIGKILL");
+    await allExited();
+  }
+}
