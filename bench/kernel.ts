@@ -1,111 +1,128 @@
-// Kernel benchmark: launch → kernel_info_reply, and the round trip of a trivial cell (p50/p95), from one zeromq client.
+// Kernel benchmark, Cellflow beside tslab under one jupyter_client: launch → kernel_info, cell round trip, live DAG lag.
 
-import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Dealer, Subscriber } from "zeromq";
-import { decode, encode, makeHeader, refused, Signer, type Content, type Message } from "../kernel/wire.js";
+import { installKernelspec } from "../kernel/install.js";
 
-const KERNEL_BIN = resolve(fileURLToPath(new URL("..", import.meta.url)), "kernel", "bin.js");
+// dist/bench/kernel.js → the repository root is two levels up.
+const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const KERNEL_BIN = join(ROOT, "dist", "kernel", "bin.js");
+const CLIENT = join(ROOT, "test", "kernel", "py", "bench_kernels.py");
+const CELLFLOW = "cellflow-bench";
+const TSLAB = "tslab-bench";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
+/** What bench_kernels.py reports per kernel (milliseconds unless a count). */
+interface KernelNumbers {
+  kernelInfoMs: number;
+  launchesDied: number;
+  idleLost: number;
+  firstCellMs: number;
+  cellP50Ms: number;
+  cellP95Ms: number;
+  stateChangeToUpdateMsP50?: number;
+  stateChangeToUpdateMsMax?: number;
+  stateChangeSamples?: number;
+}
+
+function findPython(): string {
+  for (const candidate of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(candidate, ["-c", "import jupyter_client"], { stdio: "ignore" }).status === 0) return candidate;
+  }
+  throw new Error("the kernel benchmark needs a python3 with jupyter_client (apt-get install -y jupyter-client)");
+}
+
+function tslabBin(): string {
+  try {
+    const manifest = createRequire(import.meta.url).resolve("tslab/package.json");
+    return join(dirname(manifest), "bin", "tslab");
+  } catch {
+    throw new Error("the kernel benchmark needs tslab, a dev dependency: run `npm install`");
+  }
+}
+
+function run(python: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(python, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const last = stdout.trim().split("\n").at(-1) ?? "";
+      if (code === 0 && last.startsWith("{")) resolveRun(last);
+      else reject(new Error(`bench_kernels.py failed (exit ${code}):\n${stdout}\n${stderr}`));
     });
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
+const ms = (n: number | undefined) => Number((n ?? Number.NaN).toFixed(2));
 
 /**
- * Launches the kernel (dist/kernel/bin.js) and measures, in milliseconds: `launchToKernelInfoMs`
- * (spawn until the kernel_info_reply arrives), `firstExecuteMs` (the first cell, which loads the
- * cell runtime), and `cellRoundTripP50Ms` / `cellRoundTripP95Ms` over `iterations` runs of `1 + 1`
- * (execute_request sent until both execute_reply and the idle status arrived).
+ * Starts each kernel from a kernelspec in a temporary Jupyter prefix (Cellflow's dist/kernel/bin.js, then
+ * tslab's `tslab kernel`) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
+ * in milliseconds: `*KernelInfoMs` (median of `launches` fresh starts, start_kernel until kernel_info_reply),
+ * `*FirstCellMs`, `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (execute_request until reply and
+ * idle both arrived), and for Cellflow `stateChangeToUpdateMsP50`/`Max`: from a task's last `Date.now()` to the
+ * client receiving the update_display_data showing it Completed (one machine, one wall clock). Also counts:
+ * `*LaunchesDied` (kernels that exited before answering kernel_info), `*IdleLost` (rounds whose reply came
+ * but whose idle status never did: left out of the percentiles) and `stateChangeSamples`.
  */
-export async function benchKernel(iterations = 200): Promise<Record<string, number>> {
+export async function benchKernel(iterations = 200, launches = 3): Promise<Record<string, number>> {
+  if (!existsSync(KERNEL_BIN)) throw new Error(`${KERNEL_BIN} is missing: run \`npm run build\` first`);
+  const python = findPython();
+  const tslab = tslabBin();
   const dir = mkdtempSync(join(tmpdir(), "cellflow-bench-kernel-"));
-  const key = randomUUID();
-  const ports = { shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(), control_port: await freePort(), hb_port: await freePort() };
-  const file = join(dir, "connection.json");
-  writeFileSync(file, JSON.stringify({ ...ports, ip: "127.0.0.1", transport: "tcp", key, signature_scheme: "hmac-sha256" }));
-  const signer = new Signer(key);
-  const session = randomUUID();
-  const shell = new Dealer({ linger: 0, reconnectInterval: 5 });
-  const iopub = new Subscriber({ linger: 0, reconnectInterval: 5 });
-  shell.connect(`tcp://127.0.0.1:${ports.shell_port}`);
-  iopub.connect(`tcp://127.0.0.1:${ports.iopub_port}`);
-  iopub.subscribe();
-
-  const idle = new Map<string, () => void>();
-  void (async () => {
-    try {
-      for await (const frames of iopub) {
-        const message = decode(frames, new Signer(key));
-        if (refused(message) || message.header.msg_type !== "status") continue;
-        if (message.content.execution_state === "idle") idle.get(String(message.parent_header.msg_id))?.();
-      }
-    } catch {
-      // closed at the end of the benchmark
-    }
-  })();
-
-  const request = async (msgType: string, content: Content): Promise<Message> => {
-    const header = makeHeader(msgType, session, "bench");
-    await shell.send(encode({ identities: [], header, parent_header: {}, metadata: {}, content }, signer));
-    for (;;) {
-      const reply = decode(await shell.receive(), signer);
-      if (!refused(reply) && reply.parent_header.msg_id === header.msg_id) return reply;
-    }
-  };
-  const execute = async (code: string): Promise<number> => {
-    const started = performance.now();
-    const header = makeHeader("execute_request", session, "bench");
-    const becameIdle = new Promise<void>((resolveIdle) => idle.set(header.msg_id, resolveIdle));
-    await shell.send(
-      encode({ identities: [], header, parent_header: {}, metadata: {}, content: { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true } }, signer),
-    );
-    for (;;) {
-      const reply = decode(await shell.receive(), signer);
-      if (!refused(reply) && reply.parent_header.msg_id === header.msg_id) break;
-    }
-    await becameIdle;
-    idle.delete(header.msg_id);
-    return performance.now() - started;
-  };
-
-  const launched = performance.now();
-  const child = spawn(process.execPath, [KERNEL_BIN, file], { stdio: ["ignore", "ignore", "ignore"], cwd: dir });
   try {
-    await request("kernel_info_request", {});
-    const launchToKernelInfoMs = performance.now() - launched;
-    // The iopub subscription must be live before timing waits on idle statuses.
-    await new Promise((r) => setTimeout(r, 100));
-    const firstExecuteMs = await execute("1 + 1");
-    const times: number[] = [];
-    for (let i = 0; i < iterations; i++) times.push(await execute("1 + 1"));
-    times.sort((a, b) => a - b);
-    await request("shutdown_request", { restart: false });
+    const prefix = join(dir, "prefix");
+    await installKernelspec({ prefix, name: CELLFLOW, argv: [process.execPath, KERNEL_BIN, "{connection_file}"] });
+    // What `tslab install` writes (its installer needs IPython, which a bare jupyter_client lacks).
+    const tslabSpec = join(prefix, "share", "jupyter", "kernels", TSLAB);
+    mkdirSync(tslabSpec, { recursive: true });
+    writeFileSync(
+      join(tslabSpec, "kernel.json"),
+      JSON.stringify({ argv: [process.execPath, tslab, "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript (tslab)", language: "typescript" }),
+    );
+    const work = join(dir, "work");
+    mkdirSync(work);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      JUPYTER_PATH: join(prefix, "share", "jupyter"),
+      JUPYTER_DATA_DIR: join(dir, "data"),
+      JUPYTER_CONFIG_DIR: join(dir, "config"),
+      JUPYTER_RUNTIME_DIR: join(dir, "runtime"),
+      JUPYTER_PLATFORM_DIRS: "1",
+      CELLFLOW_HOME: join(dir, "home"),
+      PYTHONDONTWRITEBYTECODE: "1",
+    };
+    const args = [CLIENT, work, String(launches), String(iterations), `${CELLFLOW}:dag`, TSLAB];
+    const found = JSON.parse(await run(python, args, env, 150_000)) as Record<string, KernelNumbers>;
+    const cellflow = found[CELLFLOW];
+    const other = found[TSLAB];
     return {
-      launchToKernelInfoMs: Math.round(launchToKernelInfoMs),
-      firstExecuteMs: Math.round(firstExecuteMs),
-      cellRoundTripP50Ms: Number(percentile(times, 50).toFixed(2)),
-      cellRoundTripP95Ms: Number(percentile(times, 95).toFixed(2)),
+      cellflowKernelInfoMs: Math.round(cellflow.kernelInfoMs),
+      tslabKernelInfoMs: Math.round(other.kernelInfoMs),
+      cellflowFirstCellMs: Math.round(cellflow.firstCellMs),
+      tslabFirstCellMs: Math.round(other.firstCellMs),
+      cellflowCellP50Ms: ms(cellflow.cellP50Ms),
+      cellflowCellP95Ms: ms(cellflow.cellP95Ms),
+      tslabCellP50Ms: ms(other.cellP50Ms),
+      tslabCellP95Ms: ms(other.cellP95Ms),
+      stateChangeToUpdateMsP50: ms(cellflow.stateChangeToUpdateMsP50),
+      stateChangeToUpdateMsMax: ms(cellflow.stateChangeToUpdateMsMax),
+      stateChangeSamples: cellflow.stateChangeSamples ?? 0,
+      cellflowLaunchesDied: cellflow.launchesDied,
+      tslabLaunchesDied: other.launchesDied,
+      cellflowIdleLost: cellflow.idleLost,
+      tslabIdleLost: other.idleLost,
     };
   } finally {
-    shell.close();
-    iopub.close();
-    if (child.exitCode === null) child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 }

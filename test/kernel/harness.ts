@@ -77,12 +77,12 @@ export function runPython(
   });
 }
 
-/** Runs one scenario of scenarios.py and parses the JSON it prints last. */
-export async function scenario(python: string, name: string, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
-  const result = await runPython(python, ["scenarios.py", name], env);
+/** Runs one scenario of a script in py/ (scenarios.py unless told) and parses the JSON it prints last. */
+export async function scenario(python: string, name: string, env: NodeJS.ProcessEnv, script = "scenarios.py"): Promise<Record<string, unknown>> {
+  const result = await runPython(python, [script, name], env);
   const last = result.stdout.trim().split("\n").at(-1) ?? "";
   if (result.code !== 0 || !last.startsWith("{")) {
-    throw new Error(`scenario ${name} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(`${script} ${name} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
   return JSON.parse(last) as Record<string, unknown>;
 }
