@@ -3,14 +3,15 @@
 
 import { startKernel } from "./main.js";
 import { kernelLog } from "./log.js";
-import { createSessionExecutor } from "./session-executor.js";
 
 const file = process.argv[2];
 if (!file) {
   kernelLog("usage: node dist/kernel/bin.js <connection-file>");
   process.exit(2);
 }
-startKernel(file, { executor: createSessionExecutor }).catch((error: unknown) => {
+// The session (and the cell runtime under it) loads after the sockets are bound, so kernel_info is answered fast.
+const executor = async (cwd: string) => (await import("./session-executor.js")).createSessionExecutor(cwd);
+startKernel(file, { executor }).catch((error: unknown) => {
   kernelLog(`cannot start: ${(error as Error).message}`);
   process.exit(1);
 });

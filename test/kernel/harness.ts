@@ -50,6 +50,8 @@ export async function jupyterEnv(): Promise<JupyterEnv> {
     CELLFLOW_KERNEL_NAME: KERNEL_NAME,
     CELLFLOW_DISPLAY_MODULE: DISPLAY_MODULE,
     CELLFLOW_WORK_DIR: work,
+    // Runs made by the kernels under test go to a throwaway store, never the user's ~/.cellflow.
+    CELLFLOW_HOME: join(dir, "cellflow-home"),
     PYTHONDONTWRITEBYTECODE: "1",
   };
   return { dir, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
