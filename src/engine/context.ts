@@ -17,7 +17,8 @@ export interface LiveFlowRun {
   /** The latest task run per dynamic key from earlier attempts, to explain cache decisions. */
   previous: Map<string, TaskRunRow>;
   semaphore: Semaphore | null;
-  taskRuns: LiveTaskRun[];
+  /** The records of this attempt's task runs, for the DAG (records only: the rest of a run is freed when it ends). */
+  taskRuns: TaskRunRecord[];
   running: Set<LiveTaskRun>;
   /** Submitted futures the flow waits for before it ends. */
   futures: Set<{ settled: Promise<unknown> }>;

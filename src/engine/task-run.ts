@@ -40,6 +40,8 @@ export function isFuture(value: unknown): value is TaskFuture<unknown> {
 }
 
 let standaloneCounter = 0;
+/** Shared by every task run without tags (never mutated): one less array per task run in memory. */
+const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
 
 /** Create the task run (Pending) synchronously at the call, so dynamic keys follow call order. */
 export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun {
@@ -65,7 +67,7 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
     runCount: 0,
     startTime: null,
     endTime: null,
-    tags: def.options.tags ?? [],
+    tags: def.options.tags ?? NO_TAGS,
     subflowRunId: null,
   };
   const live: LiveTaskRun = {
@@ -80,7 +82,7 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
     logPrints: def.options.logPrints ?? flow?.logPrints ?? false,
   };
   if (live.logPrints) installPrintCapture();
-  if (flow) flow.taskRuns.push(live);
+  if (flow) flow.taskRuns.push(record);
   engine.setTaskState(live, record.state);
   return live;
 }

@@ -102,7 +102,7 @@ export function cancelRun(idOrPrefix: string): { record: FlowRunRecord; immediat
 export function getRunGraph(idOrPrefix: string): RunGraph {
   const engine = getEngine();
   const live = engine.live.get(idOrPrefix);
-  if (live) return { flowRun: live.record, taskRuns: live.taskRuns.map((t) => t.record) };
+  if (live) return { flowRun: live.record, taskRuns: [...live.taskRuns] };
   engine.store.flush();
   const flowRun = engine.store.findFlowRun(idOrPrefix);
   return { flowRun, taskRuns: engine.store.getTaskRuns(flowRun.id, flowRun.attempt) };
