@@ -19,6 +19,7 @@ await optional("cells", "./cells.js", "benchCells");
 await optional("kernel", "./kernel.js", "benchKernel");
 await optional("tui", "./tui.js", "benchTui");
 await optional("schedules", "./schedules.js", "benchSchedules");
+await optional("deploy", "./deploy.js", "benchDeploy");
 
 const only = process.argv.slice(2);
 for (const [name, bench] of BENCHES) {

@@ -82,6 +82,7 @@ export function planSchedule(schedule: DeploymentSchedule, policy: CatchupPolicy
     }
   }
   const keptMissed = policy === "all" ? missed : policy === "once" ? missed.slice(-1) : [];
-  const upcoming = stream.rest();
+  // Kept from the first future time on, so `inspect` reads the next runs from here without redoing the math.
+  const upcoming = [...future, ...stream.rest()];
   return { create: [...keptMissed, ...due, ...future], skipped: missedTotal - keptMissed.length, through, upcoming };
 }

@@ -20,7 +20,10 @@ export interface DeploymentSchedule {
   schedule: Schedule;
   /** The latest scheduled time already turned into a run (or skipped), ms since the epoch. */
   scheduledThrough: number;
-  /** Precomputed run times after `scheduledThrough`, ascending: the scheduler and `inspect` read these instead of redoing the math. */
+  /**
+   * Precomputed run times, ascending, from the first future time when last planned: the scheduler reads those after
+   * `scheduledThrough`, and `inspect` those after now, instead of redoing the schedule math.
+   */
   upcoming: number[];
 }
 

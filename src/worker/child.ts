@@ -28,11 +28,11 @@ function forward(stream: NodeJS.ReadableStream | null, prefix: string, out: (lin
   stream.on("end", () => buffered && out(`${prefix}${buffered}`));
 }
 
-/** Start the child for a claimed run. */
-export function spawnRunChild(run: FlowRunRecord, out: (line: string) => void): RunChild {
+/** Start the child for a claimed run, on the worker's own store (`home`). */
+export function spawnRunChild(run: FlowRunRecord, home: string, out: (line: string) => void): RunChild {
   const child = spawn(process.execPath, [CLI_MAIN, "worker", "run-one", run.id], {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
-    env: { ...process.env, CELLFLOW_WORKER_CHILD: "1" },
+    env: { ...process.env, CELLFLOW_HOME: home, CELLFLOW_WORKER_CHILD: "1" },
   });
   const prefix = `[${run.name}] `;
   forward(child.stdout, prefix, out);

@@ -111,7 +111,7 @@ export class Worker {
   private start(run: FlowRunRecord): void {
     const lateBy = run.scheduledTime === undefined ? 0 : Date.now() - run.scheduledTime;
     this.log(`run ${run.name} (${run.id.slice(0, 8)}) of ${run.flowName} starting, ${Math.max(0, lateBy)}ms after its time`);
-    const child = spawnRunChild(run, this.options.out);
+    const child = spawnRunChild(run, getEngine().store.home, this.options.out);
     this.children.set(run.id, child);
     this.summary.started += 1;
     void child.exited.then((code) => this.finish(run, code));
