@@ -16,7 +16,7 @@ const SECRET = "hunter2-Zq8v5-unique-secret";
 
 /** Run the CLI with stdin text. */
 function cliWithStdin(args: string[], home: string, input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, CELLFLOW_HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
