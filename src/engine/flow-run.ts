@@ -237,7 +237,7 @@ async function handleFlowRetry(def: FlowDefinition, live: LiveFlowRun, error: un
   engine.setFlowState(live, AwaitingRetry(message, Date.now() + delay));
   await sleep(delay, live.controller.signal);
   // The retry is a new attempt of the same run: completed task runs come back Cached.
-  for (const t of live.taskRuns) live.previous.set(t.record.dynamicKey, engine.store.getTaskRunRow(t.record.id)!);
+  for (const t of live.taskRuns) live.previous.set(t.dynamicKey, engine.store.getTaskRunRow(t.id)!);
   live.record.attempt += 1;
   live.counters.clear();
   live.taskRuns = [];

@@ -184,7 +184,7 @@ export class NotebookSession {
     const id = runId ?? this.currentRunId();
     if (!id) return null;
     const live = getEngine().live.get(id);
-    if (live) return { flowRun: live.record, taskRuns: live.taskRuns.map((t) => t.record) };
+    if (live) return { flowRun: live.record, taskRuns: [...live.taskRuns] };
     const store = getEngine().store;
     store.flush();
     const flowRun = store.findFlowRun(id);
