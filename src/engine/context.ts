@@ -20,6 +20,9 @@ export interface LiveFlowRun {
   /** The records of this attempt's task runs, for the DAG (records only: the rest of a run is freed when it ends). */
   taskRuns: TaskRunRecord[];
   running: Set<LiveTaskRun>;
+  /** Task runs and subflows of this run not ended yet (awaited or not): the run ends after them. */
+  inflight: number;
+  onIdle: (() => void) | null;
   /** Submitted futures the flow waits for before it ends. */
   futures: Set<{ settled: Promise<unknown> }>;
   /** Task runs that failed and whose failure the flow's code never saw. */

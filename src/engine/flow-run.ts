@@ -13,7 +13,7 @@ import { engineLog, installPrintCapture } from "./logger.js";
 import { retryDelayMs, type FlowOptions } from "./options.js";
 import { validateParameters } from "./parameters.js";
 import { runName } from "./run-names.js";
-import { createTaskRun, type TaskDefinition } from "./task-run.js";
+import { createTaskRun, endInflight, type TaskDefinition } from "./task-run.js";
 import { sha256 } from "./hashing.js";
 import { runFlowEndHandlers } from "./flow-end.js";
 
@@ -36,6 +36,8 @@ export interface RunFlowOptions {
   adopt?: FlowRunRecord;
   entrypoint?: string | null;
   deploymentId?: string | null;
+  /** A subflow's parent run: cancelling or timing it out cancels this run too. */
+  parentSignal?: AbortSignal;
   /** Notebook sessions share cache keys across runs. @default "run" */
   cacheScope?: "run" | "global";
   parentTaskRunId?: string | null;
@@ -55,6 +57,10 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
   const live = startLive(def, params as Record<string, unknown>, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
+  const parent = options.parentSignal;
+  const onParentAbort = () => live.controller.abort(parent!.reason);
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener("abort", onParentAbort, { once: true });
   let outcome: FlowRunOutcome;
   try {
     outcome = await executeFlow(def, live, params, engine);
@@ -65,6 +71,7 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
     await runFlowHooks(def.options.onCrashed, live);
     outcome = { record: live.record, ok: false, error };
   } finally {
+    parent?.removeEventListener("abort", onParentAbort);
     engine.unregister(live);
     engine.store.flush();
   }
@@ -99,6 +106,8 @@ function newLive(record: FlowRunRecord, def: FlowDefinition, cacheScope: "run" |
     semaphore: def.options.concurrency ? new Semaphore(def.options.concurrency) : null,
     taskRuns: [],
     running: new Set(),
+    inflight: 0,
+    onIdle: null,
     futures: new Set(),
     unobservedFailures: new Set(),
     logPrints: def.options.logPrints ?? false,
@@ -164,7 +173,7 @@ async function executeFlow(def: FlowDefinition, live: LiveFlowRun, params: unkno
         await runFlowHooks(def.options.onCompletion, live);
         return { record: live.record, ok: true, value };
       } catch (error) {
-        await settleSubmitted(live);
+        await settleSubmitted(live).catch(() => {}); // the body's own error is what the run reports
         const signal = live.controller.signal;
         if (signal.aborted && signal.reason instanceof CancelledError) return await finishFlow(def, live, Cancelled(signal.reason.message), error, engine);
         if (signal.aborted && signal.reason instanceof TimeoutError) return await finishFlow(def, live, TimedOut(signal.reason.message), signal.reason, engine);
@@ -209,6 +218,8 @@ async function settleSubmitted(live: LiveFlowRun): Promise<void> {
     live.futures.clear();
     await Promise.all(pending.map((f) => f.settled));
   }
+  // Task calls not awaited, or still ending after a cancel or timeout aborted them.
+  if (live.inflight > 0) await new Promise<void>((resolve) => (live.onIdle = resolve));
   const unseen = [...live.unobservedFailures];
   live.unobservedFailures.clear();
   if (unseen.length > 0) {
@@ -334,12 +345,17 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   live.record.cacheReason = unreadable ?? (previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run");
   const resume = previous?.subflow_run_id ? safeFind(engine, previous.subflow_run_id) : undefined;
   engine.setTaskState(live, Running());
-  const outcome = await runContextStorage.run({ flow: null, task: null }, () =>
-    runFlow(def, params, resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null }),
-  );
-  live.record.subflowRunId = outcome.record.id;
-  finishSubflowTask(live, outcome, engine);
-  return outcome;
+  parentFlow.inflight++;
+  try {
+    const outcome = await runContextStorage.run({ flow: null, task: null }, () =>
+      runFlow(def, params, { ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null }), parentSignal: parentFlow.controller.signal }),
+    );
+    live.record.subflowRunId = outcome.record.id;
+    finishSubflowTask(live, outcome, engine);
+    return outcome;
+  } finally {
+    endInflight(parentFlow);
+  }
 }
 
 function cachedSubflow(engine: Engine, live: LiveTaskRun, previous: TaskRunRow, subflowRunId: string, resultRef: string, value: unknown): FlowRunOutcome {

@@ -7,7 +7,7 @@ import { AwaitingRetry, Cached, Cancelled, Completed, Failed, Pending, Retrying,
 import { NotPersistableError, serializeResult } from "../store/serialize.js";
 import { cacheKeyFor, effectivePolicy, explainExecution } from "./cache.js";
 import { sleep } from "./concurrency.js";
-import { currentContext, runContextStorage, TaskAbort, type LiveTaskRun } from "./context.js";
+import { currentContext, runContextStorage, TaskAbort, type LiveFlowRun, type LiveTaskRun } from "./context.js";
 import { CancelledError, getEngine, TimeoutError, type Engine } from "./engine.js";
 import { TaskFuture } from "./future.js";
 import { hashValue, UnhashableError } from "./hashing.js";
@@ -93,6 +93,26 @@ export interface CallOptions {
 
 /** Run one call of a task to its end. Resolves to the task's value; rejects with its error. */
 export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions): Promise<unknown> {
+  const flow = live.flow;
+  if (!flow) return runTaskToEnd(def, live, args, call);
+  flow.inflight++;
+  try {
+    return await runTaskToEnd(def, live, args, call);
+  } finally {
+    endInflight(flow);
+  }
+}
+
+/** One task run or subflow of `flow` has ended; wake the flow if it waits for the last one. */
+export function endInflight(flow: LiveFlowRun): void {
+  if (--flow.inflight === 0 && flow.onIdle) {
+    const wake = flow.onIdle;
+    flow.onIdle = null;
+    wake();
+  }
+}
+
+async function runTaskToEnd(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions): Promise<unknown> {
   const engine = getEngine();
   const flow = live.flow;
   let resolved: unknown[];

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { configureStore } from "../../src/engine/engine.js";
+import { CancelledError, configureStore, getEngine } from "../../src/engine/engine.js";
 import { flow, task } from "../../src/index.js";
 import { byKey, flushed, freshStore } from "./helpers.js";
 
@@ -113,5 +113,27 @@ describe("subflows", () => {
     const stand = byKey(second.taskRuns, "child-0");
     expect(stand.state.name).toBe("Completed");
     expect(stand.cacheReason).toMatch(/unreadable/);
+  });
+});
+
+describe("subflow cancellation", () => {
+  it("cancelling the parent flow run cancels its running subflow and the subflow's tasks", async () => {
+    const wait = task("wait", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      return 1;
+    });
+    const child = flow("child-cancel", async () => wait());
+    const parent = flow("parent-cancel", async () => {
+      const parentId = [...getEngine().live.keys()][0];
+      setTimeout(() => getEngine().live.get(parentId)!.controller.abort(new CancelledError("stop parent")), 50);
+      return child({});
+    });
+    const run = await parent.run();
+    expect(run.state.name).toBe("Cancelled");
+    const stand = run.taskRuns.find((t) => t.taskName === "child-cancel")!;
+    expect(stand.state.name).toBe("Cancelled");
+    const childRun = getEngine().store.findFlowRun(stand.subflowRunId!);
+    expect(childRun.state.name).toBe("Cancelled");
+    expect(getEngine().store.getTaskRuns(childRun.id).map((t) => t.state.name)).toEqual(["Cancelled"]);
   });
 });
