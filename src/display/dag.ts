@@ -5,6 +5,7 @@ import { formatDuration } from "../core/duration.js";
 import type { FlowRunRecord, RunGraph, TaskRunRecord } from "../core/records.js";
 import { assertNever, stateGlyph, type State } from "../core/states.js";
 import { escapeHtml } from "./html.js";
+import { shortTaskRunId } from "../core/ids.js";
 
 /** Options for {@link renderDag}. */
 export interface RenderDagOptions {
@@ -108,7 +109,7 @@ export function rowsOf(graph: RunGraph, now: number): Row[] {
   const rows = runs.map((run): Row => {
     const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
     const upstream = run.upstream.map((id) => {
-      const name = names.get(id) ?? id.slice(0, 8);
+      const name = names.get(id) ?? shortTaskRunId(id);
       return waitFor.has(id) ? `${name} (wait)` : name;
     });
     return {

@@ -13,6 +13,7 @@ import { TaskFuture } from "./future.js";
 import { hashValue, UnhashableError } from "./hashing.js";
 import { engineLog, installPrintCapture } from "./logger.js";
 import { retryDelayMs, type ResolvedTaskTimings, type TaskOptions } from "./options.js";
+import { shortTaskRunId, timeOrderedId } from "../core/ids.js";
 
 /** What task() builds: everything the engine needs to run calls of one task. */
 export interface TaskDefinition {
@@ -53,7 +54,7 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
     flow.counters.set(def.name, n + 1);
   } else n = standaloneCounter++;
   const record: TaskRunRecord = {
-    id: crypto.randomUUID(),
+    id: timeOrderedId(),
     flowRunId: flow?.record.id ?? "",
     flowAttempt: flow?.record.attempt ?? 1,
     taskName: def.name,
@@ -302,13 +303,13 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
     const stored = engine.store.findCached(key);
     if (stored) {
       if (stored.cacheExpires !== null && stored.cacheExpires <= now) {
-        live.record.cacheReason = `executed: cached result of ${stored.taskRunId.slice(0, 8)} expired`;
+        live.record.cacheReason = `executed: cached result of ${shortTaskRunId(stored.taskRunId)} expired`;
         return null;
       }
       try {
         return { taskRunId: stored.taskRunId, value: engine.store.loadResult(stored.resultRef), resultRef: stored.resultRef, expires: stored.cacheExpires };
       } catch (error) {
-        live.record.cacheReason = `executed: cached result of ${stored.taskRunId.slice(0, 8)} unreadable (${(error as Error).message})`;
+        live.record.cacheReason = `executed: cached result of ${shortTaskRunId(stored.taskRunId)} unreadable (${(error as Error).message})`;
         engineLog("warning", `cached result ${stored.resultRef.slice(0, 12)} could not be read, executing instead: ${(error as Error).message}`, flow?.record.id ?? null, live.record.id);
         return null;
       }
@@ -320,11 +321,11 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
 
 function handleCached(live: LiveTaskRun, hit: CacheHit, engine: Engine): unknown {
   live.record.cachedFrom = hit.taskRunId;
-  live.record.cacheReason = `cached: key matched run ${hit.taskRunId.slice(0, 8)}`;
+  live.record.cacheReason = `cached: key matched run ${shortTaskRunId(hit.taskRunId)}`;
   live.resultRef = hit.resultRef;
   live.cacheExpires = hit.expires;
   trackOrigin(engine, hit.value, live.record.id, hit.resultRef);
-  engine.setTaskState(live, Cached(`key matched run ${hit.taskRunId.slice(0, 8)}`));
+  engine.setTaskState(live, Cached(`key matched run ${shortTaskRunId(hit.taskRunId)}`));
   return hit.value;
 }
 

@@ -7,6 +7,7 @@ import { describeError } from "../core/errors.js";
 import { stateGlyph } from "../core/states.js";
 import { durationOf } from "../display/dag.js";
 import { stateInk, toneInk, type Tone } from "./theme.js";
+import { shortTaskRunId } from "../core/ids.js";
 
 export interface TaskDetailsProps {
   task: TaskRunRecord | null;
@@ -36,12 +37,12 @@ export function detailLines(task: TaskRunRecord, graph: RunGraph | null, logs: L
   if (task.error) lines.push({ text: `error: ${describeError(task.error).split("\n")[0]}`, tone: "error" });
   else if (task.state.type === "FAILED" || task.state.type === "CRASHED") lines.push({ text: `error: ${task.state.message || task.state.name}`, tone: "error" });
   const cache = task.cacheReason || "—";
-  lines.push({ text: `cache: ${cache}${task.cachedFrom ? ` (result of task run ${task.cachedFrom.slice(0, 8)})` : ""}` });
+  lines.push({ text: `cache: ${cache}${task.cachedFrom ? ` (result of task run ${shortTaskRunId(task.cachedFrom)})` : ""}` });
   if (task.cacheKey) lines.push({ text: `cache key: ${task.cacheKey.slice(0, 16)}`, tone: "muted" });
   if (task.tags.length) lines.push({ text: `tags: ${task.tags.join(", ")}`, tone: "muted" });
   lines.push({ text: task.inputs.length ? "inputs:" : "inputs: none" });
   for (const input of task.inputs) {
-    const from = input.taskRunId ? ` ← ${names.get(input.taskRunId) ?? input.taskRunId.slice(0, 8)}` : "";
+    const from = input.taskRunId ? ` ← ${names.get(input.taskRunId) ?? shortTaskRunId(input.taskRunId)}` : "";
     const wait = input.kind === "wait_for" ? " (wait for)" : "";
     lines.push({ text: `  ${input.name}${from}${wait}  hash ${input.hash ? input.hash.slice(0, 12) : "—"}` });
   }
@@ -73,7 +74,7 @@ export function TaskDetails({ task, graph, logs, focused, width, height, scroll,
         <Text wrap="truncate-end">
           <Text color={stateInk(task.state)}>{stateGlyph(task.state)}</Text>
           <Text bold>{` ${task.dynamicKey}`}</Text>
-          {` · ${task.state.name} · ${durationOf(task, now)} · runs ${task.runCount} · ${task.id.slice(0, 8)}`}
+          {` · ${task.state.name} · ${durationOf(task, now)} · runs ${task.runCount} · ${shortTaskRunId(task.id)}`}
         </Text>
       ) : (
         <Text bold>task details</Text>

@@ -56,7 +56,7 @@ describe("cache policies across two runs", () => {
     expect(calls.n).toBe(cached ? 1 : 2);
     if (cached) {
       expect(step(second).cachedFrom).toBe(step(first).id);
-      expect(step(second).cacheReason).toBe(`cached: key matched run ${step(first).id.slice(0, 8)}`);
+      expect(step(second).cacheReason).toBe(`cached: key matched run ${step(first).id.slice(-8)}`);
       expect(second.result).toEqual(first.result);
     }
   });
@@ -129,7 +129,7 @@ describe("rerun from failure and cache reasons", () => {
     configureStore(home);
     const second = await f.run(undefined, { resume: first });
     expect(step(second).state.name).toBe("Cached");
-    expect(step(second).cacheReason).toBe(`cached: key matched run ${step(first).id.slice(0, 8)}`);
+    expect(step(second).cacheReason).toBe(`cached: key matched run ${step(first).id.slice(-8)}`);
     expect(second.result).toBe(2);
     expect(state.calls).toBe(1);
   });
@@ -208,7 +208,7 @@ describe("custom cache keys, expiration and refresh", () => {
     const second = await f.run({ rows: [1], version: 1 });
     expect(calls.n).toBe(cached ? 1 : 2);
     expect(step(second).state.name).toBe(cached ? "Cached" : "Completed");
-    if (!cached) expect(step(second).cacheReason).toBe(`executed: cached result of ${step(first).id.slice(0, 8)} expired`);
+    if (!cached) expect(step(second).cacheReason).toBe(`executed: cached result of ${step(first).id.slice(-8)} expired`);
   });
 
   it("cacheExpiration also applies on a rerun in a new process", async () => {

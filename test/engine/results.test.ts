@@ -106,7 +106,7 @@ describe("persisted results", () => {
     expect(calls).toBe(2);
     const again = byKey(second.taskRuns, "big-0");
     expect(again.state.name).toBe("Completed");
-    expect(again.cacheReason).toMatch(new RegExp(`^executed: cached result of ${byKey(first.taskRuns, "big-0").id.slice(0, 8)} unreadable \\(.*corrupt`));
+    expect(again.cacheReason).toMatch(new RegExp(`^executed: cached result of ${byKey(first.taskRuns, "big-0").id.slice(-8)} unreadable \\(.*corrupt`));
     expect(flushed().getLogs(second.id).some((l) => l.level === "warning" && /could not be read, executing instead/.test(l.message))).toBe(true);
   });
 

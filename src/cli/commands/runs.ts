@@ -9,6 +9,7 @@ import { cancelRun, getRunGraph, retryRun } from "../../runner/index.js";
 import { sleep } from "../../engine/concurrency.js";
 import { flowRunJson, runDuration, table } from "../output.js";
 import { finishRun, withProgress } from "./run.js";
+import { shortTaskRunId } from "../../core/ids.js";
 
 export function registerRunsCommands(program: Command): void {
   const runs = program.command("runs").description("list, inspect, rerun, follow and cancel flow runs");
@@ -77,7 +78,7 @@ export function registerRunsCommands(program: Command): void {
         for (const l of lines) {
           after = l.id;
           if (opts.json) process.stdout.write(JSON.stringify(l) + "\n");
-          else process.stdout.write(`${new Date(l.timestamp).toISOString()} ${l.level.padEnd(7)} ${l.taskRunId ? `[${names.get(l.taskRunId) ?? l.taskRunId.slice(0, 8)}] ` : ""}${l.message}\n`);
+          else process.stdout.write(`${new Date(l.timestamp).toISOString()} ${l.level.padEnd(7)} ${l.taskRunId ? `[${names.get(l.taskRunId) ?? shortTaskRunId(l.taskRunId)}] ` : ""}${l.message}\n`);
         }
       };
       print();
