@@ -24,6 +24,7 @@ export type { State, StateType, StateName } from "./core/states.js";
 export type { FlowRunRecord, TaskRunRecord, TaskInput, LogRecord, RunGraph, RunEvent } from "./core/records.js";
 export { display, clearOutput } from "./display/index.js";
 export type { Display, DisplayHandle } from "./display/index.js";
+export { useTslabDisplay } from "./display/index.js";
 export { Block, SecretBlock, JsonBlock, SqlBlock, FilesystemBlock, WebhookBlock } from "./blocks/block.js";
 export type { BlockOf } from "./blocks/block.js";
 export type { BlockType, BlockValue } from "./blocks/types.js";
