@@ -33,7 +33,8 @@ describe.skipIf(!hasTmux || !fs.existsSync(CLI))("cellflow tui in a real termina
     const dir = tempHome("cellflow-tui-tmux-");
     const file = writeNotebook(dir, cells, "demo.ipynb");
     fs.writeFileSync(path.join(dir, "fail.marker"), "");
-    const command = `cd ${JSON.stringify(dir)} && CELLFLOW_HOME=${JSON.stringify(path.join(dir, "home"))} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui demo.ipynb; echo "exited $?"; sleep 600`;
+    // A user's terminal, not CI: Ink renders only the last frame when it sees CI variables (is-in-ci).
+    const command = `cd ${JSON.stringify(dir)} && env -u CI -u CONTINUOUS_INTEGRATION CELLFLOW_HOME=${JSON.stringify(path.join(dir, "home"))} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui demo.ipynb; echo "exited $?"; sleep 600`;
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command);
 
     await see(/const total = await load/, "the notebook's cells listed");
