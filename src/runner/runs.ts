@@ -1,7 +1,7 @@
 // Run operations every front end shares: run a flow file, rerun a run from failure, cancel a run.
 
 import { CellflowError } from "../core/errors.js";
-import type { FlowRunRecord, RunGraph } from "../core/records.js";
+import type { FlowRunRecord } from "../core/records.js";
 import { isRerunnable, isTerminal } from "../core/states.js";
 import { getEngine } from "../engine/engine.js";
 import { runFlow, type FlowRunOutcome } from "../engine/flow-run.js";
@@ -98,12 +98,4 @@ export function cancelRun(idOrPrefix: string): { record: FlowRunRecord; immediat
   return { record: store.findFlowRun(record.id), immediate: false };
 }
 
-/** A flow run with the task runs of its latest attempt: live when it runs in this process, else from the store. */
-export function getRunGraph(idOrPrefix: string): RunGraph {
-  const engine = getEngine();
-  const live = engine.live.get(idOrPrefix);
-  if (live) return { flowRun: live.record, taskRuns: [...live.taskRuns] };
-  engine.store.flush();
-  const flowRun = engine.store.findFlowRun(idOrPrefix);
-  return { flowRun, taskRuns: engine.store.getTaskRuns(flowRun.id, flowRun.attempt) };
-}
+export { getRunGraph } from "../engine/graph.js";

@@ -10,6 +10,7 @@ import { CellRuntime, type CellError, type CellOutcome } from "../cells/index.js
 import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
 import { CancelledError, getEngine } from "../engine/engine.js";
 import { subscribe } from "../engine/events.js";
+import { getRunGraph } from "../engine/graph.js";
 import { isDisplayHandle } from "../display/display.js";
 import { closeFlowRun, openFlowRun, type FlowDefinition, type FlowRunOutcome } from "../engine/flow-run.js";
 
@@ -103,7 +104,7 @@ export class NotebookSession {
       executions.push(execution);
       options.onCell?.(execution);
       if (!outcome.ok) {
-        failure = cellFailure(this.describeCellError(outcome.error, cell.id), outcome.error.name, outcome.error.stack);
+        failure = cellFailure(this.describeCellError(outcome.error, cell.id), outcome.error.stack);
         if (options.stopOnError !== false) break;
       }
     }
@@ -182,13 +183,7 @@ export class NotebookSession {
   /** The DAG of the run in progress (live), else of `runId` or the last run, from the store. */
   graph(runId?: string): RunGraph | null {
     const id = runId ?? this.currentRunId();
-    if (!id) return null;
-    const live = getEngine().live.get(id);
-    if (live) return { flowRun: live.record, taskRuns: [...live.taskRuns] };
-    const store = getEngine().store;
-    store.flush();
-    const flowRun = store.findFlowRun(id);
-    return { flowRun, taskRuns: store.getTaskRuns(flowRun.id, flowRun.attempt) };
+    return id ? getRunGraph(id) : null;
   }
 
   /** This session's runs, newest first. */
@@ -208,7 +203,7 @@ export class NotebookSession {
 }
 
 /** The flow run's error for a failing cell: the message already names the cell and the original error. */
-function cellFailure(message: string, _name: string, stack: string): Error {
+function cellFailure(message: string, stack: string): Error {
   const error = new Error(message);
   error.stack = `${message}\n${stack.split("\n").slice(1).join("\n")}`;
   return error;
