@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
+import { parseBounded } from "../core/input-bounds.js";
 import type { DeploymentInput } from "./types.js";
 import { parseYaml } from "./yaml-subset.js";
 
@@ -36,7 +37,7 @@ export function readProjectFile(file: string): { dir: string; deployments: Deplo
     const code = (error as NodeJS.ErrnoException).code;
     bad(shown, code === "ENOENT" ? "not found" : `cannot be read (${code})`, `create ${PROJECT_FILE} with a 'deployments:' list, or deploy one flow with: cellflow deploy <file> --name N`);
   }
-  const doc = parseYaml(text, shown);
+  const doc = parseBounded(shown, () => parseYaml(text, shown), "flatten the file: deployments nest a few levels");
   const list = (doc as { deployments?: unknown } | null)?.deployments;
   if (!Array.isArray(list) || list.length === 0) bad(shown, "has no 'deployments:' list");
   const deployments = list.map((raw, index): DeploymentInput => {

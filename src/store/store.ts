@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { CellflowError } from "../core/errors.js";
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
 import type { State, StateName, StateType } from "../core/states.js";
+import { echo } from "../core/input-bounds.js";
 import { resolveHome } from "./home.js";
 import { migrate } from "./migrations.js";
 import { ownerId } from "./owner.js";
@@ -17,6 +18,9 @@ import {
 import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
 import { reapCrashedRuns } from "./crash.js";
+
+/** The shortest id prefix a run can be named by (as git does for commits). */
+const MIN_PREFIX = 4;
 
 export interface ListRunsOptions {
   state?: string;
@@ -127,12 +131,13 @@ export class Store {
   findFlowRun(idOrPrefix: string): FlowRunRecord {
     const exact = this.getFlowRunRow(idOrPrefix);
     if (exact) return flowRunFromRow(exact);
-    if (idOrPrefix.length >= 4) {
-      const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.replace(/[%_]/g, "")}%`) as FlowRunRow[];
-      if (rows.length === 1) return flowRunFromRow(rows[0]);
-      if (rows.length > 1) throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' matches several runs`, "give more characters of the id");
+    if (idOrPrefix.length < MIN_PREFIX) {
+      throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' is too short (at least ${MIN_PREFIX} characters)`, "give more characters of the id, as `cellflow runs ls` shows it");
     }
-    throw new CellflowError("UNKNOWN_RUN", `no flow run '${idOrPrefix}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
+    const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.replace(/[%_]/g, "")}%`) as FlowRunRow[];
+    if (rows.length === 1) return flowRunFromRow(rows[0]);
+    if (rows.length > 1) throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' matches several runs`, "give more characters of the id");
+    throw new CellflowError("UNKNOWN_RUN", `no flow run '${echo(idOrPrefix)}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
   }
 
   listFlowRuns(options: ListRunsOptions = {}): FlowRunRecord[] {

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
+import { checkDepth } from "../../core/input-bounds.js";
 import { getEngine } from "../../engine/engine.js";
 import { BLOCK_TYPES, listBlocks, maskBlockValue, parseBlockRef, readBlock, removeBlock, saveBlock, checkBlockRef } from "../../blocks/index.js";
 import { table } from "../output.js";
@@ -39,13 +40,15 @@ function blockInput(type: string, name: string, opts: { value?: string; fromFile
     text = opts.value!;
     where = "--value";
   }
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as unknown;
-    return type === "secret" && typeof parsed === "string" ? { value: parsed } : parsed;
+    parsed = JSON.parse(text) as unknown;
   } catch {
     if (type === "secret") return { value: text.replace(/\r?\n$/, "") };
     throw new CellflowError("BLOCK", `${where} for ${type} block '${name}' is not JSON`, `write it like --value '${type === "json" ? '{"retries":3}' : '{"url":"…"}'}'`);
   }
+  checkDepth(parsed, `${where} for ${type} block '${name}'`);
+  return type === "secret" && typeof parsed === "string" ? { value: parsed } : parsed;
 }
 
 export function registerBlocksCommands(program: Command): void {
