@@ -6,6 +6,7 @@ import { subscribe } from "../engine/events.js";
 import { getRunGraph } from "../engine/graph.js";
 import { renderDag } from "../display/dag.js";
 import { flowRunJson, graphSummary, progressLine, runDuration } from "./output.js";
+import { jsonView, stringifyJson } from "../core/result-json.js";
 
 /** Print progress while `work` runs; Ctrl-C cancels the run (a second Ctrl-C exits at once). */
 export async function withProgress(json: boolean, work: () => Promise<FlowRunOutcome>): Promise<FlowRunOutcome> {
@@ -38,7 +39,13 @@ export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
   const graph = getRunGraph(outcome.record.id);
   const r = graph.flowRun;
   if (json) {
-    process.stdout.write(JSON.stringify(flowRunJson(r, graph.taskRuns, outcome.ok ? safeResult(outcome.value) : undefined), null, 2) + "\n");
+    const out = flowRunJson(r, graph.taskRuns);
+    if (outcome.ok) {
+      const view = jsonView(outcome.value);
+      out.result = view.value;
+      if (view.note) out.resultNote = view.note;
+    }
+    process.stdout.write(stringifyJson(out, 2) + "\n");
   } else {
     const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
     process.stdout.write(`\n${renderDag(graph)["text/plain"]}\n`);
@@ -46,12 +53,4 @@ export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
     process.stdout.write(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
   }
   process.exitCode = r.state.type === "COMPLETED" ? 0 : 1;
-}
-
-function safeResult(value: unknown): unknown {
-  try {
-    return JSON.parse(JSON.stringify(value ?? null));
-  } catch {
-    return String(value);
-  }
 }
