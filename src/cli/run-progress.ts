@@ -5,7 +5,7 @@ import { CancelledError, getEngine } from "../engine/engine.js";
 import { subscribe } from "../engine/events.js";
 import { getRunGraph } from "../engine/graph.js";
 import { renderDag } from "../display/dag.js";
-import { flowRunJson, graphSummary, progressLine, runDuration } from "./output.js";
+import { flowRunJson, graphSummary, progressLine, runDuration, print } from "./output.js";
 import { jsonView, stringifyJson } from "../core/result-json.js";
 
 /** Print progress while `work` runs; Ctrl-C cancels the run (a second Ctrl-C exits at once). */
@@ -13,7 +13,7 @@ export async function withProgress(json: boolean, work: () => Promise<FlowRunOut
   const out = json ? process.stderr : process.stdout;
   const unsubscribe = subscribe((event) => {
     const line = progressLine(event);
-    if (line) out.write(line + "\n");
+    if (line) print(line + "\n", out);
   });
   let interrupts = 0;
   const onSigint = () => {
@@ -48,9 +48,9 @@ export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
     process.stdout.write(stringifyJson(out, 2) + "\n");
   } else {
     const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
-    process.stdout.write(`\n${renderDag(graph)["text/plain"]}\n`);
-    process.stdout.write(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${graphSummary(graph)}${why}\n`);
-    process.stdout.write(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
+    print(`\n${renderDag(graph)["text/plain"]}\n`);
+    print(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${graphSummary(graph)}${why}\n`);
+    print(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
   }
   process.exitCode = r.state.type === "COMPLETED" ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 // Renders a run's DAG (its task runs, states, timings, cache reasons, edges and errors) as text and HTML.
 
 import { describeError } from "../core/errors.js";
-import { formatDuration } from "../core/duration.js";
+import { elapsedMs, formatDuration } from "../core/duration.js";
+import { escapeTerminal } from "../core/terminal-text.js";
 import type { FlowRunRecord, RunGraph, TaskRunRecord } from "../core/records.js";
 import { assertNever, stateGlyph, type State } from "../core/states.js";
 import { escapeHtml } from "./html.js";
@@ -62,7 +63,7 @@ export function stateColor(state: Pick<State, "type" | "name">): string {
 
 export function durationOf(run: { startTime: number | null; endTime: number | null }, now: number): string {
   if (run.startTime === null) return "—";
-  return formatDuration(Math.max(0, (run.endTime ?? now) - run.startTime));
+  return formatDuration(elapsedMs(run.startTime, run.endTime ?? now));
 }
 
 function errorOf(run: TaskRunRecord | FlowRunRecord): string | null {
@@ -126,36 +127,40 @@ export function rowsOf(graph: RunGraph, now: number): Row[] {
 }
 
 function headline(flow: FlowRunRecord, now: number): string {
-  const parts = [`${stateGlyph(flow.state)} ${flow.flowName}`, flow.name, flow.state.name, durationOf(flow, now)];
+  const parts = [`${stateGlyph(flow.state)} ${esc(flow.flowName)}`, esc(flow.name), flow.state.name, durationOf(flow, now)];
   if (flow.attempt > 1) parts.push(`attempt ${flow.attempt}`);
   return parts.join(" · ");
 }
 
+/** User text in the text rendering (names, reasons, errors) cannot drive the terminal it is printed to. */
+const esc = (text: string): string => escapeTerminal(text, { inline: true });
+const escLines = (text: string, indent: string): string => text.split("\n").map(esc).join(`\n${indent}`);
+
 function renderText(graph: RunGraph, rows: Row[], now: number): string {
   const out = [headline(graph.flowRun, now)];
   const flowError = errorOf(graph.flowRun);
-  if (flowError) out.push(`  ${flowError}`);
+  if (flowError) out.push(`  ${escLines(flowError, "  ")}`);
   if (rows.length === 0) {
     out.push("  (no task runs yet)");
     return out.join("\n");
   }
   const width = (pick: (r: Row) => string) => Math.max(...rows.map((r) => pick(r).length));
-  const wLabel = width((r) => r.label);
+  const wLabel = width((r) => esc(r.label));
   const wState = width((r) => r.run.state.name);
   const wDuration = width((r) => r.duration);
   const wRuns = width((r) => `runs ${r.run.runCount}`);
   const wLayer = String(Math.max(...rows.map((r) => r.layer))).length;
   for (const row of rows) {
     const cells = [
-      `${String(row.layer).padStart(wLayer)} ${stateGlyph(row.run.state)} ${row.label.padEnd(wLabel)}`,
+      `${String(row.layer).padStart(wLayer)} ${stateGlyph(row.run.state)} ${esc(row.label).padEnd(wLabel)}`,
       row.run.state.name.padEnd(wState),
       row.duration.padStart(wDuration),
       `runs ${row.run.runCount}`.padEnd(wRuns),
     ];
-    if (row.upstream.length > 0) cells.push(`← ${row.upstream.join(", ")}`);
-    if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${row.run.cacheReason}` : row.run.cacheReason);
+    if (row.upstream.length > 0) cells.push(`← ${esc(row.upstream.join(", "))}`);
+    if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${esc(row.run.cacheReason)}` : esc(row.run.cacheReason));
     out.push(`  ${cells.join("  ").trimEnd()}`);
-    if (row.error) out.push(`  ${" ".repeat(wLayer + 3)}${row.error.split("\n").join(`\n  ${" ".repeat(wLayer + 3)}`)}`);
+    if (row.error) out.push(`  ${" ".repeat(wLayer + 3)}${escLines(row.error, `  ${" ".repeat(wLayer + 3)}`)}`);
   }
   return out.join("\n");
 }

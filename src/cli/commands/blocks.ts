@@ -4,7 +4,7 @@ import fs from "node:fs";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import { checkDepth } from "../../core/input-bounds.js";
-import { table } from "../output.js";
+import { table, print } from "../output.js";
 
 /** The store and the blocks layer, loaded when a blocks command runs (zod and SQLite stay out of `--version`). */
 async function load() {
@@ -69,7 +69,7 @@ export function registerBlocksCommands(program: Command): void {
       const refs: typeof import("../../blocks/index.js") = await import("../../blocks/index.js");
       refs.checkBlockRef(type, name);
       saveBlock(store, type, name, blockInput(type, name, opts));
-      process.stdout.write(`block ${type}/${name} saved${type === "secret" ? " (encrypted)" : ""}\n`);
+      print(`block ${type}/${name} saved${type === "secret" ? " (encrypted)" : ""}\n`);
     });
 
   blocks
@@ -80,8 +80,8 @@ export function registerBlocksCommands(program: Command): void {
       const { store, listBlocks } = await load();
       const list = listBlocks(store);
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((b) => ({ ...b, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString() })), null, 2) + "\n");
-      if (list.length === 0) return void process.stdout.write("no blocks yet (create one: cellflow blocks create json settings --value '{\"retries\":3}')\n");
-      process.stdout.write(table(["TYPE", "NAME", "UPDATED"], list.map((b) => [b.type, b.name, new Date(b.updatedAt).toISOString().replace("T", " ").slice(0, 19)])) + "\n");
+      if (list.length === 0) return void print("no blocks yet (create one: cellflow blocks create json settings --value '{\"retries\":3}')\n");
+      print(table(["TYPE", "NAME", "UPDATED"], list.map((b) => [b.type, b.name, new Date(b.updatedAt).toISOString().replace("T", " ").slice(0, 19)])) + "\n");
     });
 
   blocks
@@ -103,6 +103,6 @@ export function registerBlocksCommands(program: Command): void {
       const { store, parseBlockRef, removeBlock } = await load();
       const { type, name } = parseBlockRef(ref);
       removeBlock(store, type, name);
-      process.stdout.write(`block ${type}/${name} removed\n`);
+      print(`block ${type}/${name} removed\n`);
     });
 }

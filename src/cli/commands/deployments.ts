@@ -6,7 +6,7 @@ import { CellflowError } from "../../core/errors.js";
 import { isTerminal } from "../../core/states.js";
 import type { DeploymentRecord } from "../../deploy/index.js";
 import { parseParamPairs } from "../../runner/params.js";
-import { flowRunJson, table } from "../output.js";
+import { flowRunJson, table, print } from "../output.js";
 
 /** The store, the deployments layer and schedule descriptions, loaded when a deployments command runs. */
 async function load() {
@@ -58,9 +58,9 @@ export function registerDeploymentsCommands(program: Command): void {
       const now = Date.now();
       const list = lib.listDeployments(lib.store);
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((d) => deploymentJson(lib, d, now, false)), null, 2) + "\n");
-      if (list.length === 0) return void process.stdout.write("no deployments yet (create one: cellflow deploy flows/etl.ts --name etl-nightly --cron \"0 2 * * *\")\n");
+      if (list.length === 0) return void print("no deployments yet (create one: cellflow deploy flows/etl.ts --name etl-nightly --cron \"0 2 * * *\")\n");
       const rows = list.map((d) => [d.name, d.flowName, d.paused ? "paused" : "active", d.schedules.map((s) => describeSchedule(s.schedule)).join("; ") || "—"]);
-      process.stdout.write(table(["NAME", "FLOW", "STATUS", "SCHEDULES"], rows) + "\n");
+      print(table(["NAME", "FLOW", "STATUS", "SCHEDULES"], rows) + "\n");
     });
 
   deployments
@@ -84,7 +84,7 @@ export function registerDeploymentsCommands(program: Command): void {
         `  next runs${(json.nextRuns as unknown[]).length ? "" : "   none"}`,
         ...(json.nextRuns as Array<{ time: string; timezone: string }>).map((r) => `    ${r.time} (${r.timezone})`),
       ];
-      process.stdout.write(lines.join("\n") + "\n");
+      print(lines.join("\n") + "\n");
     });
 
   deployments
@@ -96,13 +96,13 @@ export function registerDeploymentsCommands(program: Command): void {
     .action(async (name: string, opts: { param: string[]; wait?: boolean; json?: boolean }) => {
       const { store, sleep, queueDeploymentRun } = await load();
       let run = await queueDeploymentRun(store, name, parseParamPairs(opts.param));
-      if (!opts.json) process.stdout.write(`queued run ${run.name} (${run.id}) of deployment ${name}; a worker picks it up (start one: cellflow worker)\n`);
+      if (!opts.json) print(`queued run ${run.name} (${run.id}) of deployment ${name}; a worker picks it up (start one: cellflow worker)\n`);
       if (opts.wait) {
         while (!isTerminal(run.state)) {
           await sleep(200);
           run = store.findFlowRun(run.id);
         }
-        if (!opts.json) process.stdout.write(`run ${run.name} ${run.state.name}${run.state.message ? ` — ${run.state.message}` : ""}\n`);
+        if (!opts.json) print(`run ${run.name} ${run.state.name}${run.state.message ? ` — ${run.state.message}` : ""}\n`);
         process.exitCode = run.state.type === "COMPLETED" ? 0 : 1;
       }
       if (opts.json) process.stdout.write(JSON.stringify(flowRunJson(run), null, 2) + "\n");
@@ -117,7 +117,7 @@ export function registerDeploymentsCommands(program: Command): void {
         const n = position(opts.schedule);
         const { store, setPaused } = await load();
         setPaused(store, name, paused, n);
-        process.stdout.write(`deployment ${name}${n === undefined ? "" : ` schedule ${n}`} ${paused ? "paused" : "resumed"}\n`);
+        print(`deployment ${name}${n === undefined ? "" : ` schedule ${n}`} ${paused ? "paused" : "resumed"}\n`);
       });
   }
 
@@ -127,6 +127,6 @@ export function registerDeploymentsCommands(program: Command): void {
     .action(async (name: string) => {
       const { store, removeDeployment } = await load();
       removeDeployment(store, name);
-      process.stdout.write(`deployment ${name} removed\n`);
+      print(`deployment ${name} removed\n`);
     });
 }
