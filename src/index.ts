@@ -25,6 +25,10 @@ export type { FlowRunRecord, TaskRunRecord, TaskInput, LogRecord, RunGraph, RunE
 export { display, clearOutput } from "./display/index.js";
 export type { Display, DisplayHandle } from "./display/index.js";
 export { useTslabDisplay } from "./display/index.js";
+export { artifact } from "./display/artifact.js";
+export type { ArtifactOptions } from "./display/artifact.js";
+export type { ArtifactRecord, ArtifactType, ArtifactData } from "./core/records.js";
+export { getResult } from "./engine/get-result.js";
 export { Block, SecretBlock, JsonBlock, SqlBlock, FilesystemBlock, WebhookBlock } from "./blocks/block.js";
 export type { BlockOf } from "./blocks/block.js";
 export type { BlockType, BlockValue } from "./blocks/types.js";
