@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
 import type { DeploymentInput } from "./types.js";
-import { parseYaml } from "./yaml-subset.js";
+import { parseYaml } from "./yaml-file.js";
 
 export const PROJECT_FILE = "cellflow.yaml";
 
