@@ -15,6 +15,7 @@ import { registerDeploymentsCommands } from "./commands/deployments.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { registerBlocksCommands } from "./commands/blocks.js";
 import { registerArtifactsCommands } from "./commands/artifacts.js";
+import { registerCompletionCommand } from "./commands/completion.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerWorkerCommands(program);
   registerBlocksCommands(program);
   registerArtifactsCommands(program);
+  registerCompletionCommand(program);
   return program;
 }
 

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import { getEngine } from "../../engine/engine.js";
-import { BLOCK_TYPES, listBlocks, maskBlockValue, parseBlockRef, readBlock, removeBlock, saveBlock, checkBlockRef } from "../../blocks/index.js";
+import { BLOCK_TYPES, hasBlock, listBlocks, maskBlockValue, parseBlockRef, readBlock, removeBlock, saveBlock, checkBlockRef } from "../../blocks/index.js";
 import { table } from "../output.js";
 
 function readStdin(): string {
@@ -53,14 +53,21 @@ export function registerBlocksCommands(program: Command): void {
 
   blocks
     .command("create <type> <name>")
-    .description("create or replace a block")
+    .description("create a block (replace an existing one with --overwrite)")
     .option("--value <json>", "the value as JSON (a secret may be a bare string)")
     .option("--from-file <file>", "read the value from a JSON file")
     .option("--secret-stdin", "read the value from stdin (for a secret: the raw string)")
-    .action((type: string, name: string, opts: { value?: string; fromFile?: string; secretStdin?: boolean }) => {
+    .option("--overwrite", "replace the block when it exists")
+    .action((type: string, name: string, opts: { value?: string; fromFile?: string; secretStdin?: boolean; overwrite?: boolean }) => {
       checkBlockRef(type, name);
-      saveBlock(getEngine().store, type, name, blockInput(type, name, opts));
-      process.stdout.write(`block ${type}/${name} saved${type === "secret" ? " (encrypted)" : ""}\n`);
+      const store = getEngine().store;
+      if (!opts.overwrite && hasBlock(store, type, name)) {
+        throw new CellflowError("BLOCK", `block ${type}/${name} already exists; nothing was changed`, `replace it with: cellflow blocks create ${type} ${name} --overwrite …`);
+      }
+      const value = blockInput(type, name, opts);
+      const existed = hasBlock(store, type, name);
+      saveBlock(store, type, name, value);
+      process.stdout.write(`block ${type}/${name} ${existed ? "replaced" : "saved"}${type === "secret" ? " (encrypted)" : ""}\n`);
     });
 
   blocks
