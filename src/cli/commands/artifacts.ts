@@ -3,7 +3,9 @@
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import type { ArtifactRecord, TaskRunRecord } from "../../core/records.js";
-import { getEngine } from "../../engine/engine.js";
+
+/** The store, loaded when an artifacts command runs (SQLite stays out of `--version`). */
+const store = async () => (await import("../../engine/engine.js")).getEngine().store;
 import { artifactText, artifactTitle } from "../../display/artifact-format.js";
 import { table } from "../output.js";
 
@@ -41,11 +43,11 @@ export function registerArtifactsCommands(program: Command): void {
     .option("--key <key>", "every version of this key, newest first")
     .option("--limit <n>", "at most this many", "50")
     .option("--json", "print JSON")
-    .action((opts: { key?: string; limit: string; json?: boolean }) => {
+    .action(async (opts: { key?: string; limit: string; json?: boolean }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CellflowError("USAGE", `--limit '${opts.limit}' is not a whole number ≥ 1`, "e.g. --limit 50");
-      const store = getEngine().store;
-      const list = opts.key ? store.getArtifactVersions(opts.key).slice(0, limit) : store.listArtifacts({ latest: true, limit });
+      const s = await store();
+      const list = opts.key ? s.getArtifactVersions(opts.key).slice(0, limit) : s.listArtifacts({ latest: true, limit });
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map(artifactJson), null, 2) + "\n");
       if (list.length === 0) {
         return void process.stdout.write(opts.key ? `no artifact with key '${opts.key}' (list keys: cellflow artifacts ls)\n` : 'no artifacts yet (make one in a task: artifact.table("row-counts", rows))\n');
@@ -58,10 +60,11 @@ export function registerArtifactsCommands(program: Command): void {
     .description("an artifact's content (its newest version, or --version N)")
     .option("--version <n>", "this version instead of the newest")
     .option("--json", "print JSON")
-    .action((key: string, opts: { version?: string; json?: boolean }) => {
-      const versions = getEngine().store.getArtifactVersions(key);
+    .action(async (key: string, opts: { version?: string; json?: boolean }) => {
+      const s = await store();
+      const versions = s.getArtifactVersions(key);
       if (versions.length === 0) {
-        const known = getEngine().store.listArtifacts({ latest: true, limit: 8 }).map((a) => a.key);
+        const known = s.listArtifacts({ latest: true, limit: 8 }).map((a) => a.key);
         throw new CellflowError("USAGE", `no artifact with key '${key}'`, known.length ? `known keys: ${known.join(", ")}` : "artifacts are made by artifact.table/markdown/link inside a task or flow");
       }
       let chosen = versions[0];

@@ -2,16 +2,18 @@
 
 import { inspect } from "node:util";
 import type { Command } from "commander";
-import { readStoredResult } from "../../engine/get-result.js";
-import { formatDisplay } from "../../display/format.js";
-import { safeJson } from "../../store/rows.js";
 
 export function registerRunsResultCommand(runs: Command): void {
   runs
     .command("result <run-id> [task]")
     .description("the stored result of a run, or of one of its tasks (task name or dynamic key, e.g. parse-2)")
     .option("--json", "print the value as JSON")
-    .action((id: string, task: string | undefined, opts: { json?: boolean }) => {
+    .action(async (id: string, task: string | undefined, opts: { json?: boolean }) => {
+      const [{ readStoredResult }, { formatDisplay }, { safeJson }] = await Promise.all([
+        import("../../engine/get-result.js"),
+        import("../../display/format.js"),
+        import("../../store/rows.js"),
+      ]);
       const { value } = readStoredResult(id, task);
       if (opts.json) return void process.stdout.write(JSON.stringify(JSON.parse(safeJson(value)), null, 2) + "\n");
       const text = typeof value === "object" && value !== null ? formatDisplay(value)["text/plain"] : typeof value === "string" ? value : inspect(value);

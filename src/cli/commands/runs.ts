@@ -3,20 +3,16 @@
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import { isTerminal } from "../../core/states.js";
-import { getEngine } from "../../engine/engine.js";
-import { renderDag } from "../../display/dag.js";
-import { cancelRun, getRunGraph, retryRun } from "../../runner/index.js";
-import { sleep } from "../../engine/concurrency.js";
-import { flowRunJson, runDuration, table } from "../output.js";
-import { finishRun, withProgress } from "./run.js";
 import { shortTaskRunId } from "../../core/ids.js";
 import { parseDuration } from "../../core/duration.js";
-import { findDeployment } from "../../deploy/index.js";
-import { logLevel, stateFilter } from "../../store/run-filters.js";
 import type { HistoryEntry } from "../../store/history.js";
-import { artifactJson, artifactsText } from "./artifacts.js";
 import { registerRunsResultCommand } from "./runs-result.js";
 import { registerRunsRetentionCommands } from "./runs-retention.js";
+import { flowRunJson, runDuration, table } from "../output.js";
+
+// Actions import what they use when they run: `runs ls` never loads the runner (TypeScript, esbuild).
+const engine = () => import("../../engine/engine.js");
+const sleep = async (ms: number) => (await import("../../engine/concurrency.js")).sleep(ms);
 
 export function registerRunsCommands(program: Command): void {
   const runs = program.command("runs").description("list, inspect, rerun, follow and cancel flow runs");
@@ -31,15 +27,17 @@ export function registerRunsCommands(program: Command): void {
     .option("--since <duration|date>", "only runs created in the last duration (1d, 12h) or since an ISO date")
     .option("--limit <n>", "at most this many", "20")
     .option("--json", "print JSON")
-    .action((opts: { state?: string; flow?: string; deployment?: string; tag?: string; since?: string; limit: string; json?: boolean }) => {
+    .action(async (opts: { state?: string; flow?: string; deployment?: string; tag?: string; since?: string; limit: string; json?: boolean }) => {
+      const { stateFilter } = await import("../../store/run-filters.js");
       if (opts.state && !stateFilter(opts.state)) {
         throw new CellflowError("USAGE", `unknown state '${opts.state}'`, "use a state name like Completed, Failed, Crashed, Cached or a type like RUNNING");
       }
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CellflowError("USAGE", `--limit '${opts.limit}' is not a whole number ≥ 1`, "e.g. --limit 50");
-      const store = getEngine().store;
-      if (opts.deployment) findDeployment(store, opts.deployment);
       const since = opts.since === undefined ? undefined : parseSince(opts.since, "--since");
+      const { getEngine } = await engine();
+      const store = getEngine().store;
+      if (opts.deployment) (await import("../../deploy/deployment-store.js")).findDeployment(store, opts.deployment);
       const list = store.listFlowRuns({ state: opts.state, flow: opts.flow, deployment: opts.deployment, tag: opts.tag, since, limit });
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((r) => flowRunJson(r)), null, 2) + "\n");
       if (list.length === 0) {
@@ -55,7 +53,13 @@ export function registerRunsCommands(program: Command): void {
     .description("the run's DAG: each task run with state, duration, attempts and cache reason; its artifacts")
     .option("--history", "every state transition of the run and its task runs, oldest first")
     .option("--json", "print JSON")
-    .action((id: string, opts: { history?: boolean; json?: boolean }) => {
+    .action(async (id: string, opts: { history?: boolean; json?: boolean }) => {
+      const [{ getRunGraph }, { renderDag }, { getEngine }, { artifactJson, artifactsText }] = await Promise.all([
+        import("../../engine/graph.js"),
+        import("../../display/dag.js"),
+        engine(),
+        import("./artifacts.js"),
+      ]);
       const graph = getRunGraph(id);
       const store = getEngine().store;
       const artifacts = store.listArtifacts({ flowRunId: graph.flowRun.id });
@@ -76,6 +80,7 @@ export function registerRunsCommands(program: Command): void {
     .description("rerun from failure: completed tasks come back Cached, the failed ones and their dependents execute")
     .option("--json", "print the finished run as JSON")
     .action(async (id: string, opts: { json?: boolean }) => {
+      const [{ retryRun }, { finishRun, withProgress }] = await Promise.all([import("../../runner/index.js"), import("../run-progress.js")]);
       const outcome = await withProgress(opts.json === true, () => retryRun(id));
       finishRun(outcome, opts.json === true);
     });
@@ -88,8 +93,9 @@ export function registerRunsCommands(program: Command): void {
     .option("--follow", "keep printing until the run ends")
     .option("--json", "print JSON")
     .action(async (id: string, opts: { task?: string; level?: string; follow?: boolean; json?: boolean }) => {
-      const minLevel = opts.level === undefined ? undefined : logLevel(opts.level);
+      const minLevel = opts.level === undefined ? undefined : (await import("../../store/run-filters.js")).logLevel(opts.level);
       if (minLevel === null) throw new CellflowError("USAGE", `unknown log level '${opts.level}'`, "use debug, info, warn or error");
+      const { getEngine } = await engine();
       const store = getEngine().store;
       const run = store.findFlowRun(id);
       let taskRunIds: string[] | undefined;
@@ -120,6 +126,7 @@ export function registerRunsCommands(program: Command): void {
     .command("cancel <run-id>")
     .description("cancel a run: its tasks are aborted and it ends Cancelled")
     .action(async (id: string) => {
+      const [{ cancelRun }, { getEngine }] = await Promise.all([import("../../runner/index.js"), engine()]);
       const { record, immediate } = cancelRun(id);
       if (immediate) return void process.stdout.write(`run ${record.name} Cancelled\n`);
       const store = getEngine().store;
