@@ -1,4 +1,4 @@
-// `cellflow artifacts ls [--key K] | show <key>`: artifacts by key, newest version first; also how runs show prints them.
+// `cellflow artifacts ls [--key K] | show <key> [version]`: artifacts by key, newest version first; also how runs show prints them.
 
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
@@ -56,11 +56,10 @@ export function registerArtifactsCommands(program: Command): void {
     });
 
   artifacts
-    .command("show <key>")
-    .description("an artifact's content (its newest version, or --version N)")
-    .option("--version <n>", "this version instead of the newest")
+    .command("show <key> [version]")
+    .description("an artifact's content: its newest version, or the version given")
     .option("--json", "print JSON")
-    .action(async (key: string, opts: { version?: string; json?: boolean }) => {
+    .action(async (key: string, version: string | undefined, opts: { json?: boolean }) => {
       const s = await store();
       const versions = s.getArtifactVersions(key);
       if (versions.length === 0) {
@@ -68,9 +67,9 @@ export function registerArtifactsCommands(program: Command): void {
         throw new CellflowError("USAGE", `no artifact with key '${key}'`, known.length ? `known keys: ${known.join(", ")}` : "artifacts are made by artifact.table/markdown/link inside a task or flow");
       }
       let chosen = versions[0];
-      if (opts.version !== undefined) {
-        const found = versions.find((a) => String(a.version) === opts.version);
-        if (!found) throw new CellflowError("USAGE", `artifact '${key}' has no version ${opts.version}`, `its versions: 1 to ${versions[0].version}`);
+      if (version !== undefined) {
+        const found = versions.find((a) => String(a.version) === version);
+        if (!found) throw new CellflowError("USAGE", `artifact '${key}' has no version ${version}`, `its versions: 1 to ${versions[0].version}`);
         chosen = found;
       }
       if (opts.json) return void process.stdout.write(JSON.stringify(artifactJson(chosen), null, 2) + "\n");
