@@ -21,13 +21,16 @@ export interface ListRunsOptions {
   limit?: number;
 }
 
-/** A state filter as the column it compares: a known name matches `state_name`, a known type `state_type`. */
+/**
+ * A state filter as the column it compares, any case: a type (failed, COMPLETED) matches every name of that type
+ * (Failed takes in TimedOut, Completed takes in Cached); a name that is no type (Cached, Late, TimedOut) only itself.
+ */
 export function stateFilter(value: string): { column: "state_name"; value: StateName } | { column: "state_type"; value: StateType } | null {
   const lower = value.toLowerCase();
-  const name = (Object.keys(NAME_TO_TYPE) as StateName[]).find((n) => n.toLowerCase() === lower);
-  if (name) return { column: "state_name", value: name };
   const type = STATE_TYPES.find((t) => t.toLowerCase() === lower);
-  return type ? { column: "state_type", value: type } : null;
+  if (type) return { column: "state_type", value: type };
+  const name = (Object.keys(NAME_TO_TYPE) as StateName[]).find((n) => n.toLowerCase() === lower);
+  return name ? { column: "state_name", value: name } : null;
 }
 
 /** The WHERE clause and its arguments for a run filter (no ORDER BY or LIMIT). */
