@@ -14,6 +14,7 @@ import { registerDeployCommand } from "./commands/deploy.js";
 import { registerDeploymentsCommands } from "./commands/deployments.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { registerBlocksCommands } from "./commands/blocks.js";
+import { registerUiCommand } from "./commands/ui.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerDeploymentsCommands(program);
   registerWorkerCommands(program);
   registerBlocksCommands(program);
+  registerUiCommand(program);
   return program;
 }
 
