@@ -58,29 +58,29 @@ export function RunsPage() {
 
   // Live: changed runs are updated where they are; new runs reload the first page (throttled).
   const pending = useRef<number | null>(null);
+  const shown = useRef(rows);
+  shown.current = rows;
   useLive({}, (batch: LiveBatch) => {
     if (batch.flowRuns.length === 0) return;
     const changed = new Map(batch.flowRuns.map((r) => [r.id, r]));
-    let unknown = false;
-    setRows((m) => {
-      const known = new Set<string>();
-      const next = new Map(m);
-      for (const [i, r] of m) {
-        const c = changed.get(r.id);
-        if (c) {
-          next.set(i, c);
-          known.add(r.id);
+    const known = new Set<string>();
+    for (const r of shown.current.values()) if (changed.has(r.id)) known.add(r.id);
+    if (known.size) {
+      setRows((m) => {
+        const next = new Map(m);
+        for (const [i, r] of m) {
+          const c = changed.get(r.id);
+          if (c) next.set(i, c);
         }
-      }
-      unknown = batch.flowRuns.some((r) => !known.has(r.id));
-      return next;
-    });
-    if (unknown && pending.current === null) {
+        return next;
+      });
+    }
+    if (known.size < changed.size && pending.current === null) {
       pending.current = window.setTimeout(() => {
         pending.current = null;
         loading.current.delete(0);
         loadPage(0, version.current);
-      }, 300);
+      }, 200);
     }
   });
 
