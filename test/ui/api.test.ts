@@ -67,10 +67,10 @@ beforeAll(async () => {
   const child = flow("child-flow", async () => square(3));
   const etl = flow("etl-ui", async ({ n, password }: { n: number; password: string }) => {
     const rows = await extract(n);
-    const squares = await Promise.all(square.map(rows));
+    const squares = (await Promise.all(square.map(rows))) as unknown as number[];
     await count(rows);
     await child();
-    return load(squares.concat(password.length));
+    return load([...squares, password.length]);
   });
   const failed = await etl.run({ n: 4, password: SECRET });
   failedRunId = failed.id;

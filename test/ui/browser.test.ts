@@ -10,6 +10,14 @@ import { CLI, ROOT, cli, cliJson, executions, startCli, tempDir, type FlowRunJso
 import { UI_FLOWS, launchBrowser, requireBuiltUi, shot, startUi, type UiProcess } from "./browser-helpers.js";
 import type { RunDetail } from "../../src/ui/shared/api-types.js";
 
+/** The page's globals, as seen from page.evaluate callbacks (this file is type-checked without the DOM library). */
+type PageGlobals = {
+  stayed?: boolean;
+  __cellflowGraph?: { nodes: number; screenOf(id: string): { x: number; y: number } | null };
+  document: { querySelector(s: string): any; documentElement: { dataset: Record<string, string> } };
+  fetch: typeof fetch;
+};
+
 requireBuiltUi();
 
 let dir: string;
@@ -58,7 +66,7 @@ describe("cellflow ui in a browser", () => {
   it("shows a run started by the CLI, and its state changes arrive live", async () => {
     await page.goto(ui.base + "/runs");
     await page.waitForSelector("text=No flow runs yet");
-    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+    await page.evaluate(() => ((globalThis as unknown as PageGlobals).stayed = true));
     const started = startCli(["run", `${FLOWS()}:slow`], { home, cwd: dir });
     const row = page.locator(".trow", { hasText: "slow" });
     await row.locator('[data-state="Running"]').waitFor({ timeout: 60_000 });
@@ -66,7 +74,7 @@ describe("cellflow ui in a browser", () => {
     fs.writeFileSync(path.join(dir, "release.marker"), "");
     await row.locator('[data-state="Completed"]').waitFor({ timeout: 60_000 });
     // The same page, updated by the stream, not reloaded.
-    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).stayed)).toBe(true);
     expect((await started.done).code).toBe(0);
     await shot(page, "runs-live-completed");
   }, 120_000);
@@ -76,10 +84,10 @@ describe("cellflow ui in a browser", () => {
     await page.goto(`${ui.base}/runs/${run.id}`);
     const canvas = page.getByTestId("run-graph");
     await canvas.waitFor();
-    await page.waitForFunction(() => (window.__cellflowGraph?.nodes ?? 0) === 2);
+    await page.waitForFunction(() => ((globalThis as unknown as PageGlobals).__cellflowGraph?.nodes ?? 0) === 2);
     const painted = await page.evaluate(() => {
-      const c = document.querySelector<HTMLCanvasElement>('[data-testid="run-graph"]')!;
-      const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      const c = (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="run-graph"]');
+      const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data as Uint8ClampedArray;
       const colours = new Set<number>();
       let green = 0;
       for (let i = 0; i < data.length; i += 4) {
@@ -94,7 +102,7 @@ describe("cellflow ui in a browser", () => {
     await shot(page, "run-graph");
     const detail = await page.evaluate(async (id) => (await fetch(`/api/runs/${id}`)).json() as Promise<RunDetail>, run.id);
     const step = detail.taskRuns.find((t) => t.taskName === "step")!;
-    const at = await page.evaluate((id) => window.__cellflowGraph!.screenOf(id), step.id);
+    const at = await page.evaluate((id) => (globalThis as unknown as PageGlobals).__cellflowGraph!.screenOf(id), step.id);
     await page.mouse.click(at!.x, at!.y);
     await page.waitForURL(`**/task-runs/${step.id}`);
     await page.getByTestId("task-logs").getByText("step 1 done").waitFor();
@@ -172,7 +180,7 @@ describe("cellflow ui in a browser", () => {
     const run = await runOf("fragile");
     await page.goto(`${ui.base}/runs/${run.id}`);
     await page.getByTestId("theme").click();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme)).toBe("dark");
     await page.getByTestId("run-graph").waitFor();
     await shot(page, "run-dark");
     await page.goto(`${ui.base}/`);
