@@ -142,6 +142,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE task_runs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX flow_runs_seq ON flow_runs(seq);
       CREATE INDEX task_runs_seq ON task_runs(seq);
+      CREATE INDEX flow_runs_flow ON flow_runs(flow_name, created_at);
       -- Writers are serialized by SQLite's write lock, so MAX(seq) + 1 commits in sequence order.
       CREATE TRIGGER flow_runs_seq_insert AFTER INSERT ON flow_runs BEGIN
         UPDATE flow_runs SET seq = (SELECT MAX(seq) FROM flow_runs) + 1 WHERE rowid = NEW.rowid;

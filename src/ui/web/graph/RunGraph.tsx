@@ -26,7 +26,7 @@ function palette(): Palette {
 declare global {
   interface Window {
     /** For tests and benchmarks: the graph's size, its last draw time and a way to pan it. */
-    __cellflowGraph?: { nodes: number; lastDrawMs: number; firstDrawAt: number; panBy(dx: number, dy: number): number; screenOf(id: string): { x: number; y: number } | null; fit(): void };
+    __cellflowGraph?: { nodes: number; lastDrawMs: number; layoutMs: number; firstDrawAt: number; panBy(dx: number, dy: number): number; screenOf(id: string): { x: number; y: number } | null; fit(): void };
   }
 }
 
@@ -40,14 +40,22 @@ export function RunGraph(props: RunGraphProps) {
   const [hover, setHover] = useState<string | null>(null);
   const { tasks, shapeKey, expanded, depthOf } = props;
 
+  const layoutMs = useRef(0);
   const layout: GraphLayout = useMemo(() => {
+    const started = performance.now();
     const { nodes, edges } = buildGraph(tasks, expanded, depthOf);
-    return layoutGraph(nodes, edges);
+    const laid = layoutGraph(nodes, edges);
+    layoutMs.current = performance.now() - started;
+    return laid;
     // Only a new shape re-lays out; states are refreshed in place below.
   }, [shapeKey, expanded]);
 
+  // A bitmap of the whole graph at the current zoom, while it fits: panning then only copies pixels.
+  const cache = useRef<{ canvas: HTMLCanvasElement; scale: number; theme: string } | null>(null);
+
   // Refresh node states from the latest task records without moving anything.
   useMemo(() => {
+    cache.current = null;
     const byId = new Map(tasks.map((t) => [t.id, t]));
     for (const node of layout.nodes) {
       node.members = node.members.map((m) => byId.get(m.id) ?? m);
@@ -64,11 +72,37 @@ export function RunGraph(props: RunGraphProps) {
     if (!el) return 0;
     const started = performance.now();
     const ctx = el.getContext("2d", { alpha: false })!;
-    drawGraph(ctx, layout, view.current, size.current.w, size.current.h, window.devicePixelRatio || 1, palette(), { selected: hover, expanded });
+    const dpr = window.devicePixelRatio || 1;
+    const colors = palette();
+    const theme = document.documentElement.dataset.theme ?? "";
+    const { scale, tx, ty } = view.current;
+    const pad = 8;
+    const gw = layout.width * scale + 2 * pad;
+    const gh = layout.height * scale + 2 * pad;
+    if (layout.nodes.length > 500 && gw * dpr <= 4096 && gh * dpr <= 4096) {
+      let c = cache.current;
+      if (!c || c.scale !== scale || c.theme !== theme) {
+        const bitmap = document.createElement("canvas");
+        bitmap.width = Math.ceil(gw * dpr);
+        bitmap.height = Math.ceil(gh * dpr);
+        drawGraph(bitmap.getContext("2d", { alpha: false })!, layout, { scale, tx: pad, ty: pad }, gw, gh, dpr, colors, { selected: hover, expanded });
+        c = cache.current = { canvas: bitmap, scale, theme };
+      }
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.fillStyle = colors.background;
+      ctx.fillRect(0, 0, el.width, el.height);
+      ctx.drawImage(c.canvas, Math.round((tx - pad) * dpr), Math.round((ty - pad) * dpr));
+    } else {
+      drawGraph(ctx, layout, view.current, size.current.w, size.current.h, dpr, colors, { selected: hover, expanded });
+    }
     const ms = performance.now() - started;
     if (window.__cellflowGraph) window.__cellflowGraph.lastDrawMs = ms;
     return ms;
   }, [layout, hover, expanded]);
+
+  useEffect(() => {
+    cache.current = null;
+  }, [draw]);
 
   const request = useCallback(() => {
     cancelAnimationFrame(frame.current);
@@ -107,8 +141,9 @@ export function RunGraph(props: RunGraphProps) {
   useEffect(() => {
     window.__cellflowGraph = {
       nodes: layout.nodes.length,
-      lastDrawMs: window.__cellflowGraph?.lastDrawMs ?? 0,
-      firstDrawAt: window.__cellflowGraph?.firstDrawAt ?? performance.now(),
+      lastDrawMs: 0,
+      layoutMs: layoutMs.current,
+      firstDrawAt: 0,
       panBy: (dx, dy) => {
         view.current = { ...view.current, tx: view.current.tx + dx, ty: view.current.ty + dy };
         return draw();
@@ -126,6 +161,8 @@ export function RunGraph(props: RunGraphProps) {
       },
     };
     draw();
+    // performance.now() counts from the page's navigation: this is the time to the graph's first full draw.
+    window.__cellflowGraph.firstDrawAt = performance.now();
   }, [layout, draw, fit]);
 
   useEffect(() => {

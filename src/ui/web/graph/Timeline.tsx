@@ -1,5 +1,6 @@
 // The run's timeline (Gantt): one row per task run, a bar from its start to its end (or now), coloured by state.
 
+import { useMemo } from "react";
 import { stateColor } from "../../../core/state-colors.js";
 import type { TaskRunRecord } from "../../shared/api-types.js";
 import { VirtualList } from "../components.js";
@@ -7,7 +8,7 @@ import { duration, formatMs } from "../format.js";
 import { Link } from "../router.js";
 
 export function Timeline({ taskRuns, now }: { taskRuns: TaskRunRecord[]; now: number }) {
-  const rows = taskRuns.filter((t) => t.startTime !== null).sort((a, b) => a.startTime! - b.startTime! || a.dynamicKey.localeCompare(b.dynamicKey));
+  const rows = useMemo(() => taskRuns.filter((t) => t.startTime !== null).sort((a, b) => a.startTime! - b.startTime! || a.dynamicKey.localeCompare(b.dynamicKey)), [taskRuns]);
   if (rows.length === 0) return <div className="muted pad">No task run has started yet.</div>;
   const start = rows[0].startTime!;
   let end = start + 1;

@@ -92,17 +92,17 @@ export function buildGraph(tasks: GraphTask[], expanded: ReadonlySet<string> = n
       nodes.push({ id: t.id, label, kind: t.subflowRunId ? "subflow" : "task", members: [t], state: t.state, counts: {}, depth: depthOf(t), ...blank });
     }
   }
-  const seen = new Set<number>();
+  // Edges per target node, deduplicated with a stamp per source (no hashing of pairs).
+  const stamp = new Int32Array(nodes.length);
   const edges: number[] = [];
-  for (const t of tasks) {
-    const to = nodeOf.get(t.id)!;
-    for (const u of t.upstream) {
-      const from = nodeOf.get(u);
-      if (from === undefined || from === to) continue;
-      const key = from * 1_000_003 + to;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      edges.push(from, to);
+  for (let to = 0; to < nodes.length; to++) {
+    for (const member of nodes[to].members) {
+      for (const u of member.upstream) {
+        const from = nodeOf.get(u);
+        if (from === undefined || from === to || stamp[from] === to + 1) continue;
+        stamp[from] = to + 1;
+        edges.push(from, to);
+      }
     }
   }
   return { nodes, edges: Int32Array.from(edges) };

@@ -102,7 +102,8 @@ export function RunPage({ id }: { id: string }) {
     };
     add(data.taskRuns, null, 0);
     return { graphTasks: list, shapeKey: `${list.length}:${data.run.attempt}:${Object.keys(subgraphs).join(",")}`, depth };
-  }, [data, expanded, subgraphs, extraTasks]);
+    // A flow run's own state change leaves its task list alone: no graph work for it.
+  }, [data?.taskRuns, data?.run.attempt, expanded, subgraphs, extraTasks]);
 
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (!data) return <Loading />;
