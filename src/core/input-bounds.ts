@@ -58,3 +58,34 @@ export function parseBounded<T>(what: string, parse: () => T, hint?: string): T 
   checkDepth(value, what, hint);
   return value;
 }
+
+/**
+ * The deepest nesting of [ ] and { } in JSON or YAML flow text, outside quoted strings; stops past `limit`.
+ * Checked before a parser sees the text, since some parsers recurse once per level and overflow the stack.
+ */
+export function bracketDepth(text: string, limit = MAX_INPUT_DEPTH): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === "\\" && quote === '"') i++;
+      else if (ch === quote) quote = "";
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === "[" || ch === "{") {
+      depth++;
+      if (depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if ((ch === "]" || ch === "}") && depth > 0) depth--;
+  }
+  return deepest;
+}
+
+/** Throw the one-line depth error when text nests brackets deeper than MAX_INPUT_DEPTH. */
+export function checkTextDepth(text: string, what: string, hint = "flatten it"): void {
+  if (bracketDepth(text) > MAX_INPUT_DEPTH) {
+    throw new CellflowError("USAGE", `${what} nests deeper than ${MAX_INPUT_DEPTH} levels`, hint);
+  }
+}

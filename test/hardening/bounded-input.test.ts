@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { echo, nestingDepth } from "../../src/core/input-bounds.js";
+import { bracketDepth, echo, nestingDepth } from "../../src/core/input-bounds.js";
 import { cli, errorLines, requireBuiltCli, SLOW, tempDir, type CliResult } from "../acceptance/helpers.js";
 
 requireBuiltCli();
@@ -75,5 +75,11 @@ describe("the bound helpers", () => {
   it("echo keeps short text and cuts long text with its length", () => {
     expect(echo("short")).toBe("short");
     expect(echo("y".repeat(100))).toBe(`${"y".repeat(80)}… (100 characters)`);
+  });
+
+  it("bracketDepth counts [ and { outside quoted strings", () => {
+    expect(bracketDepth(`{a: [1, {b: "[[[["}], c: '{{'}`)).toBe(3);
+    expect(bracketDepth("[".repeat(50_000), 10)).toBe(11);
+    expect(bracketDepth(`"esc \\" [" ]`)).toBe(0);
   });
 });
