@@ -1,7 +1,5 @@
 // Run states: a fixed type plus a free name, as Prefect does. Constructors, TERMINAL and helpers live here.
 
-import { monotonicNow } from "./clock.js";
-
 export type StateType =
   | "SCHEDULED"
   | "PENDING"
@@ -79,7 +77,7 @@ export function isRerunnable(state: Pick<State, "type">): boolean {
   return state.type === "FAILED" || state.type === "CRASHED" || state.type === "CANCELLED";
 }
 
-export function makeState(name: StateName, message = "", timestamp = monotonicNow()): State {
+export function makeState(name: StateName, message = "", timestamp = Date.now()): State {
   return { type: NAME_TO_TYPE[name], name, message, timestamp };
 }
 
