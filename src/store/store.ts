@@ -287,10 +287,33 @@ export class Store {
       )
       .run({ id, expected: expectedAttempt, next: expectedAttempt + 1, message, now, owner }).changes;
     if (changes === 1) return { type: "PENDING", name: "Pending", message, timestamp: now };
+    throw this.runClaimedError(id);
+  }
+
+  /**
+   * Take over a Pending run from `expectedOwner` (the worker that claimed it, or nobody) for this process: a
+   * compare-and-set on the owner, so of two processes adopting the same run exactly one wins. Throws RUN_CLAIMED.
+   */
+  adoptPending(id: string, expectedOwner: string | null, message: string): State {
+    this.writer.flush();
+    const now = Date.now();
+    const changes = this.db
+      .prepare(
+        `UPDATE flow_runs SET state_type = 'PENDING', state_name = 'Pending', state_message = @message, state_ts = @now, owner = @owner, heartbeat = @now,
+           history = json_insert(history, '$[#]', json_array('Pending', @now, @message))
+         WHERE id = @id AND state_type = 'PENDING' AND owner IS @expected`,
+      )
+      .run({ id, expected: expectedOwner, owner: ownerId(), message, now }).changes;
+    if (changes === 1) return { type: "PENDING", name: "Pending", message, timestamp: now };
+    throw this.runClaimedError(id);
+  }
+
+  /** The error for a run another process owns: names the owner and what to do. */
+  runClaimedError(id: string): CellflowError {
     const row = this.getFlowRunRow(id);
-    if (!row) throw new CellflowError("UNKNOWN_RUN", `no flow run '${id}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
+    if (!row) return new CellflowError("UNKNOWN_RUN", `no flow run '${id}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
     const who = row.owner ? `process ${row.owner.split(":").slice(0, -1).join(":")}` : "another process";
-    throw new CellflowError(
+    return new CellflowError(
       "RUN_CLAIMED",
       `run ${row.name} (${id.slice(0, 8)}) attempt ${row.attempt} is already claimed by ${who} (${row.state_name})`,
       `wait for it to end (cellflow runs show ${id.slice(0, 8)}) or cancel it with \`cellflow runs cancel ${id.slice(0, 8)}\``,
