@@ -54,6 +54,7 @@ export interface FlowRunOutcome {
 export async function runFlow(def: FlowDefinition, rawParams: Record<string, unknown>, options: RunFlowOptions = {}): Promise<FlowRunOutcome> {
   const params = validateParameters(def.name, def.options.parameters, rawParams ?? {});
   const engine = getEngine();
+  engine.store.checkReadyForRun();
   const live = startLive(def, params as Record<string, unknown>, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
@@ -73,9 +74,16 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
   } finally {
     parent?.removeEventListener("abort", onParentAbort);
     engine.unregister(live);
+  }
+  // The final flush: a store that fails now (disk full) is reported as one STORE error after the end handlers.
+  let flushError: unknown = null;
+  try {
     engine.store.flush();
+  } catch (error) {
+    flushError = error;
   }
   await runFlowEndHandlers(outcome.record, def.options);
+  if (flushError) throw flushError;
   return outcome;
 }
 
@@ -279,6 +287,7 @@ async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => v
 /** Start a flow run (or the next attempt of one) whose body the caller executes inside `live`'s context. */
 export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions = {}): LiveFlowRun {
   const engine = getEngine();
+  engine.store.checkReadyForRun();
   const live = startLive(def, params, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);

@@ -7,6 +7,9 @@ import { CellflowError } from "../core/errors.js";
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
 import type { State, StateName, StateType } from "../core/states.js";
 import { resolveHome } from "./home.js";
+import { DB_FILE_NAME, prepareStoreFiles } from "./create.js";
+import { checkReadyForRun } from "./health.js";
+import { storeError } from "./store-errors.js";
 import { migrate } from "./migrations.js";
 import { ownerId } from "./owner.js";
 import { INLINE_RESULT_LIMIT, readResultFile, writeResultFile } from "./results.js";
@@ -38,33 +41,54 @@ export class Store {
   readonly db: Database.Database;
   readonly writer: BatchWriter;
   private closed = false;
+  private readyForRun = false;
 
   private constructor(home: string) {
     this.home = home;
-    this.dbPath = path.join(home, "cellflow.db");
+    this.dbPath = path.join(home, DB_FILE_NAME);
     this.resultsDir = path.join(home, "results");
-    fs.mkdirSync(this.resultsDir, { recursive: true });
+    prepareStoreFiles(home);
     try {
       this.db = new Database(this.dbPath);
     } catch (error) {
-      throw new CellflowError("STORE", `cannot open the store at ${this.dbPath}: ${(error as Error).message}`, "check CELLFLOW_HOME points at a writable folder");
+      throw storeError(error, "open", this.dbPath, home);
     }
-    this.db.pragma("busy_timeout = 10000");
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    // Measured here: checkpoints dominate batched writes; a larger WAL between them and a larger page
-    // cache more than halve the cost per task run.
-    this.db.pragma("wal_autocheckpoint = 4000");
-    this.db.pragma("cache_size = -32768");
-    this.db.pragma("foreign_keys = ON");
-    migrate(this.db);
-    this.writer = new BatchWriter(this.db);
+    try {
+      this.db.pragma("busy_timeout = 10000");
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      // Measured here: checkpoints dominate batched writes; a larger WAL between them and a larger page
+      // cache more than halve the cost per task run.
+      this.db.pragma("wal_autocheckpoint = 4000");
+      this.db.pragma("cache_size = -32768");
+      this.db.pragma("foreign_keys = ON");
+      migrate(this.db);
+      this.writer = new BatchWriter(this.db);
+    } catch (error) {
+      this.db.close();
+      throw storeError(error, "open", this.dbPath, home);
+    }
+  }
+
+  /**
+   * Before any user code of a run: refuse a corrupt or unwritable store with one line and a recovery hint.
+   * Checked once per opened store (quick_check reads every page: see README for its cost).
+   */
+  checkReadyForRun(): void {
+    if (this.readyForRun) return;
+    checkReadyForRun(this.db, this.dbPath, this.home, this.resultsDir);
+    this.readyForRun = true;
   }
 
   /** Open the store at `home` (default: resolved from CELLFLOW_HOME and the cwd) and mark orphaned runs Crashed. */
   static open(home = resolveHome(), options: { reap?: boolean } = {}): Store {
     const store = new Store(home);
-    if (options.reap !== false) store.reapCrashed();
+    try {
+      if (options.reap !== false) store.reapCrashed();
+    } catch (error) {
+      store.db.close();
+      throw storeError(error, "update", store.dbPath, home);
+    }
     return store;
   }
 
@@ -79,8 +103,14 @@ export class Store {
     return this.closed;
   }
 
+  /** Commit what the writer holds; a failure is one STORE error (disk full, read-only, …), not SQLite's stack. */
   flush(): void {
-    if (!this.closed) this.writer.flush();
+    if (this.closed) return;
+    try {
+      this.writer.flush();
+    } catch (error) {
+      throw storeError(error, "write to", this.dbPath, this.home);
+    }
   }
 
   reapCrashed(): number {

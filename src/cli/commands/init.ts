@@ -1,10 +1,11 @@
-// `cellflow init`: create ./.cellflow, the store every command run below this folder will use.
+// `cellflow init`: create ./.cellflow (owner-only), the store every command run below this folder will use.
 
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { Store } from "../../store/store.js";
 import { HOME_DIR_NAME } from "../../store/home.js";
+import { restrictPermissions } from "../../store/create.js";
 
 export function registerInitCommand(program: Command): void {
   program
@@ -14,6 +15,8 @@ export function registerInitCommand(program: Command): void {
       const home = path.resolve(HOME_DIR_NAME);
       const existed = fs.existsSync(path.join(home, "cellflow.db"));
       Store.open(home).close();
+      // A store made by an older version may be world-readable: init makes it owner-only either way.
+      restrictPermissions(home);
       process.stdout.write(`${existed ? "already initialised" : "initialised"}: ${home}\n`);
     });
 }
