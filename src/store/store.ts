@@ -1,6 +1,5 @@
 // The embedded store: one SQLite file (WAL) under CELLFLOW_HOME, results beside it; reads here, writes batched.
 
-import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { CellflowError } from "../core/errors.js";
