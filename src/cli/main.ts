@@ -15,6 +15,7 @@ import { registerDeployCommand } from "./commands/deploy.js";
 import { registerDeploymentsCommands } from "./commands/deployments.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { registerBlocksCommands } from "./commands/blocks.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDeploymentsCommands(program);
   registerWorkerCommands(program);
   registerBlocksCommands(program);
+  registerDoctorCommand(program);
   return program;
 }
 

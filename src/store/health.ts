@@ -10,7 +10,7 @@ import { storeError } from "./store-errors.js";
 /** Problems quick_check reports (empty when the database is sound). At most `limit` are listed. */
 export function quickCheck(db: Database.Database, limit = 10): string[] {
   const rows = db.pragma(`quick_check(${limit})`) as Array<{ quick_check: string }>;
-  return rows.map((r) => r.quick_check).filter((line) => line !== "ok");
+  return rows.flatMap((r) => r.quick_check.split("\n")).filter((line) => line !== "ok" && !line.startsWith("*** in database"));
 }
 
 /** Throw a one-line STORE error unless the store at `dbPath` is sound and writable. */
