@@ -3,10 +3,10 @@
 import type { Command } from "commander";
 import type { FlowRunOutcome } from "../../engine/flow-run.js";
 import { CancelledError, getEngine } from "../../engine/engine.js";
-import { subscribe } from "../../engine/events.js";
+import { followCommitted } from "../progress.js";
 import { parseParamPairs } from "../../runner/index.js";
 import { runFlowFile } from "../../runner/index.js";
-import { flowRunJson, graphSummary, progressLine, runDuration } from "../output.js";
+import { flowRunJson, graphSummary, runDuration } from "../output.js";
 import { getRunGraph } from "../../runner/index.js";
 import { renderDag } from "../../display/dag.js";
 
@@ -27,21 +27,29 @@ export function registerRunCommands(program: Command): void {
     });
 }
 
-/** Print progress while `work` runs; Ctrl-C cancels the run (a second Ctrl-C exits at once). */
+/** Signals that cancel the run like Ctrl-C; a second one exits at once with 128 + its number. */
+const CANCEL_SIGNALS: Array<[NodeJS.Signals, number]> = [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]];
+
+/**
+ * Print progress while `work` runs, each line once its state is on disk. Ctrl-C, SIGTERM and SIGHUP cancel the
+ * run (it ends Cancelled); a second signal exits at once.
+ */
 export async function withProgress(json: boolean, work: () => Promise<FlowRunOutcome>): Promise<FlowRunOutcome> {
   const out = json ? process.stderr : process.stdout;
-  const unsubscribe = subscribe((event) => {
-    const line = progressLine(event);
-    if (line) out.write(line + "\n");
-  });
+  const progress = followCommitted(getEngine().store, (text) => out.write(text));
   let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write("cancelling… (Ctrl-C again to exit at once)\n");
-    for (const run of getEngine().live.values()) run.controller.abort(new CancelledError("cancelled by Ctrl-C"));
-  };
-  process.on("SIGINT", onSigint);
+  const handlers = CANCEL_SIGNALS.map(([signal, number]) => {
+    const handler = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(128 + number);
+      // After SIGHUP the terminal is gone: say nothing, and let writes to it fail quietly.
+      if (signal === "SIGHUP") for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+      else process.stderr.write(`cancelling… (${signal === "SIGINT" ? "Ctrl-C" : signal} again to exit at once)\n`);
+      for (const run of getEngine().live.values()) run.controller.abort(new CancelledError(`cancelled by ${signal === "SIGINT" ? "Ctrl-C" : signal}`));
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
   // With --json, stdout holds only the final JSON: whatever the flow prints (console.log, display()) goes to stderr.
   const stdoutWrite = process.stdout.write;
   if (json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
@@ -49,8 +57,8 @@ export async function withProgress(json: boolean, work: () => Promise<FlowRunOut
     return await work();
   } finally {
     process.stdout.write = stdoutWrite;
-    process.off("SIGINT", onSigint);
-    unsubscribe();
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+    progress.stop();
   }
 }
 
