@@ -26,6 +26,31 @@ export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], resu
   return out;
 }
 
+/**
+ * Write flowRunJson(run, taskRuns, result) as JSON.stringify(…, null, 2) would, without holding every task run:
+ * they are read from `taskRuns` (a store iterator) and written in chunks.
+ */
+export function writeFlowRunJson(run: FlowRunRecord, taskRuns: Iterable<TaskRunRecord>, write: (text: string) => void, result?: unknown): void {
+  let text = JSON.stringify(flowRunJson(run), null, 2).slice(0, -2) + ',\n  "taskRuns": [';
+  let count = 0;
+  for (const t of taskRuns) {
+    text += (count === 0 ? "\n    " : ",\n    ") + JSON.stringify(taskRunJson(t), null, 2).replace(/\n/g, "\n    ");
+    if (++count % 500 === 0) {
+      write(text);
+      text = "";
+    }
+  }
+  text += count === 0 ? "]" : "\n  ]";
+  const resultJson = result === undefined ? undefined : JSON.stringify(result, null, 2);
+  if (resultJson !== undefined) text += `,\n  "result": ${resultJson.replace(/\n/g, "\n  ")}`;
+  write(text + "\n}\n");
+}
+
+/** Task-run state names with their counts, e.g. "3 Completed, 1 Failed". */
+export function stateSummary(counts: Array<{ name: string; count: number }>): string {
+  return counts.map(({ name, count }) => `${count} ${name}`).join(", ") || "no task runs";
+}
+
 export function taskRunJson(t: TaskRunRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: t.id,

@@ -26,6 +26,20 @@ export interface ListRunsOptions {
   limit?: number;
 }
 
+/** What a DAG listing needs to place a task run before it renders it (see display/dag-stream.ts). */
+export interface TaskRunOutline {
+  rowid: number;
+  id: string;
+  task_name: string;
+  dynamic_key: string;
+  /** JSON array of upstream task run ids. */
+  upstream: string;
+  start_time: number | null;
+  end_time: number | null;
+  state_name: string;
+  run_count: number;
+}
+
 export interface CachedResultRef {
   taskRunId: string;
   flowRunId: string | null;
@@ -192,6 +206,36 @@ export class Store {
       attempt = row?.attempt ?? 1;
     }
     return this.db.prepare("SELECT * FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? ORDER BY rowid").all(flowRunId, attempt) as TaskRunRow[];
+  }
+
+  /** Task runs of one attempt one at a time, in creation order: for output that must not hold them all. */
+  *iterateTaskRuns(flowRunId: string, attempt: number): Generator<TaskRunRecord> {
+    const stmt = this.db.prepare("SELECT * FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? ORDER BY rowid");
+    for (const row of stmt.iterate(flowRunId, attempt) as Iterable<TaskRunRow>) yield taskRunFromRow(row);
+  }
+
+  /** The few columns that place task runs in a DAG listing, one attempt, in creation order (streamed). */
+  *taskRunOutlines(flowRunId: string, attempt: number): Generator<TaskRunOutline> {
+    const stmt = this.db.prepare(
+      "SELECT rowid AS rowid, id, task_name, dynamic_key, upstream, start_time, end_time, state_name, run_count FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? ORDER BY rowid",
+    );
+    yield* stmt.iterate(flowRunId, attempt) as Iterable<TaskRunOutline>;
+  }
+
+  /** Task runs by rowid (as taskRunOutlines gives them), mapped by rowid. */
+  taskRunsByRowid(rowids: number[]): Map<number, TaskRunRecord> {
+    const out = new Map<number, TaskRunRecord>();
+    if (rowids.length === 0) return out;
+    const rows = this.db.prepare(`SELECT rowid AS "__rowid", * FROM task_runs WHERE rowid IN (${rowids.map(() => "?").join(",")})`).all(...rowids) as Array<TaskRunRow & { __rowid: number }>;
+    for (const row of rows) out.set(row.__rowid, taskRunFromRow(row));
+    return out;
+  }
+
+  /** How many task runs of one attempt are in each state name, in order of first appearance. */
+  taskRunStateCounts(flowRunId: string, attempt: number): Array<{ name: string; count: number }> {
+    return this.db
+      .prepare("SELECT state_name AS name, count(*) AS count, min(rowid) AS first FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? GROUP BY state_name ORDER BY first")
+      .all(flowRunId, attempt) as Array<{ name: string; count: number }>;
   }
 
   /** Every task run of a flow run over all its attempts, oldest first. */

@@ -6,9 +6,9 @@ import { CancelledError, getEngine } from "../../engine/engine.js";
 import { followCommitted } from "../progress.js";
 import { parseParamPairs } from "../../runner/index.js";
 import { runFlowFile } from "../../runner/index.js";
-import { flowRunJson, graphSummary, runDuration } from "../output.js";
-import { getRunGraph } from "../../runner/index.js";
-import { renderDag } from "../../display/dag.js";
+import { runDuration, stateSummary, writeFlowRunJson } from "../output.js";
+import { writeDagText } from "../../display/dag-stream.js";
+import { redact } from "../../core/redaction.js";
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
@@ -62,24 +62,29 @@ export async function withProgress(json: boolean, work: () => Promise<FlowRunOut
   }
 }
 
+/** The run's DAG and a summary (or its JSON), streamed from the store: the CLI never holds every task run. */
 export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
-  const graph = getRunGraph(outcome.record.id);
-  const r = graph.flowRun;
+  const store = getEngine().store;
+  store.flush();
+  const r = store.findFlowRun(outcome.record.id);
+  const write = (text: string) => void process.stdout.write(text);
   if (json) {
-    process.stdout.write(JSON.stringify(flowRunJson(r, graph.taskRuns, outcome.ok ? safeResult(outcome.value) : undefined), null, 2) + "\n");
+    writeFlowRunJson(r, store.iterateTaskRuns(r.id, r.attempt), write, outcome.ok ? safeResult(outcome.value) : undefined);
   } else {
     const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
-    process.stdout.write(`\n${renderDag(graph)["text/plain"]}\n`);
-    process.stdout.write(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${graphSummary(graph)}${why}\n`);
-    process.stdout.write(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
+    write("\n");
+    writeDagText(store, r, write);
+    write(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${stateSummary(store.taskRunStateCounts(r.id, r.attempt))}${why}\n`);
+    write(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
   }
   process.exitCode = r.state.type === "COMPLETED" ? 0 : 1;
 }
 
+/** The flow's return value as JSON data, loaded secrets masked. */
 function safeResult(value: unknown): unknown {
   try {
-    return JSON.parse(JSON.stringify(value ?? null));
+    return JSON.parse(redact(JSON.stringify(value ?? null)));
   } catch {
-    return String(value);
+    return redact(String(value));
   }
 }

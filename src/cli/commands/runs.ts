@@ -4,10 +4,10 @@ import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import { isStateName, isStateType, isTerminal } from "../../core/states.js";
 import { getEngine } from "../../engine/engine.js";
-import { renderDag } from "../../display/dag.js";
-import { cancelRun, getRunGraph, retryRun } from "../../runner/index.js";
+import { writeDagText } from "../../display/dag-stream.js";
+import { cancelRun, retryRun } from "../../runner/index.js";
 import { sleep } from "../../engine/concurrency.js";
-import { flowRunJson, runDuration, table } from "../output.js";
+import { flowRunJson, runDuration, table, writeFlowRunJson } from "../output.js";
 import { finishRun, withProgress } from "./run.js";
 import { shortTaskRunId } from "../../core/ids.js";
 
@@ -42,9 +42,13 @@ export function registerRunsCommands(program: Command): void {
     .description("the run's DAG: each task run with state, duration, attempts and cache reason")
     .option("--json", "print JSON")
     .action((id: string, opts: { json?: boolean }) => {
-      const graph = getRunGraph(id);
-      if (opts.json) return void process.stdout.write(JSON.stringify(flowRunJson(graph.flowRun, graph.taskRuns), null, 2) + "\n");
-      process.stdout.write(renderDag(graph)["text/plain"] + "\n");
+      // Streamed from the store a page at a time: a run of 100,000 task runs is never held whole.
+      const store = getEngine().store;
+      store.flush();
+      const run = store.findFlowRun(id);
+      const write = (text: string) => void process.stdout.write(text);
+      if (opts.json) writeFlowRunJson(run, store.iterateTaskRuns(run.id, run.attempt), write);
+      else writeDagText(store, run, write);
     });
 
   runs
