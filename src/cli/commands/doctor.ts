@@ -5,7 +5,6 @@ import path from "node:path";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import { resolveHome } from "../../store/home.js";
-import { backupStore, diagnose, rebuildStore } from "../../store/doctor.js";
 
 export function registerDoctorCommand(program: Command): void {
   program
@@ -14,6 +13,7 @@ export function registerDoctorCommand(program: Command): void {
     .option("--backup <file>", "write a consistent copy of the store to <file>")
     .option("--rebuild", "move the damaged database aside and copy every readable row into a new one")
     .action(async (opts: { backup?: string; rebuild?: boolean }) => {
+      const { backupStore, diagnose, rebuildStore } = await import("../../store/doctor.js");
       const home = resolveHome();
       const out = (line: string) => process.stdout.write(line + "\n");
       if (opts.rebuild) {

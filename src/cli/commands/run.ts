@@ -1,14 +1,6 @@
 // `cellflow run <file>[:flow] -p k=v`: run a flow headless, one line per state change, exit 0 when Completed.
 
 import type { Command } from "commander";
-import type { FlowRunOutcome } from "../../engine/flow-run.js";
-import { CancelledError, getEngine } from "../../engine/engine.js";
-import { followCommitted } from "../progress.js";
-import { parseParamPairs } from "../../runner/index.js";
-import { runFlowFile } from "../../runner/index.js";
-import { runDuration, stateSummary, writeFlowRunJson } from "../output.js";
-import { writeDagText } from "../../display/dag-stream.js";
-import { redact } from "../../core/redaction.js";
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
@@ -21,70 +13,10 @@ export function registerRunCommands(program: Command): void {
     .option("-p, --param <key=value>", "a flow parameter (JSON when it parses, else a string); repeatable", collect, [])
     .option("--json", "print the finished run as JSON (progress goes to stderr)")
     .action(async (target: string, opts: { param: string[]; json?: boolean }) => {
+      // Loaded when the command runs, so other commands never pay for the runner (TypeScript, esbuild).
+      const [{ parseParamPairs, runFlowFile }, { finishRun, withProgress }] = await Promise.all([import("../../runner/index.js"), import("../run-progress.js")]);
       const params = parseParamPairs(opts.param);
       const outcome = await withProgress(opts.json === true, () => runFlowFile(target, params));
       finishRun(outcome, opts.json === true);
     });
-}
-
-/** Signals that cancel the run like Ctrl-C; a second one exits at once with 128 + its number. */
-const CANCEL_SIGNALS: Array<[NodeJS.Signals, number]> = [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]];
-
-/**
- * Print progress while `work` runs, each line once its state is on disk. Ctrl-C, SIGTERM and SIGHUP cancel the
- * run (it ends Cancelled); a second signal exits at once.
- */
-export async function withProgress(json: boolean, work: () => Promise<FlowRunOutcome>): Promise<FlowRunOutcome> {
-  const out = json ? process.stderr : process.stdout;
-  const progress = followCommitted(getEngine().store, (text) => out.write(text));
-  let interrupts = 0;
-  const handlers = CANCEL_SIGNALS.map(([signal, number]) => {
-    const handler = () => {
-      interrupts++;
-      if (interrupts > 1) process.exit(128 + number);
-      // After SIGHUP the terminal is gone: say nothing, and let writes to it fail quietly.
-      if (signal === "SIGHUP") for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
-      else process.stderr.write(`cancelling… (${signal === "SIGINT" ? "Ctrl-C" : signal} again to exit at once)\n`);
-      for (const run of getEngine().live.values()) run.controller.abort(new CancelledError(`cancelled by ${signal === "SIGINT" ? "Ctrl-C" : signal}`));
-    };
-    process.on(signal, handler);
-    return [signal, handler] as const;
-  });
-  // With --json, stdout holds only the final JSON: whatever the flow prints (console.log, display()) goes to stderr.
-  const stdoutWrite = process.stdout.write;
-  if (json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  try {
-    return await work();
-  } finally {
-    process.stdout.write = stdoutWrite;
-    for (const [signal, handler] of handlers) process.off(signal, handler);
-    progress.stop();
-  }
-}
-
-/** The run's DAG and a summary (or its JSON), streamed from the store: the CLI never holds every task run. */
-export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
-  const store = getEngine().store;
-  store.flush();
-  const r = store.findFlowRun(outcome.record.id);
-  const write = (text: string) => void process.stdout.write(text);
-  if (json) {
-    writeFlowRunJson(r, store.iterateTaskRuns(r.id, r.attempt), write, outcome.ok ? safeResult(outcome.value) : undefined);
-  } else {
-    const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
-    write("\n");
-    writeDagText(store, r, write);
-    write(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${stateSummary(store.taskRunStateCounts(r.id, r.attempt))}${why}\n`);
-    write(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
-  }
-  process.exitCode = r.state.type === "COMPLETED" ? 0 : 1;
-}
-
-/** The flow's return value as JSON data, loaded secrets masked. */
-function safeResult(value: unknown): unknown {
-  try {
-    return JSON.parse(redact(JSON.stringify(value ?? null)));
-  } catch {
-    return redact(String(value));
-  }
 }
