@@ -82,7 +82,7 @@ export async function retryRun(idOrPrefix: string, options: RunFileOptions = {})
     throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} has no entry point to load (it was started from a notebook cell or a REPL)`, "rerun it where it ran, e.g. %rerun in the notebook");
   }
   const { file, flowName } = splitEntrypoint(record.entrypoint);
-  engine.store.checkReadyForRun();
+  store.checkReadyForRun();
   const custom = runnerFor(file);
   if (custom) return custom(file, record.parameters, { ...options, resume: record });
   const flow = await loadFlow({ file, flowName });
