@@ -17,6 +17,8 @@ const CANCEL_SIGNALS: Array<[NodeJS.Signals, number]> = [["SIGINT", 2], ["SIGTER
  */
 export async function withProgress(json: boolean, work: () => Promise<FlowRunOutcome>): Promise<FlowRunOutcome> {
   const out = json ? process.stderr : process.stdout;
+  // The console prints from the store: the engine need not hold every task run's record for a live DAG.
+  getEngine().keepTaskRecords = false;
   const progress = followCommitted(getEngine().store, (text) => out.write(text));
   let interrupts = 0;
   const handlers = CANCEL_SIGNALS.map(([signal, number]) => {
@@ -47,6 +49,7 @@ export async function withProgress(json: boolean, work: () => Promise<FlowRunOut
 export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
   const store = getEngine().store;
   store.flush();
+  store.useSmallCache();
   const r = store.findFlowRun(outcome.record.id);
   const write = (text: string) => void process.stdout.write(text);
   if (json) {

@@ -7,15 +7,18 @@ import { shortTaskRunId } from "../core/ids.js";
 import type { Store } from "../store/store.js";
 import { durationOf, errorOf, headLines, rowText, type Row, type TextWidths } from "./dag.js";
 
-const PAGE = 1000;
+const PAGE = 250;
+const NONE: number[] = [];
 
-interface Placed {
-  rowid: number;
-  id: string;
-  key: string;
-  name: string;
-  start: number;
-  upstream: string[];
+/** Where each task run goes, column by column: 100,000 of them take a few MB, not a record each. */
+interface Outline {
+  rowid: Float64Array;
+  start: Float64Array;
+  id: string[];
+  key: string[];
+  name: string[];
+  /** Upstream task runs as indexes into this outline (ids outside the run are left out, as renderDag does). */
+  upstream: number[][];
 }
 
 /**
@@ -24,35 +27,68 @@ interface Placed {
  */
 export function writeDagText(store: Store, flow: FlowRunRecord, write: (text: string) => void, now = Date.now()): void {
   write(headLines(flow, now).join("\n") + "\n");
-  const placed: Placed[] = [];
+  const { outline, index, widths, perName } = readOutline(store, flow, now);
+  const n = outline.id.length;
+  if (n === 0) return void write("  (no task runs yet)\n");
+  const label = (i: number) => ((perName.get(outline.name[i]) ?? 0) > 1 ? outline.key[i] : outline.name[i]);
+  for (let i = 0; i < n; i++) widths.label = Math.max(widths.label, label(i).length);
+  const layer = layersOf(outline.upstream);
+  widths.layer = String(layer.reduce((a, b) => Math.max(a, b), 1)).length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => layer[a] - layer[b] || outline.start[a] - outline.start[b] || outline.key[a].localeCompare(outline.key[b]));
+  const nameOf = (id: string) => (index.has(id) ? label(index.get(id)!) : shortTaskRunId(id));
+  for (let from = 0; from < n; from += PAGE) {
+    const page = order.slice(from, from + PAGE);
+    const records = store.taskRunsByRowid(page.map((i) => outline.rowid[i]));
+    let text = "";
+    for (const i of page) {
+      const run = records.get(outline.rowid[i]);
+      if (run) text += rowText(rowOf(run, label(i), layer[i], now, nameOf), widths) + "\n";
+    }
+    write(text);
+  }
+}
+
+function readOutline(store: Store, flow: FlowRunRecord, now: number) {
+  const count = store.taskRunCount(flow.id, flow.attempt);
+  const outline: Outline = { rowid: new Float64Array(count), start: new Float64Array(count), id: [], key: [], name: [], upstream: [] };
   const index = new Map<string, number>();
   const perName = new Map<string, number>();
   const widths: TextWidths = { label: 0, state: 0, duration: 0, runs: 0, layer: 1 };
+  const later: Array<[number, string[]]> = [];
   for (const o of store.taskRunOutlines(flow.id, flow.attempt)) {
-    index.set(o.id, placed.length);
-    placed.push({ rowid: o.rowid, id: o.id, key: o.dynamic_key, name: o.task_name, start: o.start_time ?? Number.MAX_SAFE_INTEGER, upstream: JSON.parse(o.upstream) as string[] });
+    const i = outline.id.length;
+    if (i >= count) break; // rows added since the count: they belong to the next listing
+    index.set(o.id, i);
+    outline.rowid[i] = o.rowid;
+    outline.start[i] = o.start_time ?? Number.MAX_SAFE_INTEGER;
+    outline.id.push(o.id);
+    outline.key.push(o.dynamic_key);
+    outline.name.push(o.task_name);
+    let up = NONE;
+    if (o.upstream !== "[]") {
+      const ids = JSON.parse(o.upstream) as string[];
+      up = [];
+      for (const id of ids) {
+        const at = index.get(id);
+        if (at !== undefined) up.push(at);
+      }
+      // An upstream created later than its downstream (rare): resolved once every id is known.
+      if (up.length < ids.length) later.push([i, ids]);
+    }
+    outline.upstream.push(up);
     perName.set(o.task_name, (perName.get(o.task_name) ?? 0) + 1);
     widths.state = Math.max(widths.state, o.state_name.length);
     widths.duration = Math.max(widths.duration, durationOf({ startTime: o.start_time, endTime: o.end_time }, now).length);
     widths.runs = Math.max(widths.runs, `runs ${o.run_count}`.length);
   }
-  if (placed.length === 0) return void write("  (no task runs yet)\n");
-  const label = (i: number) => ((perName.get(placed[i].name) ?? 0) > 1 ? placed[i].key : placed[i].name);
-  for (let i = 0; i < placed.length; i++) widths.label = Math.max(widths.label, label(i).length);
-  const layer = layersOf(placed, index);
-  widths.layer = String(layer.reduce((a, b) => Math.max(a, b), 1)).length;
-  const order = placed.map((_, i) => i);
-  order.sort((a, b) => layer[a] - layer[b] || placed[a].start - placed[b].start || placed[a].key.localeCompare(placed[b].key));
-  for (let from = 0; from < order.length; from += PAGE) {
-    const page = order.slice(from, from + PAGE);
-    const records = store.taskRunsByRowid(page.map((i) => placed[i].rowid));
-    let text = "";
-    for (const i of page) {
-      const run = records.get(placed[i].rowid);
-      if (run) text += rowText(rowOf(run, label(i), layer[i], now, (id) => (index.has(id) ? label(index.get(id)!) : shortTaskRunId(id))), widths) + "\n";
-    }
-    write(text);
+  for (const [i, ids] of later) {
+    outline.upstream[i] = ids.map((id) => index.get(id)).filter((at): at is number => at !== undefined);
   }
+  const n = outline.id.length;
+  outline.rowid = outline.rowid.subarray(0, n);
+  outline.start = outline.start.subarray(0, n);
+  return { outline, index, widths, perName };
 }
 
 function rowOf(run: TaskRunRecord, label: string, layer: number, now: number, nameOf: (id: string) => string): Row {
@@ -65,16 +101,13 @@ function rowOf(run: TaskRunRecord, label: string, layer: number, now: number, na
  * Layer = 1 + the deepest upstream layer (as renderDag computes it), without recursion: upstream runs are
  * nearly always created first, so one forward pass settles almost every graph; later passes fix the rest.
  */
-function layersOf(placed: Placed[], index: Map<string, number>): Int32Array {
-  const layer = new Int32Array(placed.length).fill(1);
+function layersOf(upstream: number[][]): Int32Array {
+  const layer = new Int32Array(upstream.length).fill(1);
   for (let pass = 0; pass < 64; pass++) {
     let changed = false;
-    for (let i = 0; i < placed.length; i++) {
+    for (let i = 0; i < upstream.length; i++) {
       let deepest = 0;
-      for (const id of placed[i].upstream) {
-        const up = index.get(id);
-        if (up !== undefined && up !== i) deepest = Math.max(deepest, layer[up]);
-      }
+      for (const up of upstream[i]) if (up !== i) deepest = Math.max(deepest, layer[up]);
       if (deepest + 1 !== layer[i]) {
         layer[i] = deepest + 1;
         changed = true;

@@ -259,7 +259,9 @@ async function handleFlowRetry(def: FlowDefinition, live: LiveFlowRun, error: un
   engine.setFlowState(live, AwaitingRetry(message, Date.now() + delay));
   await sleep(delay, live.controller.signal);
   // The retry is a new attempt of the same run: completed task runs come back Cached.
-  for (const t of live.taskRuns) live.previous.set(t.dynamicKey, engine.store.getTaskRunRow(t.id)!);
+  // From the store, not live.taskRuns (which the CLI leaves empty): this attempt's task runs, flushed.
+  engine.store.flush();
+  for (const row of engine.store.getTaskRunRows(live.record.id, live.record.attempt)) live.previous.set(row.dynamic_key, row);
   live.record.attempt += 1;
   live.counters.clear();
   live.taskRuns = [];

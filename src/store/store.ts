@@ -222,6 +222,19 @@ export class Store {
     yield* stmt.iterate(flowRunId, attempt) as Iterable<TaskRunOutline>;
   }
 
+  /**
+   * A small page cache for a long read-only listing (`runs show` of 100,000 task runs): the 32 MB the writer
+   * wants would otherwise fill with pages read once.
+   */
+  useSmallCache(): void {
+    this.db.pragma("cache_size = -2048");
+  }
+
+  /** How many task runs one attempt of a flow run has. */
+  taskRunCount(flowRunId: string, attempt: number): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ?").get(flowRunId, attempt) as { n: number }).n;
+  }
+
   /** Task runs by rowid (as taskRunOutlines gives them), mapped by rowid. */
   taskRunsByRowid(rowids: number[]): Map<number, TaskRunRecord> {
     const out = new Map<number, TaskRunRecord>();

@@ -46,6 +46,7 @@ export function registerRunsCommands(program: Command): void {
       // Streamed from the store a page at a time: a run of 100,000 task runs is never held whole.
       const store = getEngine().store;
       store.flush();
+      store.useSmallCache();
       const run = store.findFlowRun(id);
       const write = (text: string) => void process.stdout.write(text);
       if (opts.json) writeFlowRunJson(run, store.iterateTaskRuns(run.id, run.attempt), write);
