@@ -16,6 +16,7 @@ import { registerWorkerCommands } from "./commands/worker.js";
 import { registerBlocksCommands } from "./commands/blocks.js";
 import { registerArtifactsCommands } from "./commands/artifacts.js";
 import { registerCompletionCommand } from "./commands/completion.js";
+import { registerUiCommand } from "./commands/ui.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerBlocksCommands(program);
   registerArtifactsCommands(program);
   registerCompletionCommand(program);
+  registerUiCommand(program);
   return program;
 }
 

@@ -176,6 +176,29 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX flow_runs_state;
     `,
   },
+  {
+    version: 4,
+    description: "a change sequence on flow and task runs, so readers in other processes (the web UI) resume where they left off",
+    sql: `
+      ALTER TABLE flow_runs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE task_runs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX flow_runs_seq ON flow_runs(seq);
+      CREATE INDEX task_runs_seq ON task_runs(seq);
+      -- Writers are serialized by SQLite's write lock, so MAX(seq) + 1 commits in sequence order.
+      CREATE TRIGGER flow_runs_seq_insert AFTER INSERT ON flow_runs BEGIN
+        UPDATE flow_runs SET seq = (SELECT MAX(seq) FROM flow_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+      CREATE TRIGGER flow_runs_seq_update AFTER UPDATE OF state_type, state_name, state_message, state_ts, attempt, start_time, end_time, name, parameters ON flow_runs BEGIN
+        UPDATE flow_runs SET seq = (SELECT MAX(seq) FROM flow_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+      CREATE TRIGGER task_runs_seq_insert AFTER INSERT ON task_runs BEGIN
+        UPDATE task_runs SET seq = (SELECT MAX(seq) FROM task_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+      CREATE TRIGGER task_runs_seq_update AFTER UPDATE OF state_type, state_name, state_message, state_ts, start_time, end_time, run_count, cache_reason, subflow_run_id, error ON task_runs BEGIN
+        UPDATE task_runs SET seq = (SELECT MAX(seq) FROM task_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+    `,
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */
