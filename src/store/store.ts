@@ -213,6 +213,36 @@ export class Store {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Claim the next attempt of a flow run for this process: one conditional UPDATE, so of two processes that
+   * start attempt N+1 of the same run at once exactly one wins. The run must still be at `expectedAttempt` and
+   * not Pending/Running/Cancelling under another live process. Returns the Pending state written, or throws
+   * RUN_CLAIMED naming the owner.
+   */
+  claimNextAttempt(id: string, expectedAttempt: number, message: string): State {
+    // A row of this run still queued in the writer would land later and overwrite the claim.
+    this.writer.flush();
+    const now = Date.now();
+    const owner = ownerId();
+    const changes = this.db
+      .prepare(
+        `UPDATE flow_runs SET attempt = @next, state_type = 'PENDING', state_name = 'Pending', state_message = @message, state_ts = @now,
+           start_time = NULL, end_time = NULL, error = NULL, owner = @owner, heartbeat = @now,
+           history = json_insert(history, '$[#]', json_array('Pending', @now, @message))
+         WHERE id = @id AND attempt = @expected AND (state_type NOT IN ('PENDING', 'RUNNING', 'CANCELLING') OR owner IS NULL OR owner = @owner)`,
+      )
+      .run({ id, expected: expectedAttempt, next: expectedAttempt + 1, message, now, owner }).changes;
+    if (changes === 1) return { type: "PENDING", name: "Pending", message, timestamp: now };
+    const row = this.getFlowRunRow(id);
+    if (!row) throw new CellflowError("UNKNOWN_RUN", `no flow run '${id}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
+    const who = row.owner ? `process ${row.owner.split(":").slice(0, -1).join(":")}` : "another process";
+    throw new CellflowError(
+      "RUN_CLAIMED",
+      `run ${row.name} (${id.slice(0, 8)}) attempt ${row.attempt} is already claimed by ${who} (${row.state_name})`,
+      `wait for it to end (cellflow runs show ${id.slice(0, 8)}) or cancel it with \`cellflow runs cancel ${id.slice(0, 8)}\``,
+    );
+  }
+
   setFlowRunStateDirect(id: string, type: StateType, name: string, message: string): void {
     // A row of this run still queued in the writer would land later and overwrite this state.
     this.writer.flush();
