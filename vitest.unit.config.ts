@@ -7,7 +7,7 @@ import { defineConfig, mergeConfig } from "vitest/config";
 import base from "./vitest.config.js";
 
 /** What marks a suite that drives child processes (directly or through the test helpers that do). */
-const CHILD_PROCESS = /\b(spawn|spawnSync|execFile|execFileSync|fork|runNode|runCells|startCli|cli)\(|distUrl|KERNEL_BIN|from "\.\/harness\.js"|dist\/src/;
+const CHILD_PROCESS = /\b(spawn|spawnSync|execFile|execFileSync|fork|runNode|runCells|runCellCases|startCli|cli|cliJson|runsOf|runPython|scenario)\(|requireBuiltCli|distUrl|KERNEL_BIN|harness\.js"|dist\/src/;
 
 function testFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
