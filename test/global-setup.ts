@@ -35,11 +35,14 @@ export function distIsStale(): string | null {
 export default function setup(): void {
   const stale = distIsStale();
   if (!stale) return;
-  process.stderr.write(`${stale}: rebuilding (tsc -b tsconfig.json)…\n`);
+  process.stderr.write(`${stale}: rebuilding (tsc -b tsconfig.json, then the web UI bundle)…\n`);
   const build = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b", path.join(ROOT, "tsconfig.json")], { cwd: ROOT, encoding: "utf8" });
   if (build.status !== 0) {
     throw new Error(`${stale} and the rebuild failed, so the tests would run stale code; fix the build (npm run build):\n${build.stdout}${build.stderr}`);
   }
+  // The web UI's bundle (dist/ui) is esbuild's, not tsc's: rebuild it too, so browser tests see the same source.
+  const ui = spawnSync(process.execPath, [path.join(ROOT, "scripts", "build-ui.mjs")], { cwd: ROOT, encoding: "utf8" });
+  if (ui.status !== 0) throw new Error(`${stale} and the web UI bundle failed to build (npm run build):\n${ui.stdout}${ui.stderr}`);
   // tsc -b leaves an up-to-date build untouched: mark it current so the next run does not try again.
   const now = new Date();
   fs.utimesSync(BUILD_INFO, now, now);
