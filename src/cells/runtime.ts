@@ -15,6 +15,7 @@ import { compileCell, isSyntaxError, parseCell, type CellPosition, type Compiled
 import { DeclarationHistory } from "./declarations.js";
 import { isComplete } from "./is-complete.js";
 import { HELPER } from "./rewrite.js";
+import { CellTypeChecker, type CellDiagnostic } from "./type-check.js";
 
 export type { CellError };
 
@@ -70,6 +71,7 @@ export class CellRuntime {
   private readonly assigned = new Map<number | string, string[]>();
   private readonly history = new DeclarationHistory();
   private counter = 0;
+  private checker: CellTypeChecker | undefined;
 
   constructor(options: CellRuntimeOptions) {
     this.cwd = resolve(options.cwd);
@@ -113,6 +115,15 @@ export class CellRuntime {
   /** The top-level names the last run of a cell assigned (empty for a cell that never compiled). */
   assignedBy(cellId: number | string): readonly string[] {
     return this.assigned.get(cellId) ?? [];
+  }
+
+  /**
+   * The type errors of `code` if it ran now, checked against the declarations of the cells run so far (the first
+   * check loads the compiler's libraries: about a second; later ones reuse them).
+   */
+  typeCheck(code: string, cellId: number | string): CellDiagnostic[] {
+    this.checker ??= new CellTypeChecker(this.cwd);
+    return this.checker.check(this.history, code, cellId);
   }
 
   /** Jupyter's is_complete: unclosed brackets, strings or templates are "incomplete". */

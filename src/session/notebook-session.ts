@@ -7,7 +7,7 @@
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
 import type { FlowRunRecord, RunEvent, RunGraph } from "../core/records.js";
-import { CellRuntime, type CellError, type CellOutcome } from "../cells/index.js";
+import { CellRuntime, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
 import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
 import { CancelledError, getEngine } from "../engine/engine.js";
 import { subscribe } from "../engine/events.js";
@@ -24,6 +24,8 @@ export interface CellInput {
 export interface CellExecution {
   cell: number | string;
   outcome: CellOutcome;
+  /** The cell's type errors (checked before it ran, unless type checking is off). */
+  diagnostics: CellDiagnostic[];
 }
 
 export interface SessionExecution {
@@ -49,6 +51,8 @@ export interface ExecuteOptions {
   stopOnError?: boolean;
   /** Called after each cell with its outcome, e.g. to print it. */
   onCell?: (execution: CellExecution) => void;
+  /** Called with a cell's type errors before it runs (or is refused, under `strict`), to show them under the cell. */
+  onDiagnostics?: (cell: number | string, diagnostics: CellDiagnostic[]) => void;
 }
 
 export interface NotebookSessionOptions {
@@ -58,12 +62,19 @@ export interface NotebookSessionOptions {
   name?: string;
   notebookPath?: string | null;
   runtime?: CellRuntime;
+  /**
+   * Type-check each cell before it runs: `warn` shows type errors and runs the cell, `strict` refuses to run it.
+   * The kernel and the terminal UI use `warn`; `%typecheck` changes it.
+   * @default "off"
+   */
+  typecheck?: TypecheckMode;
 }
 
 export class NotebookSession {
   readonly runtime: CellRuntime;
   readonly name: string;
   readonly notebookPath: string | null;
+  typecheck: TypecheckMode;
   /** Per run: its cells, whether each called a task (or failed, or never ran), so a rerun replays only those. */
   private readonly cellsOfRun = new Map<string, Array<{ id: number | string; replay: boolean }>>();
   private readonly latestSource = new Map<number | string, string>();
@@ -80,6 +91,7 @@ export class NotebookSession {
     this.notebookPath = options.notebookPath ? path.resolve(options.notebookPath) : null;
     this.name = options.name ?? (this.notebookPath ? path.basename(this.notebookPath, ".ipynb") : "notebook");
     this.runtime = options.runtime ?? new CellRuntime({ cwd: options.cwd });
+    this.typecheck = options.typecheck ?? "off";
   }
 
   /** Run one cell; its task calls (if any) make one flow run. */
@@ -110,12 +122,19 @@ export class NotebookSession {
       const context = { flow: this.active, task: null, lazyFlow: open };
       const keep = replay ? this.newerDefinitions(cell.id) : undefined;
       const tasksBefore = this.taskCount();
-      let outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id, { keep }));
-      this.recordDefinitions(cell.id);
+      // A replayed cell was checked when it first ran.
+      const diagnostics = replay || this.typecheck === "off" ? [] : this.runtime.typeCheck(cell.source, cell.id);
+      if (diagnostics.length > 0) options.onDiagnostics?.(cell.id, diagnostics);
+      let outcome: CellOutcome;
+      if (diagnostics.length > 0 && this.typecheck === "strict") outcome = { ok: false, error: typeErrorOf(diagnostics) };
+      else {
+        outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id, { keep }));
+        this.recordDefinitions(cell.id);
+      }
       replayed.set(cell.id, !outcome.ok || this.taskCount() !== tasksBefore);
       // A cell ending in display(...) has shown its output; the handle is not a result to show again.
       if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };
-      const execution = { cell: cell.id, outcome };
+      const execution = { cell: cell.id, outcome, diagnostics };
       executions.push(execution);
       options.onCell?.(execution);
       if (!outcome.ok) {
