@@ -3,13 +3,12 @@
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import { isStateName, isStateType, isTerminal } from "../../core/states.js";
-import { getEngine } from "../../engine/engine.js";
-import { renderDag } from "../../display/dag.js";
-import { cancelRun, getRunGraph, retryRun } from "../../runner/index.js";
-import { sleep } from "../../engine/concurrency.js";
-import { flowRunJson, runDuration, table } from "../output.js";
-import { finishRun, withProgress } from "./run.js";
 import { shortTaskRunId } from "../../core/ids.js";
+import { flowRunJson, runDuration, table } from "../output.js";
+
+// Actions import what they use when they run: `runs ls` never loads the runner (TypeScript, esbuild).
+const engine = () => import("../../engine/engine.js");
+const sleep = async (ms: number) => (await import("../../engine/concurrency.js")).sleep(ms);
 
 export function registerRunsCommands(program: Command): void {
   const runs = program.command("runs").description("list, inspect, rerun, follow and cancel flow runs");
@@ -21,12 +20,13 @@ export function registerRunsCommands(program: Command): void {
     .option("--flow <name>", "only runs of this flow")
     .option("--limit <n>", "at most this many", "20")
     .option("--json", "print JSON")
-    .action((opts: { state?: string; flow?: string; limit: string; json?: boolean }) => {
+    .action(async (opts: { state?: string; flow?: string; limit: string; json?: boolean }) => {
       if (opts.state && !isStateName(capitalize(opts.state)) && !isStateType(opts.state.toUpperCase())) {
         throw new CellflowError("USAGE", `unknown state '${opts.state}'`, "use a state name like Completed, Failed, Crashed, Cached or a type like RUNNING");
       }
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CellflowError("USAGE", `--limit '${opts.limit}' is not a whole number ≥ 1`, "e.g. --limit 50");
+      const { getEngine } = await engine();
       const list = getEngine().store.listFlowRuns({ state: opts.state, flow: opts.flow, limit });
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((r) => flowRunJson(r)), null, 2) + "\n");
       if (list.length === 0) {
@@ -41,7 +41,8 @@ export function registerRunsCommands(program: Command): void {
     .command("show <run-id>")
     .description("the run's DAG: each task run with state, duration, attempts and cache reason")
     .option("--json", "print JSON")
-    .action((id: string, opts: { json?: boolean }) => {
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const [{ getRunGraph }, { renderDag }] = await Promise.all([import("../../engine/graph.js"), import("../../display/dag.js")]);
       const graph = getRunGraph(id);
       if (opts.json) return void process.stdout.write(JSON.stringify(flowRunJson(graph.flowRun, graph.taskRuns), null, 2) + "\n");
       process.stdout.write(renderDag(graph)["text/plain"] + "\n");
@@ -52,6 +53,7 @@ export function registerRunsCommands(program: Command): void {
     .description("rerun from failure: completed tasks come back Cached, the failed ones and their dependents execute")
     .option("--json", "print the finished run as JSON")
     .action(async (id: string, opts: { json?: boolean }) => {
+      const [{ retryRun }, { finishRun, withProgress }] = await Promise.all([import("../../runner/index.js"), import("../run-progress.js")]);
       const outcome = await withProgress(opts.json === true, () => retryRun(id));
       finishRun(outcome, opts.json === true);
     });
@@ -63,6 +65,7 @@ export function registerRunsCommands(program: Command): void {
     .option("--follow", "keep printing until the run ends")
     .option("--json", "print JSON")
     .action(async (id: string, opts: { task?: string; follow?: boolean; json?: boolean }) => {
+      const { getEngine } = await engine();
       const store = getEngine().store;
       const run = store.findFlowRun(id);
       let taskRunIds: string[] | undefined;
@@ -93,6 +96,7 @@ export function registerRunsCommands(program: Command): void {
     .command("cancel <run-id>")
     .description("cancel a run: its tasks are aborted and it ends Cancelled")
     .action(async (id: string) => {
+      const [{ cancelRun }, { getEngine }] = await Promise.all([import("../../runner/index.js"), engine()]);
       const { record, immediate } = cancelRun(id);
       if (immediate) return void process.stdout.write(`run ${record.name} Cancelled\n`);
       const store = getEngine().store;
