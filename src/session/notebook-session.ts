@@ -83,6 +83,7 @@ export class NotebookSession {
   private readonly lastRunOf = new Map<number | string, number>();
   private seq = 0;
   private readonly runIds = new Set<string>();
+  private readonly subflowIds = new Set<string>();
   private active: LiveFlowRun | null = null;
   private last: FlowRunRecord | null = null;
   private lastFailed: FlowRunRecord | null = null;
@@ -247,11 +248,14 @@ export class NotebookSession {
     return [...this.runIds].map((id) => store.findFlowRun(id)).sort((a, b) => b.createdAt - a.createdAt);
   }
 
-  /** Events of this session's runs only. */
+  /** Events of this session's runs only, their subflows' included. */
   subscribe(listener: (event: RunEvent) => void): () => void {
     return subscribe((event) => {
       const runId = event.kind === "flow" ? event.run.id : event.kind === "task" ? event.run.flowRunId : event.log.flowRunId;
-      if (this.runIds.has(runId)) listener(event);
+      if (!this.runIds.has(runId) && !this.subflowIds.has(runId)) return;
+      // A subflow's task run names its child run before the child starts: follow the child's events too.
+      if (event.kind === "task" && event.run.subflowRunId) this.subflowIds.add(event.run.subflowRunId);
+      listener(event);
     });
   }
 }

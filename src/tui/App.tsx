@@ -6,7 +6,7 @@ import { Box, useApp, useInput } from "ink";
 import type { TuiController } from "./controller.js";
 import { emptyEditor, editorText, submitted, type EditorState } from "./editor.js";
 import { editorKey, type Focus } from "./keys.js";
-import { dagRows, filterRows } from "./dag-view.js";
+import { dagRows, filterRows, taskRunsOf } from "./dag-view.js";
 import { useRunGraph } from "./use-run-graph.js";
 import { useTaskLogs } from "./use-task-logs.js";
 import { useNotebookWatch } from "./use-notebook-watch.js";
@@ -54,7 +54,8 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
   const allRows = useMemo(() => dagRows(graph, now), [graph, now]);
   const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
   // After a rerun the task has a new id; the same dynamic key finds it again.
-  const task = details ? (graph?.taskRuns.find((t) => t.id === details.id) ?? graph?.taskRuns.find((t) => t.dynamicKey === details.key) ?? null) : null;
+  const taskRuns = useMemo(() => taskRunsOf(graph), [graph]);
+  const task = details ? (taskRuns.find((t) => t.id === details.id) ?? taskRuns.find((t) => t.dynamicKey === details.key) ?? null) : null;
   const subscribe = useCallback((listener: Parameters<typeof session.subscribe>[0]) => session.subscribe(listener), [session]);
   const logs = useTaskLogs(subscribe, task?.flowRunId ?? null, task?.id ?? null);
 

@@ -49,6 +49,18 @@ describe.skipIf(!python)(`the kernel under jupyter_client${skip ? ` (skipped: ${
     expect((found.unknown as { evalue: string }).evalue).toMatch(/unknown magic %nosuch.*%lsmagic/);
   });
 
+  it("a flow called in a cell shows its own task runs nested under it, live, in the DAG output and in %dag", async () => {
+    const found = await run("nested");
+    expect(found.reply).toMatchObject({ status: "ok" });
+    const dags = found.dags as string[];
+    // Each task's 300 ms pause starts after the render timer its start armed, so a nested task shows Running before the end.
+    expect(dags.slice(0, -1).some((d) => /▶ etl\s+Running[\s\S]*└ (extract|transform|load)\s+Running/.test(d))).toBe(true);
+    const last = dags.at(-1) as string;
+    expect(last).toMatch(/✓ etl\s+Completed[^\n]*\n\s+\d ✓ └ extract\s+Completed[^\n]*\n\s+\d ✓ └ transform\s+Completed[^\n]*\n\s+\d ✓ └ load\s+Completed/);
+    expect(found.html).toContain('data-depth="1"');
+    expect(found.dag).toMatch(/✓ └ load\s+Completed/);
+  });
+
   it("the kernel exits when the process that started it is killed", async () => {
     const found = await run("parent_exit");
     expect(found).toEqual({ alive_before: true, alive_after_2s: true, gone_after_parent_killed: true });

@@ -44,7 +44,7 @@ export function registerRunsCommands(program: Command): void {
     .action(async (id: string, opts: { json?: boolean }) => {
       const [{ getRunGraph }, { renderDag }] = await Promise.all([import("../../engine/graph.js"), import("../../display/dag.js")]);
       const graph = getRunGraph(id);
-      if (opts.json) return void process.stdout.write(JSON.stringify(flowRunJson(graph.flowRun, graph.taskRuns), null, 2) + "\n");
+      if (opts.json) return void process.stdout.write(JSON.stringify(flowRunJson(graph.flowRun, graph.taskRuns, undefined, graph.subflows), null, 2) + "\n");
       process.stdout.write(renderDag(graph)["text/plain"] + "\n");
     });
 
