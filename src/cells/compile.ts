@@ -28,9 +28,21 @@ export interface CellSyntaxError {
   position?: CellPosition;
 }
 
+/**
+ * How cells are parsed: always as modules, so top-level `await (x)` is an await, not a call of a function named
+ * `await` (what a script without import/export would make of it).
+ */
+export const CELL_PARSE_OPTIONS: ts.CreateSourceFileOptions = {
+  languageVersion: ts.ScriptTarget.ES2022,
+  setExternalModuleIndicator: (file) => {
+    // What moduleDetection "force" does (the compiler's own helper is internal): every cell is a module.
+    (file as ts.SourceFile & { externalModuleIndicator?: ts.Node | true }).externalModuleIndicator = true;
+  },
+};
+
 /** Parses a cell as a TypeScript module (top-level `await` allowed). */
-export function parseCell(source: string): ts.SourceFile {
-  return ts.createSourceFile("cell.ts", source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+export function parseCell(source: string, fileName = "cell.ts"): ts.SourceFile {
+  return ts.createSourceFile(fileName, source, CELL_PARSE_OPTIONS, true, ts.ScriptKind.TS);
 }
 
 /** The parser's first diagnostic, if the cell does not parse. */

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { DeclarationHistory, declaredNames } from "./declarations.js";
-import { parseCell } from "./compile.js";
+import { CELL_PARSE_OPTIONS, parseCell } from "./compile.js";
 import { cellError, type CellError } from "./cell-error.js";
 
 /** A type error in a cell, at the cell's own 1-based line and column. */
@@ -101,10 +101,10 @@ export class CellTypeChecker {
   check(history: DeclarationHistory, code: string, cellId: number | string): CellDiagnostic[] {
     const redeclared = new Set(parseCell(code).statements.flatMap(declaredNames));
     const { source, names } = history.asModule();
-    if (this.declarations?.text !== source) this.declarations = { text: source, file: ts.createSourceFile(this.declarationsFile, source, ts.ScriptTarget.ES2022, true) };
+    if (this.declarations?.text !== source) this.declarations = { text: source, file: ts.createSourceFile(this.declarationsFile, source, CELL_PARSE_OPTIONS, true) };
     const imported = names.filter((n) => !redeclared.has(n));
     const prelude = imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
-    this.cell = ts.createSourceFile(this.cellFile, prelude + code, ts.ScriptTarget.ES2022, true);
+    this.cell = parseCell(prelude + code, this.cellFile);
     this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
     const file = this.program.getSourceFile(this.cellFile)!;
     const found = [...this.program.getSyntacticDiagnostics(file), ...this.program.getSemanticDiagnostics(file)];

@@ -49,6 +49,8 @@ export interface ExecuteOptions {
   eager?: boolean;
   /** Stop at the first failing cell. @default true */
   stopOnError?: boolean;
+  /** Called before each cell runs (type-checked or not), e.g. to echo its source so its output shows under it. */
+  onCellStart?: (cell: CellInput) => void;
   /** Called after each cell with its outcome, e.g. to print it. */
   onCell?: (execution: CellExecution) => void;
   /** Called with a cell's type errors before it runs (or is refused, under `strict`), to show them under the cell. */
@@ -120,6 +122,7 @@ export class NotebookSession {
     let failure: unknown = null;
     for (const cell of cells) {
       this.latestSource.set(cell.id, cell.source);
+      options.onCellStart?.(cell);
       const context = { flow: this.active, task: null, lazyFlow: open };
       const keep = replay ? this.newerDefinitions(cell.id) : undefined;
       const tasksBefore = this.taskCount();
@@ -218,7 +221,10 @@ export class NotebookSession {
   /** Cancel the run in progress: its task runs are aborted and it ends Cancelled. */
   cancel(reason = "cancelled by the user"): boolean {
     if (!this.active) return false;
-    this.active.controller.abort(new CancelledError(reason));
+    const error = new CancelledError(reason);
+    // Made wherever the user pressed cancel (a key handler in the UI): those frames are not the cell's, so none.
+    error.stack = `${error.name}: ${error.message}`;
+    this.active.controller.abort(error);
     return true;
   }
 
