@@ -10,10 +10,12 @@ import { installKernelspec } from "../kernel/install.js";
 
 // dist/bench/kernel.js → the repository root is two levels up.
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const KERNEL_BIN = join(ROOT, "dist", "kernel", "bin.js");
+// What `cellflow kernel install` puts in the kernelspec: the CLI, which loads only the kernel for `kernel start`.
+const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 const CLIENT = join(ROOT, "test", "kernel", "py", "bench_kernels.py");
 const CELLFLOW = "cellflow-bench";
 const TSLAB = "tslab-bench";
+const IPYKERNEL = "ipykernel-bench";
 
 /** What bench_kernels.py reports per kernel (milliseconds unless a count). */
 interface KernelNumbers {
@@ -65,8 +67,8 @@ function run(python: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: 
 const ms = (n: number | undefined) => Number((n ?? Number.NaN).toFixed(2));
 
 /**
- * Starts each kernel from a kernelspec in a temporary Jupyter prefix (Cellflow's dist/kernel/bin.js, then
- * tslab's `tslab kernel`) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
+ * Starts each kernel from a kernelspec in a temporary Jupyter prefix (Cellflow's `cellflow kernel start`, then
+ * tslab's `tslab kernel`, then ipykernel when the python has it) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
  * in milliseconds: `*KernelInfoMs` (median of `launches` fresh starts, start_kernel until kernel_info_reply),
  * `*FirstCellMs`, `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (execute_request until reply and
  * idle both arrived), and for Cellflow `stateChangeToUpdateMsP50`/`Max`: from a task's last `Date.now()` to the
@@ -75,13 +77,20 @@ const ms = (n: number | undefined) => Number((n ?? Number.NaN).toFixed(2));
  * but whose idle status never did: left out of the percentiles) and `stateChangeSamples`.
  */
 export async function benchKernel(iterations = 200, launches = 3): Promise<Record<string, number>> {
-  if (!existsSync(KERNEL_BIN)) throw new Error(`${KERNEL_BIN} is missing: run \`npm run build\` first`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const python = findPython();
   const tslab = tslabBin();
   const dir = mkdtempSync(join(tmpdir(), "cellflow-bench-kernel-"));
   try {
     const prefix = join(dir, "prefix");
-    await installKernelspec({ prefix, name: CELLFLOW, argv: [process.execPath, KERNEL_BIN, "{connection_file}"] });
+    await installKernelspec({ prefix, name: CELLFLOW, argv: [process.execPath, CLI, "kernel", "start", "{connection_file}"] });
+    // ipykernel, the reference for start-up, when the python running the client has it.
+    const withIpykernel = spawnSync(python, ["-c", "import ipykernel"], { stdio: "ignore" }).status === 0;
+    if (withIpykernel) {
+      const spec = join(prefix, "share", "jupyter", "kernels", IPYKERNEL);
+      mkdirSync(spec, { recursive: true });
+      writeFileSync(join(spec, "kernel.json"), JSON.stringify({ argv: [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], display_name: "Python 3 (bench)", language: "python" }));
+    }
     // What `tslab install` writes (its installer needs IPython, which a bare jupyter_client lacks).
     const tslabSpec = join(prefix, "share", "jupyter", "kernels", TSLAB);
     mkdirSync(tslabSpec, { recursive: true });
@@ -101,13 +110,15 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
       CELLFLOW_HOME: join(dir, "home"),
       PYTHONDONTWRITEBYTECODE: "1",
     };
-    const args = [CLIENT, work, String(launches), String(iterations), `${CELLFLOW}:dag`, TSLAB];
+    const args = [CLIENT, work, String(launches), String(iterations), `${CELLFLOW}:dag`, TSLAB, ...(withIpykernel ? [IPYKERNEL] : [])];
     const found = JSON.parse(await run(python, args, env, 150_000)) as Record<string, KernelNumbers>;
     const cellflow = found[CELLFLOW];
     const other = found[TSLAB];
+    const ipykernel = found[IPYKERNEL] as KernelNumbers | undefined;
     return {
       cellflowKernelInfoMs: Math.round(cellflow.kernelInfoMs),
       tslabKernelInfoMs: Math.round(other.kernelInfoMs),
+      ...(ipykernel ? { ipykernelKernelInfoMs: Math.round(ipykernel.kernelInfoMs), ipykernelCellP50Ms: ms(ipykernel.cellP50Ms) } : {}),
       cellflowFirstCellMs: Math.round(cellflow.firstCellMs),
       tslabFirstCellMs: Math.round(other.firstCellMs),
       cellflowCellP50Ms: ms(cellflow.cellP50Ms),

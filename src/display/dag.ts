@@ -3,9 +3,10 @@
 import { describeError } from "../core/errors.js";
 import { formatDuration } from "../core/duration.js";
 import type { FlowRunRecord, RunGraph, TaskRunRecord } from "../core/records.js";
-import { assertNever, stateGlyph, type State } from "../core/states.js";
+import { stateGlyph, type State } from "../core/states.js";
 import { escapeHtml } from "./html.js";
 import { shortTaskRunId } from "../core/ids.js";
+import { stateColor } from "../core/state-colors.js";
 
 /** Options for {@link renderDag}. */
 export interface RenderDagOptions {
@@ -35,32 +36,7 @@ export interface Row {
   depth: number;
 }
 
-/** A colour per state for the HTML view (Cached gets its own, like its glyph). */
-export function stateColor(state: Pick<State, "type" | "name">): string {
-  if (state.name === "Cached") return "#0d9488";
-  switch (state.type) {
-    case "SCHEDULED":
-      return "#6b7280";
-    case "PENDING":
-      return "#9ca3af";
-    case "RUNNING":
-      return "#2563eb";
-    case "COMPLETED":
-      return "#16a34a";
-    case "FAILED":
-      return "#dc2626";
-    case "CRASHED":
-      return "#991b1b";
-    case "CANCELLED":
-      return "#6b7280";
-    case "CANCELLING":
-      return "#d97706";
-    case "PAUSED":
-      return "#d97706";
-    default:
-      return assertNever(state.type, "state type");
-  }
-}
+export { stateColor };
 
 export function durationOf(run: { startTime: number | null; endTime: number | null }, now: number): string {
   if (run.startTime === null) return "—";
@@ -104,35 +80,83 @@ function layers(runs: TaskRunRecord[]): Map<string, number> {
 }
 
 /**
- * The task runs of a graph as rows in dependency layers, ordered by layer, then start time; a subflow's task runs
- * follow its row, one level deeper.
+ * What stays put while a run goes: each task run's label, layer and upstream text, and the row order. Computed
+ * once per graph version (the same task runs, the same start times) and reused for every frame after.
  */
-export function rowsOf(graph: RunGraph, now: number, depth = 0): Row[] {
+export interface DagLayout {
+  flowRunId: string;
+  attempt: number;
+  ids: string[];
+  upstreamCounts: number[];
+  starts: Array<number | null>;
+  labels: string[];
+  layers: number[];
+  upstream: string[][];
+  /** Indexes into the graph's task runs, by layer, then start time, then dynamic key. */
+  order: number[];
+}
+
+function sameRuns(layout: DagLayout, graph: RunGraph): boolean {
   const runs = graph.taskRuns;
+  if (layout.flowRunId !== graph.flowRun.id || layout.attempt !== graph.flowRun.attempt || layout.ids.length !== runs.length) return false;
+  for (let i = 0; i < runs.length; i++) {
+    if (runs[i].id !== layout.ids[i] || runs[i].upstream.length !== layout.upstreamCounts[i]) return false;
+  }
+  return true;
+}
+
+function sortOrder(runs: TaskRunRecord[], layerOf: number[]): number[] {
+  const start = (i: number) => runs[i].startTime ?? Number.MAX_SAFE_INTEGER;
+  const order = runs.map((_, i) => i);
+  return order.sort((a, b) => layerOf[a] - layerOf[b] || start(a) - start(b) || runs[a].dynamicKey.localeCompare(runs[b].dynamicKey));
+}
+
+/** The graph's layout, reusing `previous` when the task runs are the same (and its order when no start time moved). */
+export function dagLayout(graph: RunGraph, previous?: DagLayout | null): DagLayout {
+  const runs = graph.taskRuns;
+  if (previous && sameRuns(previous, graph)) {
+    let moved = false;
+    for (let i = 0; i < runs.length && !moved; i++) moved = runs[i].startTime !== previous.starts[i];
+    if (!moved) return previous;
+    return { ...previous, starts: runs.map((r) => r.startTime), order: sortOrder(runs, previous.layers) };
+  }
   const names = labels(runs);
   const layerOf = layers(runs);
-  const rows = runs.map((run): Row => {
-    const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
-    const upstream = run.upstream.map((id) => {
-      const name = names.get(id) ?? shortTaskRunId(id);
-      return waitFor.has(id) ? `${name} (wait)` : name;
-    });
-    return {
-      run,
-      label: names.get(run.id) ?? run.dynamicKey,
-      layer: layerOf.get(run.id) ?? 1,
-      duration: durationOf(run, now),
-      upstream,
-      error: errorOf(run),
-      depth,
-    };
+  const layerList = runs.map((run) => layerOf.get(run.id) ?? 1);
+  return {
+    flowRunId: graph.flowRun.id,
+    attempt: graph.flowRun.attempt,
+    ids: runs.map((r) => r.id),
+    upstreamCounts: runs.map((r) => r.upstream.length),
+    starts: runs.map((r) => r.startTime),
+    labels: runs.map((run) => names.get(run.id) ?? run.dynamicKey),
+    layers: layerList,
+    upstream: runs.map((run) => {
+      const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
+      return run.upstream.map((id) => {
+        const name = names.get(id) ?? shortTaskRunId(id);
+        return waitFor.has(id) ? `${name} (wait)` : name;
+      });
+    }),
+    order: sortOrder(runs, layerList),
+  };
+}
+
+/**
+ * The task runs of a graph as rows in dependency layers, ordered by layer, then start time; `layout` from
+ * {@link dagLayout}. A subflow's task runs follow its row, one level deeper.
+ */
+export function rowsOf(graph: RunGraph, now: number, layout: DagLayout = dagLayout(graph), depth = 0): Row[] {
+  const runs = graph.taskRuns;
+  const rows = layout.order.map((i): Row => {
+    const run = runs[i];
+    return { run, label: layout.labels[i], layer: layout.layers[i], duration: durationOf(run, now), upstream: layout.upstream[i], error: errorOf(run), depth };
   });
-  const start = (r: Row) => r.run.startTime ?? Number.MAX_SAFE_INTEGER;
-  rows.sort((a, b) => a.layer - b.layer || start(a) - start(b) || a.run.dynamicKey.localeCompare(b.run.dynamicKey));
-  if (!graph.subflows) return rows;
+  const subflows = graph.subflows;
+  if (!subflows) return rows;
   return rows.flatMap((row) => {
-    const child = graph.subflows?.[row.run.id];
-    return child ? [row, ...rowsOf(child, now, depth + 1)] : [row];
+    const child = subflows[row.run.id];
+    return child ? [row, ...rowsOf(child, now, dagLayout(child), depth + 1)] : [row];
   });
 }
 

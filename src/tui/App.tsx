@@ -12,6 +12,7 @@ import { useDetailsKeys } from "./use-details-keys.js";
 import { dagRows, filterRows, taskRunsOf } from "./dag-view.js";
 import { useRunGraph } from "./use-run-graph.js";
 import { useTaskLogs } from "./use-task-logs.js";
+import { useTaskArtifacts } from "./use-task-artifacts.js";
 import { useNotebookWatch } from "./use-notebook-watch.js";
 import { useTerminalSize } from "./use-terminal-size.js";
 import { useRefState } from "./use-ref-state.js";
@@ -64,6 +65,7 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
   const task = details ? (taskRuns.find((t) => t.id === details.id) ?? taskRuns.find((t) => t.dynamicKey === details.key) ?? null) : null;
   const subscribe = useCallback((listener: Parameters<typeof session.subscribe>[0]) => session.subscribe(listener), [session]);
   const logs = useTaskLogs(subscribe, task?.flowRunId ?? null, task?.id ?? null);
+  const artifacts = useTaskArtifacts(task);
 
   useEffect(() => controller.attachDisplay(), [controller]);
   useEffect(() => {
@@ -169,6 +171,7 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
       task={task}
       graph={graph}
       logs={logs}
+      artifacts={artifacts}
       focused={focus === "details"}
       width={leftWidth}
       height={topHeight}

@@ -1,7 +1,7 @@
 // The DAG pane's data: a graph's rows in dependency layers (the same rows as the text DAG), filtered, counted and
 // formatted one line each, so the pane renders only the rows that fit.
 
-import { indentOf, rowsOf, type Row } from "../display/dag.js";
+import { dagLayout, indentOf, rowsOf, type DagLayout, type Row } from "../display/dag.js";
 import type { RunGraph, TaskRunRecord } from "../core/records.js";
 import { NAME_TO_TYPE, stateGlyph, type StateName } from "../core/states.js";
 
@@ -24,9 +24,14 @@ const SUMMARY_ORDER: StateName[] = [
   "Cancelled",
 ];
 
+// The last graph's layout: a frame of the same graph version (states and durations moved, nothing else) reuses it.
+let lastLayout: DagLayout | null = null;
+
 /** The graph's rows in layers; `now` times the tasks still running. */
 export function dagRows(graph: RunGraph | null, now: number): DagRow[] {
-  return graph ? rowsOf(graph, now) : [];
+  if (!graph) return [];
+  lastLayout = dagLayout(graph, lastLayout);
+  return rowsOf(graph, now, lastLayout);
 }
 
 /** Every task run of the graph, its subflows' included. */
