@@ -6,7 +6,10 @@ import { CancelledError, getEngine } from "../engine/engine.js";
 import { writeDagText } from "../display/dag-stream.js";
 import { redact } from "../core/redaction.js";
 import { followCommitted } from "./follow-committed.js";
-import { runDuration, stateSummary, writeFlowRunJson } from "./output.js";
+import { flowRunJson, graphSummary, runDuration, stateSummary, writeFlowRunJson } from "./output.js";
+import { getRunGraph } from "../engine/graph.js";
+import { renderDag } from "../display/dag.js";
+import type { FlowRunRecord } from "../core/records.js";
 
 /** Signals that cancel the run like Ctrl-C; a second one exits at once with 128 + its number. */
 const CANCEL_SIGNALS: Array<[NodeJS.Signals, number]> = [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]];
@@ -45,22 +48,40 @@ export async function withProgress(json: boolean, work: () => Promise<FlowRunOut
   }
 }
 
-/** The run's DAG and a summary (or its JSON), streamed from the store: the CLI never holds every task run. */
+/**
+ * The run's DAG and a summary (or its JSON). A flat run (the kind with 100,000 task runs) streams from the store
+ * a page at a time; a run with subflows nests their graphs and is rendered whole.
+ */
 export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
   const store = getEngine().store;
   store.flush();
   store.useSmallCache();
   const r = store.findFlowRun(outcome.record.id);
+  const result = outcome.ok ? safeResult(outcome.value) : undefined;
   const write = (text: string) => void process.stdout.write(text);
-  if (json) {
-    writeFlowRunJson(r, store.iterateTaskRuns(r.id, r.attempt), write, outcome.ok ? safeResult(outcome.value) : undefined);
+  let summary: string;
+  if (store.hasSubflows(r.id, r.attempt)) {
+    const graph = getRunGraph(r.id);
+    if (json) return void writeAndExit(r, JSON.stringify(flowRunJson(r, graph.taskRuns, result, graph.subflows), null, 2) + "\n");
+    write(`\n${renderDag(graph)["text/plain"]}\n`);
+    summary = graphSummary(graph);
   } else {
-    const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
+    if (json) {
+      writeFlowRunJson(r, store.iterateTaskRuns(r.id, r.attempt), write, { result });
+      return void writeAndExit(r, "");
+    }
     write("\n");
     writeDagText(store, r, write);
-    write(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${stateSummary(store.taskRunStateCounts(r.id, r.attempt))}${why}\n`);
-    write(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
+    summary = stateSummary(store.taskRunStateCounts(r.id, r.attempt));
   }
+  const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
+  write(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${summary}${why}\n`);
+  writeAndExit(r, `details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
+}
+
+/** Write the last text and set the exit code: 0 when the run Completed, 1 otherwise. */
+function writeAndExit(r: FlowRunRecord, text: string): void {
+  if (text) process.stdout.write(text);
   process.exitCode = r.state.type === "COMPLETED" ? 0 : 1;
 }
 

@@ -76,9 +76,33 @@ export interface LogRecord {
 export interface RunGraph {
   flowRun: FlowRunRecord;
   taskRuns: TaskRunRecord[];
+  /** The graphs of subflow runs, by the id of the task run that stands for each in this run. */
+  subflows?: Record<string, RunGraph>;
 }
 
 export type RunEvent =
   | { kind: "flow"; run: FlowRunRecord }
   | { kind: "task"; run: TaskRunRecord }
   | { kind: "log"; log: LogRecord };
+
+export type ArtifactType = "table" | "markdown" | "link";
+
+/** table: `{ rows }` (records, or arrays under `columns`); markdown: `{ markdown }`; link: `{ url, text? }`. */
+export type ArtifactData =
+  | { rows: unknown[]; columns?: string[] }
+  | { markdown: string }
+  | { url: string; text?: string };
+
+/** One version of an artifact (Prefect's table / markdown / link artifacts), attached to the run that made it. */
+export interface ArtifactRecord {
+  id: string;
+  key: string;
+  /** 1 for the first artifact with this key, +1 for each later one. */
+  version: number;
+  type: ArtifactType;
+  description: string;
+  data: ArtifactData;
+  flowRunId: string | null;
+  taskRunId: string | null;
+  createdAt: number;
+}

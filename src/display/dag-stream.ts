@@ -1,6 +1,6 @@
-// The text DAG of a stored run, written a page at a time: one pass over a slim outline of every task run places
-// and measures the rows, then full records are read a page at a time in display order. Memory stays flat
-// however many task runs the run has; the text is the same as renderDag's.
+// The text DAG of a stored run without subflows, written a page at a time: one pass over a slim outline of every
+// task run places and measures the rows, then full records are read a page at a time in display order. Memory
+// stays flat however many task runs the run has; the text is the same as renderDag's.
 
 import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
 import { shortTaskRunId } from "../core/ids.js";
@@ -94,7 +94,7 @@ function readOutline(store: Store, flow: FlowRunRecord, now: number) {
 function rowOf(run: TaskRunRecord, label: string, layer: number, now: number, nameOf: (id: string) => string): Row {
   const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
   const upstream = run.upstream.map((id) => (waitFor.has(id) ? `${nameOf(id)} (wait)` : nameOf(id)));
-  return { run, label, layer, duration: durationOf(run, now), upstream, error: errorOf(run) };
+  return { run, label, layer, duration: durationOf(run, now), upstream, error: errorOf(run), depth: 0 };
 }
 
 /**

@@ -3,9 +3,10 @@
 import { describeError } from "../core/errors.js";
 import { formatDuration } from "../core/duration.js";
 import type { FlowRunRecord, RunGraph, TaskRunRecord } from "../core/records.js";
-import { assertNever, stateGlyph, type State } from "../core/states.js";
+import { stateGlyph, type State } from "../core/states.js";
 import { escapeHtml } from "./html.js";
 import { shortTaskRunId } from "../core/ids.js";
+import { stateColor } from "../core/state-colors.js";
 
 /** Options for {@link renderDag}. */
 export interface RenderDagOptions {
@@ -31,34 +32,11 @@ export interface Row {
   duration: string;
   upstream: string[];
   error: string | null;
+  /** 0 for the run's own task runs, 1 for a subflow's task runs (listed right under its row), and so on. */
+  depth: number;
 }
 
-/** A colour per state for the HTML view (Cached gets its own, like its glyph). */
-export function stateColor(state: Pick<State, "type" | "name">): string {
-  if (state.name === "Cached") return "#0d9488";
-  switch (state.type) {
-    case "SCHEDULED":
-      return "#6b7280";
-    case "PENDING":
-      return "#9ca3af";
-    case "RUNNING":
-      return "#2563eb";
-    case "COMPLETED":
-      return "#16a34a";
-    case "FAILED":
-      return "#dc2626";
-    case "CRASHED":
-      return "#991b1b";
-    case "CANCELLED":
-      return "#6b7280";
-    case "CANCELLING":
-      return "#d97706";
-    case "PAUSED":
-      return "#d97706";
-    default:
-      return assertNever(state.type, "state type");
-  }
-}
+export { stateColor };
 
 export function durationOf(run: { startTime: number | null; endTime: number | null }, now: number): string {
   if (run.startTime === null) return "—";
@@ -101,28 +79,90 @@ function layers(runs: TaskRunRecord[]): Map<string, number> {
   return layer;
 }
 
-/** The task runs of a graph as rows in dependency layers, ordered by layer, then start time. */
-export function rowsOf(graph: RunGraph, now: number): Row[] {
+/**
+ * What stays put while a run goes: each task run's label, layer and upstream text, and the row order. Computed
+ * once per graph version (the same task runs, the same start times) and reused for every frame after.
+ */
+export interface DagLayout {
+  flowRunId: string;
+  attempt: number;
+  ids: string[];
+  upstreamCounts: number[];
+  starts: Array<number | null>;
+  labels: string[];
+  layers: number[];
+  upstream: string[][];
+  /** Indexes into the graph's task runs, by layer, then start time, then dynamic key. */
+  order: number[];
+}
+
+function sameRuns(layout: DagLayout, graph: RunGraph): boolean {
   const runs = graph.taskRuns;
+  if (layout.flowRunId !== graph.flowRun.id || layout.attempt !== graph.flowRun.attempt || layout.ids.length !== runs.length) return false;
+  for (let i = 0; i < runs.length; i++) {
+    if (runs[i].id !== layout.ids[i] || runs[i].upstream.length !== layout.upstreamCounts[i]) return false;
+  }
+  return true;
+}
+
+function sortOrder(runs: TaskRunRecord[], layerOf: number[]): number[] {
+  const start = (i: number) => runs[i].startTime ?? Number.MAX_SAFE_INTEGER;
+  const order = runs.map((_, i) => i);
+  return order.sort((a, b) => layerOf[a] - layerOf[b] || start(a) - start(b) || runs[a].dynamicKey.localeCompare(runs[b].dynamicKey));
+}
+
+/** The graph's layout, reusing `previous` when the task runs are the same (and its order when no start time moved). */
+export function dagLayout(graph: RunGraph, previous?: DagLayout | null): DagLayout {
+  const runs = graph.taskRuns;
+  if (previous && sameRuns(previous, graph)) {
+    let moved = false;
+    for (let i = 0; i < runs.length && !moved; i++) moved = runs[i].startTime !== previous.starts[i];
+    if (!moved) return previous;
+    return { ...previous, starts: runs.map((r) => r.startTime), order: sortOrder(runs, previous.layers) };
+  }
   const names = labels(runs);
   const layerOf = layers(runs);
-  const rows = runs.map((run): Row => {
-    const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
-    const upstream = run.upstream.map((id) => {
-      const name = names.get(id) ?? shortTaskRunId(id);
-      return waitFor.has(id) ? `${name} (wait)` : name;
-    });
-    return {
-      run,
-      label: names.get(run.id) ?? run.dynamicKey,
-      layer: layerOf.get(run.id) ?? 1,
-      duration: durationOf(run, now),
-      upstream,
-      error: errorOf(run),
-    };
+  const layerList = runs.map((run) => layerOf.get(run.id) ?? 1);
+  return {
+    flowRunId: graph.flowRun.id,
+    attempt: graph.flowRun.attempt,
+    ids: runs.map((r) => r.id),
+    upstreamCounts: runs.map((r) => r.upstream.length),
+    starts: runs.map((r) => r.startTime),
+    labels: runs.map((run) => names.get(run.id) ?? run.dynamicKey),
+    layers: layerList,
+    upstream: runs.map((run) => {
+      const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
+      return run.upstream.map((id) => {
+        const name = names.get(id) ?? shortTaskRunId(id);
+        return waitFor.has(id) ? `${name} (wait)` : name;
+      });
+    }),
+    order: sortOrder(runs, layerList),
+  };
+}
+
+/**
+ * The task runs of a graph as rows in dependency layers, ordered by layer, then start time; `layout` from
+ * {@link dagLayout}. A subflow's task runs follow its row, one level deeper.
+ */
+export function rowsOf(graph: RunGraph, now: number, layout: DagLayout = dagLayout(graph), depth = 0): Row[] {
+  const runs = graph.taskRuns;
+  const rows = layout.order.map((i): Row => {
+    const run = runs[i];
+    return { run, label: layout.labels[i], layer: layout.layers[i], duration: durationOf(run, now), upstream: layout.upstream[i], error: errorOf(run), depth };
   });
-  const start = (r: Row) => r.run.startTime ?? Number.MAX_SAFE_INTEGER;
-  return rows.sort((a, b) => a.layer - b.layer || start(a) - start(b) || a.run.dynamicKey.localeCompare(b.run.dynamicKey));
+  const subflows = graph.subflows;
+  if (!subflows) return rows;
+  return rows.flatMap((row) => {
+    const child = subflows[row.run.id];
+    return child ? [row, ...rowsOf(child, now, dagLayout(child), depth + 1)] : [row];
+  });
+}
+
+/** The indent of a row's label in text: two spaces per level, the nested ones marked "└ ". */
+export function indentOf(row: Pick<Row, "depth">): string {
+  return row.depth === 0 ? "" : `${"  ".repeat(row.depth - 1)}└ `;
 }
 
 function headline(flow: FlowRunRecord, now: number): string {
@@ -139,7 +179,7 @@ function renderText(graph: RunGraph, rows: Row[], now: number): string {
   }
   const width = (pick: (r: Row) => string) => Math.max(...rows.map((r) => pick(r).length));
   const widths: TextWidths = {
-    label: width((r) => r.label),
+    label: width((r) => indentOf(r) + r.label),
     state: width((r) => r.run.state.name),
     duration: width((r) => r.duration),
     runs: width((r) => `runs ${r.run.runCount}`),
@@ -157,7 +197,7 @@ export function headLines(flow: FlowRunRecord, now: number): string[] {
   return out;
 }
 
-/** Column widths of the text DAG (the widest cell of each column). */
+/** Column widths of the text DAG (the widest cell of each column; the label's includes its indent). */
 export interface TextWidths {
   label: number;
   state: number;
@@ -169,7 +209,7 @@ export interface TextWidths {
 /** One task run's line of the text DAG (and its error lines beneath it), without a trailing newline. */
 export function rowText(row: Row, w: TextWidths): string {
   const cells = [
-    `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${row.label.padEnd(w.label)}`,
+    `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + row.label).padEnd(w.label)}`,
     row.run.state.name.padEnd(w.state),
     row.duration.padStart(w.duration),
     `runs ${row.run.runCount}`.padEnd(w.runs),
@@ -211,14 +251,14 @@ function renderHtml(graph: RunGraph, rows: Row[], now: number): string {
   for (const row of rows) {
     const cells = [
       `<span style="${MUTED}">${row.layer}</span>`,
-      escapeHtml(row.label),
+      row.depth > 0 ? `<span style="padding-left:${row.depth * 16}px">└ ${escapeHtml(row.label)}</span>` : escapeHtml(row.label),
       stateHtml(row.run.state),
       escapeHtml(row.duration),
       String(row.run.runCount),
       row.upstream.length > 0 ? `← ${escapeHtml(row.upstream.join(", "))}` : "",
       `<span style="${MUTED}">${escapeHtml(row.run.cacheReason)}</span>`,
     ];
-    parts.push(`<tr data-task-run="${escapeHtml(row.run.id)}">${cells.map((c) => `<td style="${TD}">${c}</td>`).join("")}</tr>`);
+    parts.push(`<tr data-task-run="${escapeHtml(row.run.id)}"${row.depth > 0 ? ` data-depth="${row.depth}"` : ""}>${cells.map((c) => `<td style="${TD}">${c}</td>`).join("")}</tr>`);
     if (row.error) {
       parts.push(
         `<tr><td></td><td colspan="6" style="${TD};white-space:pre-wrap;color:${stateColor(row.run.state)}">${escapeHtml(row.error)}</td></tr>`,

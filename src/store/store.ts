@@ -1,5 +1,6 @@
 // The embedded store: one SQLite file (WAL) under CELLFLOW_HOME, results beside it; reads here, writes batched.
 
+import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { CellflowError } from "../core/errors.js";
@@ -11,7 +12,7 @@ import { checkReadyForRun } from "./health.js";
 import { storeError } from "./store-errors.js";
 import { migrate } from "./migrations.js";
 import { ownerId } from "./owner.js";
-import { INLINE_RESULT_LIMIT, readResultFile, writeResultFile } from "./results.js";
+import { INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
 import {
   decodeHistory, encodeHistory, flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
@@ -19,12 +20,13 @@ import {
 import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
 import { reapCrashedRuns } from "./crash.js";
+import { levelsFrom, listFlowRunRows, type ListRunsOptions } from "./run-filters.js";
+import { getArtifactVersions, insertArtifact, listArtifacts, type ListArtifactsOptions, type NewArtifact } from "./artifacts.js";
+import { runHistory, type HistoryEntry } from "./history.js";
+import { compactStore, deleteRuns, integrityCheck, selectPrunable, type DeleteSummary } from "./prune.js";
+import type { ArtifactRecord } from "../core/records.js";
 
-export interface ListRunsOptions {
-  state?: string;
-  flow?: string;
-  limit?: number;
-}
+export type { ListRunsOptions } from "./run-filters.js";
 
 /** What a DAG listing needs to place a task run before it renders it (see display/dag-stream.ts). */
 export interface TaskRunOutline {
@@ -160,6 +162,13 @@ export class Store {
     return readResultFile(this.resultsDir, ref);
   }
 
+  /** Whether a persisted result is still there (inline, pending or as a file): pruned results are not. */
+  hasResult(ref: string): boolean {
+    if (this.writer.pendingResult(ref)) return true;
+    if (this.db.prepare("SELECT 1 FROM results WHERE ref = ?").get(ref)) return true;
+    return fs.existsSync(resultPath(this.resultsDir, ref));
+  }
+
   // ── reads ───────────────────────────────────────────────────────────────────────────────────────────────
 
   getFlowRunRow(id: string): FlowRunRow | undefined {
@@ -178,21 +187,9 @@ export class Store {
     throw new CellflowError("UNKNOWN_RUN", `no flow run '${idOrPrefix}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
   }
 
+  /** Flow runs matching every filter given (state, flow, deployment, tag, since), newest first. */
   listFlowRuns(options: ListRunsOptions = {}): FlowRunRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (options.state) {
-      const s = options.state;
-      where.push("(lower(state_name) = lower(?) OR lower(state_type) = lower(?))");
-      args.push(s, s);
-    }
-    if (options.flow) {
-      where.push("flow_name = ?");
-      args.push(options.flow);
-    }
-    const sql = `SELECT * FROM flow_runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
-    args.push(options.limit ?? 20);
-    return (this.db.prepare(sql).all(...args) as FlowRunRow[]).map(flowRunFromRow);
+    return listFlowRunRows(this.db, options).map(flowRunFromRow);
   }
 
   /** Task runs of a flow run's attempt (default: its latest), in the order they were created. */
@@ -228,6 +225,11 @@ export class Store {
    */
   useSmallCache(): void {
     this.db.pragma("cache_size = -2048");
+  }
+
+  /** Whether any task run of this attempt stands for a subflow (its DAG then nests the child's). */
+  hasSubflows(flowRunId: string, attempt: number): boolean {
+    return this.db.prepare("SELECT 1 FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? AND subflow_run_id IS NOT NULL LIMIT 1").get(flowRunId, attempt) !== undefined;
   }
 
   /** How many task runs one attempt of a flow run has. */
@@ -268,12 +270,18 @@ export class Store {
     return row ? { taskRunId: row.id, flowRunId: row.flow_run_id, resultRef: row.result_ref, cacheExpires: row.cache_expires } : null;
   }
 
-  getLogs(flowRunId: string, options: { taskRunIds?: string[]; afterId?: number } = {}): Array<LogRecord & { id: number }> {
+  /** A run's log lines in order; `minLevel` keeps that level and those above it (debug < info < warning < error). */
+  getLogs(flowRunId: string, options: { taskRunIds?: string[]; afterId?: number; minLevel?: LogRecord["level"] } = {}): Array<LogRecord & { id: number }> {
     const args: unknown[] = [flowRunId, options.afterId ?? 0];
     let sql = "SELECT * FROM logs WHERE flow_run_id = ? AND id > ?";
     if (options.taskRunIds) {
       sql += ` AND task_run_id IN (${options.taskRunIds.map(() => "?").join(",") || "NULL"})`;
       args.push(...options.taskRunIds);
+    }
+    if (options.minLevel && options.minLevel !== "debug") {
+      const levels = levelsFrom(options.minLevel);
+      sql += ` AND level IN (${levels.map(() => "?").join(",")})`;
+      args.push(...levels);
     }
     sql += " ORDER BY id";
     return (this.db.prepare(sql).all(...args) as Array<LogRow & { id: number }>).map((r) => ({ ...logFromRow(r), id: r.id }));
@@ -284,6 +292,53 @@ export class Store {
     const table = kind === "flow" ? "flow_runs" : "task_runs";
     const row = this.db.prepare(`SELECT history FROM ${table} WHERE id = ?`).get(id) as { history: string } | undefined;
     return row ? decodeHistory(row.history) : [];
+  }
+
+  /** Every transition of a flow run and its task runs (all attempts), oldest first. */
+  getRunHistory(flowRunId: string): HistoryEntry[] {
+    this.writer.flush();
+    return runHistory(this.db, flowRunId);
+  }
+
+  // ── artifacts ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Store the next version of an artifact's key. */
+  createArtifact(artifact: NewArtifact): ArtifactRecord {
+    return insertArtifact(this.db, artifact);
+  }
+
+  /** Artifacts by run, task run or key; `latest` keeps the newest version of each key. */
+  listArtifacts(options: ListArtifactsOptions = {}): ArtifactRecord[] {
+    return listArtifacts(this.db, options);
+  }
+
+  /** Every version of a key, newest first. */
+  getArtifactVersions(key: string): ArtifactRecord[] {
+    return getArtifactVersions(this.db, key);
+  }
+
+  // ── retention ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Ended top-level runs created before `before` (ms), optionally in one state: what `runs prune` deletes. */
+  selectPrunableRuns(options: { before: number; state?: string }): string[] {
+    this.writer.flush();
+    return selectPrunable(this.db, options);
+  }
+
+  /** Delete runs with their subflows, task runs, logs, artifacts and unreferenced results; refuses a live run. */
+  deleteRuns(ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
+    this.writer.flush();
+    return deleteRuns(this.db, this.resultsDir, ids, options);
+  }
+
+  /** Checkpoint the WAL (and VACUUM when asked) so freed pages leave the file; returns its size in bytes. */
+  compact(vacuum = false): number {
+    this.writer.flush();
+    return compactStore(this.db, this.dbPath, vacuum);
+  }
+
+  integrityCheck(): string {
+    return integrityCheck(this.db);
   }
 
   // ── ownership: heartbeats and cancellation requests ─────────────────────────────────────────────────────

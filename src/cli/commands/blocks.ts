@@ -57,16 +57,21 @@ export function registerBlocksCommands(program: Command): void {
 
   blocks
     .command("create <type> <name>")
-    .description("create or replace a block")
+    .description("create a block (replace an existing one with --overwrite)")
     .option("--value <json>", "the value as JSON (a secret may be a bare string)")
     .option("--from-file <file>", "read the value from a JSON file")
     .option("--secret-stdin", "read the value from stdin (for a secret: the raw string)")
-    .action(async (type: string, name: string, opts: { value?: string; fromFile?: string; secretStdin?: boolean }) => {
+    .option("--overwrite", "replace the block when it exists")
+    .action(async (type: string, name: string, opts: { value?: string; fromFile?: string; secretStdin?: boolean; overwrite?: boolean }) => {
       const { store, saveBlock } = await load();
       const refs: typeof import("../../blocks/index.js") = await import("../../blocks/index.js");
       refs.checkBlockRef(type, name);
+      const existed = refs.hasBlock(store, type, name);
+      if (existed && !opts.overwrite) {
+        throw new CellflowError("BLOCK", `block ${type}/${name} already exists; nothing was changed`, `replace it with: cellflow blocks create ${type} ${name} --overwrite …`);
+      }
       saveBlock(store, type, name, blockInput(type, name, opts));
-      process.stdout.write(`block ${type}/${name} saved${type === "secret" ? " (encrypted)" : ""}\n`);
+      process.stdout.write(`block ${type}/${name} ${existed ? "replaced" : "saved"}${type === "secret" ? " (encrypted)" : ""}\n`);
     });
 
   blocks

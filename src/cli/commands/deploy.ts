@@ -66,7 +66,7 @@ export function registerDeployCommand(program: Command): void {
       let records: DeploymentRecord[];
       if (o.all) {
         if (target !== undefined || o.name !== undefined) throw new CellflowError("USAGE", "deploy --all takes no file or --name", `declare deployments in ${PROJECT_FILE}, or deploy one with: cellflow deploy <file> --name N`);
-        const project = readProjectFile(path.resolve(o.file ?? PROJECT_FILE));
+        const project = await readProjectFile(path.resolve(o.file ?? PROJECT_FILE));
         records = [];
         // Build (and so check) every deployment before saving any: a bad one leaves the store as it was.
         for (const input of project.deployments) records.push(await buildDeployment(store, input, project.dir));

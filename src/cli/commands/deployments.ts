@@ -3,7 +3,6 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
-import { isTerminal } from "../../core/states.js";
 import type { DeploymentRecord } from "../../deploy/index.js";
 import { parseParamPairs } from "../../runner/params.js";
 import { flowRunJson, table } from "../output.js";
@@ -91,18 +90,17 @@ export function registerDeploymentsCommands(program: Command): void {
     .command("run <name>")
     .description("queue a run now for a worker; -p overrides the default parameters (validated first)")
     .option("-p, --param <key=value>", "a parameter override (JSON when it parses); repeatable", collect, [])
-    .option("--wait", "wait until a worker has run it; exit 0 when it Completed, 1 otherwise")
-    .option("--json", "print the run as JSON")
+    .option("--wait", "stream the run's states and logs until it ends; exit 0 when it Completed, 1 otherwise")
+    .option("--json", "print the run as JSON (streamed lines go to stderr)")
     .action(async (name: string, opts: { param: string[]; wait?: boolean; json?: boolean }) => {
-      const { store, sleep, queueDeploymentRun } = await load();
+      const { store, queueDeploymentRun } = await load();
       let run = await queueDeploymentRun(store, name, parseParamPairs(opts.param));
       if (!opts.json) process.stdout.write(`queued run ${run.name} (${run.id}) of deployment ${name}; a worker picks it up (start one: cellflow worker)\n`);
       if (opts.wait) {
-        while (!isTerminal(run.state)) {
-          await sleep(200);
-          run = store.findFlowRun(run.id);
-        }
-        if (!opts.json) process.stdout.write(`run ${run.name} ${run.state.name}${run.state.message ? ` — ${run.state.message}` : ""}\n`);
+        const { followRun } = await import("../follow.js");
+        const out = opts.json ? process.stderr : process.stdout;
+        run = await followRun(store, run.id, (line) => out.write(line + "\n"));
+        out.write(`run ${run.name} ${run.state.name}${run.state.message ? ` — ${run.state.message}` : ""}\n`);
         process.exitCode = run.state.type === "COMPLETED" ? 0 : 1;
       }
       if (opts.json) process.stdout.write(JSON.stringify(flowRunJson(run), null, 2) + "\n");
