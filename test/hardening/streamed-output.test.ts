@@ -58,15 +58,18 @@ describe("streamed output equals the whole-graph output", () => {
     expect(streamed((w) => writeDagText(store, run, w, now))).toBe(whole);
   });
 
-  it("--json: writeFlowRunJson prints JSON.stringify(flowRunJson(…), null, 2), with and without a result", async () => {
+  it("--json: writeFlowRunJson prints JSON.stringify(flowRunJson(…), null, 2), with and without a result, artifacts and history", async () => {
     const id = await sampleRun();
     const store = getEngine().store;
     const run = store.findFlowRun(id);
     const taskRuns = store.getTaskRuns(id, run.attempt);
     expect(streamed((w) => writeFlowRunJson(run, store.iterateTaskRuns(id, run.attempt), w))).toBe(JSON.stringify(flowRunJson(run, taskRuns), null, 2) + "\n");
     const result = { nested: { list: [1, 2, { deep: "x" }] }, text: "a\nb" };
-    expect(streamed((w) => writeFlowRunJson(run, store.iterateTaskRuns(id, run.attempt), w, result))).toBe(JSON.stringify(flowRunJson(run, taskRuns, result), null, 2) + "\n");
+    expect(streamed((w) => writeFlowRunJson(run, store.iterateTaskRuns(id, run.attempt), w, { result }))).toBe(JSON.stringify(flowRunJson(run, taskRuns, result), null, 2) + "\n");
     expect(streamed((w) => writeFlowRunJson(run, [], w))).toBe(JSON.stringify(flowRunJson(run, []), null, 2) + "\n");
+    const trailing = { result, artifacts: [{ key: "k" }], history: [] };
+    const whole = { ...flowRunJson(run, taskRuns), ...trailing };
+    expect(streamed((w) => writeFlowRunJson(run, store.iterateTaskRuns(id, run.attempt), w, trailing))).toBe(JSON.stringify(whole, null, 2) + "\n");
   });
 
   it("a run with no task runs", async () => {
