@@ -28,6 +28,10 @@ interface KernelNumbers {
   stateChangeToUpdateMsP50?: number;
   stateChangeToUpdateMsMax?: number;
   stateChangeSamples?: number;
+  uncheckedCellP50Ms?: number;
+  uncheckedCellP95Ms?: number;
+  after50CellsP50Ms?: number;
+  after50CellsP95Ms?: number;
 }
 
 function findPython(): string {
@@ -110,21 +114,29 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
       CELLFLOW_HOME: join(dir, "home"),
       PYTHONDONTWRITEBYTECODE: "1",
     };
-    const args = [CLIENT, work, String(launches), String(iterations), `${CELLFLOW}:dag`, TSLAB, ...(withIpykernel ? [IPYKERNEL] : [])];
-    const found = JSON.parse(await run(python, args, env, 150_000)) as Record<string, KernelNumbers>;
+    // Cellflow type-checks every cell by default (%typecheck warn), as tslab does: its `1 + 1` round trip is with
+    // checks on; `nocheck` measures it again after %typecheck off, `typed` a cell checked against 50 earlier cells.
+    const args = [CLIENT, work, String(launches), String(iterations), `${CELLFLOW}:dag,nocheck,typed`, `${TSLAB}:typed`, ...(withIpykernel ? [IPYKERNEL] : [])];
+    const found = JSON.parse(await run(python, args, env, 600_000)) as Record<string, KernelNumbers>;
     const cellflow = found[CELLFLOW];
     const other = found[TSLAB];
     const ipykernel = found[IPYKERNEL] as KernelNumbers | undefined;
     return {
       cellflowKernelInfoMs: Math.round(cellflow.kernelInfoMs),
       tslabKernelInfoMs: Math.round(other.kernelInfoMs),
-      ...(ipykernel ? { ipykernelKernelInfoMs: Math.round(ipykernel.kernelInfoMs), ipykernelCellP50Ms: ms(ipykernel.cellP50Ms) } : {}),
+      ...(ipykernel ? { ipykernelKernelInfoMs: Math.round(ipykernel.kernelInfoMs), ipykernelCellP50Ms: ms(ipykernel.cellP50Ms), ipykernelCellP95Ms: ms(ipykernel.cellP95Ms) } : {}),
       cellflowFirstCellMs: Math.round(cellflow.firstCellMs),
       tslabFirstCellMs: Math.round(other.firstCellMs),
       cellflowCellP50Ms: ms(cellflow.cellP50Ms),
       cellflowCellP95Ms: ms(cellflow.cellP95Ms),
       tslabCellP50Ms: ms(other.cellP50Ms),
       tslabCellP95Ms: ms(other.cellP95Ms),
+      cellflowUncheckedCellP50Ms: ms(cellflow.uncheckedCellP50Ms),
+      cellflowUncheckedCellP95Ms: ms(cellflow.uncheckedCellP95Ms),
+      cellflowAfter50CellsP50Ms: ms(cellflow.after50CellsP50Ms),
+      cellflowAfter50CellsP95Ms: ms(cellflow.after50CellsP95Ms),
+      tslabAfter50CellsP50Ms: ms(other.after50CellsP50Ms),
+      tslabAfter50CellsP95Ms: ms(other.after50CellsP95Ms),
       stateChangeToUpdateMsP50: ms(cellflow.stateChangeToUpdateMsP50),
       stateChangeToUpdateMsMax: ms(cellflow.stateChangeToUpdateMsMax),
       stateChangeSamples: cellflow.stateChangeSamples ?? 0,

@@ -32,6 +32,8 @@ export interface Row {
   duration: string;
   upstream: string[];
   error: string | null;
+  /** 0 for the run's own task runs, 1 for a subflow's task runs (listed right under its row), and so on. */
+  depth: number;
 }
 
 export { stateColor };
@@ -140,13 +142,27 @@ export function dagLayout(graph: RunGraph, previous?: DagLayout | null): DagLayo
   };
 }
 
-/** The task runs of a graph as rows in dependency layers, ordered by layer, then start time; `layout` from {@link dagLayout}. */
-export function rowsOf(graph: RunGraph, now: number, layout: DagLayout = dagLayout(graph)): Row[] {
+/**
+ * The task runs of a graph as rows in dependency layers, ordered by layer, then start time; `layout` from
+ * {@link dagLayout}. A subflow's task runs follow its row, one level deeper.
+ */
+export function rowsOf(graph: RunGraph, now: number, layout: DagLayout = dagLayout(graph), depth = 0): Row[] {
   const runs = graph.taskRuns;
-  return layout.order.map((i): Row => {
+  const rows = layout.order.map((i): Row => {
     const run = runs[i];
-    return { run, label: layout.labels[i], layer: layout.layers[i], duration: durationOf(run, now), upstream: layout.upstream[i], error: errorOf(run) };
+    return { run, label: layout.labels[i], layer: layout.layers[i], duration: durationOf(run, now), upstream: layout.upstream[i], error: errorOf(run), depth };
   });
+  const subflows = graph.subflows;
+  if (!subflows) return rows;
+  return rows.flatMap((row) => {
+    const child = subflows[row.run.id];
+    return child ? [row, ...rowsOf(child, now, dagLayout(child), depth + 1)] : [row];
+  });
+}
+
+/** The indent of a row's label in text: two spaces per level, the nested ones marked "└ ". */
+export function indentOf(row: Pick<Row, "depth">): string {
+  return row.depth === 0 ? "" : `${"  ".repeat(row.depth - 1)}└ `;
 }
 
 function headline(flow: FlowRunRecord, now: number): string {
@@ -164,14 +180,14 @@ function renderText(graph: RunGraph, rows: Row[], now: number): string {
     return out.join("\n");
   }
   const width = (pick: (r: Row) => string) => Math.max(...rows.map((r) => pick(r).length));
-  const wLabel = width((r) => r.label);
+  const wLabel = width((r) => indentOf(r) + r.label);
   const wState = width((r) => r.run.state.name);
   const wDuration = width((r) => r.duration);
   const wRuns = width((r) => `runs ${r.run.runCount}`);
   const wLayer = String(Math.max(...rows.map((r) => r.layer))).length;
   for (const row of rows) {
     const cells = [
-      `${String(row.layer).padStart(wLayer)} ${stateGlyph(row.run.state)} ${row.label.padEnd(wLabel)}`,
+      `${String(row.layer).padStart(wLayer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + row.label).padEnd(wLabel)}`,
       row.run.state.name.padEnd(wState),
       row.duration.padStart(wDuration),
       `runs ${row.run.runCount}`.padEnd(wRuns),
@@ -214,14 +230,14 @@ function renderHtml(graph: RunGraph, rows: Row[], now: number): string {
   for (const row of rows) {
     const cells = [
       `<span style="${MUTED}">${row.layer}</span>`,
-      escapeHtml(row.label),
+      row.depth > 0 ? `<span style="padding-left:${row.depth * 16}px">└ ${escapeHtml(row.label)}</span>` : escapeHtml(row.label),
       stateHtml(row.run.state),
       escapeHtml(row.duration),
       String(row.run.runCount),
       row.upstream.length > 0 ? `← ${escapeHtml(row.upstream.join(", "))}` : "",
       `<span style="${MUTED}">${escapeHtml(row.run.cacheReason)}</span>`,
     ];
-    parts.push(`<tr data-task-run="${escapeHtml(row.run.id)}">${cells.map((c) => `<td style="${TD}">${c}</td>`).join("")}</tr>`);
+    parts.push(`<tr data-task-run="${escapeHtml(row.run.id)}"${row.depth > 0 ? ` data-depth="${row.depth}"` : ""}>${cells.map((c) => `<td style="${TD}">${c}</td>`).join("")}</tr>`);
     if (row.error) {
       parts.push(
         `<tr><td></td><td colspan="6" style="${TD};white-space:pre-wrap;color:${stateColor(row.run.state)}">${escapeHtml(row.error)}</td></tr>`,

@@ -19,6 +19,7 @@ export async function runNotebookFile(file: string, params: Record<string, unkno
   const cells = withParameters(notebook.cells, params)
     .filter((c) => c.cellType === "code" && c.source.trim() !== "")
     .map((c) => ({ source: c.source, id: c.index >= 0 ? c.index + 1 : "parameters" }));
+  if (options.typecheck) await (await import("./typecheck.js")).refuseTypeErrors(file, cells);
   const session = new NotebookSession({ cwd: path.dirname(file), notebookPath: file });
   options.onStart?.();
   const execution = await session.execute(cells, {

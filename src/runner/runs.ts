@@ -13,6 +13,8 @@ export interface RunFileOptions {
   deploymentId?: string | null;
   /** Called once parameters are valid, just before the run starts. */
   onStart?: () => void;
+  /** Type-check first: any type error refuses the run (CellflowError naming cell, line, column). @default false */
+  typecheck?: boolean;
 }
 
 /** A file's entry points: .ts/.js flow modules here; notebooks register theirs (see registerFileRunner). */
@@ -34,6 +36,7 @@ export async function runFlowFile(spec: string, params: Record<string, unknown>,
   const parsed = parseFlowSpec(spec);
   const custom = runnerFor(parsed.file);
   if (custom) return custom(parsed.file, params, options);
+  if (options.typecheck) await (await import("./typecheck.js")).refuseFileTypeErrors(parsed.file);
   const flow = await loadFlow(parsed);
   const checked = validateParameters(flow.flowName, flow.definition.options.parameters, params) as Record<string, unknown>;
   options.onStart?.();

@@ -8,6 +8,7 @@ import { describeError } from "../core/errors.js";
 import { stateGlyph } from "../core/states.js";
 import { durationOf } from "../display/dag.js";
 import { stateInk, toneInk, type Tone } from "./theme.js";
+import { taskRunsOf } from "./dag-view.js";
 import { shortTaskRunId } from "../core/ids.js";
 
 export interface TaskDetailsProps {
@@ -38,7 +39,7 @@ const LEVEL_TONE: Record<LogRecord["level"], Tone | undefined> = { debug: "muted
 
 /** The pane's content as lines (the component shows the window that fits). */
 export function detailLines(task: TaskRunRecord, graph: RunGraph | null, logs: LogRecord[], mapStack: (s: string) => string, artifacts: ArtifactRecord[] = []): Line[] {
-  const names = new Map((graph?.taskRuns ?? []).map((t) => [t.id, t.dynamicKey]));
+  const names = new Map(taskRunsOf(graph).map((t) => [t.id, t.dynamicKey]));
   const lines: Line[] = [];
   if (task.error) lines.push({ text: `error: ${describeError(task.error).split("\n")[0]}`, tone: "error" });
   else if (task.state.type === "FAILED" || task.state.type === "CRASHED") lines.push({ text: `error: ${task.state.message || task.state.name}`, tone: "error" });

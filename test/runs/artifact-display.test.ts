@@ -35,7 +35,7 @@ describe("artifacts in runs", () => {
     expect(html).toMatch(/<table class="cellflow-table".*<td[^>]*>&lt;raw&gt;<\/td>.*<td[^>]*>3<\/td>/);
     // A link that is not http(s) is never made clickable.
     expect(String(shown[1].data["text/html"])).toContain('<a href="#"');
-    expect(shown[0].data["text/plain"]).toMatch(/^artifact row-counts v1 \(table\) — rows per stage\nstage  rows\n/);
+    expect(shown[0].data["text/plain"]).toMatch(/^artifact row-counts v1 \(table\) — rows per stage\nstage {2}rows\n/);
 
     // The terminal UI's task details list the task's artifacts above its logs.
     const lines = detailLines(run.taskRuns[0], { flowRun: run, taskRuns: run.taskRuns }, [], (s) => s, flushed().listArtifacts({ taskRunId: run.taskRuns[0].id })).map((l) => l.text);
