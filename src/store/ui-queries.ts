@@ -192,3 +192,18 @@ export async function listArtifactRecords(store: Store, options: ListArtifactsOp
 export async function listRunTags(store: Store): Promise<string[]> {
   return (store.db.prepare("SELECT DISTINCT tag FROM flow_run_tags ORDER BY tag").all() as Array<{ tag: string }>).map((r) => r.tag);
 }
+
+/** Ids of the task runs of these flow runs that called a subflow. */
+export async function listSubflowCallIds(store: Store, flowRunIds: string[]): Promise<string[]> {
+  if (flowRunIds.length === 0) return [];
+  const rows = store.db
+    .prepare(`SELECT id FROM task_runs WHERE flow_run_id IN (${flowRunIds.map(() => "?").join(",")}) AND subflow_run_id IS NOT NULL`)
+    .all(...flowRunIds) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
+}
+
+/** The flow run a task run belongs to, or null. */
+export async function flowRunOfTaskRun(store: Store, taskRunId: string): Promise<string | null> {
+  const row = store.db.prepare("SELECT flow_run_id FROM task_runs WHERE id = ?").get(taskRunId) as { flow_run_id: string | null } | undefined;
+  return row?.flow_run_id ?? null;
+}
