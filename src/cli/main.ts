@@ -14,6 +14,7 @@ import { registerDeployCommand } from "./commands/deploy.js";
 import { registerDeploymentsCommands } from "./commands/deployments.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { registerBlocksCommands } from "./commands/blocks.js";
+import { registerCacheCommands } from "./commands/cache.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerRunCommands(program);
   registerRunsCommands(program);
+  registerCacheCommands(program);
   registerLimitsCommands(program);
   registerTuiCommand(program);
   registerKernelCommands(program);

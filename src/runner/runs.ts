@@ -5,7 +5,7 @@ import type { FlowRunRecord } from "../core/records.js";
 import { isRerunnable, isTerminal } from "../core/states.js";
 import { getEngine } from "../engine/engine.js";
 import { runFlow, type FlowRunOutcome } from "../engine/flow-run.js";
-import { validateParameters } from "../engine/parameters.js";
+import { checkFlowParameterNames, validateParameters } from "../engine/parameters.js";
 import { ownerAlive } from "../store/owner.js";
 import { loadFlow, parseFlowSpec } from "./load-flow.js";
 
@@ -13,6 +13,8 @@ export interface RunFileOptions {
   deploymentId?: string | null;
   /** Called once parameters are valid, just before the run starts. */
   onStart?: () => void;
+  /** Execute every task (none from cache) and store fresh results. */
+  refreshCache?: boolean;
 }
 
 /** A file's entry points: .ts/.js flow modules here; notebooks register theirs (see registerFileRunner). */
@@ -35,9 +37,10 @@ export async function runFlowFile(spec: string, params: Record<string, unknown>,
   const custom = runnerFor(parsed.file);
   if (custom) return custom(parsed.file, params, options);
   const flow = await loadFlow(parsed);
+  checkFlowParameterNames(flow.definition, params);
   const checked = validateParameters(flow.flowName, flow.definition.options.parameters, params) as Record<string, unknown>;
   options.onStart?.();
-  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null });
+  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null, refreshCache: options.refreshCache });
 }
 
 /** Split a stored entry point "<absolute file>:<flow name>". */

@@ -182,6 +182,13 @@ export class Store {
     return row ? { taskRunId: row.id, flowRunId: row.flow_run_id, resultRef: row.result_ref, cacheExpires: row.cache_expires } : null;
   }
 
+  /** Forget cached results (of one task, or all): no later run reuses them. Returns how many task runs were cached. */
+  clearCache(taskName?: string): number {
+    this.writer.flush();
+    const sql = "UPDATE task_runs SET cache_key = NULL WHERE cache_key IS NOT NULL AND state_type = 'COMPLETED'";
+    return taskName === undefined ? this.db.prepare(sql).run().changes : this.db.prepare(`${sql} AND task_name = ?`).run(taskName).changes;
+  }
+
   getLogs(flowRunId: string, options: { taskRunIds?: string[]; afterId?: number } = {}): Array<LogRecord & { id: number }> {
     const args: unknown[] = [flowRunId, options.afterId ?? 0];
     let sql = "SELECT * FROM logs WHERE flow_run_id = ? AND id > ?";

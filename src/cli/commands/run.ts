@@ -19,10 +19,11 @@ export function registerRunCommands(program: Command): void {
     .command("run <target>")
     .description("run a flow: <file.ts|file.ipynb>[:flow]")
     .option("-p, --param <key=value>", "a flow parameter (JSON when it parses, else a string); repeatable", collect, [])
+    .option("--refresh-cache", "execute every task, none from cache, and store fresh results")
     .option("--json", "print the finished run as JSON (progress goes to stderr)")
-    .action(async (target: string, opts: { param: string[]; json?: boolean }) => {
+    .action(async (target: string, opts: { param: string[]; json?: boolean; refreshCache?: boolean }) => {
       const params = parseParamPairs(opts.param);
-      const outcome = await withProgress(opts.json === true, () => runFlowFile(target, params));
+      const outcome = await withProgress(opts.json === true, () => runFlowFile(target, params, { refreshCache: opts.refreshCache === true }));
       finishRun(outcome, opts.json === true);
     });
 }
