@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, cli, cliJson, errorLines, requireBuiltCli, SLOW, tempDir } from "./helpers.js";
+import { ROOT, cli, cliJson, copyNotebooks, errorLines, requireBuiltCli, SLOW, tempDir } from "./helpers.js";
 
 requireBuiltCli();
 
@@ -88,10 +88,3 @@ describe("unknown parameter names are refused before anything runs", { timeout: 
     expect(await deploymentsIn(home)).toEqual([]);
   });
 });
-
-/** The example notebooks and their data, copied to a fresh folder outside the repository. */
-export function copyNotebooks(): string {
-  const dir = tempDir("notebooks");
-  fs.cpSync(path.join(ROOT, "notebooks"), dir, { recursive: true, filter: (src) => !/[\\/]out$/.test(src) });
-  return dir;
-}
