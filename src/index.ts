@@ -25,6 +25,11 @@ export type { FlowRunRecord, TaskRunRecord, TaskInput, LogRecord, RunGraph, RunE
 export { display, clearOutput } from "./display/index.js";
 export type { Display, DisplayHandle } from "./display/index.js";
 export { useTslabDisplay } from "./display/index.js";
+export { artifact } from "./display/artifact.js";
+export type { ArtifactOptions } from "./display/artifact.js";
+export type { ArtifactRecord, ArtifactType, ArtifactData } from "./core/records.js";
+export { getResult } from "./engine/get-result.js";
+export type { FlowDeployOptions, FlowServeOptions, FlowDeployment } from "./engine/flow-deploy.js";
 export { Block, SecretBlock, JsonBlock, SqlBlock, FilesystemBlock, WebhookBlock } from "./blocks/block.js";
 export type { BlockOf } from "./blocks/block.js";
 export type { BlockType, BlockValue } from "./blocks/types.js";
@@ -33,3 +38,5 @@ export type { FlowAlerts, AlertState } from "./engine/options.js";
 // Not an export: turns on alerting (the `alerts` flow option) for flows run through the library. An exception
 // to "only named re-exports", since the engine must not import the alerts layer above it.
 import "./alerts/install.js";
+// Likewise: gives flows their serve() and deploy(), which live in the worker and deploy layers (loaded on first use).
+import "./worker/install-serve.js";

@@ -21,17 +21,19 @@ export function matchesAlertState(state: Pick<State, "type" | "name">, on: reado
   return null;
 }
 
-/** The webhook blocks to alert for this run's state: its flow's rule and its deployment's rules, each block once. */
-function webhooksFor(run: FlowRunRecord, flowAlerts: FlowAlerts | undefined): string[] {
+/** The webhook blocks to alert for this run's state (its flow's rule and its deployment's rules, each block once), and the deployment's name. */
+function webhooksFor(run: FlowRunRecord, flowAlerts: FlowAlerts | undefined): { names: string[]; deploymentName: string | null } {
   const names = new Set<string>();
+  let deploymentName: string | null = null;
   if (flowAlerts && matchesAlertState(run.state, flowAlerts.on ?? ["Failed", "Crashed"])) names.add(flowAlerts.webhook);
   if (run.deploymentId) {
-    const row = getEngine().store.db.prepare("SELECT alerts FROM deployments WHERE id = ?").get(run.deploymentId) as { alerts: string } | undefined;
+    const row = getEngine().store.db.prepare("SELECT name, alerts FROM deployments WHERE id = ?").get(run.deploymentId) as { name: string; alerts: string } | undefined;
+    deploymentName = row?.name ?? null;
     for (const rule of row ? (JSON.parse(row.alerts) as Array<{ webhook: string; on: AlertState[] }>) : []) {
       if (matchesAlertState(run.state, rule.on)) names.add(rule.webhook);
     }
   }
-  return [...names];
+  return { names: [...names], deploymentName };
 }
 
 /**
@@ -40,8 +42,9 @@ function webhooksFor(run: FlowRunRecord, flowAlerts: FlowAlerts | undefined): st
  */
 export async function sendRunAlerts(run: FlowRunRecord, flowAlerts?: FlowAlerts, options: Omit<WebhookOptions, "headers"> = {}): Promise<void> {
   let names: string[];
+  let deploymentName: string | null;
   try {
-    names = webhooksFor(run, flowAlerts);
+    ({ names, deploymentName } = webhooksFor(run, flowAlerts));
   } catch (error) {
     engineLog("warning", `alerts could not be read: ${describeError(toErrorInfo(error))}`, run.id, null);
     return;
@@ -57,7 +60,7 @@ export async function sendRunAlerts(run: FlowRunRecord, flowAlerts?: FlowAlerts,
         return;
       }
       for (const secret of secretParts("webhook", hook)) redactions.add(secret);
-      const body = alertBody({ flowName: run.flowName, flowRunId: run.id, state: run.state, message: run.state.message });
+      const body = alertBody({ flowName: run.flowName, flowRunId: run.id, flowRunName: run.name, deploymentName, state: run.state, message: run.state.message });
       const result = await postWebhook(hook.url, body, { ...options, retryDelayMs, headers: hook.headers ?? {} });
       if (result.ok) engineLog("info", `alert sent to webhook '${name}' (${run.state.name})`, run.id, null);
       else engineLog("warning", `alert to webhook '${name}' failed after ${result.attempts} attempt${result.attempts === 1 ? "" : "s"}: ${result.error}`, run.id, null);

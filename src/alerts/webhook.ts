@@ -107,6 +107,22 @@ export async function postWebhook(url: string, body: unknown, options: WebhookOp
 export interface AlertInput {
   flowName: string;
   flowRunId: string;
+  /**
+   * The run's readable name, e.g. "etl-brave-otter".
+   * @default the run id
+   */
+  flowRunName?: string;
+  /**
+   * The deployment that started the run, when one did.
+   * @default null
+   */
+  deploymentName?: string | null;
+  /**
+   * The web UI's address; with it the body carries `url`, the run's page.
+   * @default process.env.CELLFLOW_UI_URL
+   * @example "http://127.0.0.1:4200"
+   */
+  uiUrl?: string;
   state: Pick<State, "type" | "name">;
   /** The state's message, e.g. the error. */
   message: string;
@@ -122,12 +138,22 @@ export interface AlertBody {
   text: string;
   flowName: string;
   flowRunId: string;
+  flowRunName: string;
+  deploymentName: string | null;
   state: { type: string; name: string };
   message: string;
   /** ISO timestamp. */
   timestamp: string;
   /** The command that shows the run: `cellflow runs show <id>`. */
   link: string;
+  /** The run's page in the web UI (`<CELLFLOW_UI_URL>/runs/<id>`), when the UI's address is configured. */
+  url?: string;
+}
+
+/** The run's page in the web UI, or undefined when no UI address is configured. */
+export function runPageUrl(flowRunId: string, uiUrl = process.env.CELLFLOW_UI_URL): string | undefined {
+  if (!uiUrl) return undefined;
+  return `${uiUrl.replace(/\/+$/, "")}/runs/${encodeURIComponent(flowRunId)}`;
 }
 
 /**
@@ -136,14 +162,22 @@ export interface AlertBody {
  */
 export function alertBody(input: AlertInput): AlertBody {
   const { flowName, flowRunId, state, message } = input;
+  const flowRunName = input.flowRunName ?? flowRunId;
+  const deploymentName = input.deploymentName ?? null;
   const link = `cellflow runs show ${flowRunId}`;
-  return {
-    text: `Flow run ${flowName} (${flowRunId}) is ${state.name}${message ? `: ${message}` : ""} — ${link}`,
+  const url = runPageUrl(flowRunId, "uiUrl" in input ? input.uiUrl : process.env.CELLFLOW_UI_URL);
+  const who = input.flowRunName ? `${flowRunName} of flow ${flowName} (${flowRunId})` : `${flowName} (${flowRunId})`;
+  const body: AlertBody = {
+    text: `Flow run ${who}${deploymentName ? `, deployment ${deploymentName},` : ""} is ${state.name}${message ? `: ${message}` : ""} — ${url ?? link}`,
     flowName,
     flowRunId,
+    flowRunName,
+    deploymentName,
     state: { type: state.type, name: state.name },
     message,
     timestamp: new Date(input.timestamp ?? Date.now()).toISOString(),
     link,
   };
+  if (url) body.url = url;
+  return body;
 }

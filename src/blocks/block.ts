@@ -86,7 +86,10 @@ export class SqlBlock extends Block<"sql"> {
   }
 }
 
-/** A `filesystem` block: a local folder, with read and write helpers that stay inside it. */
+/**
+ * A `filesystem` block: a local folder, with read and write helpers that stay inside it. Paths are checked
+ * lexically and then by their real path, so a symlink inside the folder that points out of it is refused.
+ */
 export class FilesystemBlock extends Block<"filesystem"> {
   get root(): string {
     return path.resolve(this.value.path);
@@ -95,31 +98,82 @@ export class FilesystemBlock extends Block<"filesystem"> {
   /** The absolute path of `relative` inside the folder; a path that escapes it is refused. */
   resolve(relative: string): string {
     const full = path.resolve(this.root, relative);
-    if (full !== this.root && !full.startsWith(this.root + path.sep)) {
-      throw new CellflowError("BLOCK", `path '${relative}' is outside filesystem block '${this.name}' (${this.root})`, "use a path relative to the block's folder");
-    }
+    if (!isInside(this.root, full)) throw this.outside(relative);
     return full;
   }
 
   async read(relative: string): Promise<Buffer> {
-    return fs.promises.readFile(this.resolve(relative));
+    return fs.promises.readFile(await this.resolveReal(relative));
   }
 
   async readText(relative: string): Promise<string> {
-    return fs.promises.readFile(this.resolve(relative), "utf8");
+    return fs.promises.readFile(await this.resolveReal(relative), "utf8");
   }
 
-  /** Write a file, creating its folders. */
+  /** Write a file, creating its folders. Writing through a symlink that points out of the folder is refused. */
   async write(relative: string, data: string | Uint8Array): Promise<string> {
     const full = this.resolve(relative);
+    await fs.promises.mkdir(this.root, { recursive: true });
+    const realRoot = await this.realRoot();
+    // The nearest existing ancestor decides where new folders land; it must be inside the folder's real path.
+    const existing = await nearestExisting(path.dirname(full));
+    if (!isInside(realRoot, await fs.promises.realpath(existing))) throw this.outside(relative);
     await fs.promises.mkdir(path.dirname(full), { recursive: true });
-    await fs.promises.writeFile(full, data);
+    const target = path.join(await fs.promises.realpath(path.dirname(full)), path.basename(full));
+    if (!isInside(realRoot, target)) throw this.outside(relative);
+    let real = target;
+    try {
+      real = await fs.promises.realpath(target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      // A dangling symlink: realpath fails, but writing would create the file it points at.
+      if ((await fs.promises.lstat(target).catch(() => null))?.isSymbolicLink()) throw this.outside(relative);
+    }
+    if (!isInside(realRoot, real)) throw this.outside(relative);
+    // O_NOFOLLOW: a symlink swapped in after the check is not followed.
+    const handle = await fs.promises.open(real, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW);
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
     return full;
   }
 
   /** Names in a folder of the block (default: its root). */
   async list(relative = "."): Promise<string[]> {
-    return (await fs.promises.readdir(this.resolve(relative))).sort();
+    return (await fs.promises.readdir(await this.resolveReal(relative))).sort();
+  }
+
+  /** The real path of an existing `relative`, refused when a symlink on the way leads out of the folder. */
+  private async resolveReal(relative: string): Promise<string> {
+    const full = this.resolve(relative);
+    const real = await fs.promises.realpath(full);
+    if (!isInside(await this.realRoot(), real)) throw this.outside(relative);
+    return real;
+  }
+
+  private async realRoot(): Promise<string> {
+    return fs.promises.realpath(this.root);
+  }
+
+  private outside(relative: string): CellflowError {
+    return new CellflowError("BLOCK", `path '${relative}' is outside filesystem block '${this.name}' (${this.root})`, "use a path relative to the block's folder, with no symlink leading out of it");
+  }
+}
+
+function isInside(root: string, full: string): boolean {
+  return full === root || full.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+async function nearestExisting(dir: string): Promise<string> {
+  for (let at = dir; ; at = path.dirname(at)) {
+    try {
+      await fs.promises.lstat(at);
+      return at;
+    } catch {
+      if (path.dirname(at) === at) return at;
+    }
   }
 }
 

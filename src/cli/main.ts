@@ -14,6 +14,9 @@ import { registerDeployCommand } from "./commands/deploy.js";
 import { registerDeploymentsCommands } from "./commands/deployments.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { registerBlocksCommands } from "./commands/blocks.js";
+import { registerArtifactsCommands } from "./commands/artifacts.js";
+import { registerCompletionCommand } from "./commands/completion.js";
+import { registerUiCommand } from "./commands/ui.js";
 import { registerCacheCommands } from "./commands/cache.js";
 
 export function buildProgram(): Command {
@@ -33,6 +36,9 @@ export function buildProgram(): Command {
   registerDeploymentsCommands(program);
   registerWorkerCommands(program);
   registerBlocksCommands(program);
+  registerArtifactsCommands(program);
+  registerCompletionCommand(program);
+  registerUiCommand(program);
   return program;
 }
 

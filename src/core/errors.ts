@@ -9,6 +9,7 @@ export type ErrorCode =
   | "MODULE_LOAD"
   | "WAITFOR_CYCLE"
   | "NOT_RERUNNABLE"
+  | "RUN_CLAIMED"
   | "STORE"
   | "NOTEBOOK"
   | "CELL"

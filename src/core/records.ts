@@ -50,7 +50,7 @@ export interface TaskRunRecord {
   /** Upstream task run ids (data edges and waitFor edges). */
   upstream: string[];
   cacheKey: string | null;
-  /** Why it executed or came from cache: "cached: key matched run X", "executed: input `rows` changed", … */
+  /** Why it executed or came from cache: "cached: from run etl-icy-badger (2147fa7f)", "executed: input `rows` changed", … */
   cacheReason: string;
   /** The task run whose persisted result this one returned, for Cached runs. */
   cachedFrom: string | null;
@@ -82,3 +82,25 @@ export type RunEvent =
   | { kind: "flow"; run: FlowRunRecord }
   | { kind: "task"; run: TaskRunRecord }
   | { kind: "log"; log: LogRecord };
+
+export type ArtifactType = "table" | "markdown" | "link";
+
+/** table: `{ rows }` (records, or arrays under `columns`); markdown: `{ markdown }`; link: `{ url, text? }`. */
+export type ArtifactData =
+  | { rows: unknown[]; columns?: string[] }
+  | { markdown: string }
+  | { url: string; text?: string };
+
+/** One version of an artifact (Prefect's table / markdown / link artifacts), attached to the run that made it. */
+export interface ArtifactRecord {
+  id: string;
+  key: string;
+  /** 1 for the first artifact with this key, +1 for each later one. */
+  version: number;
+  type: ArtifactType;
+  description: string;
+  data: ArtifactData;
+  flowRunId: string | null;
+  taskRunId: string | null;
+  createdAt: number;
+}

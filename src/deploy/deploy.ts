@@ -9,6 +9,7 @@ import { checkFlowParameterNames, validateParameters } from "../engine/parameter
 import { hasBlock } from "../blocks/store.js";
 import { checkNotebookParameters, readNotebook } from "../notebook/index.js";
 import { loadFlow, parseFlowSpec } from "../runner/load-flow.js";
+import type { Flow } from "../engine/flow.js";
 import { nextRunTimes, parseSchedule } from "../schedule/index.js";
 import type { Store } from "../store/store.js";
 import { CATCHUP_POLICIES, type CatchupPolicy, type DeploymentAlert, type DeploymentInput, type DeploymentRecord, type DeploymentSchedule } from "./types.js";
@@ -45,7 +46,7 @@ function checkAlerts(store: Store, alerts: DeploymentInput["alerts"], name: stri
 }
 
 /** Load the entry point: "<abs file>:<flow>" and the flow's name, with the parameters checked where a schema exists. */
-async function resolveEntrypoint(spec: string, parameters: Record<string, unknown>, cwd: string, name: string): Promise<{ entrypoint: string; flowName: string }> {
+async function resolveEntrypoint(spec: string, parameters: Record<string, unknown>, cwd: string, name: string, loaded?: Flow<any, any>): Promise<{ entrypoint: string; flowName: string }> {
   if (typeof spec !== "string" || spec.trim() === "") {
     throw new CellflowError("DEPLOYMENT", `deployment '${name}' has no entry point`, "give a file like flows/etl.ts:etl");
   }
@@ -58,7 +59,9 @@ async function resolveEntrypoint(spec: string, parameters: Record<string, unknow
     checkNotebookParameters(parsed.file, readNotebook(parsed.file).cells, parameters);
     return { entrypoint: `${parsed.file}:${path.basename(parsed.file, ".ipynb")}`, flowName: path.basename(parsed.file, ".ipynb") };
   }
-  const flow = await loadFlow(parsed);
+  // A flow deploying itself (flow.serve / flow.deploy) is already loaded: importing its module again from inside
+  // that module's own evaluation would wait for itself.
+  const flow = loaded ?? (await loadFlow(parsed));
   checkFlowParameterNames(flow.definition, parameters);
   validateParameters(flow.flowName, flow.definition.options.parameters, parameters);
   return { entrypoint: `${parsed.file}:${flow.flowName}`, flowName: flow.flowName };
@@ -82,7 +85,7 @@ export function planSchedules(inputs: unknown[], now: number): DeploymentSchedul
  * Check a deployment completely and return its record (not saved). Throws a one-line CellflowError naming
  * the deployment, the field and the fix.
  */
-export async function buildDeployment(store: Store, input: DeploymentInput, cwd = process.cwd()): Promise<DeploymentRecord> {
+export async function buildDeployment(store: Store, input: DeploymentInput, cwd = process.cwd(), loaded?: Flow<any, any>): Promise<DeploymentRecord> {
   const name = checkName(input.name);
   const parameters = input.parameters ?? {};
   if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
@@ -98,6 +101,6 @@ export async function buildDeployment(store: Store, input: DeploymentInput, cwd 
     if (error instanceof CellflowError) throw new CellflowError(error.code, `deployment '${name}': ${error.message.split(" — ")[0]}`, error.hint, { cause: error });
     throw error;
   }
-  const { entrypoint, flowName } = await resolveEntrypoint(input.entrypoint, parameters, cwd, name);
+  const { entrypoint, flowName } = await resolveEntrypoint(input.entrypoint, parameters, cwd, name, loaded);
   return { id: crypto.randomUUID(), name, entrypoint, flowName, parameters, catchup, alerts, paused: input.paused === true, schedules, createdAt: now, updatedAt: now };
 }

@@ -11,4 +11,4 @@ export { nextDeploymentRuns } from "./next-times.js";
 export type { UpcomingRun } from "./next-times.js";
 export { queueDeploymentRun } from "./queue.js";
 export { readProjectFile, PROJECT_FILE } from "./project-file.js";
-export { parseYaml } from "./yaml-subset.js";
+export { parseYaml } from "./yaml-file.js";

@@ -4,7 +4,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
 import type { DeploymentInput } from "./types.js";
-import { parseYaml } from "./yaml-subset.js";
 
 export const PROJECT_FILE = "cellflow.yaml";
 
@@ -27,7 +26,7 @@ function scheduleInput(entry: unknown, where: string, file: string): unknown {
 }
 
 /** Read and shape the file's deployments; paths in it are relative to the file's folder (returned as `dir`). */
-export function readProjectFile(file: string): { dir: string; deployments: DeploymentInput[] } {
+export async function readProjectFile(file: string): Promise<{ dir: string; deployments: DeploymentInput[] }> {
   const shown = path.relative(process.cwd(), file) || file;
   let text: string;
   try {
@@ -36,6 +35,8 @@ export function readProjectFile(file: string): { dir: string; deployments: Deplo
     const code = (error as NodeJS.ErrnoException).code;
     bad(shown, code === "ENOENT" ? "not found" : `cannot be read (${code})`, `create ${PROJECT_FILE} with a 'deployments:' list, or deploy one flow with: cellflow deploy <file> --name N`);
   }
+  // The YAML parser loads only when a project file is read: `cellflow --version` imports this module for PROJECT_FILE.
+  const { parseYaml } = await import("./yaml-file.js");
   const doc = parseYaml(text, shown);
   const list = (doc as { deployments?: unknown } | null)?.deployments;
   if (!Array.isArray(list) || list.length === 0) bad(shown, "has no 'deployments:' list");

@@ -3,9 +3,10 @@
 import { describeError } from "../core/errors.js";
 import { formatDuration } from "../core/duration.js";
 import type { FlowRunRecord, RunGraph, TaskRunRecord } from "../core/records.js";
-import { assertNever, stateGlyph, type State } from "../core/states.js";
+import { stateGlyph, type State } from "../core/states.js";
 import { escapeHtml } from "./html.js";
 import { shortTaskRunId } from "../core/ids.js";
+import { stateColor } from "../core/state-colors.js";
 
 /** Options for {@link renderDag}. */
 export interface RenderDagOptions {
@@ -33,32 +34,7 @@ export interface Row {
   error: string | null;
 }
 
-/** A colour per state for the HTML view (Cached gets its own, like its glyph). */
-export function stateColor(state: Pick<State, "type" | "name">): string {
-  if (state.name === "Cached") return "#0d9488";
-  switch (state.type) {
-    case "SCHEDULED":
-      return "#6b7280";
-    case "PENDING":
-      return "#9ca3af";
-    case "RUNNING":
-      return "#2563eb";
-    case "COMPLETED":
-      return "#16a34a";
-    case "FAILED":
-      return "#dc2626";
-    case "CRASHED":
-      return "#991b1b";
-    case "CANCELLED":
-      return "#6b7280";
-    case "CANCELLING":
-      return "#d97706";
-    case "PAUSED":
-      return "#d97706";
-    default:
-      return assertNever(state.type, "state type");
-  }
-}
+export { stateColor };
 
 export function durationOf(run: { startTime: number | null; endTime: number | null }, now: number): string {
   if (run.startTime === null) return "—";

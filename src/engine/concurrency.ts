@@ -1,7 +1,8 @@
 // Limits on how many task runs go at once: a per-flow semaphore, and tag limits shared by every process on the store.
 
 import type { Store } from "../store/store.js";
-import { ownerId } from "../store/owner.js";
+import { HEARTBEAT_MS, ownerId } from "../store/owner.js";
+import { releaseDeadSlots } from "../store/crash.js";
 import { CellflowError } from "../core/errors.js";
 
 export class Semaphore {
@@ -86,10 +87,16 @@ export class TagLimits {
       return true;
     });
     let delay = 5;
+    let lastReap = Date.now();
     while (!tryAcquire.immediate()) {
       if (signal.aborted) throw signal.reason;
       await sleep(delay, signal);
       delay = Math.min(delay * 2, 100);
+      // A holder that was killed never releases its slot: reap dead owners' slots once per heartbeat while waiting.
+      if (Date.now() - lastReap >= HEARTBEAT_MS) {
+        lastReap = Date.now();
+        releaseDeadSlots(this.store);
+      }
     }
     return () => {
       db.prepare("DELETE FROM concurrency_slots WHERE task_run_id = ?").run(taskRunId);

@@ -6,7 +6,7 @@ import type { State } from "../core/states.js";
 import { Cancelling, isTerminal } from "../core/states.js";
 import { Store } from "../store/store.js";
 import { resolveHome } from "../store/home.js";
-import { ownerId } from "../store/owner.js";
+import { HEARTBEAT_MS, ownerId } from "../store/owner.js";
 import { TagLimits } from "./concurrency.js";
 import type { LiveFlowRun, LiveTaskRun } from "./context.js";
 import { publish } from "./events.js";
@@ -28,7 +28,6 @@ export interface Origin {
 }
 
 const MEMO_LIMIT = 5000;
-const HEARTBEAT_MS = Number(process.env.CELLFLOW_HEARTBEAT_MS) || 1000;
 
 export class Engine {
   private storeInstance: Store | null = null;

@@ -151,13 +151,16 @@ function createFlowRun(def: FlowDefinition, params: Record<string, unknown>, opt
 
 /** A rerun from failure: the same flow run, next attempt; earlier attempts' completed task runs can be reused. */
 function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Engine, refreshCache: boolean): LiveFlowRun {
-  const record: FlowRunRecord = { ...previous, attempt: previous.attempt + 1, startTime: null, endTime: null, state: Pending() };
+  // One owner per attempt: the store's conditional claim decides between processes rerunning the same run at once.
+  const history = engine.store.getHistory("flow", previous.id) as State[];
+  const claimed = engine.store.claimNextAttempt(previous.id, previous.attempt, `rerun from failure: attempt ${previous.attempt + 1}`);
+  const record: FlowRunRecord = { ...previous, attempt: previous.attempt + 1, startTime: null, endTime: null, state: claimed };
   delete record.error;
   const live = newLive(record, def, refreshCache);
-  live.history = engine.store.getHistory("flow", previous.id) as State[];
+  live.history = history;
   live.hasHistory = true;
   for (const row of engine.store.getAllTaskRunRows(previous.id)) live.previous.set(row.dynamic_key, row);
-  engine.setFlowState(live, Pending(`rerun from failure: attempt ${record.attempt}`));
+  engine.setFlowState(live, claimed);
   return live;
 }
 

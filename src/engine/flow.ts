@@ -10,6 +10,7 @@ import { getEngine } from "./engine.js";
 import { globalSingleton } from "./global.js";
 import { validateFlowOptions, type FlowOptions } from "./options.js";
 import { runFlow, runSubflow, type FlowDefinition, type RunFlowOptions } from "./flow-run.js";
+import { flowDeployer, type FlowDeployment, type FlowDeployOptions, type FlowServeOptions } from "./flow-deploy.js";
 
 /** What .run() resolves to: the flow run record with its task runs and, when it completed, its value. */
 export interface FlowRun<R = unknown> extends FlowRunRecord {
@@ -22,6 +23,17 @@ export interface Flow<P extends Record<string, unknown>, R> {
   (parameters?: P): Promise<Awaited<R>>;
   /** Run the flow; never rejects for a failure in the flow (only for invalid parameters): check `.state`. */
   run(parameters?: P, options?: RunFlowOptions): Promise<FlowRun<Awaited<R>>>;
+  /**
+   * Save (or update) a deployment of this flow, validated as `cellflow deploy` does; runs nothing.
+   * @example await backup.deploy({ name: "daily-backup", cron: "0 12 * * *", timezone: "Europe/Madrid" })
+   */
+  deploy(options: FlowDeployOptions): Promise<FlowDeployment>;
+  /**
+   * Save (or update) a deployment of this flow, then run its scheduled and requested runs in this process until
+   * SIGINT/SIGTERM (or `signal` aborts); resolves once the runs in progress have finished.
+   * @example await backup.serve({ name: "daily-backup", cron: "0 12 * * *", timezone: "Europe/Madrid" })
+   */
+  serve(options: FlowServeOptions): Promise<FlowDeployment>;
   readonly flowName: string;
   readonly options: Readonly<FlowOptions<P>>;
   readonly fn: (parameters: P) => R;
@@ -81,6 +93,8 @@ export function flow<P extends Record<string, unknown>, R>(nameOrOptions: string
   }) as Flow<P, R>;
   Object.defineProperties(invoke, {
     run: { value: run },
+    deploy: { value: async (deployOptions: FlowDeployOptions) => (await flowDeployer()).deployFlow(invoke, deployOptions) },
+    serve: { value: async (serveOptions: FlowServeOptions) => (await flowDeployer()).serveFlow(invoke, serveOptions) },
     flowName: { value: name },
     options: { value: Object.freeze({ ...options }) },
     fn: { value: fn },

@@ -3,7 +3,15 @@
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
 import { flowRegistry, isFlow, type Flow } from "../engine/flow.js";
+import { globalSingleton } from "../engine/global.js";
 import { importModule } from "../loader/index.js";
+
+const loading = globalSingleton("loadingFlows", () => ({ depth: 0 }));
+
+/** True while cellflow imports a user's module to find a flow in it (its top-level serve() must not serve). */
+export function isLoadingFlows(): boolean {
+  return loading.depth > 0;
+}
 
 export interface FlowSpec {
   file: string;
@@ -19,7 +27,13 @@ export function parseFlowSpec(spec: string, cwd = process.cwd()): FlowSpec {
 
 export async function loadFlow(spec: FlowSpec): Promise<Flow<any, any>> {
   const before = flowRegistry.length;
-  const mod = await importModule(spec.file);
+  loading.depth += 1;
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importModule(spec.file);
+  } finally {
+    loading.depth -= 1;
+  }
   const found = new Map<string, Flow<any, any>>();
   for (const [exportName, value] of Object.entries(mod)) {
     if (isFlow(value)) {

@@ -18,9 +18,8 @@ export function reapCrashedRuns(store: Store): number {
     if (alive === "unknown") return (c.heartbeat ?? 0) < now - REMOTE_HEARTBEAT_STALE_MS;
     return !alive;
   });
-  const slotOwners = db.prepare("SELECT DISTINCT owner FROM concurrency_slots").all() as Array<{ owner: string }>;
-  const deadSlotOwners = slotOwners.filter((o) => ownerAlive(o.owner) === false).map((o) => o.owner);
-  if (dead.length === 0 && deadSlotOwners.length === 0) return 0;
+  releaseDeadSlots(store);
+  if (dead.length === 0) return 0;
 
   const markFlow = db.prepare(
     "UPDATE flow_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)) WHERE id=@id AND state_type IN ('PENDING','RUNNING','CANCELLING')",
@@ -28,7 +27,6 @@ export function reapCrashedRuns(store: Store): number {
   const markTasks = db.prepare(
     "UPDATE task_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)) WHERE flow_run_id=@id AND state_type IN ('PENDING','RUNNING','SCHEDULED','CANCELLING')",
   );
-  const releaseSlots = db.prepare("DELETE FROM concurrency_slots WHERE owner = ?");
   let count = 0;
   db.transaction(() => {
     for (const run of dead) {
@@ -36,7 +34,34 @@ export function reapCrashedRuns(store: Store): number {
       count += markFlow.run({ id: run.id, now, message }).changes;
       markTasks.run({ id: run.id, now, message });
     }
-    for (const owner of deadSlotOwners) releaseSlots.run(owner);
+  }).immediate();
+  return count;
+}
+
+/**
+ * Release tag concurrency slots whose owner process is gone: dead on this host, or on another host with no run
+ * of it heartbeating for REMOTE_HEARTBEAT_STALE_MS. Called when the store opens and by every slot waiter while it
+ * waits, so a SIGKILLed holder never blocks a tag. Returns how many slots were released.
+ */
+export function releaseDeadSlots(store: Store): number {
+  const db = store.db;
+  const owners = db.prepare("SELECT DISTINCT owner FROM concurrency_slots").all() as Array<{ owner: string }>;
+  if (owners.length === 0) return 0;
+  const lastBeat = db.prepare("SELECT max(heartbeat) AS beat FROM flow_runs WHERE owner = ?");
+  const now = Date.now();
+  const dead = owners
+    .map((o) => o.owner)
+    .filter((owner) => {
+      const alive = ownerAlive(owner);
+      if (alive !== "unknown") return !alive;
+      const beat = (lastBeat.get(owner) as { beat: number | null }).beat ?? 0;
+      return beat < now - REMOTE_HEARTBEAT_STALE_MS;
+    });
+  if (dead.length === 0) return 0;
+  const release = db.prepare("DELETE FROM concurrency_slots WHERE owner = ?");
+  let count = 0;
+  db.transaction(() => {
+    for (const owner of dead) count += release.run(owner).changes;
   }).immediate();
   return count;
 }

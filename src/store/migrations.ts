@@ -134,6 +134,71 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: "artifacts (versioned by key), a tag table kept by triggers, indexes for run filters",
+    sql: `
+      CREATE TABLE artifacts (
+        id TEXT PRIMARY KEY,
+        key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL,
+        flow_run_id TEXT,
+        task_run_id TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX artifacts_key_version ON artifacts(key, version);
+      CREATE INDEX artifacts_flow_run ON artifacts(flow_run_id) WHERE flow_run_id IS NOT NULL;
+      CREATE INDEX artifacts_created ON artifacts(created_at);
+      CREATE TABLE flow_run_tags (
+        tag TEXT NOT NULL,
+        flow_run_id TEXT NOT NULL,
+        PRIMARY KEY (tag, flow_run_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX flow_run_tags_run ON flow_run_tags(flow_run_id);
+      INSERT OR IGNORE INTO flow_run_tags (tag, flow_run_id) SELECT j.value, f.id FROM flow_runs f, json_each(f.tags) j;
+      CREATE TRIGGER flow_runs_tags_insert AFTER INSERT ON flow_runs WHEN new.tags <> '[]' BEGIN
+        INSERT OR IGNORE INTO flow_run_tags (tag, flow_run_id) SELECT value, new.id FROM json_each(new.tags);
+      END;
+      CREATE TRIGGER flow_runs_tags_update AFTER UPDATE OF tags ON flow_runs WHEN new.tags <> old.tags BEGIN
+        DELETE FROM flow_run_tags WHERE flow_run_id = new.id;
+        INSERT OR IGNORE INTO flow_run_tags (tag, flow_run_id) SELECT value, new.id FROM json_each(new.tags);
+      END;
+      CREATE TRIGGER flow_runs_tags_delete AFTER DELETE ON flow_runs WHEN old.tags <> '[]' BEGIN
+        DELETE FROM flow_run_tags WHERE flow_run_id = old.id;
+      END;
+      CREATE INDEX flow_runs_flow_created ON flow_runs(flow_name, created_at);
+      CREATE INDEX flow_runs_deployment_created ON flow_runs(deployment_id, created_at) WHERE deployment_id IS NOT NULL;
+      CREATE INDEX flow_runs_state_name_created ON flow_runs(state_name, created_at);
+      CREATE INDEX flow_runs_state_type_created ON flow_runs(state_type, created_at);
+      DROP INDEX flow_runs_state;
+    `,
+  },
+  {
+    version: 4,
+    description: "a change sequence on flow and task runs, so readers in other processes (the web UI) resume where they left off",
+    sql: `
+      ALTER TABLE flow_runs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE task_runs ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX flow_runs_seq ON flow_runs(seq);
+      CREATE INDEX task_runs_seq ON task_runs(seq);
+      -- Writers are serialized by SQLite's write lock, so MAX(seq) + 1 commits in sequence order.
+      CREATE TRIGGER flow_runs_seq_insert AFTER INSERT ON flow_runs BEGIN
+        UPDATE flow_runs SET seq = (SELECT MAX(seq) FROM flow_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+      CREATE TRIGGER flow_runs_seq_update AFTER UPDATE OF state_type, state_name, state_message, state_ts, attempt, start_time, end_time, name, parameters ON flow_runs BEGIN
+        UPDATE flow_runs SET seq = (SELECT MAX(seq) FROM flow_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+      CREATE TRIGGER task_runs_seq_insert AFTER INSERT ON task_runs BEGIN
+        UPDATE task_runs SET seq = (SELECT MAX(seq) FROM task_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+      CREATE TRIGGER task_runs_seq_update AFTER UPDATE OF state_type, state_name, state_message, state_ts, start_time, end_time, run_count, cache_reason, subflow_run_id, error ON task_runs BEGIN
+        UPDATE task_runs SET seq = (SELECT MAX(seq) FROM task_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+    `,
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */

@@ -3,6 +3,9 @@
 import fs from "node:fs";
 import os from "node:os";
 
+/** How often a process touches the heartbeat of the runs it owns (CELLFLOW_HEARTBEAT_MS). @default 1000 */
+export const HEARTBEAT_MS = Number(process.env.CELLFLOW_HEARTBEAT_MS) || 1000;
+
 let cached: string | undefined;
 
 function processStartTicks(pid: number): string {

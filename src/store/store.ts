@@ -9,7 +9,7 @@ import type { State, StateName, StateType } from "../core/states.js";
 import { resolveHome } from "./home.js";
 import { migrate } from "./migrations.js";
 import { ownerId } from "./owner.js";
-import { INLINE_RESULT_LIMIT, readResultFile, writeResultFile } from "./results.js";
+import { INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
 import {
   decodeHistory, encodeHistory, flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
@@ -17,12 +17,13 @@ import {
 import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
 import { reapCrashedRuns } from "./crash.js";
+import { levelsFrom, listFlowRunRows, type ListRunsOptions } from "./run-filters.js";
+import { getArtifactVersions, insertArtifact, listArtifacts, type ListArtifactsOptions, type NewArtifact } from "./artifacts.js";
+import { runHistory, type HistoryEntry } from "./history.js";
+import { compactStore, deleteRuns, integrityCheck, selectPrunable, type DeleteSummary } from "./prune.js";
+import type { ArtifactRecord } from "../core/records.js";
 
-export interface ListRunsOptions {
-  state?: string;
-  flow?: string;
-  limit?: number;
-}
+export type { ListRunsOptions } from "./run-filters.js";
 
 export interface CachedResultRef {
   taskRunId: string;
@@ -117,6 +118,13 @@ export class Store {
     return readResultFile(this.resultsDir, ref);
   }
 
+  /** Whether a persisted result is still there (inline, pending or as a file): pruned results are not. */
+  hasResult(ref: string): boolean {
+    if (this.writer.pendingResult(ref)) return true;
+    if (this.db.prepare("SELECT 1 FROM results WHERE ref = ?").get(ref)) return true;
+    return fs.existsSync(resultPath(this.resultsDir, ref));
+  }
+
   // ── reads ───────────────────────────────────────────────────────────────────────────────────────────────
 
   getFlowRunRow(id: string): FlowRunRow | undefined {
@@ -135,21 +143,9 @@ export class Store {
     throw new CellflowError("UNKNOWN_RUN", `no flow run '${idOrPrefix}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
   }
 
+  /** Flow runs matching every filter given (state, flow, deployment, tag, since), newest first. */
   listFlowRuns(options: ListRunsOptions = {}): FlowRunRecord[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (options.state) {
-      const s = options.state;
-      where.push("(lower(state_name) = lower(?) OR lower(state_type) = lower(?))");
-      args.push(s, s);
-    }
-    if (options.flow) {
-      where.push("flow_name = ?");
-      args.push(options.flow);
-    }
-    const sql = `SELECT * FROM flow_runs ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
-    args.push(options.limit ?? 20);
-    return (this.db.prepare(sql).all(...args) as FlowRunRow[]).map(flowRunFromRow);
+    return listFlowRunRows(this.db, options).map(flowRunFromRow);
   }
 
   /** Task runs of a flow run's attempt (default: its latest), in the order they were created. */
@@ -189,12 +185,18 @@ export class Store {
     return taskName === undefined ? this.db.prepare(sql).run().changes : this.db.prepare(`${sql} AND task_name = ?`).run(taskName).changes;
   }
 
-  getLogs(flowRunId: string, options: { taskRunIds?: string[]; afterId?: number } = {}): Array<LogRecord & { id: number }> {
+  /** A run's log lines in order; `minLevel` keeps that level and those above it (debug < info < warning < error). */
+  getLogs(flowRunId: string, options: { taskRunIds?: string[]; afterId?: number; minLevel?: LogRecord["level"] } = {}): Array<LogRecord & { id: number }> {
     const args: unknown[] = [flowRunId, options.afterId ?? 0];
     let sql = "SELECT * FROM logs WHERE flow_run_id = ? AND id > ?";
     if (options.taskRunIds) {
       sql += ` AND task_run_id IN (${options.taskRunIds.map(() => "?").join(",") || "NULL"})`;
       args.push(...options.taskRunIds);
+    }
+    if (options.minLevel && options.minLevel !== "debug") {
+      const levels = levelsFrom(options.minLevel);
+      sql += ` AND level IN (${levels.map(() => "?").join(",")})`;
+      args.push(...levels);
     }
     sql += " ORDER BY id";
     return (this.db.prepare(sql).all(...args) as Array<LogRow & { id: number }>).map((r) => ({ ...logFromRow(r), id: r.id }));
@@ -205,6 +207,53 @@ export class Store {
     const table = kind === "flow" ? "flow_runs" : "task_runs";
     const row = this.db.prepare(`SELECT history FROM ${table} WHERE id = ?`).get(id) as { history: string } | undefined;
     return row ? decodeHistory(row.history) : [];
+  }
+
+  /** Every transition of a flow run and its task runs (all attempts), oldest first. */
+  getRunHistory(flowRunId: string): HistoryEntry[] {
+    this.writer.flush();
+    return runHistory(this.db, flowRunId);
+  }
+
+  // ── artifacts ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Store the next version of an artifact's key. */
+  createArtifact(artifact: NewArtifact): ArtifactRecord {
+    return insertArtifact(this.db, artifact);
+  }
+
+  /** Artifacts by run, task run or key; `latest` keeps the newest version of each key. */
+  listArtifacts(options: ListArtifactsOptions = {}): ArtifactRecord[] {
+    return listArtifacts(this.db, options);
+  }
+
+  /** Every version of a key, newest first. */
+  getArtifactVersions(key: string): ArtifactRecord[] {
+    return getArtifactVersions(this.db, key);
+  }
+
+  // ── retention ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Ended top-level runs created before `before` (ms), optionally in one state: what `runs prune` deletes. */
+  selectPrunableRuns(options: { before: number; state?: string }): string[] {
+    this.writer.flush();
+    return selectPrunable(this.db, options);
+  }
+
+  /** Delete runs with their subflows, task runs, logs, artifacts and unreferenced results; refuses a live run. */
+  deleteRuns(ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
+    this.writer.flush();
+    return deleteRuns(this.db, this.resultsDir, ids, options);
+  }
+
+  /** Checkpoint the WAL (and VACUUM when asked) so freed pages leave the file; returns its size in bytes. */
+  compact(vacuum = false): number {
+    this.writer.flush();
+    return compactStore(this.db, this.dbPath, vacuum);
+  }
+
+  integrityCheck(): string {
+    return integrityCheck(this.db);
   }
 
   // ── ownership: heartbeats and cancellation requests ─────────────────────────────────────────────────────
@@ -218,6 +267,36 @@ export class Store {
     this.db.prepare(`UPDATE flow_runs SET heartbeat = ? WHERE id IN (${placeholders}) AND owner = ?`).run(now, ...runIds, ownerId());
     const rows = this.db.prepare(`SELECT id FROM flow_runs WHERE id IN (${placeholders}) AND state_type = 'CANCELLING'`).all(...runIds) as Array<{ id: string }>;
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Claim the next attempt of a flow run for this process: one conditional UPDATE, so of two processes that
+   * start attempt N+1 of the same run at once exactly one wins. The run must still be at `expectedAttempt` and
+   * not Pending/Running/Cancelling under another live process. Returns the Pending state written, or throws
+   * RUN_CLAIMED naming the owner.
+   */
+  claimNextAttempt(id: string, expectedAttempt: number, message: string): State {
+    // A row of this run still queued in the writer would land later and overwrite the claim.
+    this.writer.flush();
+    const now = Date.now();
+    const owner = ownerId();
+    const changes = this.db
+      .prepare(
+        `UPDATE flow_runs SET attempt = @next, state_type = 'PENDING', state_name = 'Pending', state_message = @message, state_ts = @now,
+           start_time = NULL, end_time = NULL, error = NULL, owner = @owner, heartbeat = @now,
+           history = json_insert(history, '$[#]', json_array('Pending', @now, @message))
+         WHERE id = @id AND attempt = @expected AND (state_type NOT IN ('PENDING', 'RUNNING', 'CANCELLING') OR owner IS NULL OR owner = @owner)`,
+      )
+      .run({ id, expected: expectedAttempt, next: expectedAttempt + 1, message, now, owner }).changes;
+    if (changes === 1) return { type: "PENDING", name: "Pending", message, timestamp: now };
+    const row = this.getFlowRunRow(id);
+    if (!row) throw new CellflowError("UNKNOWN_RUN", `no flow run '${id}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
+    const who = row.owner ? `process ${row.owner.split(":").slice(0, -1).join(":")}` : "another process";
+    throw new CellflowError(
+      "RUN_CLAIMED",
+      `run ${row.name} (${id.slice(0, 8)}) attempt ${row.attempt} is already claimed by ${who} (${row.state_name})`,
+      `wait for it to end (cellflow runs show ${id.slice(0, 8)}) or cancel it with \`cellflow runs cancel ${id.slice(0, 8)}\``,
+    );
   }
 
   setFlowRunStateDirect(id: string, type: StateType, name: string, message: string): void {

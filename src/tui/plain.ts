@@ -3,7 +3,7 @@
 
 import { CellflowError } from "../core/errors.js";
 import { runNotebookFile } from "../runner/index.js";
-import { finishRun, withProgress } from "../cli/commands/run.js";
+import { finishRun, withProgress } from "../cli/run-progress.js";
 
 export async function runPlain(notebook: string | null | undefined): Promise<void> {
   if (!notebook) {

@@ -119,11 +119,20 @@ describe("alertBody()", () => {
       text: "Flow run etl (run-123) is Failed: boom — cellflow runs show run-123",
       flowName: "etl",
       flowRunId: "run-123",
+      flowRunName: "run-123",
+      deploymentName: null,
       state: { type: "FAILED", name: "Failed" },
       message: "boom",
       timestamp: "2025-01-01T00:00:00.000Z",
       link: "cellflow runs show run-123",
     });
+  });
+
+  test("names the run and its deployment, and links the run's web UI page when the UI's address is given", () => {
+    const body = alertBody({ flowName: "etl", flowRunId: "run-9", flowRunName: "etl-brave-otter", deploymentName: "nightly", state: Failed("boom"), message: "boom", uiUrl: "http://127.0.0.1:4200/" });
+    expect(body).toMatchObject({ flowRunName: "etl-brave-otter", deploymentName: "nightly", url: "http://127.0.0.1:4200/runs/run-9", link: "cellflow runs show run-9" });
+    expect(body.text).toBe("Flow run etl-brave-otter of flow etl (run-9), deployment nightly, is Failed: boom — http://127.0.0.1:4200/runs/run-9");
+    expect(alertBody({ flowName: "etl", flowRunId: "run-9", state: Failed("boom"), message: "boom", uiUrl: undefined }).url).toBeUndefined();
   });
 
   test("is what postWebhook sends", async () => {

@@ -6,7 +6,7 @@ import { planSchedule } from "../../src/deploy/plan.js";
 import { planSchedules } from "../../src/deploy/deploy.js";
 import { saveDeployments } from "../../src/deploy/deployment-store.js";
 import { schedulerPass } from "../../src/deploy/scheduler.js";
-import { parseYaml } from "../../src/deploy/yaml-subset.js";
+import { parseYaml } from "../../src/deploy/yaml-file.js";
 import type { CatchupPolicy, DeploymentRecord } from "../../src/deploy/types.js";
 import { claimDueRuns } from "../../src/worker/claim.js";
 import { tempDir } from "../acceptance/helpers.js";
@@ -90,19 +90,22 @@ describe("schedulerPass against a store", () => {
   });
 });
 
-describe("the cellflow.yaml subset", () => {
+describe("cellflow.yaml through the yaml package", () => {
   const cases: Array<[string, string, unknown]> = [
     ["mappings, lists of mappings, comments", "a: 1 # one\nb:\n  - x: 'it''s'\n    y: [1, 2]\n  - z\n", { a: 1, b: [{ x: "it's", y: [1, 2] }, "z"] }],
     ["a list at its key's indentation", "list:\n- 1\n- true\n- ~\n", { list: [1, true, null] }],
     ["flow mappings with plain scalars", "p: {months: [1, 2], color: green}\n", { p: { months: [1, 2], color: "green" } }],
     ["JSON", '{"deployments": []}', { deployments: [] }],
     ["strings that look like times", "at: 2025-01-06T12:00\ncron: \"0 2 * * *\"\n", { at: "2025-01-06T12:00", cron: "0 2 * * *" }],
+    ["literal and folded block strings", "sql: |\n  select 1\n  from t\nnote: >\n  one\n  line\n", { sql: "select 1\nfrom t\n", note: "one line\n" }],
+    ["anchors and aliases", "base: &p {size: 10}\nnightly: *p\n", { base: { size: 10 }, nightly: { size: 10 } }],
   ];
   for (const [what, text, expected] of cases) it(what, () => expect(parseYaml(text)).toEqual(expected));
 
-  it("refuses anchors and tabs by name and line", () => {
-    expect(() => parseYaml("a: &x 1\n")).toThrow(/cellflow.yaml line 1: '&' \(anchors, tags, block strings\) is not supported/);
-    expect(() => parseYaml("a:\n\t- 1\n")).toThrow(/line 2: tabs are not allowed/);
-    expect(() => parseYaml("a: 1\na: 2\n")).toThrow(/line 2: key 'a' is given twice/);
+  it("refuses tabs, duplicate keys, bad indentation and hostile nesting with line and column", () => {
+    expect(() => parseYaml("a:\n\t- 1\n")).toThrow(/^cellflow.yaml line 2, column 1: Tabs are not allowed as indentation — /);
+    expect(() => parseYaml("a: 1\na: 2\n")).toThrow(/^cellflow.yaml line 2, column 1: Map keys must be unique — /);
+    expect(() => parseYaml("a: b: c\n", "deploy.yaml")).toThrow(/^deploy.yaml line 1, column 4: Nested mappings are not allowed/);
+    expect(() => parseYaml("x: " + "[".repeat(100) + "]".repeat(100))).toThrow(/nested more than 64 levels deep/);
   });
 });

@@ -3,9 +3,13 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
-import { getEngine } from "../../engine/engine.js";
-import { BLOCK_TYPES, listBlocks, maskBlockValue, parseBlockRef, readBlock, removeBlock, saveBlock, checkBlockRef } from "../../blocks/index.js";
 import { table } from "../output.js";
+
+/** The store and the blocks layer, loaded when a blocks command runs (zod and SQLite stay out of `--version`). */
+async function load() {
+  const [{ getEngine }, blocks] = await Promise.all([import("../../engine/engine.js"), import("../../blocks/index.js")]);
+  return { store: getEngine().store, ...blocks };
+}
 
 function readStdin(): string {
   try {
@@ -49,26 +53,34 @@ function blockInput(type: string, name: string, opts: { value?: string; fromFile
 }
 
 export function registerBlocksCommands(program: Command): void {
-  const blocks = program.command("blocks").description(`stored, typed configuration (${BLOCK_TYPES.join(", ")}); secrets encrypted at rest`);
+  const blocks = program.command("blocks").description("stored, typed configuration (secret, json, sql, filesystem, webhook); secrets encrypted at rest");
 
   blocks
     .command("create <type> <name>")
-    .description("create or replace a block")
+    .description("create a block (replace an existing one with --overwrite)")
     .option("--value <json>", "the value as JSON (a secret may be a bare string)")
     .option("--from-file <file>", "read the value from a JSON file")
     .option("--secret-stdin", "read the value from stdin (for a secret: the raw string)")
-    .action((type: string, name: string, opts: { value?: string; fromFile?: string; secretStdin?: boolean }) => {
-      checkBlockRef(type, name);
-      saveBlock(getEngine().store, type, name, blockInput(type, name, opts));
-      process.stdout.write(`block ${type}/${name} saved${type === "secret" ? " (encrypted)" : ""}\n`);
+    .option("--overwrite", "replace the block when it exists")
+    .action(async (type: string, name: string, opts: { value?: string; fromFile?: string; secretStdin?: boolean; overwrite?: boolean }) => {
+      const { store, saveBlock } = await load();
+      const refs: typeof import("../../blocks/index.js") = await import("../../blocks/index.js");
+      refs.checkBlockRef(type, name);
+      const existed = refs.hasBlock(store, type, name);
+      if (existed && !opts.overwrite) {
+        throw new CellflowError("BLOCK", `block ${type}/${name} already exists; nothing was changed`, `replace it with: cellflow blocks create ${type} ${name} --overwrite …`);
+      }
+      saveBlock(store, type, name, blockInput(type, name, opts));
+      process.stdout.write(`block ${type}/${name} ${existed ? "replaced" : "saved"}${type === "secret" ? " (encrypted)" : ""}\n`);
     });
 
   blocks
     .command("ls")
     .description("stored blocks (values are not shown)")
     .option("--json", "print JSON")
-    .action((opts: { json?: boolean }) => {
-      const list = listBlocks(getEngine().store);
+    .action(async (opts: { json?: boolean }) => {
+      const { store, listBlocks } = await load();
+      const list = listBlocks(store);
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((b) => ({ ...b, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString() })), null, 2) + "\n");
       if (list.length === 0) return void process.stdout.write("no blocks yet (create one: cellflow blocks create json settings --value '{\"retries\":3}')\n");
       process.stdout.write(table(["TYPE", "NAME", "UPDATED"], list.map((b) => [b.type, b.name, new Date(b.updatedAt).toISOString().replace("T", " ").slice(0, 19)])) + "\n");
@@ -78,9 +90,10 @@ export function registerBlocksCommands(program: Command): void {
     .command("show <type/name>")
     .description("a block's value, secrets masked")
     .option("--json", "print JSON")
-    .action((ref: string, opts: { json?: boolean }) => {
+    .action(async (ref: string, opts: { json?: boolean }) => {
+      const { store, parseBlockRef, maskBlockValue, readBlock } = await load();
       const { type, name } = parseBlockRef(ref);
-      const value = maskBlockValue(type, readBlock(getEngine().store, type, name));
+      const value = maskBlockValue(type, readBlock(store, type, name));
       if (opts.json) return void process.stdout.write(JSON.stringify({ type, name, value }, null, 2) + "\n");
       process.stdout.write(`${type}/${name}\n${JSON.stringify(value, null, 2)}\n`);
     });
@@ -88,9 +101,10 @@ export function registerBlocksCommands(program: Command): void {
   blocks
     .command("rm <type/name>")
     .description("remove a block")
-    .action((ref: string) => {
+    .action(async (ref: string) => {
+      const { store, parseBlockRef, removeBlock } = await load();
       const { type, name } = parseBlockRef(ref);
-      removeBlock(getEngine().store, type, name);
+      removeBlock(store, type, name);
       process.stdout.write(`block ${type}/${name} removed\n`);
     });
 }

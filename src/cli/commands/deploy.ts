@@ -3,10 +3,9 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
-import { getEngine } from "../../engine/engine.js";
-import { buildDeployment, readProjectFile, saveDeployments, PROJECT_FILE, type DeploymentInput, type DeploymentRecord } from "../../deploy/index.js";
-import { describeSchedule } from "../../schedule/index.js";
-import { parseParamPairs } from "../../runner/index.js";
+import type { DeploymentInput, DeploymentRecord } from "../../deploy/index.js";
+import { PROJECT_FILE } from "../../deploy/project-file.js";
+import { parseParamPairs } from "../../runner/params.js";
 
 interface DeployFlags {
   name?: string;
@@ -36,7 +35,7 @@ function schedulesFromFlags(o: DeployFlags): unknown[] {
   ];
 }
 
-function summary(d: DeploymentRecord): string {
+function summary(d: DeploymentRecord, describeSchedule: (s: DeploymentRecord["schedules"][number]["schedule"]) => string): string {
   const schedules = d.schedules.length ? d.schedules.map((s) => `\n  ${s.position}. ${describeSchedule(s.schedule)}`).join("") : "\n  (no schedules: run it with `cellflow deployments run " + d.name + "`)";
   return `deployment ${d.name} saved: ${path.relative(process.cwd(), d.entrypoint) || d.entrypoint}${schedules}`;
 }
@@ -58,11 +57,16 @@ export function registerDeployCommand(program: Command): void {
     .option("--file <file>", `with --all: the project file`, PROJECT_FILE)
     .option("--json", "print the saved deployments as JSON")
     .action(async (target: string | undefined, o: DeployFlags) => {
+      const [{ getEngine }, { buildDeployment, readProjectFile, saveDeployments }, { describeSchedule }] = await Promise.all([
+        import("../../engine/engine.js"),
+        import("../../deploy/index.js"),
+        import("../../schedule/index.js"),
+      ]);
       const store = getEngine().store;
       let records: DeploymentRecord[];
       if (o.all) {
         if (target !== undefined || o.name !== undefined) throw new CellflowError("USAGE", "deploy --all takes no file or --name", `declare deployments in ${PROJECT_FILE}, or deploy one with: cellflow deploy <file> --name N`);
-        const project = readProjectFile(path.resolve(o.file ?? PROJECT_FILE));
+        const project = await readProjectFile(path.resolve(o.file ?? PROJECT_FILE));
         records = [];
         // Build (and so check) every deployment before saving any: a bad one leaves the store as it was.
         for (const input of project.deployments) records.push(await buildDeployment(store, input, project.dir));
@@ -74,6 +78,6 @@ export function registerDeployCommand(program: Command): void {
       }
       saveDeployments(store, records);
       if (o.json) return void process.stdout.write(JSON.stringify(records.map((r) => ({ id: r.id, name: r.name, entrypoint: r.entrypoint })), null, 2) + "\n");
-      for (const r of records) process.stdout.write(summary(r) + "\n");
+      for (const r of records) process.stdout.write(summary(r, describeSchedule) + "\n");
     });
 }

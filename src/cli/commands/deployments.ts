@@ -3,17 +3,25 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
-import { isTerminal } from "../../core/states.js";
-import { getEngine } from "../../engine/engine.js";
-import { sleep } from "../../engine/concurrency.js";
-import { findDeployment, listDeployments, nextDeploymentRuns, queueDeploymentRun, removeDeployment, setPaused, type DeploymentRecord } from "../../deploy/index.js";
-import { describeSchedule } from "../../schedule/index.js";
-import { parseParamPairs } from "../../runner/index.js";
+import type { DeploymentRecord } from "../../deploy/index.js";
+import { parseParamPairs } from "../../runner/params.js";
 import { flowRunJson, table } from "../output.js";
+
+/** The store, the deployments layer and schedule descriptions, loaded when a deployments command runs. */
+async function load() {
+  const [{ getEngine }, { sleep }, deploy, { describeSchedule }] = await Promise.all([
+    import("../../engine/engine.js"),
+    import("../../engine/concurrency.js"),
+    import("../../deploy/index.js"),
+    import("../../schedule/index.js"),
+  ]);
+  return { store: getEngine().store, sleep, describeSchedule, ...deploy };
+}
+type Lib = Awaited<ReturnType<typeof load>>;
 
 const collect = (value: string, previous: string[]): string[] => previous.concat([value]);
 
-function deploymentJson(d: DeploymentRecord, now: number, withNext: boolean): Record<string, unknown> {
+function deploymentJson({ describeSchedule, nextDeploymentRuns }: Lib, d: DeploymentRecord, now: number, withNext: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: d.id,
     name: d.name,
@@ -43,10 +51,12 @@ export function registerDeploymentsCommands(program: Command): void {
   deployments
     .command("ls")
     .option("--json", "print JSON")
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const lib = await load();
+      const { describeSchedule } = lib;
       const now = Date.now();
-      const list = listDeployments(getEngine().store);
-      if (opts.json) return void process.stdout.write(JSON.stringify(list.map((d) => deploymentJson(d, now, false)), null, 2) + "\n");
+      const list = lib.listDeployments(lib.store);
+      if (opts.json) return void process.stdout.write(JSON.stringify(list.map((d) => deploymentJson(lib, d, now, false)), null, 2) + "\n");
       if (list.length === 0) return void process.stdout.write("no deployments yet (create one: cellflow deploy flows/etl.ts --name etl-nightly --cron \"0 2 * * *\")\n");
       const rows = list.map((d) => [d.name, d.flowName, d.paused ? "paused" : "active", d.schedules.map((s) => describeSchedule(s.schedule)).join("; ") || "—"]);
       process.stdout.write(table(["NAME", "FLOW", "STATUS", "SCHEDULES"], rows) + "\n");
@@ -56,9 +66,11 @@ export function registerDeploymentsCommands(program: Command): void {
     .command("inspect <name>")
     .description("a deployment with its schedules and next 5 run times (in each schedule's zone)")
     .option("--json", "print JSON")
-    .action((name: string, opts: { json?: boolean }) => {
-      const d = findDeployment(getEngine().store, name);
-      const json = deploymentJson(d, Date.now(), true);
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const lib = await load();
+      const { describeSchedule } = lib;
+      const d = lib.findDeployment(lib.store, name);
+      const json = deploymentJson(lib, d, Date.now(), true);
       if (opts.json) return void process.stdout.write(JSON.stringify(json, null, 2) + "\n");
       const lines = [
         `deployment ${d.name}${d.paused ? " (paused)" : ""}`,
@@ -78,18 +90,17 @@ export function registerDeploymentsCommands(program: Command): void {
     .command("run <name>")
     .description("queue a run now for a worker; -p overrides the default parameters (validated first)")
     .option("-p, --param <key=value>", "a parameter override (JSON when it parses); repeatable", collect, [])
-    .option("--wait", "wait until a worker has run it; exit 0 when it Completed, 1 otherwise")
-    .option("--json", "print the run as JSON")
+    .option("--wait", "stream the run's states and logs until it ends; exit 0 when it Completed, 1 otherwise")
+    .option("--json", "print the run as JSON (streamed lines go to stderr)")
     .action(async (name: string, opts: { param: string[]; wait?: boolean; json?: boolean }) => {
-      const store = getEngine().store;
+      const { store, queueDeploymentRun } = await load();
       let run = await queueDeploymentRun(store, name, parseParamPairs(opts.param));
       if (!opts.json) process.stdout.write(`queued run ${run.name} (${run.id}) of deployment ${name}; a worker picks it up (start one: cellflow worker)\n`);
       if (opts.wait) {
-        while (!isTerminal(run.state)) {
-          await sleep(200);
-          run = store.findFlowRun(run.id);
-        }
-        if (!opts.json) process.stdout.write(`run ${run.name} ${run.state.name}${run.state.message ? ` — ${run.state.message}` : ""}\n`);
+        const { followRun } = await import("../follow.js");
+        const out = opts.json ? process.stderr : process.stdout;
+        run = await followRun(store, run.id, (line) => out.write(line + "\n"));
+        out.write(`run ${run.name} ${run.state.name}${run.state.message ? ` — ${run.state.message}` : ""}\n`);
         process.exitCode = run.state.type === "COMPLETED" ? 0 : 1;
       }
       if (opts.json) process.stdout.write(JSON.stringify(flowRunJson(run), null, 2) + "\n");
@@ -100,9 +111,10 @@ export function registerDeploymentsCommands(program: Command): void {
       .command(`${verb} <name>`)
       .description(`${verb} a deployment's schedules (or one, with --schedule N)`)
       .option("--schedule <n>", `only this schedule (its number in \`deployments inspect\`)`)
-      .action((name: string, opts: { schedule?: string }) => {
+      .action(async (name: string, opts: { schedule?: string }) => {
         const n = position(opts.schedule);
-        setPaused(getEngine().store, name, paused, n);
+        const { store, setPaused } = await load();
+        setPaused(store, name, paused, n);
         process.stdout.write(`deployment ${name}${n === undefined ? "" : ` schedule ${n}`} ${paused ? "paused" : "resumed"}\n`);
       });
   }
@@ -110,8 +122,9 @@ export function registerDeploymentsCommands(program: Command): void {
   deployments
     .command("rm <name>")
     .description("remove a deployment and its planned runs (past runs stay)")
-    .action((name: string) => {
-      removeDeployment(getEngine().store, name);
+    .action(async (name: string) => {
+      const { store, removeDeployment } = await load();
+      removeDeployment(store, name);
       process.stdout.write(`deployment ${name} removed\n`);
     });
 }

@@ -3,14 +3,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { Store } from "../../store/store.js";
 import { HOME_DIR_NAME } from "../../store/home.js";
 
 export function registerInitCommand(program: Command): void {
   program
     .command("init")
     .description(`create ./${HOME_DIR_NAME}: the store for this project (runs, results, logs, blocks)`)
-    .action(() => {
+    .action(async () => {
+      const { Store } = await import("../../store/store.js");
       const home = path.resolve(HOME_DIR_NAME);
       const existed = fs.existsSync(path.join(home, "cellflow.db"));
       Store.open(home).close();

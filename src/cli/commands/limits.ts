@@ -2,32 +2,33 @@
 
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
-import { getEngine } from "../../engine/engine.js";
 import { table } from "../output.js";
+
+const engine = async () => (await import("../../engine/engine.js")).getEngine();
 
 export function registerLimitsCommands(program: Command): void {
   const limits = program.command("limits").description("tag concurrency limits: at most N running task runs carry the tag");
   limits
     .command("ls")
     .option("--json", "print JSON")
-    .action((opts: { json?: boolean }) => {
-      const rows = getEngine().limits.list();
+    .action(async (opts: { json?: boolean }) => {
+      const rows = (await engine()).limits.list();
       if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
       process.stdout.write(rows.length ? table(["TAG", "LIMIT", "ACTIVE"], rows.map((r) => [r.tag, String(r.slots), String(r.active)])) + "\n" : "no tag limits (set one: cellflow limits set db 2)\n");
     });
   limits
     .command("set <tag> <limit>")
     .description("allow at most <limit> running task runs with <tag>")
-    .action((tag: string, limit: string) => {
+    .action(async (tag: string, limit: string) => {
       const n = Number(limit);
       if (!/^\d+$/.test(limit)) throw new CellflowError("USAGE", `limit '${limit}' for tag '${tag}' is not a whole number`, "e.g. cellflow limits set db 2");
-      getEngine().limits.set(tag, n);
+      (await engine()).limits.set(tag, n);
       process.stdout.write(`limit set: at most ${n} running task runs tagged '${tag}'\n`);
     });
   limits
     .command("rm <tag>")
-    .action((tag: string) => {
-      if (!getEngine().limits.remove(tag)) throw new CellflowError("USAGE", `no limit for tag '${tag}'`, "see them with: cellflow limits ls");
+    .action(async (tag: string) => {
+      if (!(await engine()).limits.remove(tag)) throw new CellflowError("USAGE", `no limit for tag '${tag}'`, "see them with: cellflow limits ls");
       process.stdout.write(`limit removed: ${tag}\n`);
     });
 }

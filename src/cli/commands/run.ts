@@ -1,14 +1,6 @@
 // `cellflow run <file>[:flow] -p k=v`: run a flow headless, one line per state change, exit 0 when Completed.
 
 import type { Command } from "commander";
-import type { FlowRunOutcome } from "../../engine/flow-run.js";
-import { CancelledError, getEngine } from "../../engine/engine.js";
-import { subscribe } from "../../engine/events.js";
-import { parseParamPairs } from "../../runner/index.js";
-import { runFlowFile } from "../../runner/index.js";
-import { flowRunJson, graphSummary, progressLine, runDuration } from "../output.js";
-import { getRunGraph } from "../../runner/index.js";
-import { renderDag } from "../../display/dag.js";
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
@@ -22,57 +14,10 @@ export function registerRunCommands(program: Command): void {
     .option("--refresh-cache", "execute every task, none from cache, and store fresh results")
     .option("--json", "print the finished run as JSON (progress goes to stderr)")
     .action(async (target: string, opts: { param: string[]; json?: boolean; refreshCache?: boolean }) => {
+      // Loaded when the command runs, so other commands never pay for the runner (TypeScript, esbuild).
+      const [{ parseParamPairs, runFlowFile }, { finishRun, withProgress }] = await Promise.all([import("../../runner/index.js"), import("../run-progress.js")]);
       const params = parseParamPairs(opts.param);
       const outcome = await withProgress(opts.json === true, () => runFlowFile(target, params, { refreshCache: opts.refreshCache === true }));
       finishRun(outcome, opts.json === true);
     });
-}
-
-/** Print progress while `work` runs; Ctrl-C cancels the run (a second Ctrl-C exits at once). */
-export async function withProgress(json: boolean, work: () => Promise<FlowRunOutcome>): Promise<FlowRunOutcome> {
-  const out = json ? process.stderr : process.stdout;
-  const unsubscribe = subscribe((event) => {
-    const line = progressLine(event);
-    if (line) out.write(line + "\n");
-  });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write("cancelling… (Ctrl-C again to exit at once)\n");
-    for (const run of getEngine().live.values()) run.controller.abort(new CancelledError("cancelled by Ctrl-C"));
-  };
-  process.on("SIGINT", onSigint);
-  // With --json, stdout holds only the final JSON: whatever the flow prints (console.log, display()) goes to stderr.
-  const stdoutWrite = process.stdout.write;
-  if (json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  try {
-    return await work();
-  } finally {
-    process.stdout.write = stdoutWrite;
-    process.off("SIGINT", onSigint);
-    unsubscribe();
-  }
-}
-
-export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
-  const graph = getRunGraph(outcome.record.id);
-  const r = graph.flowRun;
-  if (json) {
-    process.stdout.write(JSON.stringify(flowRunJson(r, graph.taskRuns, outcome.ok ? safeResult(outcome.value) : undefined), null, 2) + "\n");
-  } else {
-    const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
-    process.stdout.write(`\n${renderDag(graph)["text/plain"]}\n`);
-    process.stdout.write(`\nflow run ${r.name} (${r.id}) ${r.state.name} in ${runDuration(r)}: ${graphSummary(graph)}${why}\n`);
-    process.stdout.write(`details: cellflow runs show ${r.id.slice(0, 8)}${r.state.type === "COMPLETED" ? "" : `   rerun from failure: cellflow runs retry ${r.id.slice(0, 8)}`}\n`);
-  }
-  process.exitCode = r.state.type === "COMPLETED" ? 0 : 1;
-}
-
-function safeResult(value: unknown): unknown {
-  try {
-    return JSON.parse(JSON.stringify(value ?? null));
-  } catch {
-    return String(value);
-  }
 }

@@ -3,7 +3,6 @@
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import { parseDuration } from "../../core/duration.js";
-import { Worker, runClaimedRun } from "../../worker/index.js";
 
 function wholeNumber(flag: string, value: string, min: number): number {
   const n = Number(value);
@@ -21,6 +20,7 @@ export function registerWorkerCommands(program: Command): void {
     .option("--late-after <duration>", "a run this far past its time is Late (and missed, for catch-up)", "15s")
     .option("--grace <duration>", "on SIGTERM, how long running runs may finish before they are cancelled", "30s")
     .action(async (opts: { concurrency: string; once?: boolean; pollMs: string; lateAfter: string; grace: string }) => {
+      const { Worker } = await import("../../worker/worker.js");
       const w = new Worker({
         concurrency: wholeNumber("--concurrency", opts.concurrency, 1),
         once: opts.once === true,
@@ -44,6 +44,7 @@ export function registerWorkerCommands(program: Command): void {
     .command("run-one <flow-run-id>", { hidden: true })
     .description("execute one claimed deployment run (the worker starts this)")
     .action(async (id: string) => {
+      const { runClaimedRun } = await import("../../worker/run-one.js");
       const record = await runClaimedRun(id);
       process.exitCode = record.state.type === "COMPLETED" ? 0 : 1;
     });

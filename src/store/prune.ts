@@ -1,0 +1,128 @@
+// Deleting runs: a flow run with its subflow runs, task runs, logs and artifacts, and the results no remaining
+// run references (content-addressed, so a result a newer run reused as its cache entry stays). Never a live run.
+
+import fs from "node:fs";
+import type Database from "better-sqlite3";
+import { CellflowError } from "../core/errors.js";
+import { resultPath } from "./results.js";
+import { runFilterSql } from "./run-filters.js";
+
+export interface DeleteSummary {
+  /** Flow runs deleted, subflow runs included. */
+  runs: number;
+  taskRuns: number;
+  logs: number;
+  artifacts: number;
+  /** Results no remaining run references, inline rows and files together. */
+  results: number;
+}
+
+/** States a run can be deleted in: ended, or planned and not claimed. */
+const DELETABLE = "('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED', 'SCHEDULED')";
+/** Runs deleted per transaction, so other processes' writes wait at most one chunk. */
+const CHUNK = 2000;
+
+/** Ids of top-level runs created before `before` that have ended, optionally in one state, oldest first. */
+export function selectPrunable(db: Database.Database, options: { before: number; state?: string }): string[] {
+  const { where, args } = runFilterSql({ before: options.before, state: options.state });
+  const sql = `SELECT id FROM flow_runs ${where} AND parent_task_run_id IS NULL AND state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') ORDER BY created_at`;
+  return (db.prepare(sql).all(...args) as Array<{ id: string }>).map((r) => r.id);
+}
+
+class Rollback extends Error {}
+
+/**
+ * Delete the flow runs `ids` (full ids) and everything hanging off them. A run that has not ended (or a subflow
+ * of it) is refused before anything is deleted. With `dryRun` the same statements run and are rolled back, so
+ * the counts are exact.
+ */
+export function deleteRuns(db: Database.Database, resultsDir: string, ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS doomed_runs (id TEXT PRIMARY KEY) WITHOUT ROWID;
+           CREATE TEMP TABLE IF NOT EXISTS doomed_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
+           DELETE FROM doomed_runs; DELETE FROM doomed_refs;`);
+  const summary: DeleteSummary = { runs: 0, taskRuns: 0, logs: 0, artifacts: 0, results: 0 };
+  const addRoot = db.prepare("INSERT OR IGNORE INTO doomed_runs (id) VALUES (?)");
+  const addChildren = db.prepare(
+    "INSERT OR IGNORE INTO doomed_runs (id) SELECT subflow_run_id FROM task_runs WHERE flow_run_id IN (SELECT id FROM doomed_runs) AND subflow_run_id IS NOT NULL",
+  );
+  const live = db.prepare(`SELECT id, name, state_name FROM flow_runs WHERE id IN (SELECT id FROM doomed_runs) AND state_type NOT IN ${DELETABLE} LIMIT 1`);
+  const steps = [
+    db.prepare("INSERT OR IGNORE INTO doomed_refs (ref) SELECT result_ref FROM task_runs WHERE flow_run_id IN (SELECT id FROM doomed_runs) AND result_ref IS NOT NULL"),
+    db.prepare("INSERT OR IGNORE INTO doomed_refs (ref) SELECT result_ref FROM flow_runs WHERE id IN (SELECT id FROM doomed_runs) AND result_ref IS NOT NULL"),
+  ];
+  const deletes = {
+    logs: db.prepare("DELETE FROM logs WHERE flow_run_id IN (SELECT id FROM doomed_runs)"),
+    artifacts: db.prepare("DELETE FROM artifacts WHERE flow_run_id IN (SELECT id FROM doomed_runs)"),
+    taskRuns: db.prepare("DELETE FROM task_runs WHERE flow_run_id IN (SELECT id FROM doomed_runs)"),
+    runs: db.prepare("DELETE FROM flow_runs WHERE id IN (SELECT id FROM doomed_runs)"),
+  };
+
+  const chunk = (part: string[]) => {
+    db.exec("DELETE FROM doomed_runs");
+    for (const id of part) addRoot.run(id);
+    while (addChildren.run().changes > 0);
+    const running = live.get() as { id: string; name: string; state_name: string } | undefined;
+    if (running) {
+      throw new CellflowError("USAGE", `run ${running.name} (${running.id.slice(0, 8)}) is ${running.state_name}; nothing was deleted`, `cancel it first (cellflow runs cancel ${running.id.slice(0, 8)}) or wait until it ends`);
+    }
+    for (const step of steps) step.run();
+    summary.logs += deletes.logs.run().changes;
+    summary.artifacts += deletes.artifacts.run().changes;
+    summary.taskRuns += deletes.taskRuns.run().changes;
+    summary.runs += deletes.runs.run().changes;
+  };
+
+  // Results still referenced by a remaining task run or flow run (a newer run's cache hit) stay.
+  const keepReferenced = () => {
+    db.exec(`DELETE FROM doomed_refs WHERE ref IN (SELECT result_ref FROM task_runs WHERE result_ref IN (SELECT ref FROM doomed_refs));
+             DELETE FROM doomed_refs WHERE ref IN (SELECT result_ref FROM flow_runs WHERE result_ref IN (SELECT ref FROM doomed_refs));`);
+    const refs = (db.prepare("SELECT ref FROM doomed_refs").all() as Array<{ ref: string }>).map((r) => r.ref);
+    const inline = db.prepare("DELETE FROM results WHERE ref IN (SELECT ref FROM doomed_refs)").run().changes;
+    const files = refs.filter((ref) => fs.existsSync(resultPath(resultsDir, ref)));
+    summary.results = inline + files.length;
+    return files;
+  };
+
+  if (options.dryRun) {
+    try {
+      db.transaction(() => {
+        chunk(ids);
+        keepReferenced();
+        throw new Rollback();
+      }).immediate();
+    } catch (error) {
+      if (!(error instanceof Rollback)) throw error;
+    }
+    return summary;
+  }
+  // Check every root first, so a refusal deletes nothing even when the list spans several chunks.
+  if (ids.length > CHUNK) {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      db.exec("DELETE FROM doomed_runs");
+      for (const id of ids.slice(i, i + CHUNK)) addRoot.run(id);
+      const running = live.get() as { id: string; name: string; state_name: string } | undefined;
+      if (running) throw new CellflowError("USAGE", `run ${running.name} (${running.id.slice(0, 8)}) is ${running.state_name}; nothing was deleted`, `cancel it first (cellflow runs cancel ${running.id.slice(0, 8)}) or wait until it ends`);
+    }
+  }
+  for (let i = 0; i < ids.length; i += CHUNK) db.transaction(() => chunk(ids.slice(i, i + CHUNK))).immediate();
+  const files = db.transaction(keepReferenced).immediate();
+  // Files go after the commit: a crash in between leaves an unreferenced file, never a reference to a missing one.
+  for (const ref of files) fs.rmSync(resultPath(resultsDir, ref), { force: true });
+  db.exec("DELETE FROM doomed_runs; DELETE FROM doomed_refs;");
+  return summary;
+}
+
+/** Give the freed pages back to the file system: checkpoint the WAL, then VACUUM when asked. Returns the file size. */
+export function compactStore(db: Database.Database, dbPath: string, vacuum: boolean): number {
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  if (vacuum) {
+    db.exec("VACUUM");
+    db.pragma("wal_checkpoint(TRUNCATE)");
+  }
+  return fs.statSync(dbPath).size;
+}
+
+/** `PRAGMA integrity_check`: "ok" or the problems found. */
+export function integrityCheck(db: Database.Database): string {
+  return (db.pragma("integrity_check") as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join("; ");
+}

@@ -1,0 +1,250 @@
+// The run graph on a canvas: pan (drag), zoom (wheel, buttons), fit; click a task to open its task run, the
+// "+" of a group or subflow to expand it. Layout is computed when the graph's shape changes, not per frame.
+
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { buildGraph, layoutGraph, type GraphLayout, type GraphTask } from "./layout.js";
+import { drawGraph, hitTest, onToggle, type Palette, type View } from "./draw.js";
+
+export interface RunGraphProps {
+  tasks: GraphTask[];
+  /** Changes when tasks are added or edges change; state changes alone keep the layout. */
+  shapeKey: string;
+  expanded: ReadonlySet<string>;
+  depthOf?: (t: GraphTask) => number;
+  onOpen: (taskRunId: string) => void;
+  onToggle: (nodeId: string) => void;
+  onCollapseAll: () => void;
+  height?: number;
+}
+
+function palette(): Palette {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string) => css.getPropertyValue(name).trim();
+  return { background: v("--graph-bg"), card: v("--card"), border: v("--border"), text: v("--text"), muted: v("--muted"), edge: v("--edge"), selected: v("--accent") };
+}
+
+declare global {
+  interface Window {
+    /** For tests and benchmarks: the graph's size, its last draw time and a way to pan it. */
+    __cellflowGraph?: { nodes: number; lastDrawMs: number; layoutMs: number; firstDrawAt: number; panBy(dx: number, dy: number): number; screenOf(id: string): { x: number; y: number } | null; fit(): void };
+  }
+}
+
+export function RunGraph(props: RunGraphProps) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const box = useRef<HTMLDivElement>(null);
+  const view = useRef<View>({ scale: 1, tx: 20, ty: 20 });
+  const size = useRef({ w: 800, h: 400 });
+  const frame = useRef(0);
+  const fitted = useRef(false);
+  const [hover, setHover] = useState<string | null>(null);
+  const { tasks, shapeKey, expanded, depthOf } = props;
+
+  const layoutMs = useRef(0);
+  const layout: GraphLayout = useMemo(() => {
+    const started = performance.now();
+    const { nodes, edges } = buildGraph(tasks, expanded, depthOf);
+    const laid = layoutGraph(nodes, edges);
+    layoutMs.current = performance.now() - started;
+    return laid;
+    // Only a new shape re-lays out; states are refreshed in place below.
+  }, [shapeKey, expanded]);
+
+  // A bitmap of the whole graph at the current zoom, while it fits: panning then only copies pixels.
+  const cache = useRef<{ canvas: HTMLCanvasElement; scale: number; theme: string } | null>(null);
+
+  // Refresh node states from the latest task records without moving anything.
+  useMemo(() => {
+    cache.current = null;
+    const byId = new Map(tasks.map((t) => [t.id, t]));
+    for (const node of layout.nodes) {
+      node.members = node.members.map((m) => byId.get(m.id) ?? m);
+      if (node.kind === "group") {
+        node.counts = {};
+        for (const m of node.members) node.counts[m.state.name] = (node.counts[m.state.name] ?? 0) + 1;
+        node.state = node.members.reduce((worst, m) => (rank(m.state.type) < rank(worst.type) ? m.state : worst), node.members[0].state);
+      } else node.state = node.members[0].state;
+    }
+  }, [tasks, layout]);
+
+  const draw = useCallback(() => {
+    const el = canvas.current;
+    if (!el) return 0;
+    const started = performance.now();
+    const ctx = el.getContext("2d", { alpha: false })!;
+    const dpr = window.devicePixelRatio || 1;
+    const colors = palette();
+    const theme = document.documentElement.dataset.theme ?? "";
+    const { scale, tx, ty } = view.current;
+    const pad = 8;
+    const gw = layout.width * scale + 2 * pad;
+    const gh = layout.height * scale + 2 * pad;
+    if (layout.nodes.length > 500 && gw * dpr <= 4096 && gh * dpr <= 4096) {
+      let c = cache.current;
+      if (!c || c.scale !== scale || c.theme !== theme) {
+        const bitmap = document.createElement("canvas");
+        bitmap.width = Math.ceil(gw * dpr);
+        bitmap.height = Math.ceil(gh * dpr);
+        drawGraph(bitmap.getContext("2d", { alpha: false })!, layout, { scale, tx: pad, ty: pad }, gw, gh, dpr, colors, { selected: hover, expanded });
+        c = cache.current = { canvas: bitmap, scale, theme };
+      }
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.fillStyle = colors.background;
+      ctx.fillRect(0, 0, el.width, el.height);
+      ctx.drawImage(c.canvas, Math.round((tx - pad) * dpr), Math.round((ty - pad) * dpr));
+    } else {
+      drawGraph(ctx, layout, view.current, size.current.w, size.current.h, dpr, colors, { selected: hover, expanded });
+    }
+    const ms = performance.now() - started;
+    if (window.__cellflowGraph) window.__cellflowGraph.lastDrawMs = ms;
+    return ms;
+  }, [layout, hover, expanded]);
+
+  useEffect(() => {
+    cache.current = null;
+  }, [draw]);
+
+  const request = useCallback(() => {
+    cancelAnimationFrame(frame.current);
+    frame.current = requestAnimationFrame(() => draw());
+  }, [draw]);
+
+  const fit = useCallback(() => {
+    const { w, h } = size.current;
+    const scale = Math.min(1.2, Math.max(0.02, Math.min((w - 40) / Math.max(1, layout.width), (h - 40) / Math.max(1, layout.height))));
+    view.current = { scale, tx: (w - layout.width * scale) / 2, ty: (h - layout.height * scale) / 2 };
+  }, [layout]);
+
+  useEffect(() => {
+    const el = box.current;
+    const c = canvas.current;
+    if (!el || !c) return;
+    const resize = () => {
+      const dpr = window.devicePixelRatio || 1;
+      size.current = { w: el.clientWidth, h: el.clientHeight };
+      c.width = Math.round(el.clientWidth * dpr);
+      c.height = Math.round(el.clientHeight * dpr);
+      c.style.width = `${el.clientWidth}px`;
+      c.style.height = `${el.clientHeight}px`;
+      if (!fitted.current) {
+        fit();
+        fitted.current = true;
+      }
+      draw();
+    };
+    resize();
+    const observer = new ResizeObserver(resize);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [draw, fit]);
+
+  useEffect(() => {
+    window.__cellflowGraph = {
+      nodes: layout.nodes.length,
+      lastDrawMs: 0,
+      layoutMs: layoutMs.current,
+      firstDrawAt: 0,
+      panBy: (dx, dy) => {
+        view.current = { ...view.current, tx: view.current.tx + dx, ty: view.current.ty + dy };
+        return draw();
+      },
+      screenOf: (id) => {
+        const n = layout.nodes.find((node) => node.id === id || node.members.some((m) => m.id === id));
+        if (!n) return null;
+        const { scale, tx, ty } = view.current;
+        const r = canvas.current!.getBoundingClientRect();
+        return { x: r.left + tx + (n.x + 60) * scale, y: r.top + ty + (n.y + 22) * scale };
+      },
+      fit: () => {
+        fit();
+        draw();
+      },
+    };
+    draw();
+    // performance.now() counts from the page's navigation: this is the time to the graph's first full draw.
+    window.__cellflowGraph.firstDrawAt = performance.now();
+  }, [layout, draw, fit]);
+
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const wheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const r = c.getBoundingClientRect();
+      const sx = e.clientX - r.left;
+      const sy = e.clientY - r.top;
+      const v = view.current;
+      const scale = Math.min(3, Math.max(0.02, v.scale * Math.exp(-e.deltaY * 0.0015)));
+      view.current = { scale, tx: sx - ((sx - v.tx) * scale) / v.scale, ty: sy - ((sy - v.ty) * scale) / v.scale };
+      request();
+    };
+    c.addEventListener("wheel", wheel, { passive: false });
+    return () => c.removeEventListener("wheel", wheel);
+  }, [request]);
+
+  const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
+  const point = (e: React.PointerEvent) => {
+    const r = canvas.current!.getBoundingClientRect();
+    return { sx: e.clientX - r.left, sy: e.clientY - r.top };
+  };
+  const onPointerDown = (e: React.PointerEvent) => {
+    drag.current = { x: e.clientX, y: e.clientY, moved: false };
+    canvas.current!.setPointerCapture(e.pointerId);
+  };
+  const onPointerMove = (e: React.PointerEvent) => {
+    const d = drag.current;
+    if (d) {
+      const dx = e.clientX - d.x;
+      const dy = e.clientY - d.y;
+      if (Math.abs(dx) + Math.abs(dy) > 2) d.moved = true;
+      if (d.moved) {
+        view.current = { ...view.current, tx: view.current.tx + dx, ty: view.current.ty + dy };
+        d.x = e.clientX;
+        d.y = e.clientY;
+        request();
+      }
+      return;
+    }
+    const { sx, sy } = point(e);
+    const node = hitTest(layout, view.current, sx, sy);
+    canvas.current!.style.cursor = node ? "pointer" : "grab";
+    if ((node?.id ?? null) !== hover) setHover(node?.id ?? null);
+  };
+  const onPointerUp = (e: React.PointerEvent) => {
+    const d = drag.current;
+    drag.current = null;
+    if (!d || d.moved) return;
+    const { sx, sy } = point(e);
+    const node = hitTest(layout, view.current, sx, sy);
+    if (!node) return;
+    if (node.kind === "group" || (node.kind === "subflow" && onToggle(node, view.current, sx))) props.onToggle(node.id);
+    else props.onOpen(node.members[0].id);
+  };
+  const zoom = (factor: number) => {
+    const v = view.current;
+    const { w, h } = size.current;
+    const scale = Math.min(3, Math.max(0.02, v.scale * factor));
+    view.current = { scale, tx: w / 2 - ((w / 2 - v.tx) * scale) / v.scale, ty: h / 2 - ((h / 2 - v.ty) * scale) / v.scale };
+    request();
+  };
+
+  return (
+    <div className="graph" style={{ height: props.height ?? 460 }}>
+      <div className="graph-tools">
+        <button className="icon" title="Zoom in" onClick={() => zoom(1.25)}>+</button>
+        <button className="icon" title="Zoom out" onClick={() => zoom(0.8)}>−</button>
+        <button title="Fit the whole graph" onClick={() => { fit(); request(); }}>Fit</button>
+        {expanded.size > 0 && <button onClick={props.onCollapseAll}>Collapse all</button>}
+        <span className="muted small">{layout.nodes.length.toLocaleString()} nodes · drag to pan, scroll to zoom</span>
+      </div>
+      <div ref={box} className="graph-canvas">
+        <canvas ref={canvas} data-testid="run-graph" onPointerDown={onPointerDown} onPointerMove={onPointerMove} onPointerUp={onPointerUp} onPointerLeave={() => setHover(null)} />
+      </div>
+    </div>
+  );
+}
+
+const ORDER = ["FAILED", "CRASHED", "RUNNING", "CANCELLING", "PENDING", "SCHEDULED", "PAUSED", "CANCELLED", "COMPLETED"];
+function rank(type: string): number {
+  return ORDER.indexOf(type);
+}

@@ -1,0 +1,55 @@
+// The CLI loads only what a command uses: the module list of a child `cellflow` run through a trace preload.
+
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CLI, ROOT, cli, requireBuiltCli, tempDir } from "../acceptance/helpers.js";
+
+const TRACE = path.join(ROOT, "test", "cli", "fixtures", "trace-modules.mjs");
+const HEAVY = ["typescript", "esbuild", "ink", "react", "zeromq", "pg", "hono", "@hono/node-server", "graphile-worker", "playwright-core", "chokidar"];
+
+/** The npm packages a `cellflow <args>` process loaded, by name. */
+function packagesLoaded(args: string[], home: string): string[] {
+  const trace = path.join(home, `trace-${Math.random().toString(36).slice(2)}.txt`);
+  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_TEST_MODULE_TRACE: trace, NO_COLOR: "1" };
+  delete env.NODE_OPTIONS;
+  const result = spawnSync(process.execPath, ["--import", TRACE, CLI, ...args], { cwd: ROOT, env, encoding: "utf8" });
+  expect(result.status, result.stderr).toBe(0);
+  const names = new Set<string>();
+  for (const url of fs.readFileSync(trace, "utf8").split("\n")) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+    if (m) names.add(m[1]);
+  }
+  return [...names].sort();
+}
+
+describe("lazy command loading", () => {
+  let home: string;
+  let runId: string;
+  beforeAll(async () => {
+    requireBuiltCli();
+    home = tempDir("lazy");
+    const flow = path.join(home, "one.ts");
+    fs.writeFileSync(flow, `import { flow, task } from "cellflow";\nconst one = task("one", () => 1);\nexport const f = flow("f", async () => one());\n`);
+    const run = await cli(["run", flow, "--json"], { home });
+    expect(run.code, run.stderr).toBe(0);
+    runId = (JSON.parse(run.stdout) as { id: string }).id;
+  });
+
+  it("--version loads commander and nothing else", () => {
+    expect(packagesLoaded(["--version"], home)).toEqual(["commander"]);
+  });
+
+  it("runs ls and runs show load the store but no compiler, bundler, UI, kernel or server", () => {
+    for (const args of [["runs", "ls"], ["runs", "show", runId.slice(0, 8)]]) {
+      const loaded = packagesLoaded(args, home);
+      expect(loaded).toContain("better-sqlite3");
+      expect(loaded.filter((name) => HEAVY.includes(name))).toEqual([]);
+    }
+  });
+
+  it("the trace sees the compiler where a command does use it (the check can fail)", () => {
+    expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).toContain("typescript");
+  });
+});
