@@ -5,7 +5,7 @@ import { formatDuration } from "../core/duration.js";
 import { stateGlyph } from "../core/states.js";
 
 /** The stable --json shape of a flow run. */
-export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], result?: unknown): Record<string, unknown> {
+export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], result?: unknown, subflows?: RunGraph["subflows"]): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: run.id,
     name: run.name,
@@ -21,12 +21,13 @@ export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], resu
   };
   if (run.scheduledTime !== undefined) out.scheduledTime = iso(run.scheduledTime);
   if (run.error) out.error = run.error;
-  if (taskRuns) out.taskRuns = taskRuns.map(taskRunJson);
+  if (taskRuns) out.taskRuns = taskRuns.map((t) => taskRunJson(t, subflows));
   if (result !== undefined) out.result = result;
   return out;
 }
 
-export function taskRunJson(t: TaskRunRecord): Record<string, unknown> {
+/** A task run as JSON; a subflow's node carries its child run's `taskRuns`, nested the same way. */
+export function taskRunJson(t: TaskRunRecord, subflows?: RunGraph["subflows"]): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: t.id,
     name: t.taskName,
@@ -43,6 +44,11 @@ export function taskRunJson(t: TaskRunRecord): Record<string, unknown> {
     tags: t.tags,
   };
   if (t.subflowRunId) out.subflowRunId = t.subflowRunId;
+  const child = subflows?.[t.id];
+  if (child) {
+    out.subflowRun = { id: child.flowRun.id, name: child.flowRun.name, flowName: child.flowRun.flowName, state: { type: child.flowRun.state.type, name: child.flowRun.state.name, message: child.flowRun.state.message } };
+    out.taskRuns = child.taskRuns.map((c) => taskRunJson(c, child.subflows));
+  }
   if (t.error) out.error = { name: t.error.name, message: t.error.message };
   return out;
 }

@@ -38,7 +38,7 @@ export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
   const graph = getRunGraph(outcome.record.id);
   const r = graph.flowRun;
   if (json) {
-    process.stdout.write(JSON.stringify(flowRunJson(r, graph.taskRuns, outcome.ok ? safeResult(outcome.value) : undefined), null, 2) + "\n");
+    process.stdout.write(JSON.stringify(flowRunJson(r, graph.taskRuns, outcome.ok ? safeResult(outcome.value) : undefined, graph.subflows), null, 2) + "\n");
   } else {
     const why = r.state.type === "COMPLETED" ? "" : ` — ${r.state.message}`;
     process.stdout.write(`\n${renderDag(graph)["text/plain"]}\n`);

@@ -76,6 +76,8 @@ export interface LogRecord {
 export interface RunGraph {
   flowRun: FlowRunRecord;
   taskRuns: TaskRunRecord[];
+  /** The graphs of subflow runs, by the id of the task run that stands for each in this run. */
+  subflows?: Record<string, RunGraph>;
 }
 
 export type RunEvent =

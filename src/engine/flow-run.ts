@@ -42,6 +42,8 @@ export interface RunFlowOptions {
   /** Execute every task (none comes from cache) and store the new results: `run --refresh-cache`, `%refresh`. */
   refreshCache?: boolean;
   parentTaskRunId?: string | null;
+  /** The new run's id (a subflow's parent task run names its child before the child starts). @default a random UUID */
+  id?: string;
 }
 
 export interface FlowRunOutcome {
@@ -130,7 +132,7 @@ function forwardAborts(live: LiveFlowRun): void {
 function createFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions, engine: Engine): LiveFlowRun {
   const now = Date.now();
   const record: FlowRunRecord = {
-    id: crypto.randomUUID(),
+    id: options.id ?? crypto.randomUUID(),
     flowName: def.name,
     name: runName(def.name),
     state: Pending(),
@@ -349,11 +351,14 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   live.record.runCount = 1;
   live.record.cacheReason = unreadable ?? (parentFlow.refreshCache ? "executed: refresh requested" : previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run");
   const resume = previous?.subflow_run_id ? safeFind(engine, previous.subflow_run_id) : undefined;
+  // Named before it starts, so the DAG nests the child's task runs under this task run while they run.
+  const childId = resume?.id ?? crypto.randomUUID();
+  live.record.subflowRunId = childId;
   engine.setTaskState(live, Running());
   parentFlow.inflight++;
   try {
     const outcome = await runContextStorage.run({ flow: null, task: null }, () =>
-      runFlow(def, params, { ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null }), parentSignal: parentFlow.controller.signal, refreshCache: parentFlow.refreshCache }),
+      runFlow(def, params, { ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null, id: childId }), parentSignal: parentFlow.controller.signal, refreshCache: parentFlow.refreshCache }),
     );
     live.record.subflowRunId = outcome.record.id;
     finishSubflowTask(live, outcome, engine);

@@ -25,6 +25,7 @@ export async function runNotebookFile(file: string, params: Record<string, unkno
   const cells = withParameters(notebook.cells, params)
     .filter((c) => c.cellType === "code" && c.source.trim() !== "")
     .map((c) => ({ source: c.source, id: c.index >= 0 ? c.index + 1 : "parameters" }));
+  if (options.typecheck) await (await import("./typecheck.js")).refuseTypeErrors(file, cells);
   const dir = path.dirname(path.resolve(file));
   const session = new NotebookSession({ cwd: dir, notebookPath: file });
   // The store is found from the caller's folder (CELLFLOW_HOME or the nearest .cellflow/): open it before moving.

@@ -15,6 +15,8 @@ export interface RunFileOptions {
   onStart?: () => void;
   /** Execute every task (none from cache) and store fresh results. */
   refreshCache?: boolean;
+  /** Type-check first: any type error refuses the run (CellflowError naming cell, line, column). @default false */
+  typecheck?: boolean;
 }
 
 /** A file's entry points: .ts/.js flow modules here; notebooks register theirs (see registerFileRunner). */
@@ -36,6 +38,7 @@ export async function runFlowFile(spec: string, params: Record<string, unknown>,
   const parsed = parseFlowSpec(spec);
   const custom = runnerFor(parsed.file);
   if (custom) return custom(parsed.file, params, options);
+  if (options.typecheck) await (await import("./typecheck.js")).refuseFileTypeErrors(parsed.file);
   const flow = await loadFlow(parsed);
   checkFlowParameterNames(flow.definition, params);
   const checked = validateParameters(flow.flowName, flow.definition.options.parameters, params) as Record<string, unknown>;

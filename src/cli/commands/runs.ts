@@ -65,7 +65,7 @@ export function registerRunsCommands(program: Command): void {
       const artifacts = store.listArtifacts({ flowRunId: graph.flowRun.id });
       const history = opts.history ? store.getRunHistory(graph.flowRun.id) : null;
       if (opts.json) {
-        const out = flowRunJson(graph.flowRun, graph.taskRuns);
+        const out = flowRunJson(graph.flowRun, graph.taskRuns, undefined, graph.subflows);
         out.artifacts = artifacts.map(artifactJson);
         if (history) out.history = history.map(historyJson);
         return void process.stdout.write(JSON.stringify(out, null, 2) + "\n");
