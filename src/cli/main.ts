@@ -19,6 +19,7 @@ import { registerArtifactsCommands } from "./commands/artifacts.js";
 import { registerCompletionCommand } from "./commands/completion.js";
 import { registerUiCommand } from "./commands/ui.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
+import { registerCacheCommands } from "./commands/cache.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerRunCommands(program);
   registerRunsCommands(program);
+  registerCacheCommands(program);
   registerLimitsCommands(program);
   registerTuiCommand(program);
   registerKernelCommands(program);

@@ -14,6 +14,7 @@ import { globalSingleton } from "./global.js";
 
 export interface MemoEntry {
   taskRunId: string;
+  flowRunId: string | null;
   value: unknown;
   resultRef: string | null;
   expires: number | null;

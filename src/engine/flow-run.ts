@@ -15,6 +15,7 @@ import { validateParameters } from "./parameters.js";
 import { runName } from "./run-names.js";
 import { createTaskRun, endInflight, type TaskDefinition } from "./task-run.js";
 import { sha256 } from "./hashing.js";
+import { fromRun } from "./cache.js";
 import { runFlowEndHandlers } from "./flow-end.js";
 
 export interface FlowDefinition {
@@ -38,8 +39,8 @@ export interface RunFlowOptions {
   deploymentId?: string | null;
   /** A subflow's parent run: cancelling or timing it out cancels this run too. */
   parentSignal?: AbortSignal;
-  /** Notebook sessions share cache keys across runs. @default "run" */
-  cacheScope?: "run" | "global";
+  /** Execute every task (none comes from cache) and store the new results: `run --refresh-cache`, `%refresh`. */
+  refreshCache?: boolean;
   parentTaskRunId?: string | null;
   /** The new run's id (a subflow's parent task run names its child before the child starts). @default a random UUID */
   id?: string;
@@ -90,22 +91,23 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
 }
 
 function startLive(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions, engine: Engine): LiveFlowRun {
-  if (options.resume) return resumeFlowRun(def, options.resume, engine, options.cacheScope);
-  if (options.adopt) return adoptFlowRun(def, options.adopt, params, options.cacheScope ?? "run", engine);
+  const refresh = options.refreshCache === true;
+  if (options.resume) return resumeFlowRun(def, options.resume, engine, refresh);
+  if (options.adopt) return adoptFlowRun(def, options.adopt, params, refresh, engine);
   return createFlowRun(def, params, options, engine);
 }
 
 /** A scheduled run picked up for execution: same record, attempt 1, its Scheduled/Late history kept. */
-function adoptFlowRun(def: FlowDefinition, scheduled: FlowRunRecord, params: Record<string, unknown>, cacheScope: "run" | "global", engine: Engine): LiveFlowRun {
+function adoptFlowRun(def: FlowDefinition, scheduled: FlowRunRecord, params: Record<string, unknown>, refreshCache: boolean, engine: Engine): LiveFlowRun {
   const record: FlowRunRecord = { ...scheduled, parameters: params, attempt: 1, startTime: null, endTime: null, state: Pending() };
   delete record.error;
-  const live = newLive(record, def, cacheScope);
+  const live = newLive(record, def, refreshCache);
   live.history = engine.store.getHistory("flow", scheduled.id) as State[];
   engine.setFlowState(live, Pending(`picked up by process ${process.pid}`));
   return live;
 }
 
-function newLive(record: FlowRunRecord, def: FlowDefinition, cacheScope: "run" | "global"): LiveFlowRun {
+function newLive(record: FlowRunRecord, def: FlowDefinition, refreshCache: boolean): LiveFlowRun {
   const live: LiveFlowRun = {
     record,
     history: [],
@@ -121,7 +123,7 @@ function newLive(record: FlowRunRecord, def: FlowDefinition, cacheScope: "run" |
     futures: new Set(),
     unobservedFailures: new Set(),
     logPrints: def.options.logPrints ?? false,
-    cacheScope,
+    refreshCache,
     hasHistory: false,
   };
   forwardAborts(live);
@@ -152,19 +154,19 @@ function createFlowRun(def: FlowDefinition, params: Record<string, unknown>, opt
     deploymentId: options.deploymentId ?? null,
     tags: def.options.tags ?? [],
   };
-  const live = newLive(record, def, options.cacheScope ?? "run");
+  const live = newLive(record, def, options.refreshCache === true);
   engine.setFlowState(live, record.state);
   return live;
 }
 
 /** A rerun from failure: the same flow run, next attempt; earlier attempts' completed task runs can be reused. */
-function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Engine, cacheScope: "run" | "global" = "run"): LiveFlowRun {
+function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Engine, refreshCache: boolean): LiveFlowRun {
   // One owner per attempt: the store's conditional claim decides between processes rerunning the same run at once.
   const history = engine.store.getHistory("flow", previous.id) as State[];
   const claimed = engine.store.claimNextAttempt(previous.id, previous.attempt, `rerun from failure: attempt ${previous.attempt + 1}`);
   const record: FlowRunRecord = { ...previous, attempt: previous.attempt + 1, startTime: null, endTime: null, state: claimed };
   delete record.error;
-  const live = newLive(record, def, cacheScope);
+  const live = newLive(record, def, refreshCache);
   live.history = history;
   live.hasHistory = true;
   for (const row of engine.store.getAllTaskRunRows(previous.id)) live.previous.set(row.dynamic_key, row);
@@ -346,7 +348,7 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   const live = createTaskRun(taskDef, engine);
   const previous = parentFlow.previous.get(live.record.dynamicKey);
   let unreadable: string | null = null;
-  if (previous?.state_type === "COMPLETED" && previous.result_ref && previous.subflow_run_id) {
+  if (previous?.state_type === "COMPLETED" && previous.result_ref && previous.subflow_run_id && !parentFlow.refreshCache) {
     let value: unknown;
     try {
       value = engine.store.loadResult(previous.result_ref);
@@ -358,7 +360,7 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
     if (unreadable === null) return cachedSubflow(engine, live, previous, previous.subflow_run_id, previous.result_ref, value);
   }
   live.record.runCount = 1;
-  live.record.cacheReason = unreadable ?? (previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run");
+  live.record.cacheReason = unreadable ?? (parentFlow.refreshCache ? "executed: refresh requested" : previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run");
   const resume = previous?.subflow_run_id ? safeFind(engine, previous.subflow_run_id) : undefined;
   // Named before it starts, so the DAG nests the child's task runs under this task run while they run.
   const childId = resume?.id ?? crypto.randomUUID();
@@ -367,7 +369,7 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   parentFlow.inflight++;
   try {
     const outcome = await runContextStorage.run({ flow: null, task: null }, () =>
-      runFlow(def, params, { ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null, id: childId }), parentSignal: parentFlow.controller.signal }),
+      runFlow(def, params, { ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null, id: childId }), parentSignal: parentFlow.controller.signal, refreshCache: parentFlow.refreshCache }),
     );
     live.record.subflowRunId = outcome.record.id;
     finishSubflowTask(live, outcome, engine);
@@ -380,10 +382,11 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
 function cachedSubflow(engine: Engine, live: LiveTaskRun, previous: TaskRunRow, subflowRunId: string, resultRef: string, value: unknown): FlowRunOutcome {
   live.record.subflowRunId = subflowRunId;
   live.record.cachedFrom = previous.id;
-  live.record.cacheReason = `cached: subflow run ${subflowRunId.slice(0, 8)} completed`;
-  live.resultRef = resultRef;
-  engine.setTaskState(live, Cached(live.record.cacheReason.slice(8)));
   const record = engine.store.findFlowRun(subflowRunId);
+  const from = fromRun(record);
+  live.record.cacheReason = `cached: ${from}`;
+  live.resultRef = resultRef;
+  engine.setTaskState(live, Cached(from));
   return { record, ok: true, value };
 }
 

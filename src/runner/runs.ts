@@ -5,7 +5,7 @@ import type { FlowRunRecord } from "../core/records.js";
 import { isRerunnable, isTerminal } from "../core/states.js";
 import { getEngine } from "../engine/engine.js";
 import { runFlow, type FlowRunOutcome } from "../engine/flow-run.js";
-import { validateParameters } from "../engine/parameters.js";
+import { checkFlowParameterNames, validateParameters } from "../engine/parameters.js";
 import { ownerAlive } from "../store/owner.js";
 import { loadFlow, parseFlowSpec } from "./load-flow.js";
 
@@ -13,6 +13,8 @@ export interface RunFileOptions {
   deploymentId?: string | null;
   /** Called once parameters are valid, just before the run starts. */
   onStart?: () => void;
+  /** Execute every task (none from cache) and store fresh results. */
+  refreshCache?: boolean;
   /** Type-check first: any type error refuses the run (CellflowError naming cell, line, column). @default false */
   typecheck?: boolean;
 }
@@ -39,9 +41,10 @@ export async function runFlowFile(spec: string, params: Record<string, unknown>,
   if (custom) return custom(parsed.file, params, options);
   if (options.typecheck) await (await import("./typecheck.js")).refuseFileTypeErrors(parsed.file);
   const flow = await loadFlow(parsed);
+  checkFlowParameterNames(flow.definition, params);
   const checked = validateParameters(flow.flowName, flow.definition.options.parameters, params) as Record<string, unknown>;
   options.onStart?.();
-  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null });
+  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null, refreshCache: options.refreshCache });
 }
 
 /** Split a stored entry point "<absolute file>:<flow name>". */

@@ -270,6 +270,13 @@ export class Store {
     return row ? { taskRunId: row.id, flowRunId: row.flow_run_id, resultRef: row.result_ref, cacheExpires: row.cache_expires } : null;
   }
 
+  /** Forget cached results (of one task, or all): no later run reuses them. Returns how many task runs were cached. */
+  clearCache(taskName?: string): number {
+    this.writer.flush();
+    const sql = "UPDATE task_runs SET cache_key = NULL WHERE cache_key IS NOT NULL AND state_type = 'COMPLETED'";
+    return taskName === undefined ? this.db.prepare(sql).run().changes : this.db.prepare(`${sql} AND task_name = ?`).run(taskName).changes;
+  }
+
   /** A run's log lines in order; `minLevel` keeps that level and those above it (debug < info < warning < error). */
   getLogs(flowRunId: string, options: { taskRunIds?: string[]; afterId?: number; minLevel?: LogRecord["level"] } = {}): Array<LogRecord & { id: number }> {
     const args: unknown[] = [flowRunId, options.afterId ?? 0];
