@@ -1,5 +1,5 @@
-// Benchmark: what deployments cost the scheduler and `inspect` for 1,000 deployments, and lateness under a worker
-// (scheduled time → Running) over 100 runs.
+// Benchmark: what deployments cost the scheduler and `inspect` for 1,000 deployments; a worker's capacity (runs/s)
+// and its lateness (scheduled time → Running) at half that arrival rate.
 
 import fs from "node:fs";
 import os from "node:os";
@@ -70,7 +70,24 @@ const touch = task("touch", () => 1);
 export const quick = flow("quick", async () => touch());
 `;
 
-/** 100 runs due 100 ms apart, a worker with concurrency 8: start time minus scheduled time. */
+const CONCURRENCY = 4;
+// CELLFLOW_BENCH_POOL=0 measures a worker without its pool (a fresh child per run), for comparison.
+const POOL = process.env.CELLFLOW_BENCH_POOL !== "0";
+// Runs in the capacity burst and in the lateness series (smaller on a loaded machine: CELLFLOW_BENCH_RUNS=8,10).
+const [BURST, SERIES] = (process.env.CELLFLOW_BENCH_RUNS ?? "24,40").split(",").map(Number);
+
+async function waitFor(what: string, check: () => boolean, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`bench: gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A worker (concurrency 4, its pool warmed up) first gets 24 runs due at once: capacity is runs finished per
+ * second. Then 40 runs (CELLFLOW_BENCH_RUNS=burst,series to change both) arrive at half that rate: lateness is each run's start time minus its scheduled time.
+ */
 async function lateness(home: string): Promise<Record<string, number>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-late-"));
   fs.writeFileSync(path.join(dir, "quick.ts"), FLOW);
@@ -78,25 +95,40 @@ async function lateness(home: string): Promise<Record<string, number>> {
   const store = getEngine().store;
   const deployment = await buildDeployment(store, { name: "quick", entrypoint: path.join(dir, "quick.ts") });
   saveDeployments(store, [deployment]);
-  const first = Date.now() + 3000;
-  const ids: string[] = [];
-  for (let i = 0; i < 100; i++) ids.push(insertScheduledRun(store, deployment, first + i * 100, {}, "bench", false)!);
-  const worker = new Worker({ concurrency: 8, pollMs: 200, out: () => {} });
+  const finished = () => (store.db.prepare(`SELECT COUNT(*) AS n FROM flow_runs WHERE state_type IN ('COMPLETED','FAILED','CRASHED') AND deployment_id = ?`).get(deployment.id) as { n: number }).n;
+  const worker = new Worker({ concurrency: CONCURRENCY, pollMs: 200, out: () => {}, pool: POOL });
   const running = worker.run();
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const done = store.db.prepare(`SELECT COUNT(*) AS n FROM flow_runs WHERE state_type IN ('COMPLETED','FAILED','CRASHED') AND deployment_id = ?`).get(deployment.id) as { n: number };
-    if (done.n >= 100) break;
-  }
+  const poolReady = () => !POOL || worker.poolPids().length === CONCURRENCY;
+  await waitFor("the worker's pool", poolReady, 120_000);
+
+  const burst = BURST;
+  const t0 = Date.now();
+  // 1 ms apart: a deployment holds one run per scheduled time.
+  for (let i = 0; i < burst; i++) insertScheduledRun(store, deployment, t0 - burst + i, {}, "bench-capacity", false);
+  await waitFor("the capacity runs", () => finished() >= burst, 600_000);
+  const capacity = burst / ((Date.now() - t0) / 1000);
+
+  // Half the capacity, with the pool refilled first: an idle worker's lateness, not a queue's.
+  await waitFor("the pool to refill", poolReady, 120_000);
+  const gapMs = 1000 / (capacity / 2);
+  const count = SERIES;
+  const first = Date.now() + 1000;
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push(insertScheduledRun(store, deployment, Math.round(first + i * gapMs), {}, "bench-lateness", false)!);
+  await waitFor("the lateness runs", () => finished() >= burst + count, 600_000);
   worker.stop();
   await running;
-  const rows = store.db.prepare("SELECT start_time - scheduled_time AS late, state_name FROM flow_runs WHERE deployment_id = ? ORDER BY late").all(deployment.id) as Array<{ late: number; state_name: string }>;
+  const rows = store.db.prepare(`SELECT start_time - scheduled_time AS late, state_name FROM flow_runs WHERE id IN (${ids.map(() => "?").join(",")}) ORDER BY late`).all(...ids) as Array<{ late: number; state_name: string }>;
   const lates = rows.map((r) => r.late);
   return {
+    workerPool: POOL ? 1 : 0,
+    workerCapacityRunsPerS: Number(capacity.toFixed(2)),
+    latenessArrivalGapMs: Math.round(gapMs),
     latenessP50Ms: percentile(lates, 50),
     latenessP95Ms: percentile(lates, 95),
     latenessMaxMs: lates[lates.length - 1],
     latenessRunsCompleted: rows.filter((r) => r.state_name === "Completed").length,
+    loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
   };
 }
 

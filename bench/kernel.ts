@@ -10,10 +10,12 @@ import { installKernelspec } from "../kernel/install.js";
 
 // dist/bench/kernel.js → the repository root is two levels up.
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const KERNEL_BIN = join(ROOT, "dist", "kernel", "bin.js");
+// What `cellflow kernel install` puts in the kernelspec: the CLI, which loads only the kernel for `kernel start`.
+const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 const CLIENT = join(ROOT, "test", "kernel", "py", "bench_kernels.py");
 const CELLFLOW = "cellflow-bench";
 const TSLAB = "tslab-bench";
+const IPYKERNEL = "ipykernel-bench";
 
 /** What bench_kernels.py reports per kernel (milliseconds unless a count). */
 interface KernelNumbers {
@@ -26,6 +28,10 @@ interface KernelNumbers {
   stateChangeToUpdateMsP50?: number;
   stateChangeToUpdateMsMax?: number;
   stateChangeSamples?: number;
+  uncheckedCellP50Ms?: number;
+  uncheckedCellP95Ms?: number;
+  after50CellsP50Ms?: number;
+  after50CellsP95Ms?: number;
 }
 
 function findPython(): string {
@@ -65,8 +71,8 @@ function run(python: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: 
 const ms = (n: number | undefined) => Number((n ?? Number.NaN).toFixed(2));
 
 /**
- * Starts each kernel from a kernelspec in a temporary Jupyter prefix (Cellflow's dist/kernel/bin.js, then
- * tslab's `tslab kernel`) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
+ * Starts each kernel from a kernelspec in a temporary Jupyter prefix (Cellflow's `cellflow kernel start`, then
+ * tslab's `tslab kernel`, then ipykernel when the python has it) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
  * in milliseconds: `*KernelInfoMs` (median of `launches` fresh starts, start_kernel until kernel_info_reply),
  * `*FirstCellMs`, `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (execute_request until reply and
  * idle both arrived), and for Cellflow `stateChangeToUpdateMsP50`/`Max`: from a task's last `Date.now()` to the
@@ -75,13 +81,20 @@ const ms = (n: number | undefined) => Number((n ?? Number.NaN).toFixed(2));
  * but whose idle status never did: left out of the percentiles) and `stateChangeSamples`.
  */
 export async function benchKernel(iterations = 200, launches = 3): Promise<Record<string, number>> {
-  if (!existsSync(KERNEL_BIN)) throw new Error(`${KERNEL_BIN} is missing: run \`npm run build\` first`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   const python = findPython();
   const tslab = tslabBin();
   const dir = mkdtempSync(join(tmpdir(), "cellflow-bench-kernel-"));
   try {
     const prefix = join(dir, "prefix");
-    await installKernelspec({ prefix, name: CELLFLOW, argv: [process.execPath, KERNEL_BIN, "{connection_file}"] });
+    await installKernelspec({ prefix, name: CELLFLOW, argv: [process.execPath, CLI, "kernel", "start", "{connection_file}"] });
+    // ipykernel, the reference for start-up, when the python running the client has it.
+    const withIpykernel = spawnSync(python, ["-c", "import ipykernel"], { stdio: "ignore" }).status === 0;
+    if (withIpykernel) {
+      const spec = join(prefix, "share", "jupyter", "kernels", IPYKERNEL);
+      mkdirSync(spec, { recursive: true });
+      writeFileSync(join(spec, "kernel.json"), JSON.stringify({ argv: [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], display_name: "Python 3 (bench)", language: "python" }));
+    }
     // What `tslab install` writes (its installer needs IPython, which a bare jupyter_client lacks).
     const tslabSpec = join(prefix, "share", "jupyter", "kernels", TSLAB);
     mkdirSync(tslabSpec, { recursive: true });
@@ -101,19 +114,29 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
       CELLFLOW_HOME: join(dir, "home"),
       PYTHONDONTWRITEBYTECODE: "1",
     };
-    const args = [CLIENT, work, String(launches), String(iterations), `${CELLFLOW}:dag`, TSLAB];
-    const found = JSON.parse(await run(python, args, env, 150_000)) as Record<string, KernelNumbers>;
+    // Cellflow type-checks every cell by default (%typecheck warn), as tslab does: its `1 + 1` round trip is with
+    // checks on; `nocheck` measures it again after %typecheck off, `typed` a cell checked against 50 earlier cells.
+    const args = [CLIENT, work, String(launches), String(iterations), `${CELLFLOW}:dag,nocheck,typed`, `${TSLAB}:typed`, ...(withIpykernel ? [IPYKERNEL] : [])];
+    const found = JSON.parse(await run(python, args, env, 600_000)) as Record<string, KernelNumbers>;
     const cellflow = found[CELLFLOW];
     const other = found[TSLAB];
+    const ipykernel = found[IPYKERNEL] as KernelNumbers | undefined;
     return {
       cellflowKernelInfoMs: Math.round(cellflow.kernelInfoMs),
       tslabKernelInfoMs: Math.round(other.kernelInfoMs),
+      ...(ipykernel ? { ipykernelKernelInfoMs: Math.round(ipykernel.kernelInfoMs), ipykernelCellP50Ms: ms(ipykernel.cellP50Ms), ipykernelCellP95Ms: ms(ipykernel.cellP95Ms) } : {}),
       cellflowFirstCellMs: Math.round(cellflow.firstCellMs),
       tslabFirstCellMs: Math.round(other.firstCellMs),
       cellflowCellP50Ms: ms(cellflow.cellP50Ms),
       cellflowCellP95Ms: ms(cellflow.cellP95Ms),
       tslabCellP50Ms: ms(other.cellP50Ms),
       tslabCellP95Ms: ms(other.cellP95Ms),
+      cellflowUncheckedCellP50Ms: ms(cellflow.uncheckedCellP50Ms),
+      cellflowUncheckedCellP95Ms: ms(cellflow.uncheckedCellP95Ms),
+      cellflowAfter50CellsP50Ms: ms(cellflow.after50CellsP50Ms),
+      cellflowAfter50CellsP95Ms: ms(cellflow.after50CellsP95Ms),
+      tslabAfter50CellsP50Ms: ms(other.after50CellsP50Ms),
+      tslabAfter50CellsP95Ms: ms(other.after50CellsP95Ms),
       stateChangeToUpdateMsP50: ms(cellflow.stateChangeToUpdateMsP50),
       stateChangeToUpdateMsMax: ms(cellflow.stateChangeToUpdateMsMax),
       stateChangeSamples: cellflow.stateChangeSamples ?? 0,

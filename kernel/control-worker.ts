@@ -1,11 +1,13 @@
 // Worker thread owning the heartbeat and control sockets, so both answer while a cell blocks the main thread.
 // Jobs: echo heartbeats; answer interrupt_request (by sending SIGINT to this process), shutdown_request and
-// kernel_info_request; forward any other control request to the main thread, and send what it replies.
+// kernel_info_request; forward any other control request to the main thread, and send what it replies; shut the
+// kernel down when its parent process is gone (here, so a cell blocking the main thread cannot stop it).
 
 import { parentPort, workerData } from "node:worker_threads";
 import { Reply, Router } from "zeromq";
 import type { ConnectionInfo } from "./connection.js";
 import { kernelLog } from "./log.js";
+import { watchParent } from "./parent-poller.js";
 import { bindChannel, SendQueue } from "./sockets.js";
 import { decode, encode, refused, replyTo, Signer, type Content } from "./wire.js";
 
@@ -18,6 +20,8 @@ export interface ControlWorkerData {
   busy: SharedArrayBuffer;
   /** How long to wait for the main thread to exit after a shutdown before forcing it. */
   shutdownGraceMs: number;
+  /** Shut down when the parent process is gone. */
+  watchParent: boolean;
 }
 
 /** Messages from the worker to the main thread. */
@@ -49,6 +53,19 @@ async function main(): Promise<void> {
     return;
   }
   post({ type: "ready" });
+
+  const shutdown = (restart: boolean): void => {
+    post({ type: "shutdown", restart });
+    if (Atomics.load(busy, 0) === 1) process.kill(process.pid, "SIGINT");
+    // A main thread stuck beyond an interrupt's reach must not outlive its shutdown.
+    setTimeout(() => process.kill(process.pid, "SIGTERM"), data.shutdownGraceMs).unref();
+  };
+  if (data.watchParent) {
+    watchParent(() => {
+      kernelLog("the parent process is gone: shutting down");
+      shutdown(false);
+    });
+  }
 
   let closing = false;
   port.on("message", (message: MainToWorker) => {
@@ -91,10 +108,7 @@ async function main(): Promise<void> {
           case "shutdown_request": {
             const restart = message.content.restart === true;
             await reply("shutdown_reply", { status: "ok", restart });
-            post({ type: "shutdown", restart });
-            if (Atomics.load(busy, 0) === 1) process.kill(process.pid, "SIGINT");
-            // A main thread stuck beyond an interrupt's reach must not outlive its shutdown.
-            setTimeout(() => process.kill(process.pid, "SIGTERM"), data.shutdownGraceMs).unref();
+            shutdown(restart);
             break;
           }
           case "kernel_info_request":

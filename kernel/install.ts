@@ -1,6 +1,7 @@
-// Writes the Cellflow kernelspec (kernel.json) where Jupyter looks for kernels.
+// Writes the Cellflow kernelspec (kernel.json and its logos) where Jupyter looks for kernels.
 
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,8 +49,11 @@ export interface KernelJson {
   metadata: Record<string, unknown>;
 }
 
-// dist/kernel/install.js → the package root is two levels up.
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+// dist/kernel/install.js → the package root is two levels up; kernel/install.ts (tests) → one.
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PACKAGE_ROOT = [resolve(HERE, "..", ".."), resolve(HERE, "..")].find((dir) => existsSync(join(dir, "kernel", "logos"))) ?? resolve(HERE, "..", "..");
+/** The logos Jupyter shows for the kernel (made by scripts/make-logos.mjs). */
+export const LOGOS = ["logo-32x32.png", "logo-64x64.png"];
 
 /** Jupyter's per-user data directory, honouring JUPYTER_DATA_DIR like jupyter_core does. */
 export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -81,5 +85,6 @@ export async function installKernelspec(options: InstallKernelspecOptions = {}):
   };
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "kernel.json"), `${JSON.stringify(spec, null, 2)}\n`);
+  for (const logo of LOGOS) await copyFile(join(PACKAGE_ROOT, "kernel", "logos", logo), join(dir, logo));
   return { name: name.toLowerCase(), dir, spec };
 }

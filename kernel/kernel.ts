@@ -36,6 +36,12 @@ export interface KernelOptions {
    */
   exitOnShutdown?: boolean;
   /**
+   * Exit when the process that started the kernel is gone (JPY_PARENT_PID, else the parent at start), as
+   * ipykernel does.
+   * @default true
+   */
+  watchParent?: boolean;
+  /**
    * After a shutdown request, how long a stuck main thread gets before the process is terminated.
    * @default 3000
    */
@@ -109,6 +115,7 @@ export class Kernel {
       kernelInfo: this.kernelInfo,
       busy: this.busyFlag.buffer as SharedArrayBuffer,
       shutdownGraceMs: this.options.shutdownGraceMs ?? 3000,
+      watchParent: this.options.watchParent ?? true,
     };
     const worker = new Worker(new URL("./control-worker.js", import.meta.url), { workerData: data });
     this.worker = worker;

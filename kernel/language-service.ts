@@ -1,8 +1,6 @@
 // Completion and hover help for cells: a TypeScript language service over earlier cells' declarations plus the current code.
 
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type TS from "typescript";
 
 type Ts = typeof TS;
@@ -22,9 +20,6 @@ export interface Inspection {
   text: string;
 }
 
-// The package root: dist/kernel/language-service.js → ../..; kernel/language-service.ts → ..
-const HERE = dirname(fileURLToPath(import.meta.url));
-const PACKAGE_ROOT = [resolve(HERE, "../.."), resolve(HERE, "..")].find((dir) => existsSync(join(dir, "package.json"))) ?? resolve(HERE, "..");
 
 /** Code-point offset (Jupyter's cursor_pos) → UTF-16 index (JavaScript strings). */
 export function codePointToIndex(text: string, cursor: number): number {
@@ -53,33 +48,23 @@ export class CellLanguageService {
   constructor(
     private readonly ts: Ts,
     cwd: string,
+    options: TS.CompilerOptions,
   ) {
     this.fileName = join(cwd, "__cellflow_cell__.ts");
-    const typeRoots = [join(cwd, "node_modules", "@types"), join(PACKAGE_ROOT, "node_modules", "@types")].filter(existsSync);
-    const options: TS.CompilerOptions = {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ["lib.es2023.d.ts"],
-      types: typeRoots.length > 0 ? ["node"] : [],
-      typeRoots,
-      strict: true,
-      skipLibCheck: true,
-      noEmit: true,
-      allowJs: true,
-      esModuleInterop: true,
-      // Inside a cell `cellflow` is always the kernel's own copy, installed in the notebook's folder or not.
-      paths: { cellflow: [join(PACKAGE_ROOT, "dist", "src", "index.d.ts")] },
-    };
     const sys = ts.sys;
+    // Library and package files do not change while a kernel runs: read each once (a program per check reads them all).
+    const snapshots = new Map<string, TS.IScriptSnapshot | undefined>();
     const host: TS.LanguageServiceHost = {
       getCompilationSettings: () => options,
       getScriptFileNames: () => [this.fileName],
       getScriptVersion: (file) => (file === this.fileName ? String(this.version) : "0"),
       getScriptSnapshot: (file) => {
         if (file === this.fileName) return ts.ScriptSnapshot.fromString(this.text);
-        const content = sys.readFile(file);
-        return content === undefined ? undefined : ts.ScriptSnapshot.fromString(content);
+        if (!snapshots.has(file)) {
+          const content = sys.readFile(file);
+          snapshots.set(file, content === undefined ? undefined : ts.ScriptSnapshot.fromString(content));
+        }
+        return snapshots.get(file);
       },
       getCurrentDirectory: () => cwd,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
@@ -149,5 +134,7 @@ export class CellLanguageService {
 /** Loads the TypeScript compiler (slow: done on the first complete/inspect request, not at startup). */
 export async function createCellLanguageService(cwd: string): Promise<CellLanguageService> {
   const ts = (await import("typescript")).default;
-  return new CellLanguageService(ts, cwd);
+  // The same options cells are type-checked with (src/cells/type-check.ts).
+  const { compilerOptions } = await import("../src/cells/type-check.js");
+  return new CellLanguageService(ts, cwd, compilerOptions(cwd));
 }

@@ -1,9 +1,10 @@
 // The kernel's cell executor over a notebook session: cells run through the session (so task calls become
-// tracked runs), a live DAG output follows each run, magics (%rerun, %runs, %dag, %logs) call the session,
-// and an interrupt cancels the running task runs. No run logic here: the session owns it.
+// tracked runs), type errors print under the cell, a live DAG output follows each run, magics (%rerun, %runs,
+// %dag, %logs, %typecheck, %lsmagic) call the session, and an interrupt cancels the running task runs. No run
+// logic here: the session owns it.
 
 import path from "node:path";
-import type { CellError, CellOutcome } from "../src/cells/index.js";
+import { describeDiagnostic, TYPECHECK_MODES, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../src/cells/index.js";
 import type { RunGraph } from "../src/core/records.js";
 import { CellflowError } from "../src/core/errors.js";
 import { display } from "../src/display/display.js";
@@ -14,6 +15,21 @@ import { NotebookSession, type SessionExecution } from "../src/session/notebook-
 import type { CellExecutor } from "./cell-executor.js";
 
 const MAGIC = /^%(\w+)\s*(.*)$/;
+
+/** Every magic, as %lsmagic lists it. */
+export const MAGICS: Record<string, string> = {
+  rerun: "%rerun [run-id]         rerun from failure the session's last failed run, against the current definitions",
+  runs: "%runs                   this session's runs",
+  dag: "%dag [run-id]           the DAG of the last run (or of run-id)",
+  logs: "%logs <task>            log lines of a task of the last run",
+  typecheck: "%typecheck strict|warn|off   type errors refuse the cell / print under it (default) / are not checked",
+  lsmagic: "%lsmagic                this list",
+};
+
+/** Type errors under the cell, one line each, with the cell's own line and column. */
+function printDiagnostics(_cell: number | string, diagnostics: CellDiagnostic[]): void {
+  process.stderr.write(diagnostics.map((d) => `${describeDiagnostic(d)}\n`).join(""));
+}
 
 export class SessionExecutor implements CellExecutor {
   constructor(readonly session: NotebookSession) {
@@ -26,7 +42,7 @@ export class SessionExecutor implements CellExecutor {
   async run(code: string, cellId: number | string = "cell"): Promise<CellOutcome> {
     const magic = MAGIC.exec(code.trim());
     if (magic && !code.trim().includes("\n")) return this.magic(magic[1], magic[2].trim(), cellId);
-    const result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }]));
+    const result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics: printDiagnostics }));
     return result.cells[0]?.outcome ?? { ok: true, value: undefined, hasValue: false };
   }
 
@@ -66,6 +82,11 @@ export class SessionExecutor implements CellExecutor {
           if (failed && !failed.outcome.ok) return failed.outcome;
           return { ok: false, error: magicError(cellId, "RerunFailed", `run ${result.run?.name} ${result.run?.state.name}: ${result.run?.state.message}`) };
         }
+        case "refresh": {
+          this.session.refreshNextRun();
+          display.markdown("The next run executes every task and stores fresh results (no cache).");
+          return nothing();
+        }
         case "runs": {
           const runs = this.session.runs();
           if (runs.length === 0) display.markdown("No runs in this session yet: a cell that calls a task makes one.");
@@ -82,8 +103,22 @@ export class SessionExecutor implements CellExecutor {
           this.printLogs(arg);
           return nothing();
         }
+        case "typecheck": {
+          if (!arg) {
+            process.stdout.write(`%typecheck ${this.session.typecheck}\n`);
+            return nothing();
+          }
+          if (!TYPECHECK_MODES.includes(arg as TypecheckMode)) throw new CellflowError("USAGE", `unknown %typecheck mode '${arg}'`, "use %typecheck strict, warn or off");
+          this.session.typecheck = arg as TypecheckMode;
+          process.stdout.write(`%typecheck ${arg}\n`);
+          return nothing();
+        }
+        case "lsmagic": {
+          process.stdout.write(`Cellflow magics (alone on a line):\n${Object.values(MAGICS).map((m) => `  ${m}`).join("\n")}\n`);
+          return nothing();
+        }
         default:
-          throw new CellflowError("USAGE", `unknown magic %${name}`, "use %rerun, %runs, %dag [run-id] or %logs <task>");
+          throw new CellflowError("USAGE", `unknown magic %${name}`, `%lsmagic lists them: ${Object.keys(MAGICS).map((m) => `%${m}`).join(", ")}`);
       }
     } catch (error) {
       const e = error as Error;
@@ -117,5 +152,8 @@ function magicError(cell: number | string, name: string, message: string): CellE
 export async function createSessionExecutor(cwd: string): Promise<CellExecutor> {
   const notebook = process.env.JPY_SESSION_NAME;
   const name = notebook ? path.basename(notebook).replace(/\.ipynb$/, "") : undefined;
-  return new SessionExecutor(new NotebookSession({ cwd, name }));
+  const session = new NotebookSession({ cwd, name, typecheck: "warn" });
+  // The first type check loads the compiler's libraries; do it now rather than in the user's first cell.
+  setImmediate(() => session.runtime.typeCheck("", "warm-up"));
+  return new SessionExecutor(session);
 }

@@ -15,7 +15,7 @@ export interface CellPosition {
 export interface CompiledCell {
   /** JavaScript to run with `vm.Script`. */
   code: string;
-  /** Top-level names the cell declares. */
+  /** Top-level names the cell declares (and assigns: names it was told to keep are left out). */
   names: string[];
   returnsValue: boolean;
   isAsync: boolean;
@@ -28,9 +28,21 @@ export interface CellSyntaxError {
   position?: CellPosition;
 }
 
+/**
+ * How cells are parsed: always as modules, so top-level `await (x)` is an await, not a call of a function named
+ * `await` (what a script without import/export would make of it).
+ */
+export const CELL_PARSE_OPTIONS: ts.CreateSourceFileOptions = {
+  languageVersion: ts.ScriptTarget.ES2022,
+  setExternalModuleIndicator: (file) => {
+    // What moduleDetection "force" does (the compiler's own helper is internal): every cell is a module.
+    (file as ts.SourceFile & { externalModuleIndicator?: ts.Node | true }).externalModuleIndicator = true;
+  },
+};
+
 /** Parses a cell as a TypeScript module (top-level `await` allowed). */
-export function parseCell(source: string): ts.SourceFile {
-  return ts.createSourceFile("cell.ts", source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+export function parseCell(source: string, fileName = "cell.ts"): ts.SourceFile {
+  return ts.createSourceFile(fileName, source, CELL_PARSE_OPTIONS, true, ts.ScriptKind.TS);
 }
 
 /** The parser's first diagnostic, if the cell does not parse. */
@@ -48,11 +60,11 @@ export function firstParseError(sf: ts.SourceFile): CellSyntaxError | undefined 
  * stripping (the common, fast path); others go through esbuild, whose source map is composed with
  * the rewrite's own offsets so positions still land on the user's line and column.
  */
-export function compileCell(source: string, forceStrip = false): CompiledCell | CellSyntaxError {
+export function compileCell(source: string, forceStrip = false, keep?: ReadonlySet<string>): CompiledCell | CellSyntaxError {
   const sf = parseCell(source);
   const parseError = firstParseError(sf);
   if (parseError) return parseError;
-  const cell = rewriteCell(sf);
+  const cell = rewriteCell(sf, keep);
   const rewritten = cell.buffer.toString();
   const originalStarts = lineStarts(source);
   const rewrittenStarts = lineStarts(rewritten);
@@ -64,7 +76,7 @@ export function compileCell(source: string, forceStrip = false): CompiledCell | 
     const orig = lineAndColumn(originalStarts, cell.buffer.originalOffset(offset));
     return { line: orig.line + 1, column: orig.column + 1 };
   };
-  const base = { names: cell.names, returnsValue: cell.returnsValue, isAsync: cell.isAsync };
+  const base = { names: keep ? cell.names.filter((n) => !keep.has(n)) : cell.names, returnsValue: cell.returnsValue, isAsync: cell.isAsync };
   if (!cell.hasTypeScript && !forceStrip) {
     return { ...base, code: rewritten, toCell: (line, column) => fromRewritten(line - 1, column - 1) };
   }

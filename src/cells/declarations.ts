@@ -15,6 +15,7 @@ interface DeclarationEntry {
  */
 export class DeclarationHistory {
   private entries: DeclarationEntry[] = [];
+  private module: { source: string; names: string[] } | undefined;
 
   /** Records the top-level declarations of a cell that was run. */
   record(sf: ts.SourceFile): void {
@@ -26,6 +27,16 @@ export class DeclarationHistory {
     if (!added.length) return;
     const redeclared = new Set(added.flatMap((e) => e.names));
     this.entries = this.entries.filter((e) => !e.names.every((n) => redeclared.has(n))).concat(added);
+    this.module = undefined;
+  }
+
+  /** The declarations as a module exporting every name (a checked cell imports them), and those names. */
+  asModule(): { source: string; names: string[] } {
+    if (this.module) return this.module;
+    const names = [...new Set(this.entries.flatMap((e) => e.names))];
+    const exports = names.length > 0 ? `\nexport { ${names.join(", ")} };\n` : "\nexport {};\n";
+    this.module = { source: this.entries.map((e) => e.text).join("\n") + exports, names };
+    return this.module;
   }
 
   /** The recorded declarations as one TypeScript module's source. */
@@ -34,7 +45,8 @@ export class DeclarationHistory {
   }
 }
 
-function declaredNames(statement: ts.Statement): string[] {
+/** The top-level names a statement declares (values and types). */
+export function declaredNames(statement: ts.Statement): string[] {
   const names = new Set<string>();
   if (ts.isVariableStatement(statement)) {
     for (const d of statement.declarationList.declarations) collectBindingNames(d.name, names);

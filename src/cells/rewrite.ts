@@ -26,6 +26,8 @@ export interface RewrittenCell {
 
 type Edit = { start: number; end: number; emit: () => void };
 
+const NONE: ReadonlySet<string> = new Set();
+
 const STRIPPED_MODIFIERS = new Set([ts.SyntaxKind.ExportKeyword, ts.SyntaxKind.DefaultKeyword]);
 const TS_ONLY_KINDS = new Set([
   ts.SyntaxKind.InterfaceDeclaration, ts.SyntaxKind.TypeAliasDeclaration, ts.SyntaxKind.EnumDeclaration,
@@ -37,8 +39,12 @@ const TS_ONLY_KINDS = new Set([
   ts.SyntaxKind.IndexSignature,
 ]);
 
-/** Rewrites a parsed cell (see the module comment). The source file must have parent pointers. */
-export function rewriteCell(sf: ts.SourceFile): RewrittenCell {
+/**
+ * Rewrites a parsed cell (see the module comment). The source file must have parent pointers.
+ * `keep` names top-level bindings the cell must not assign (a newer cell defined them): their declarations are
+ * left out, so replaying an old cell cannot bring back a definition the user replaced.
+ */
+export function rewriteCell(sf: ts.SourceFile, keep: ReadonlySet<string> = NONE): RewrittenCell {
   const out = new EditBuffer(sf.text);
   const edits: Edit[] = [];
   const names = new Set<string>();
@@ -57,11 +63,12 @@ export function rewriteCell(sf: ts.SourceFile): RewrittenCell {
   };
   const copyNode = (node: ts.Node): void => copy(node.getStart(sf), node.end);
 
-  const renderDeclarations = (list: ts.VariableDeclarationList, asStatement: boolean, inForInOf: boolean): void => {
+  const renderDeclarations = (list: ts.VariableDeclarationList, asStatement: boolean, inForInOf: boolean, topLevel = false): void => {
     const isVar = (list.flags & ts.NodeFlags.BlockScoped) === 0;
     let first = true;
     for (const decl of list.declarations) {
       collectBindingNames(decl.name, names);
+      if (topLevel && ts.isIdentifier(decl.name) && keep.has(decl.name.text)) continue;
       if (inForInOf) {
         first = false;
         copyNode(decl.name);
@@ -118,7 +125,7 @@ export function rewriteCell(sf: ts.SourceFile): RewrittenCell {
     if (ts.isVariableStatement(statement)) {
       ts.forEachChild(statement.declarationList, (child) => visit(child, false));
       body.push(() => {
-        renderDeclarations(statement.declarationList, true, false);
+        renderDeclarations(statement.declarationList, true, false, true);
         out.insert(";");
       });
       return;
@@ -126,17 +133,20 @@ export function rewriteCell(sf: ts.SourceFile): RewrittenCell {
     visit(statement, false);
     if (ts.isImportDeclaration(statement)) {
       state.isAsync = true;
-      body.push(() => out.insert(renderImport(statement, names)));
+      // A failed import points at its own statement, not at the next line of the cell.
+      const code = renderImport(statement, names);
+      body.push(() => out.insertFor(code, statement.getStart(sf)));
     } else if (ts.isImportEqualsDeclaration(statement)) {
       names.add(statement.name.text);
       const ref = statement.moduleReference;
       if (ts.isExternalModuleReference(ref)) {
         state.isAsync = true;
         const spec = JSON.stringify((ref.expression as ts.StringLiteral).text);
-        body.push(() => out.insert(`;${statement.name.text} = (await ${HELPER}.import(${spec})).default;`));
+        body.push(() => out.insertFor(`;${statement.name.text} = (await ${HELPER}.import(${spec})).default;`, statement.getStart(sf)));
       } else body.push(() => (out.insert(`;${statement.name.text} = `), copyNode(ref), out.insert(";")));
     } else if (ts.isFunctionDeclaration(statement) && statement.name) {
       names.add(statement.name.text);
+      if (keep.has(statement.name.text)) return;
       hoisted.push(statement);
       // `f = function () {}` still names it "f", and type stripping cannot rename a name it lacks.
       const fnName = statement.name;
@@ -146,10 +156,12 @@ export function rewriteCell(sf: ts.SourceFile): RewrittenCell {
     } else if (ts.isClassDeclaration(statement) && statement.name) {
       const name = statement.name.text;
       names.add(name);
+      if (keep.has(name)) return;
       body.push(() => (out.insert(`;${name} = `), copyNode(statement), out.insert(";")));
     } else if (ts.isEnumDeclaration(statement) || ts.isModuleDeclaration(statement)) {
       const name = (statement.name as ts.Identifier).text;
       names.add(name);
+      if (keep.has(name)) return;
       body.push(() => (out.insert(`;${name} = (() => { `), copyNode(statement), out.insert(`\nreturn ${name}; })();`)));
     } else if (ts.isExportDeclaration(statement) || (ts.isExportAssignment(statement) && statement.isExportEquals)) {
       return;

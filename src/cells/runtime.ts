@@ -15,6 +15,8 @@ import { compileCell, isSyntaxError, parseCell, type CellPosition, type Compiled
 import { DeclarationHistory } from "./declarations.js";
 import { isComplete } from "./is-complete.js";
 import { HELPER } from "./rewrite.js";
+import { addStackRewriter } from "../core/errors.js";
+import { CellTypeChecker, type CellDiagnostic } from "./type-check.js";
 
 export type { CellError };
 
@@ -30,6 +32,17 @@ export interface CellRuntimeOptions {
    * @example new CellRuntime({ cwd: path.dirname(notebookPath) })
    */
   cwd: string;
+}
+
+/** Options of one {@link CellRuntime.run}. */
+export interface RunCellOptions {
+  /**
+   * Top-level names this run must not assign, because a newer cell defined them: their declarations in the cell
+   * are left out (a rerun replays an old cell against the session's current definitions).
+   * @default none
+   * @example runtime.run(oldSource, 3, { keep: new Set(["transform"]) })
+   */
+  keep?: ReadonlySet<string>;
 }
 
 /** What rewritten cells reach through the `__cellflowCell__` global. */
@@ -56,8 +69,10 @@ export class CellRuntime {
   private readonly helper: CellHelper;
   private readonly declared = new Set<string>();
   private readonly mappers = new Map<string, CompiledCell["toCell"]>();
+  private readonly assigned = new Map<number | string, string[]>();
   private readonly history = new DeclarationHistory();
   private counter = 0;
+  private checker: CellTypeChecker | undefined;
 
   constructor(options: CellRuntimeOptions) {
     this.cwd = resolve(options.cwd);
@@ -74,16 +89,21 @@ export class CellRuntime {
    * the cell's own line and column. `cellId` names the cell in stacks (`cell[3]:2:5`); it
    * defaults to a counter of runs.
    */
-  async run(code: string, cellId?: number | string): Promise<CellOutcome> {
+  async run(code: string, cellId?: number | string, options: RunCellOptions = {}): Promise<CellOutcome> {
     const id = cellId ?? ++this.counter;
     const scriptName = `cell[${id}]`;
-    const compiled = this.compile(code, id, scriptName);
-    if (!("script" in compiled)) return { ok: false, error: compiled };
+    const compiled = this.compile(code, id, scriptName, options.keep);
+    if (!("script" in compiled)) {
+      this.assigned.set(id, []);
+      return { ok: false, error: compiled };
+    }
     const { script, cell } = compiled;
     this.declare(cell.names);
+    this.assigned.set(id, cell.names);
     this.mappers.set(scriptName, cell.toCell);
     this.history.record(parseCell(code));
     (globalThis as Record<string, unknown>)[HELPER] = this.helper;
+    latestRuntime.mappers = this.mappers;
     try {
       let value = script.runInThisContext({ breakOnSigint: true, displayErrors: false });
       if (cell.isAsync) value = await value;
@@ -92,6 +112,20 @@ export class CellRuntime {
     } catch (error) {
       return { ok: false, error: runtimeError(error, id, (name) => this.mappers.get(name)) };
     }
+  }
+
+  /** The top-level names the last run of a cell assigned (empty for a cell that never compiled). */
+  assignedBy(cellId: number | string): readonly string[] {
+    return this.assigned.get(cellId) ?? [];
+  }
+
+  /**
+   * The type errors of `code` if it ran now, checked against the declarations of the cells run so far (the first
+   * check loads the compiler's libraries: about a second; later ones reuse them).
+   */
+  typeCheck(code: string, cellId: number | string): CellDiagnostic[] {
+    this.checker ??= new CellTypeChecker(this.cwd);
+    return this.checker.check(this.history, code, cellId);
   }
 
   /** Jupyter's is_complete: unclosed brackets, strings or templates are "incomplete". */
@@ -117,9 +151,9 @@ export class CellRuntime {
     return mapStack(stack, (name) => this.mappers.get(name));
   }
 
-  private compile(code: string, id: number | string, scriptName: string): { script: vm.Script; cell: CompiledCell } | CellError {
+  private compile(code: string, id: number | string, scriptName: string, keep?: ReadonlySet<string>): { script: vm.Script; cell: CompiledCell } | CellError {
     for (const forceStrip of [false, true]) {
-      const cell = compileCell(code, forceStrip);
+      const cell = compileCell(code, forceStrip, keep);
       if (isSyntaxError(cell)) return syntaxError(id, cell.message, cell.position);
       try {
         return { script: new vm.Script(cell.code, { filename: scriptName }), cell };
@@ -150,6 +184,14 @@ export class CellRuntime {
     for (const name of fresh) this.declared.add(name);
   }
 }
+
+/**
+ * Errors of code defined in cells reach the engine (a task that failed) and are stored: their stacks are mapped
+ * to the cells' own lines, with the engine's frames hidden, as a cell's own error is. The mappers are those of
+ * the runtime that ran last (one per process in the kernel and the terminal UI).
+ */
+const latestRuntime: { mappers: Map<string, CompiledCell["toCell"]> | null } = { mappers: null };
+addStackRewriter((stack) => (latestRuntime.mappers && stack.includes("cell[") ? mapStack(stack, (name) => latestRuntime.mappers!.get(name)) : stack));
 
 function locateWithEsbuild(code: string): CellPosition | undefined {
   try {

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { CellflowError } from "../core/errors.js";
 import { escapeTerminal } from "../core/terminal-text.js";
+import { redact } from "../core/redaction.js";
 import { version } from "../version.js";
 import { registerRunCommands } from "./commands/run.js";
 import { registerRunsCommands } from "./commands/runs.js";
@@ -18,6 +19,8 @@ import { registerBlocksCommands } from "./commands/blocks.js";
 import { registerArtifactsCommands } from "./commands/artifacts.js";
 import { registerCompletionCommand } from "./commands/completion.js";
 import { registerUiCommand } from "./commands/ui.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
+import { registerCacheCommands } from "./commands/cache.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -28,6 +31,7 @@ export function buildProgram(): Command {
   registerInitCommand(program);
   registerRunCommands(program);
   registerRunsCommands(program);
+  registerCacheCommands(program);
   registerLimitsCommands(program);
   registerTuiCommand(program);
   registerKernelCommands(program);
@@ -38,18 +42,19 @@ export function buildProgram(): Command {
   registerArtifactsCommands(program);
   registerCompletionCommand(program);
   registerUiCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 
 /** Print a CellflowError as one line and exit 2; anything else is a bug and shows its stack. */
 export function fail(error: unknown): never {
   if (error instanceof CellflowError) {
-    // One line, with any user text in it (names, echoed values) unable to drive the terminal.
-    process.stderr.write(`error: ${escapeTerminal(error.message, { inline: true })}\n`);
+    // One line, secrets masked, and user text in it (names, echoed values) unable to drive the terminal.
+    process.stderr.write(`error: ${escapeTerminal(redact(error.message), { inline: true })}\n`);
     process.exit(2);
   }
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  process.stderr.write(`cellflow: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`cellflow: unexpected error: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
   process.exit(70);
 }
 

@@ -14,7 +14,7 @@ export function print(text: string, stream: NodeJS.WritableStream = process.stdo
 const inline = (text: string): string => escapeTerminal(text, { inline: true });
 
 /** The stable --json shape of a flow run. */
-export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], result?: unknown): Record<string, unknown> {
+export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], result?: unknown, subflows?: RunGraph["subflows"]): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: run.id,
     name: run.name,
@@ -30,12 +30,41 @@ export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], resu
   };
   if (run.scheduledTime !== undefined) out.scheduledTime = iso(run.scheduledTime);
   if (run.error) out.error = run.error;
-  if (taskRuns) out.taskRuns = taskRuns.map(taskRunJson);
+  if (taskRuns) out.taskRuns = taskRuns.map((t) => taskRunJson(t, subflows));
   if (result !== undefined) out.result = result;
   return out;
 }
 
-export function taskRunJson(t: TaskRunRecord): Record<string, unknown> {
+/**
+ * Write { ...flowRunJson(run), taskRuns, ...after } as JSON.stringify(…, null, 2) would, without holding every
+ * task run: they are read from `taskRuns` (a store iterator, a run without subflows) and written in chunks.
+ * `after` holds the keys that follow taskRuns (result, artifacts, history), in order.
+ */
+export function writeFlowRunJson(run: FlowRunRecord, taskRuns: Iterable<TaskRunRecord>, write: (text: string) => void, after: Record<string, unknown> = {}): void {
+  let text = JSON.stringify(flowRunJson(run), null, 2).slice(0, -2) + ',\n  "taskRuns": [';
+  let count = 0;
+  for (const t of taskRuns) {
+    text += (count === 0 ? "\n    " : ",\n    ") + JSON.stringify(taskRunJson(t), null, 2).replace(/\n/g, "\n    ");
+    if (++count % 500 === 0) {
+      write(text);
+      text = "";
+    }
+  }
+  text += count === 0 ? "]" : "\n  ]";
+  for (const [key, value] of Object.entries(after)) {
+    const json = value === undefined ? undefined : JSON.stringify(value, null, 2);
+    if (json !== undefined) text += `,\n  ${JSON.stringify(key)}: ${json.replace(/\n/g, "\n  ")}`;
+  }
+  write(text + "\n}\n");
+}
+
+/** Task-run state names with their counts, e.g. "3 Completed, 1 Failed". */
+export function stateSummary(counts: Array<{ name: string; count: number }>): string {
+  return counts.map(({ name, count }) => `${count} ${name}`).join(", ") || "no task runs";
+}
+
+/** A task run as JSON; a subflow's node carries its child run's `taskRuns`, nested the same way. */
+export function taskRunJson(t: TaskRunRecord, subflows?: RunGraph["subflows"]): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: t.id,
     name: t.taskName,
@@ -52,6 +81,11 @@ export function taskRunJson(t: TaskRunRecord): Record<string, unknown> {
     tags: t.tags,
   };
   if (t.subflowRunId) out.subflowRunId = t.subflowRunId;
+  const child = subflows?.[t.id];
+  if (child) {
+    out.subflowRun = { id: child.flowRun.id, name: child.flowRun.name, flowName: child.flowRun.flowName, state: { type: child.flowRun.state.type, name: child.flowRun.state.name, message: child.flowRun.state.message } };
+    out.taskRuns = child.taskRuns.map((c) => taskRunJson(c, child.subflows));
+  }
   if (t.error) out.error = { name: t.error.name, message: t.error.message };
   return out;
 }

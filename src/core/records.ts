@@ -50,7 +50,7 @@ export interface TaskRunRecord {
   /** Upstream task run ids (data edges and waitFor edges). */
   upstream: string[];
   cacheKey: string | null;
-  /** Why it executed or came from cache: "cached: key matched run X", "executed: input `rows` changed", … */
+  /** Why it executed or came from cache: "cached: from run etl-icy-badger (2147fa7f)", "executed: input `rows` changed", … */
   cacheReason: string;
   /** The task run whose persisted result this one returned, for Cached runs. */
   cachedFrom: string | null;
@@ -76,6 +76,8 @@ export interface LogRecord {
 export interface RunGraph {
   flowRun: FlowRunRecord;
   taskRuns: TaskRunRecord[];
+  /** The graphs of subflow runs, by the id of the task run that stands for each in this run. */
+  subflows?: Record<string, RunGraph>;
 }
 
 export type RunEvent =

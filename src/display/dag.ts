@@ -33,6 +33,8 @@ export interface Row {
   duration: string;
   upstream: string[];
   error: string | null;
+  /** 0 for the run's own task runs, 1 for a subflow's task runs (listed right under its row), and so on. */
+  depth: number;
 }
 
 export { stateColor };
@@ -42,7 +44,7 @@ export function durationOf(run: { startTime: number | null; endTime: number | nu
   return formatDuration(elapsedMs(run.startTime, run.endTime ?? now));
 }
 
-function errorOf(run: TaskRunRecord | FlowRunRecord): string | null {
+export function errorOf(run: TaskRunRecord | FlowRunRecord): string | null {
   if (run.state.type !== "FAILED" && run.state.type !== "CRASHED") return null;
   if (run.error) return describeError(run.error);
   return run.state.message || null;
@@ -78,28 +80,90 @@ function layers(runs: TaskRunRecord[]): Map<string, number> {
   return layer;
 }
 
-/** The task runs of a graph as rows in dependency layers, ordered by layer, then start time. */
-export function rowsOf(graph: RunGraph, now: number): Row[] {
+/**
+ * What stays put while a run goes: each task run's label, layer and upstream text, and the row order. Computed
+ * once per graph version (the same task runs, the same start times) and reused for every frame after.
+ */
+export interface DagLayout {
+  flowRunId: string;
+  attempt: number;
+  ids: string[];
+  upstreamCounts: number[];
+  starts: Array<number | null>;
+  labels: string[];
+  layers: number[];
+  upstream: string[][];
+  /** Indexes into the graph's task runs, by layer, then start time, then dynamic key. */
+  order: number[];
+}
+
+function sameRuns(layout: DagLayout, graph: RunGraph): boolean {
   const runs = graph.taskRuns;
+  if (layout.flowRunId !== graph.flowRun.id || layout.attempt !== graph.flowRun.attempt || layout.ids.length !== runs.length) return false;
+  for (let i = 0; i < runs.length; i++) {
+    if (runs[i].id !== layout.ids[i] || runs[i].upstream.length !== layout.upstreamCounts[i]) return false;
+  }
+  return true;
+}
+
+function sortOrder(runs: TaskRunRecord[], layerOf: number[]): number[] {
+  const start = (i: number) => runs[i].startTime ?? Number.MAX_SAFE_INTEGER;
+  const order = runs.map((_, i) => i);
+  return order.sort((a, b) => layerOf[a] - layerOf[b] || start(a) - start(b) || runs[a].dynamicKey.localeCompare(runs[b].dynamicKey));
+}
+
+/** The graph's layout, reusing `previous` when the task runs are the same (and its order when no start time moved). */
+export function dagLayout(graph: RunGraph, previous?: DagLayout | null): DagLayout {
+  const runs = graph.taskRuns;
+  if (previous && sameRuns(previous, graph)) {
+    let moved = false;
+    for (let i = 0; i < runs.length && !moved; i++) moved = runs[i].startTime !== previous.starts[i];
+    if (!moved) return previous;
+    return { ...previous, starts: runs.map((r) => r.startTime), order: sortOrder(runs, previous.layers) };
+  }
   const names = labels(runs);
   const layerOf = layers(runs);
-  const rows = runs.map((run): Row => {
-    const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
-    const upstream = run.upstream.map((id) => {
-      const name = names.get(id) ?? shortTaskRunId(id);
-      return waitFor.has(id) ? `${name} (wait)` : name;
-    });
-    return {
-      run,
-      label: names.get(run.id) ?? run.dynamicKey,
-      layer: layerOf.get(run.id) ?? 1,
-      duration: durationOf(run, now),
-      upstream,
-      error: errorOf(run),
-    };
+  const layerList = runs.map((run) => layerOf.get(run.id) ?? 1);
+  return {
+    flowRunId: graph.flowRun.id,
+    attempt: graph.flowRun.attempt,
+    ids: runs.map((r) => r.id),
+    upstreamCounts: runs.map((r) => r.upstream.length),
+    starts: runs.map((r) => r.startTime),
+    labels: runs.map((run) => names.get(run.id) ?? run.dynamicKey),
+    layers: layerList,
+    upstream: runs.map((run) => {
+      const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
+      return run.upstream.map((id) => {
+        const name = names.get(id) ?? shortTaskRunId(id);
+        return waitFor.has(id) ? `${name} (wait)` : name;
+      });
+    }),
+    order: sortOrder(runs, layerList),
+  };
+}
+
+/**
+ * The task runs of a graph as rows in dependency layers, ordered by layer, then start time; `layout` from
+ * {@link dagLayout}. A subflow's task runs follow its row, one level deeper.
+ */
+export function rowsOf(graph: RunGraph, now: number, layout: DagLayout = dagLayout(graph), depth = 0): Row[] {
+  const runs = graph.taskRuns;
+  const rows = layout.order.map((i): Row => {
+    const run = runs[i];
+    return { run, label: layout.labels[i], layer: layout.layers[i], duration: durationOf(run, now), upstream: layout.upstream[i], error: errorOf(run), depth };
   });
-  const start = (r: Row) => r.run.startTime ?? Number.MAX_SAFE_INTEGER;
-  return rows.sort((a, b) => a.layer - b.layer || start(a) - start(b) || a.run.dynamicKey.localeCompare(b.run.dynamicKey));
+  const subflows = graph.subflows;
+  if (!subflows) return rows;
+  return rows.flatMap((row) => {
+    const child = subflows[row.run.id];
+    return child ? [row, ...rowsOf(child, now, dagLayout(child), depth + 1)] : [row];
+  });
+}
+
+/** The indent of a row's label in text: two spaces per level, the nested ones marked "└ ". */
+export function indentOf(row: Pick<Row, "depth">): string {
+  return row.depth === 0 ? "" : `${"  ".repeat(row.depth - 1)}└ `;
 }
 
 function headline(flow: FlowRunRecord, now: number): string {
@@ -113,32 +177,53 @@ const esc = (text: string): string => escapeTerminal(text, { inline: true });
 const escLines = (text: string, indent: string): string => text.split("\n").map(esc).join(`\n${indent}`);
 
 function renderText(graph: RunGraph, rows: Row[], now: number): string {
-  const out = [headline(graph.flowRun, now)];
-  const flowError = errorOf(graph.flowRun);
-  if (flowError) out.push(`  ${escLines(flowError, "  ")}`);
+  const out = headLines(graph.flowRun, now);
   if (rows.length === 0) {
     out.push("  (no task runs yet)");
     return out.join("\n");
   }
   const width = (pick: (r: Row) => string) => Math.max(...rows.map((r) => pick(r).length));
-  const wLabel = width((r) => esc(r.label));
-  const wState = width((r) => r.run.state.name);
-  const wDuration = width((r) => r.duration);
-  const wRuns = width((r) => `runs ${r.run.runCount}`);
-  const wLayer = String(Math.max(...rows.map((r) => r.layer))).length;
-  for (const row of rows) {
-    const cells = [
-      `${String(row.layer).padStart(wLayer)} ${stateGlyph(row.run.state)} ${esc(row.label).padEnd(wLabel)}`,
-      row.run.state.name.padEnd(wState),
-      row.duration.padStart(wDuration),
-      `runs ${row.run.runCount}`.padEnd(wRuns),
-    ];
-    if (row.upstream.length > 0) cells.push(`← ${esc(row.upstream.join(", "))}`);
-    if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${esc(row.run.cacheReason)}` : esc(row.run.cacheReason));
-    out.push(`  ${cells.join("  ").trimEnd()}`);
-    if (row.error) out.push(`  ${" ".repeat(wLayer + 3)}${escLines(row.error, `  ${" ".repeat(wLayer + 3)}`)}`);
-  }
+  const widths: TextWidths = {
+    label: width((r) => indentOf(r) + r.label),
+    state: width((r) => r.run.state.name),
+    duration: width((r) => r.duration),
+    runs: width((r) => `runs ${r.run.runCount}`),
+    layer: String(Math.max(...rows.map((r) => r.layer))).length,
+  };
+  for (const row of rows) out.push(rowText(row, widths));
   return out.join("\n");
+}
+
+/** The flow run's headline and, when it failed, its error: the first lines of the text DAG. */
+export function headLines(flow: FlowRunRecord, now: number): string[] {
+  const out = [headline(flow, now)];
+  const flowError = errorOf(flow);
+  if (flowError) out.push(`  ${flowError}`);
+  return out;
+}
+
+/** Column widths of the text DAG (the widest cell of each column; the label's includes its indent). */
+export interface TextWidths {
+  label: number;
+  state: number;
+  duration: number;
+  runs: number;
+  layer: number;
+}
+
+/** One task run's line of the text DAG (and its error lines beneath it), without a trailing newline. */
+export function rowText(row: Row, w: TextWidths): string {
+  const cells = [
+    `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + row.label).padEnd(w.label)}`,
+    row.run.state.name.padEnd(w.state),
+    row.duration.padStart(w.duration),
+    `runs ${row.run.runCount}`.padEnd(w.runs),
+  ];
+  if (row.upstream.length > 0) cells.push(`← ${row.upstream.join(", ")}`);
+  if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${row.run.cacheReason}` : row.run.cacheReason);
+  let text = `  ${cells.join("  ").trimEnd()}`;
+  if (row.error) text += `\n  ${" ".repeat(w.layer + 3)}${row.error.split("\n").join(`\n  ${" ".repeat(w.layer + 3)}`)}`;
+  return text;
 }
 
 const BOX = "font-family:var(--jp-code-font-family,monospace);font-size:12px;line-height:1.5";
@@ -171,14 +256,14 @@ function renderHtml(graph: RunGraph, rows: Row[], now: number): string {
   for (const row of rows) {
     const cells = [
       `<span style="${MUTED}">${row.layer}</span>`,
-      escapeHtml(row.label),
+      row.depth > 0 ? `<span style="padding-left:${row.depth * 16}px">└ ${escapeHtml(row.label)}</span>` : escapeHtml(row.label),
       stateHtml(row.run.state),
       escapeHtml(row.duration),
       String(row.run.runCount),
       row.upstream.length > 0 ? `← ${escapeHtml(row.upstream.join(", "))}` : "",
       `<span style="${MUTED}">${escapeHtml(row.run.cacheReason)}</span>`,
     ];
-    parts.push(`<tr data-task-run="${escapeHtml(row.run.id)}">${cells.map((c) => `<td style="${TD}">${c}</td>`).join("")}</tr>`);
+    parts.push(`<tr data-task-run="${escapeHtml(row.run.id)}"${row.depth > 0 ? ` data-depth="${row.depth}"` : ""}>${cells.map((c) => `<td style="${TD}">${c}</td>`).join("")}</tr>`);
     if (row.error) {
       parts.push(
         `<tr><td></td><td colspan="6" style="${TD};white-space:pre-wrap;color:${stateColor(row.run.state)}">${escapeHtml(row.error)}</td></tr>`,

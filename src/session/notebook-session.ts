@@ -1,12 +1,13 @@
 // A notebook session: cells run through the cell runtime, and the task calls they make become task runs of
 // session flow runs. One execution (a cell, or a whole notebook) is one flow run, created on its first task
-// call; rerun from failure replays the failed run's cells, with the latest source of each, as its next attempt.
+// call; rerun from failure replays the failed run's task-calling cells, with the latest source of each and
+// against the session's current definitions (a name a newer cell defined is not assigned again), as its next attempt.
 // The kernel and the terminal UI are thin adapters over this class.
 
 import path from "node:path";
-import { CellflowError } from "../core/errors.js";
+import { CellflowError, markStackMapped } from "../core/errors.js";
 import type { FlowRunRecord, RunEvent, RunGraph } from "../core/records.js";
-import { CellRuntime, type CellError, type CellOutcome } from "../cells/index.js";
+import { CellRuntime, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
 import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
 import { CancelledError, getEngine } from "../engine/engine.js";
 import { subscribe } from "../engine/events.js";
@@ -23,6 +24,8 @@ export interface CellInput {
 export interface CellExecution {
   cell: number | string;
   outcome: CellOutcome;
+  /** The cell's type errors (checked before it ran, unless type checking is off). */
+  diagnostics: CellDiagnostic[];
 }
 
 export interface SessionExecution {
@@ -44,10 +47,16 @@ export interface ExecuteOptions {
   adopt?: FlowRunRecord;
   /** Create the flow run even if no cell calls a task (a headless notebook run is always a run). */
   eager?: boolean;
+  /** Execute every task, none from cache, and store fresh results (`cellflow run --refresh-cache`). */
+  refreshCache?: boolean;
   /** Stop at the first failing cell. @default true */
   stopOnError?: boolean;
+  /** Called before each cell runs (type-checked or not), e.g. to echo its source so its output shows under it. */
+  onCellStart?: (cell: CellInput) => void;
   /** Called after each cell with its outcome, e.g. to print it. */
   onCell?: (execution: CellExecution) => void;
+  /** Called with a cell's type errors before it runs (or is refused, under `strict`), to show them under the cell. */
+  onDiagnostics?: (cell: number | string, diagnostics: CellDiagnostic[]) => void;
 }
 
 export interface NotebookSessionOptions {
@@ -57,23 +66,38 @@ export interface NotebookSessionOptions {
   name?: string;
   notebookPath?: string | null;
   runtime?: CellRuntime;
+  /**
+   * Type-check each cell before it runs: `warn` shows type errors and runs the cell, `strict` refuses to run it.
+   * The kernel and the terminal UI use `warn`; `%typecheck` changes it.
+   * @default "off"
+   */
+  typecheck?: TypecheckMode;
 }
 
 export class NotebookSession {
   readonly runtime: CellRuntime;
   readonly name: string;
   readonly notebookPath: string | null;
-  private readonly cellsOfRun = new Map<string, Array<number | string>>();
+  typecheck: TypecheckMode;
+  /** Per run: its cells, whether each called a task (or failed, or never ran), so a rerun replays only those. */
+  private readonly cellsOfRun = new Map<string, Array<{ id: number | string; replay: boolean }>>();
   private readonly latestSource = new Map<number | string, string>();
+  /** Per top-level name: the cell execution that last assigned it; per cell: its last execution (a sequence number). */
+  private readonly definer = new Map<string, { cell: number | string; seq: number }>();
+  private readonly lastRunOf = new Map<number | string, number>();
+  private seq = 0;
   private readonly runIds = new Set<string>();
+  private readonly subflowIds = new Set<string>();
   private active: LiveFlowRun | null = null;
   private last: FlowRunRecord | null = null;
   private lastFailed: FlowRunRecord | null = null;
+  private refreshNext = false;
 
   constructor(options: NotebookSessionOptions) {
     this.notebookPath = options.notebookPath ? path.resolve(options.notebookPath) : null;
     this.name = options.name ?? (this.notebookPath ? path.basename(this.notebookPath, ".ipynb") : "notebook");
     this.runtime = options.runtime ?? new CellRuntime({ cwd: options.cwd });
+    this.typecheck = options.typecheck ?? "off";
   }
 
   /** Run one cell; its task calls (if any) make one flow run. */
@@ -84,23 +108,40 @@ export class NotebookSession {
 
   /** Run cells in order as one execution: one flow run for all their task calls. */
   async execute(cells: CellInput[], options: ExecuteOptions = {}): Promise<SessionExecution> {
+    return this.executeCells(cells, options, false);
+  }
+
+  private async executeCells(cells: CellInput[], options: ExecuteOptions, replay: boolean): Promise<SessionExecution> {
     if (this.active) throw new CellflowError("USAGE", `a run (${this.active.record.name}) is still going in this session`, "wait for it, or cancel it first");
     const def: FlowDefinition = { name: this.name, fn: () => undefined, options: {}, timeoutMs: null, entrypoint: options.entrypoint ?? null };
     const open = (): LiveFlowRun => {
-      this.active ??= openFlowRun(def, options.params ?? {}, { cacheScope: "global", entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt });
+      this.active ??= openFlowRun(def, options.params ?? {}, { entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt, refreshCache: this.takeRefresh(options) });
       this.runIds.add(this.active.record.id);
       return this.active;
     };
     if (options.eager || options.resume || options.adopt) open();
     const executions: CellExecution[] = [];
+    const replayed = new Map<number | string, boolean>(cells.map((c) => [c.id, true]));
     let failure: unknown = null;
     for (const cell of cells) {
       this.latestSource.set(cell.id, cell.source);
+      options.onCellStart?.(cell);
       const context = { flow: this.active, task: null, lazyFlow: open };
-      let outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id));
+      const keep = replay ? this.newerDefinitions(cell.id) : undefined;
+      const tasksBefore = this.taskCount();
+      // A replayed cell was checked when it first ran.
+      const diagnostics = replay || this.typecheck === "off" ? [] : this.runtime.typeCheck(cell.source, cell.id);
+      if (diagnostics.length > 0) options.onDiagnostics?.(cell.id, diagnostics);
+      let outcome: CellOutcome;
+      if (diagnostics.length > 0 && this.typecheck === "strict") outcome = { ok: false, error: typeErrorOf(diagnostics) };
+      else {
+        outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id, { keep }));
+        this.recordDefinitions(cell.id);
+      }
+      replayed.set(cell.id, !outcome.ok || this.taskCount() !== tasksBefore);
       // A cell ending in display(...) has shown its output; the handle is not a result to show again.
       if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };
-      const execution = { cell: cell.id, outcome };
+      const execution = { cell: cell.id, outcome, diagnostics };
       executions.push(execution);
       options.onCell?.(execution);
       if (!outcome.ok) {
@@ -111,7 +152,7 @@ export class NotebookSession {
     // Read through a cast: TypeScript narrowed `this.active` to null above, but open() may have set it since.
     const live = this.active as LiveFlowRun | null;
     if (!live) return { cells: executions, run: null, ok: failure === null, outcome: null };
-    this.cellsOfRun.set(live.record.id, cells.map((c) => c.id));
+    this.cellsOfRun.set(live.record.id, cells.map((c) => ({ id: c.id, replay: replayed.get(c.id) ?? true })));
     let outcome: FlowRunOutcome;
     try {
       outcome = await closeFlowRun(def, live, failure === null ? { ok: true } : { ok: false, error: failure });
@@ -125,8 +166,10 @@ export class NotebookSession {
   }
 
   /**
-   * Rerun from failure: the session's last failed run (or `runId`) runs again as its next attempt; its cells
-   * are replayed with their latest source, completed tasks come back Cached, the rest execute.
+   * Rerun from failure: the session's last failed run (or `runId`) runs again as its next attempt. Its cells that
+   * called tasks, failed or never ran are replayed with their latest source against the session's current
+   * definitions (a name a newer cell defined keeps that definition); completed tasks whose source and inputs
+   * are unchanged come back Cached, the rest execute.
    */
   async rerun(runId?: string, options: Omit<ExecuteOptions, "resume"> = {}): Promise<SessionExecution> {
     const target = runId ? getEngine().store.findFlowRun(runId) : this.lastFailed;
@@ -135,20 +178,46 @@ export class NotebookSession {
     if (!cellIds) throw new CellflowError("NOT_RERUNNABLE", `run ${target.name} was not started in this session`, "rerun it with `cellflow runs retry " + target.id.slice(0, 8) + "`");
     const fresh = getEngine().store.findFlowRun(target.id);
     if (fresh.state.type === "COMPLETED") throw new CellflowError("NOT_RERUNNABLE", `run ${fresh.name} already Completed`, "nothing to rerun");
-    const cells = cellIds.map((id) => ({ id, source: this.latestSource.get(id) ?? "" }));
-    return this.execute(cells, { ...options, resume: fresh, entrypoint: fresh.entrypoint });
+    const cells = cellIds.filter((c) => c.replay).map(({ id }) => ({ id, source: this.latestSource.get(id) ?? "" }));
+    return this.executeCells(cells, { ...options, resume: fresh, entrypoint: fresh.entrypoint }, true);
   }
 
-  /** One line naming the cell by its id and first line: "cell 4 (`const rows = await load(x)`), line 2, col 5: TypeError: …". */
+  private taskCount(): number {
+    return this.active?.taskRuns.length ?? 0;
+  }
+
+  /** Names that a cell other than `cell` assigned after `cell` last ran: replaying `cell` must not assign them. */
+  private newerDefinitions(cell: number | string): ReadonlySet<string> {
+    const since = this.lastRunOf.get(cell) ?? 0;
+    const keep = new Set<string>();
+    for (const [name, by] of this.definer) if (by.cell !== cell && by.seq > since) keep.add(name);
+    return keep;
+  }
+
+  private recordDefinitions(cell: number | string): void {
+    const seq = ++this.seq;
+    this.lastRunOf.set(cell, seq);
+    for (const name of this.runtime.assignedBy(cell)) this.definer.set(name, { cell, seq });
+  }
+
+  /**
+   * One line naming the cell and the line that failed (not the cell's first line):
+   * "cell 4 (`const rows = await load(x)`), line 2, col 5: TypeError: …", or, for an error thrown in code of
+   * another cell (a task it defined), "cell 5: middle broke (thrown at cell 4, line 2, col 9: `throw new Error(…)`)".
+   */
   describeCellError(error: CellError, runningCell: number | string = error.cell): string {
-    const source = this.latestSource.get(runningCell) ?? "";
-    const first = source.split("\n").find((l) => l.trim())?.trim() ?? "";
-    const shown = first.length > 60 ? first.slice(0, 57) + "…" : first;
     const place = [error.line !== undefined ? `line ${error.line}` : "", error.column !== undefined ? `col ${error.column}` : ""].filter(Boolean).join(", ");
     const head = (error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message).split("\n")[0];
-    const name = `cell ${runningCell}${shown ? ` (\`${shown}\`)` : ""}`;
-    if (error.cell === runningCell) return `${name}${place ? `, ${place}` : ""}: ${head}`;
-    return `${name}: ${head} (thrown at cell ${error.cell}${place ? `, ${place}` : ""})`;
+    const failing = this.lineOf(error.cell, error.line);
+    if (error.cell === runningCell) return `cell ${runningCell}${failing ? ` (\`${failing}\`)` : ""}${place ? `, ${place}` : ""}: ${head}`;
+    return `cell ${runningCell}: ${head} (thrown at cell ${error.cell}${place ? `, ${place}` : ""}${failing ? `: \`${failing}\`` : ""})`;
+  }
+
+  /** A line of a cell this session ran, trimmed and shortened; the first non-blank line when `line` is unknown. */
+  private lineOf(cell: number | string, line: number | undefined): string {
+    const lines = (this.latestSource.get(cell) ?? "").split("\n");
+    const text = (line !== undefined ? lines[line - 1] : lines.find((l) => l.trim()))?.trim() ?? "";
+    return text.length > 60 ? text.slice(0, 57) + "…" : text;
   }
 
   /**
@@ -160,10 +229,24 @@ export class NotebookSession {
     return first < 0 ? [] : cells.slice(first);
   }
 
+  /** `%refresh`: the next run this session opens executes every task and stores fresh results. */
+  refreshNextRun(): void {
+    this.refreshNext = true;
+  }
+
+  private takeRefresh(options: ExecuteOptions): boolean {
+    const refresh = options.refreshCache === true || this.refreshNext;
+    this.refreshNext = false;
+    return refresh;
+  }
+
   /** Cancel the run in progress: its task runs are aborted and it ends Cancelled. */
   cancel(reason = "cancelled by the user"): boolean {
     if (!this.active) return false;
-    this.active.controller.abort(new CancelledError(reason));
+    const error = new CancelledError(reason);
+    // Made wherever the user pressed cancel (a key handler in the UI): those frames are not the cell's, so none.
+    error.stack = `${error.name}: ${error.message}`;
+    this.active.controller.abort(error);
     return true;
   }
 
@@ -193,11 +276,14 @@ export class NotebookSession {
     return [...this.runIds].map((id) => store.findFlowRun(id)).sort((a, b) => b.createdAt - a.createdAt);
   }
 
-  /** Events of this session's runs only. */
+  /** Events of this session's runs only, their subflows' included. */
   subscribe(listener: (event: RunEvent) => void): () => void {
     return subscribe((event) => {
       const runId = event.kind === "flow" ? event.run.id : event.kind === "task" ? event.run.flowRunId : event.log.flowRunId;
-      if (this.runIds.has(runId)) listener(event);
+      if (!this.runIds.has(runId) && !this.subflowIds.has(runId)) return;
+      // A subflow's task run names its child run before the child starts: follow the child's events too.
+      if (event.kind === "task" && event.run.subflowRunId) this.subflowIds.add(event.run.subflowRunId);
+      listener(event);
     });
   }
 }
@@ -206,6 +292,6 @@ export class NotebookSession {
 function cellFailure(message: string, stack: string): Error {
   const error = new Error(message);
   error.stack = `${message}\n${stack.split("\n").slice(1).join("\n")}`;
-  return error;
+  return markStackMapped(error);
 }
 

@@ -1,7 +1,7 @@
 // A run's full state history: every transition of the flow run and of its task runs (all attempts), in time order.
 
 import type Database from "better-sqlite3";
-import type { StateName, StateType } from "../core/states.js";
+import { TERMINAL, type StateName, type StateType } from "../core/states.js";
 import { decodeHistory } from "./rows.js";
 
 export interface HistoryEntry {
@@ -32,6 +32,8 @@ export function runHistory(db: Database.Database, flowRunId: string): HistoryEnt
       entries.push({ timestamp: s.timestamp, kind: "task", name: t.dynamic_key, runId: t.id, attempt: t.flow_attempt, type: s.type, state: s.name, message: s.message });
     }
   }
-  // Array.prototype.sort is stable: equal timestamps keep flow-then-task, recorded order.
-  return entries.sort((a, b) => a.timestamp - b.timestamp);
+  // Within one millisecond a flow run starts before its tasks and ends after them; otherwise the recorded order
+  // stands (Array.prototype.sort is stable).
+  const rank = (h: HistoryEntry) => (h.kind === "task" ? 0 : TERMINAL.has(h.type) ? 1 : -1);
+  return entries.sort((a, b) => a.timestamp - b.timestamp || rank(a) - rank(b));
 }

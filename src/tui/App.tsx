@@ -1,21 +1,25 @@
 // The terminal UI: scrollback, live DAG pane, task details, cell input and status line, laid out for the terminal's
-// size, with one key handler that routes keys by the focused pane. Every action goes through the TuiController.
+// size; each pane owns its keys (use-*-keys.ts, active while focused). Every action goes through the TuiController.
 
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { Box, useApp, useInput } from "ink";
 import type { TuiController } from "./controller.js";
-import { emptyEditor, editorText, submitted, type EditorState } from "./editor.js";
-import { editorKey, type Focus } from "./keys.js";
-import { dagRows, filterRows } from "./dag-view.js";
+import { emptyEditor, type EditorState } from "./editor.js";
+import type { Focus } from "./keys.js";
+import { useCellInputKeys } from "./use-cell-input-keys.js";
+import { useDagKeys } from "./use-dag-keys.js";
+import { useDetailsKeys } from "./use-details-keys.js";
+import { dagRows, filterRows, taskRunsOf } from "./dag-view.js";
 import { useRunGraph } from "./use-run-graph.js";
 import { useTaskLogs } from "./use-task-logs.js";
+import { useTaskArtifacts } from "./use-task-artifacts.js";
 import { useNotebookWatch } from "./use-notebook-watch.js";
 import { useTerminalSize } from "./use-terminal-size.js";
 import { useRefState } from "./use-ref-state.js";
 import { DagPane, dagChromeLines } from "./DagPane.js";
 import { TaskDetails } from "./TaskDetails.js";
 import { ScrollbackPane } from "./ScrollbackPane.js";
-import { CellInput, cellInputHeight } from "./CellInput.js";
+import { CellInput, cellInputHeight, inputNote } from "./CellInput.js";
 import { HelpOverlay } from "./HelpOverlay.js";
 import { StatusBar } from "./StatusBar.js";
 
@@ -45,6 +49,7 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
   const [details, setDetails, detailsRef] = useRefState<{ id: string; key: string } | null>(null);
   const [filter, setFilter, filterRef] = useRefState("");
   const [filterEditing, setFilterEditing, filterEditingRef] = useRefState(false);
+  const [editing, setEditing, editingRef] = useRefState<number | string | null>(null);
   const [help, setHelp, helpRef] = useRefState(false);
   const [confirmQuit, setConfirmQuit, confirmRef] = useRefState(false);
   const [scroll, setScroll] = useState(0);
@@ -52,11 +57,15 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
 
   const { graph, tick, now } = useRunGraph(session, busy, busy !== null);
   const allRows = useMemo(() => dagRows(graph, now), [graph, now]);
+  const allRowsRef = useRef(allRows);
+  allRowsRef.current = allRows;
   const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
   // After a rerun the task has a new id; the same dynamic key finds it again.
-  const task = details ? (graph?.taskRuns.find((t) => t.id === details.id) ?? graph?.taskRuns.find((t) => t.dynamicKey === details.key) ?? null) : null;
+  const taskRuns = useMemo(() => taskRunsOf(graph), [graph]);
+  const task = details ? (taskRuns.find((t) => t.id === details.id) ?? taskRuns.find((t) => t.dynamicKey === details.key) ?? null) : null;
   const subscribe = useCallback((listener: Parameters<typeof session.subscribe>[0]) => session.subscribe(listener), [session]);
   const logs = useTaskLogs(subscribe, task?.flowRunId ?? null, task?.id ?? null);
+  const artifacts = useTaskArtifacts(task);
 
   useEffect(() => controller.attachDisplay(), [controller]);
   useEffect(() => {
@@ -68,7 +77,7 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
 
   // Layout: one line short of the screen, so Ink redraws in place instead of clearing the terminal.
   const height = Math.max(10, termRows - 1);
-  const inputHeight = cellInputHeight(editor, Math.max(1, Math.min(8, Math.floor(height / 4))));
+  const inputHeight = cellInputHeight(editor, Math.max(1, Math.min(8, Math.floor(height / 4))), inputNote(editing, controller.queued.length) !== null);
   const mainHeight = Math.max(6, height - 1 - inputHeight);
   const wide = columns >= WIDE;
   const leftWidth = wide ? Math.floor(columns * 0.45) : columns;
@@ -83,16 +92,11 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
     if (controller.message) controller.message = null;
   };
   const requestQuit = () => (controller.busy ? setConfirmQuit(true) : exit());
-  const select = (list: typeof rows, index: number) => {
-    if (list.length === 0) return;
-    setSelectedId(list[Math.min(list.length - 1, Math.max(0, index))].run.id);
-  };
-
+  // Keys of the whole UI come first: the quit confirmation and help overlay take every key while shown; tab and
+  // ctrl+p/n act in any pane. A key handled here is marked, and the panes (all listening too) leave it alone.
+  const consumedRef = useRef(false);
   useInput((input, key) => {
-    const focus = focusRef.current;
-    const details = detailsRef.current;
-    const shown = filterRows(allRows, filterRef.current);
-    const selectedIndex = selectedRef.current ? shown.findIndex((r) => r.run.id === selectedRef.current) : -1;
+    consumedRef.current = true;
     if (confirmRef.current) {
       if (input === "y" || input === "Y") {
         controller.cancel();
@@ -102,71 +106,62 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
     }
     if (helpRef.current) return setHelp(false);
     if (key.tab) {
-      const order: Focus[] = details ? ["input", "dag", "details"] : ["input", "dag"];
-      return focusOn(order[(order.indexOf(focus) + 1) % order.length]);
+      const order: Focus[] = detailsRef.current ? ["input", "dag", "details"] : ["input", "dag"];
+      return focusOn(order[(order.indexOf(focusRef.current) + 1) % order.length]);
     }
     if (key.ctrl && (input === "p" || input === "n")) {
       const page = Math.max(1, topHeight - 1);
       return setScroll((s) => Math.max(0, s + (input === "p" ? page : -page)));
     }
-    if (focus === "input") {
-      const { state, action } = editorKey(editorRef.current, input, key, (code) => session.runtime.isComplete(code));
-      setEditor(state);
-      if (action === "run") {
-        if (controller.busy) return controller.say("a run is going: wait for it, or press Esc then c to cancel it", "warning");
-        setEditor(submitted(state));
-        setScroll(0);
-        void controller.runInput(editorText(state));
-      } else if (action === "run-all") {
-        setScroll(0);
-        void controller.runAll();
-      } else if (action === "save") controller.save();
-      else if (action === "to-dag") focusOn("dag");
-      else if (action === "quit") requestQuit();
-      return;
-    }
-    if (focus === "dag" && filterEditingRef.current) {
-      if (key.return) setFilterEditing(false);
-      else if (key.escape) {
-        setFilter("");
-        setFilterEditing(false);
-      } else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setFilter((f) => f + input);
-      return;
-    }
-    if (focus === "details") {
-      if (key.upArrow || input === "k") setDetailScroll((s) => s + 1);
-      else if (key.downArrow || input === "j") setDetailScroll((s) => Math.max(0, s - 1));
-      else if (key.escape) {
-        setDetails(null);
-        focusOn("dag");
-      } else if (input === "i") focusOn("input");
-      else if (input === "q") requestQuit();
-      else if (input === "?") setHelp(true);
-      return;
-    }
-    if (key.upArrow || input === "k") select(shown, selectedIndex < 0 ? 0 : selectedIndex - 1);
-    else if (key.downArrow || input === "j") select(shown, selectedIndex + 1);
-    else if (key.pageUp) select(shown, selectedIndex - dagVisible);
-    else if (key.pageDown) select(shown, selectedIndex + dagVisible);
-    else if (key.home || input === "g") select(shown, 0);
-    else if (key.end || input === "G") select(shown, shown.length - 1);
-    else if (key.return) {
-      const row = shown[selectedIndex] ?? shown[0];
-      if (!row) return controller.say("no task to show: the run has no task runs", "info");
+    consumedRef.current = false;
+  });
+  // Each pane owns the rest of its keys (use-*-keys.ts), while it has focus.
+  const owns = (pane: Focus) => () => focusRef.current === pane && !consumedRef.current;
+
+  useCellInputKeys({
+    owns: owns("input"),
+    controller,
+    editorRef,
+    setEditor,
+    editingRef,
+    setEditing,
+    focusOn,
+    onRun: () => setScroll(0),
+    requestQuit,
+  });
+  useDagKeys({
+    owns: owns("dag"),
+    controller,
+    rows: () => allRowsRef.current,
+    visible: dagVisible,
+    selectedRef,
+    setSelectedId,
+    filterRef,
+    setFilter,
+    filterEditingRef,
+    setFilterEditing,
+    detailsRef,
+    openDetails: (row) => {
       setSelectedId(row.run.id);
       setDetails({ id: row.run.id, key: row.run.dynamicKey });
       setDetailScroll(0);
       focusOn("details");
-    } else if (input === "r") void controller.rerun();
-    else if (input === "R") void controller.runAll();
-    else if (input === "c") controller.cancel();
-    else if (input === "/") setFilterEditing(true);
-    else if (input === "?") setHelp(true);
-    else if (input === "q") requestQuit();
-    else if (input === "i") focusOn("input");
-    else if (key.escape && filterRef.current) setFilter("");
-    else if (key.escape && details) setDetails(null);
+    },
+    closeDetails: () => setDetails(null),
+    focusOn,
+    showHelp: () => setHelp(true),
+    requestQuit,
+  });
+  useDetailsKeys({
+    owns: owns("details"),
+    scroll: (by) => setDetailScroll((s) => Math.max(0, s + by)),
+    close: () => {
+      setDetails(null);
+      focusOn("dag");
+    },
+    focusOn,
+    showHelp: () => setHelp(true),
+    requestQuit,
   });
 
   if (help) return <HelpOverlay width={columns} height={height} />;
@@ -176,6 +171,7 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
       task={task}
       graph={graph}
       logs={logs}
+      artifacts={artifacts}
       focused={focus === "details"}
       width={leftWidth}
       height={topHeight}
@@ -184,7 +180,7 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
       mapStack={(s) => session.runtime.mapStack(s)}
     />
   ) : (
-    <ScrollbackPane lines={controller.scrollback.lines()} width={leftWidth} height={topHeight} scroll={scroll} />
+    <ScrollbackPane lines={controller.scrollback.lines(leftWidth)} width={leftWidth} height={topHeight} scroll={scroll} />
   );
   const dag = (
     <DagPane
@@ -208,7 +204,7 @@ export function App({ controller, watch = false, runOnStart = false }: AppProps)
         {top}
         {dag}
       </Box>
-      <CellInput editor={editor} focused={focus === "input"} width={columns} maxLines={inputHeight - 2} busy={busy} />
+      <CellInput editor={editor} focused={focus === "input"} width={columns} maxLines={Math.min(editor.lines.length, Math.max(1, Math.min(8, Math.floor(height / 4))))} busy={busy} editing={editing} queued={controller.queued.length} />
       <StatusBar focus={focus} message={controller.message} confirmQuit={confirmQuit} busy={busy} width={columns} />
     </Box>
   );

@@ -5,7 +5,7 @@ import { useRef } from "react";
 import { Box, Text } from "ink";
 import type { RunGraph } from "../core/records.js";
 import { stateGlyph } from "../core/states.js";
-import { durationOf } from "../display/dag.js";
+import { durationOf, indentOf } from "../display/dag.js";
 import { rowText, summaryText, windowStart, type DagRow } from "./dag-view.js";
 import { SPINNER, stateInk, toneInk } from "./theme.js";
 import { escapeTerminal } from "../core/terminal-text.js";
@@ -40,7 +40,7 @@ export function DagPane(props: DagPaneProps) {
   const anchor = focused && selected >= 0 ? selected : rows.findIndex((r) => r.run.state.type === "RUNNING");
   start.current = windowStart(start.current, anchor, visible, rows.length);
   const window = rows.slice(start.current, start.current + visible);
-  const labelWidth = Math.min(28, Math.max(4, ...window.map((r) => r.label.length)));
+  const labelWidth = Math.min(28, Math.max(4, ...window.map((r) => indentOf(r).length + r.label.length)));
   const layerWidth = String(Math.max(1, ...window.map((r) => r.layer))).length;
   const flow = graph?.flowRun;
   const range = rows.length > visible ? ` · ${start.current + 1}–${start.current + window.length} of ${rows.length}` : "";

@@ -2,11 +2,13 @@
 // error with its stack (mapped to cell lines), and its logs, following while it runs.
 
 import { Box, Text } from "ink";
-import type { LogRecord, RunGraph, TaskRunRecord } from "../core/records.js";
+import type { ArtifactRecord, LogRecord, RunGraph, TaskRunRecord } from "../core/records.js";
+import { artifactText, artifactTitle } from "../display/artifact-format.js";
 import { describeError } from "../core/errors.js";
 import { stateGlyph } from "../core/states.js";
 import { durationOf } from "../display/dag.js";
 import { stateInk, toneInk, type Tone } from "./theme.js";
+import { taskRunsOf } from "./dag-view.js";
 import { shortTaskRunId } from "../core/ids.js";
 import { escapeTerminal } from "../core/terminal-text.js";
 
@@ -14,6 +16,8 @@ export interface TaskDetailsProps {
   task: TaskRunRecord | null;
   graph: RunGraph | null;
   logs: LogRecord[];
+  /** Artifacts the task run made (table, markdown, link), shown above its logs. @default [] */
+  artifacts?: ArtifactRecord[];
   focused: boolean;
   width: number;
   height: number;
@@ -29,11 +33,14 @@ interface Line {
   tone?: Tone;
 }
 
+/** An artifact's content is cut to this many lines in the pane (`cellflow artifacts show` has all of it). */
+const MAX_ARTIFACT_LINES = 12;
+
 const LEVEL_TONE: Record<LogRecord["level"], Tone | undefined> = { debug: "muted", info: undefined, warning: "warning", error: "error" };
 
 /** The pane's content as lines (the component shows the window that fits). */
-export function detailLines(task: TaskRunRecord, graph: RunGraph | null, logs: LogRecord[], mapStack: (s: string) => string): Line[] {
-  const names = new Map((graph?.taskRuns ?? []).map((t) => [t.id, t.dynamicKey]));
+export function detailLines(task: TaskRunRecord, graph: RunGraph | null, logs: LogRecord[], mapStack: (s: string) => string, artifacts: ArtifactRecord[] = []): Line[] {
+  const names = new Map(taskRunsOf(graph).map((t) => [t.id, t.dynamicKey]));
   const lines: Line[] = [];
   if (task.error) lines.push({ text: `error: ${describeError(task.error).split("\n")[0]}`, tone: "error" });
   else if (task.state.type === "FAILED" || task.state.type === "CRASHED") lines.push({ text: `error: ${task.state.message || task.state.name}`, tone: "error" });
@@ -53,6 +60,10 @@ export function detailLines(task: TaskRunRecord, graph: RunGraph | null, logs: L
     if (frames.length) lines.push({ text: "stack:", tone: "muted" });
     for (const frame of frames) lines.push({ text: `  ${frame.trim()}`, tone: "muted" });
   }
+  for (const a of artifacts) {
+    lines.push({ text: `artifact ${artifactTitle(a)}`, tone: "accent" });
+    for (const row of artifactText(a).split("\n").slice(0, MAX_ARTIFACT_LINES)) lines.push({ text: `  ${row}` });
+  }
   lines.push({ text: `logs (${logs.length}):` });
   for (const log of logs) {
     const clock = new Date(log.timestamp).toISOString().slice(11, 23);
@@ -65,9 +76,9 @@ export function detailLines(task: TaskRunRecord, graph: RunGraph | null, logs: L
   return lines.map((line) => ({ ...line, text: escapeTerminal(line.text, { inline: true }) }));
 }
 
-export function TaskDetails({ task, graph, logs, focused, width, height, scroll, now, mapStack = (s) => s }: TaskDetailsProps) {
+export function TaskDetails({ task, graph, logs, artifacts = [], focused, width, height, scroll, now, mapStack = (s) => s }: TaskDetailsProps) {
   const visible = Math.max(1, height - 3);
-  const body = task ? detailLines(task, graph, logs, mapStack) : [{ text: "no task selected: Esc, then pick one with up/down and enter" }];
+  const body = task ? detailLines(task, graph, logs, mapStack, artifacts) : [{ text: "no task selected: Esc, then pick one with up/down and enter" }];
   const end = Math.max(0, body.length - Math.min(scroll, Math.max(0, body.length - visible)));
   const window = body.slice(Math.max(0, end - visible), end);
   return (

@@ -5,7 +5,9 @@ import type { CellOutcome } from "../cells/index.js";
 import type { CellError } from "../cells/index.js";
 import { isRecordArray, recordsToText } from "../display/table.js";
 
-const MAX_STACK_FRAMES = 6;
+const MAX_STACK_FRAMES = 12;
+/** Frames of libraries (Ink, React, any package) and of Node itself say nothing about the user's cell. */
+const LIBRARY_FRAME = /node_modules[\\/]|\(node:|at node:/;
 
 /** The cell's source with its id as a prompt: "[3] const rows = …" and continuation lines indented. */
 export function cellEcho(id: number | string, source: string): string {
@@ -23,14 +25,15 @@ export function valueText(value: unknown): string {
   return inspect(value, { depth: 4, breakLength: 100 });
 }
 
-/** The error line (as describeCellError gives it) and the cell frames of its stack. */
+/** The error line (as describeCellError gives it), the rest of a multi-line message, and the stack's own frames. */
 export function errorText(describe: string, error: CellError): string {
+  const rest = error.message.split("\n").slice(1).filter((l) => l.trim() !== "");
   const frames = error.stack
     .split("\n")
-    .filter((l) => /^\s+at /.test(l))
+    .filter((l) => /^\s+at /.test(l) && !LIBRARY_FRAME.test(l))
     .slice(0, MAX_STACK_FRAMES)
     .map((l) => `  ${l.trim()}`);
-  return [describe, ...frames].join("\n");
+  return [describe, ...rest, ...frames].join("\n");
 }
 
 /** What to show for an outcome: null when the cell had no value. */

@@ -1,6 +1,7 @@
-// The terminal UI's actions over one NotebookSession: run a typed cell, run all, rerun from failure, cancel, save
-// typed cells to the notebook, and re-run what changed when the notebook changes on disk. Run logic stays in the
-// session; this class only calls it and writes what happened into the scrollback.
+// The terminal UI's actions over one NotebookSession: run a typed cell (queued in order while another runs, as
+// Jupyter does), edit an earlier cell, run all, rerun from failure, cancel, save typed cells to the notebook, and
+// re-run what changed when the notebook changes on disk. Run logic stays in the session; this class only calls it
+// and writes what happened into the scrollback (each cell's source, then its type errors, output and result).
 
 import path from "node:path";
 import { readFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import { appendCodeCells, parseNotebook, type Notebook } from "../notebook/index
 import { installDisplaySink, type DisplaySink } from "../display/sink.js";
 import type { CellExecution, CellInput, NotebookSession, SessionExecution } from "../session/notebook-session.js";
 import { graphSummary, runDuration } from "../cli/output.js";
+import { describeDiagnostic, type CellDiagnostic } from "../cells/index.js";
 import { cellEcho, outcomeText } from "./cell-output.js";
 import type { ScrollbackStore } from "./scrollback-store.js";
 import type { Tone } from "./theme.js";
@@ -38,6 +40,8 @@ export class TuiController {
   version = 0;
   private notebookCellCount = 0;
   private pendingReload = false;
+  /** Cells typed while another action ran: they run after it, in order. */
+  private readonly queue: Array<{ cell: CellInput; edited: boolean }> = [];
   private idle: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<() => void>();
 
@@ -99,15 +103,36 @@ export class TuiController {
     return true;
   }
 
-  /** Runs a cell typed in the input. */
-  runInput(source: string): Promise<void> {
-    const cell = { id: this.notebookCellCount + this.typed.length + 1, source };
-    return this.act("cell", async () => {
-      this.typed.push(cell);
+  /**
+   * Runs a cell typed in the input; while another action runs it is queued and runs after it, in order. With
+   * `editing`, the source replaces that earlier cell (same id: the session treats it as an edit of that cell).
+   */
+  runInput(source: string, editing?: number | string): Promise<void> {
+    const cell = { id: editing ?? this.notebookCellCount + this.typed.length + this.queue.filter((q) => !q.edited).length + 1, source };
+    if (this.busy) {
+      this.queue.push({ cell, edited: editing !== undefined });
+      this.scrollback.push(`${cellEcho(cell.id, source)}\n    (queued: runs after the current run)`, "info");
       this.changed();
-      this.scrollback.push(cellEcho(cell.id, source), "accent");
-      return this.session.execute([cell], { onCell: (e) => this.showOutcome(e, false) });
+      return this.idle;
+    }
+    return this.runCell(cell, editing !== undefined);
+  }
+
+  private runCell(cell: CellInput, edited: boolean): Promise<void> {
+    return this.act("cell", () => {
+      this.remember(cell);
+      return this.session.execute([cell], this.showing(edited ? "edited" : "typed"));
     });
+  }
+
+  /** The cells one can edit, in order (notebook, then typed). */
+  editableCells(): CellInput[] {
+    return this.allCells();
+  }
+
+  /** Cells waiting for the current run to end. */
+  get queued(): readonly CellInput[] {
+    return this.queue.map((q) => q.cell);
   }
 
   /** Runs every cell, notebook and typed, as one execution (one flow run). */
@@ -119,7 +144,7 @@ export class TuiController {
     }
     return this.act("all", () => {
       this.scrollback.push(`run all: ${cells.length} cell${cells.length === 1 ? "" : "s"} as one run`, "accent");
-      return this.session.execute(cells, { onCell: (e) => this.showOutcome(e, true) });
+      return this.session.execute(cells, this.showing("run"));
     });
   }
 
@@ -127,7 +152,7 @@ export class TuiController {
   rerun(): Promise<void> {
     return this.act("rerun", () => {
       this.scrollback.push("rerun from failure", "accent");
-      return this.session.rerun(undefined, { onCell: (e) => this.showOutcome(e, true) });
+      return this.session.rerun(undefined, this.showing("run"));
     });
   }
 
@@ -172,7 +197,7 @@ export class TuiController {
     }
     return this.act("watch", () => {
       this.scrollback.push(`${path.basename(file)} changed: re-running cells ${changed.map((c) => c.id).join(", ")} as one run`, "accent");
-      return this.session.execute(changed, { onCell: (e) => this.showOutcome(e, true) });
+      return this.session.execute(changed, this.showing("run"));
     });
   }
 
@@ -203,6 +228,24 @@ export class TuiController {
     this.changed();
   }
 
+  /** A typed cell joins the typed cells; an edited one replaces its earlier source. */
+  private remember(cell: CellInput): void {
+    const list = this.cells.some((c) => c.id === cell.id) ? this.cells : this.typed;
+    const at = list.findIndex((c) => c.id === cell.id);
+    if (at >= 0) list[at] = cell;
+    else this.typed.push(cell);
+    this.changed();
+  }
+
+  /** Session callbacks that write each cell into the scrollback: its source first, then what it showed and gave. */
+  private showing(kind: "typed" | "edited" | "run"): { onCellStart: (cell: CellInput) => void; onDiagnostics: (cell: number | string, d: CellDiagnostic[]) => void; onCell: (e: CellExecution) => void } {
+    return {
+      onCellStart: (cell) => this.scrollback.push(kind === "edited" ? `${cellEcho(cell.id, cell.source)}\n    (edited)` : cellEcho(cell.id, cell.source), kind === "run" ? "info" : "accent"),
+      onDiagnostics: (_cell, diagnostics) => this.scrollback.push(diagnostics.map(describeDiagnostic).join("\n"), "warning"),
+      onCell: (e) => this.showOutcome(e),
+    };
+  }
+
   private act(busy: Busy, work: () => Promise<SessionExecution>): Promise<void> {
     if (this.busy) {
       this.say("a run is going: wait for it, or press Esc then c to cancel it", "warning");
@@ -222,7 +265,9 @@ export class TuiController {
         this.busy = null;
         this.changed();
       }
-      if (this.pendingReload) {
+      const next = this.queue.shift();
+      if (next) await this.runCell(next.cell, next.edited);
+      else if (this.pendingReload) {
         this.pendingReload = false;
         await this.reload();
       }
@@ -230,9 +275,7 @@ export class TuiController {
     return this.idle;
   }
 
-  private showOutcome(execution: CellExecution, echo: boolean): void {
-    const source = this.allCells().find((c) => c.id === execution.cell)?.source ?? "";
-    if (echo) this.scrollback.push(cellEcho(execution.cell, source), "info");
+  private showOutcome(execution: CellExecution): void {
     const shown = outcomeText(execution.outcome, (error) => this.session.describeCellError(error, execution.cell));
     if (shown) this.scrollback.push(shown.text, shown.error ? "error" : undefined);
   }

@@ -1,8 +1,8 @@
 // The DAG pane's data: a graph's rows in dependency layers (the same rows as the text DAG), filtered, counted and
 // formatted one line each, so the pane renders only the rows that fit.
 
-import { rowsOf, type Row } from "../display/dag.js";
-import type { RunGraph } from "../core/records.js";
+import { dagLayout, indentOf, rowsOf, type DagLayout, type Row } from "../display/dag.js";
+import type { RunGraph, TaskRunRecord } from "../core/records.js";
 import { NAME_TO_TYPE, stateGlyph, type StateName } from "../core/states.js";
 import { escapeTerminal } from "../core/terminal-text.js";
 
@@ -25,9 +25,20 @@ const SUMMARY_ORDER: StateName[] = [
   "Cancelled",
 ];
 
+// The last graph's layout: a frame of the same graph version (states and durations moved, nothing else) reuses it.
+let lastLayout: DagLayout | null = null;
+
 /** The graph's rows in layers; `now` times the tasks still running. */
 export function dagRows(graph: RunGraph | null, now: number): DagRow[] {
-  return graph ? rowsOf(graph, now) : [];
+  if (!graph) return [];
+  lastLayout = dagLayout(graph, lastLayout);
+  return rowsOf(graph, now, lastLayout);
+}
+
+/** Every task run of the graph, its subflows' included. */
+export function taskRunsOf(graph: RunGraph | null): TaskRunRecord[] {
+  if (!graph) return [];
+  return [...graph.taskRuns, ...Object.values(graph.subflows ?? {}).flatMap(taskRunsOf)];
 }
 
 /** Rows whose task name, label or dynamic key contains the filter, or whose state name starts with it. */
@@ -61,7 +72,7 @@ export function summaryText(rows: DagRow[], compact = false): string {
 
 /** A row's text after its glyph: label, state, duration, attempts, upstream edges, cache reason, error. */
 export function rowText(row: DagRow, labelWidth: number): string {
-  const parts = [row.label.padEnd(labelWidth), row.run.state.name.padEnd(9), row.duration.padStart(7), `runs ${row.run.runCount}`];
+  const parts = [(indentOf(row) + row.label).padEnd(labelWidth), row.run.state.name.padEnd(9), row.duration.padStart(7), `runs ${row.run.runCount}`];
   if (row.upstream.length > 0) parts.push(`← ${row.upstream.join(", ")}`);
   if (row.run.cacheReason) parts.push(`· ${row.run.cacheReason}`);
   if (row.error) parts.push(`· ${row.error.split("\n")[0]}`);

@@ -18,11 +18,12 @@ import {
 
 export type Focus = "input" | "dag" | "details";
 
-/** The help screen: every key, where it acts, and what it does (20 lines: fits an 80×24 terminal). */
+/** The help screen: every key, where it acts, and what it does (21 lines: fits an 80×24 terminal). */
 export const KEY_HELP: Array<[where: string, key: string, what: string]> = [
-  ["input", "enter", "run the cell if complete, else add a line"],
+  ["input", "enter", "run the cell if complete (queued while a run goes)"],
   ["input", "alt/shift+enter, ctrl+j", "add a line"],
   ["input", "up / down", "lines; history at the first / last line"],
+  ["input", "alt+up / alt+down", "edit an earlier cell; enter replaces it"],
   ["input", "ctrl+r", "run all cells as one run"],
   ["input", "ctrl+s", "save the typed cells into the notebook"],
   ["input", "ctrl+a / ctrl+e, ctrl+u", "line start / end, clear the cell"],

@@ -1,5 +1,6 @@
 // The scrollback's entries (cell sources, values, errors, display() output, messages) in a store React subscribes to.
 
+import stringWidth from "string-width";
 import type { Tone } from "./theme.js";
 import { escapeTerminal } from "../core/terminal-text.js";
 
@@ -23,7 +24,7 @@ const MAX_ENTRIES = 2000;
 /** Entries in order, and a version that changes on every change (for useSyncExternalStore). */
 export class ScrollbackStore {
   private entries: ScrollbackEntry[] = [];
-  private lineCache: ScrollbackLine[] | null = null;
+  private lineCache: { width: number; lines: ScrollbackLine[] } | null = null;
   private listeners = new Set<() => void>();
   private nextId = 1;
   version = 0;
@@ -46,12 +47,19 @@ export class ScrollbackStore {
     return this.entries;
   }
 
-  /** Every entry split into screen lines (computed once per change). */
-  lines(): ScrollbackLine[] {
-    this.lineCache ??= this.entries.flatMap((e) =>
-      e.text.replace(/\t/g, "  ").split("\n").map((text, i) => ({ key: `${e.id}:${i}`, text, tone: e.tone })),
-    );
-    return this.lineCache;
+  /** Every entry split into screen lines, long lines wrapped at `width` columns (computed once per change and width). */
+  lines(width = Number.POSITIVE_INFINITY): ScrollbackLine[] {
+    if (this.lineCache?.width !== width) {
+      const lines = this.entries.flatMap((e) =>
+        e.text
+          .replace(/\t/g, "  ")
+          .split("\n")
+          .flatMap((line) => wrap(line, width))
+          .map((text, i) => ({ key: `${e.id}:${i}`, text, tone: e.tone })),
+      );
+      this.lineCache = { width, lines };
+    }
+    return this.lineCache.lines;
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -66,4 +74,24 @@ export class ScrollbackStore {
     this.version++;
     for (const listener of this.listeners) listener();
   }
+}
+
+/** A line cut into pieces of at most `width` columns (wide characters count two), so nothing is cut off. */
+export function wrap(line: string, width: number): string[] {
+  if (width < 1 || !Number.isFinite(width) || stringWidth(line) <= width) return [line];
+  const out: string[] = [];
+  let piece = "";
+  let used = 0;
+  for (const char of line) {
+    const w = stringWidth(char);
+    if (used + w > width && piece) {
+      out.push(piece);
+      piece = "";
+      used = 0;
+    }
+    piece += char;
+    used += w;
+  }
+  out.push(piece);
+  return out;
 }

@@ -15,7 +15,8 @@ export interface RunChild {
   exited: Promise<number | string>;
 }
 
-function forward(stream: NodeJS.ReadableStream | null, prefix: string, out: (line: string) => void): void {
+/** Forward a child's output line by line; `prefix` is read per line (a pool child learns its run's name late). */
+export function forward(stream: NodeJS.ReadableStream | null, prefix: () => string, out: (line: string) => void): void {
   if (!stream) return;
   let buffered = "";
   stream.setEncoding("utf8");
@@ -23,9 +24,9 @@ function forward(stream: NodeJS.ReadableStream | null, prefix: string, out: (lin
     buffered += chunk;
     const lines = buffered.split("\n");
     buffered = lines.pop() ?? "";
-    for (const line of lines) out(`${prefix}${line}`);
+    for (const line of lines) out(`${prefix()}${line}`);
   });
-  stream.on("end", () => buffered && out(`${prefix}${buffered}`));
+  stream.on("end", () => buffered && out(`${prefix()}${buffered}`));
 }
 
 /** Start the child for a claimed run, on the worker's own store (`home`). */
@@ -35,11 +36,15 @@ export function spawnRunChild(run: FlowRunRecord, home: string, out: (line: stri
     env: { ...process.env, CELLFLOW_HOME: home, CELLFLOW_WORKER_CHILD: "1" },
   });
   const prefix = `[${run.name}] `;
-  forward(child.stdout, prefix, out);
-  forward(child.stderr, prefix, out);
-  const exited = new Promise<number | string>((resolve) => {
+  forward(child.stdout, () => prefix, out);
+  forward(child.stderr, () => prefix, out);
+  return { run, process: child, exited: exitOf(child) };
+}
+
+/** Resolves with the exit code (or the signal's name) when `child` is gone. */
+export function exitOf(child: ChildProcess): Promise<number | string> {
+  return new Promise<number | string>((resolve) => {
     child.once("error", (error) => resolve(`spawn failed: ${error.message}`));
     child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
   });
-  return { run, process: child, exited };
 }

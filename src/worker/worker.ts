@@ -9,6 +9,7 @@ import { schedulerPass, DEFAULT_LATE_AFTER_MS } from "../deploy/scheduler.js";
 import { sendRunAlerts } from "../alerts/notify.js";
 import { claimDueRuns, nextDueTime, touchClaimed } from "./claim.js";
 import { spawnRunChild, type RunChild } from "./child.js";
+import { ChildPool } from "./pool.js";
 
 export interface WorkerOptions {
   /** Runs at once. @default 4 */
@@ -23,6 +24,8 @@ export interface WorkerOptions {
   graceMs?: number;
   /** Where the worker's lines go. @default stdout */
   out?: (line: string) => void;
+  /** Keep pre-started children waiting for runs, so a due run starts without paying Node's start-up. @default true, false with `once` */
+  pool?: boolean;
 }
 
 export interface WorkerSummary {
@@ -42,6 +45,7 @@ export class Worker {
   private stopping = false;
   private wakeUp: (() => void) | null = null;
   private readonly summary: WorkerSummary = { started: 0, completed: 0, failed: 0 };
+  private pool: ChildPool | null = null;
 
   constructor(options: WorkerOptions = {}) {
     this.options = {
@@ -51,7 +55,13 @@ export class Worker {
       lateAfterMs: options.lateAfterMs ?? DEFAULT_LATE_AFTER_MS,
       graceMs: options.graceMs ?? 30_000,
       out: options.out ?? ((line) => process.stdout.write(line + "\n")),
+      pool: options.pool ?? !options.once,
     };
+  }
+
+  /** The pool's ready children (for tests and benchmarks). */
+  poolPids(): number[] {
+    return this.pool?.readyPids() ?? [];
   }
 
   private log(message: string): void {
@@ -77,6 +87,10 @@ export class Worker {
     const store = getEngine().store;
     const started = Date.now();
     this.log(`started (pid ${process.pid}, concurrency ${this.options.concurrency}${this.options.once ? ", once" : ""})`);
+    if (this.options.pool) {
+      // One idle child per free slot: a busy child leaves the pool, and its replacement starts when it is done.
+      this.pool = new ChildPool({ home: store.home, out: this.options.out, target: () => this.options.concurrency - this.children.size });
+    }
     while (!this.stopping) {
       this.pass(started);
       const due = nextDueTime(store);
@@ -85,7 +99,7 @@ export class Worker {
       const untilDue = due === null || !free ? this.options.pollMs : Math.max(0, due - Date.now());
       await this.sleep(Math.min(this.options.pollMs, untilDue));
     }
-    await this.drain();
+    await Promise.all([this.pool?.close(), this.drain()]);
     await Promise.all(this.alerts);
     this.log(`stopped: ${this.summary.started} runs started, ${this.summary.completed} completed, ${this.summary.failed} not completed`);
     return this.summary;
@@ -106,12 +120,13 @@ export class Worker {
     const claimed = claimDueRuns(store, this.owner, this.options.concurrency - this.children.size, dueBy);
     for (const run of claimed) this.start(run);
     touchClaimed(store, this.owner, [...this.children.keys()]);
+    this.pool?.fill();
   }
 
   private start(run: FlowRunRecord): void {
     const lateBy = run.scheduledTime === undefined ? 0 : Date.now() - run.scheduledTime;
     this.log(`run ${run.name} (${run.id.slice(0, 8)}) of ${run.flowName} starting, ${Math.max(0, lateBy)}ms after its time`);
-    const child = spawnRunChild(run, getEngine().store.home, this.options.out);
+    const child = this.pool?.take(run) ?? spawnRunChild(run, getEngine().store.home, this.options.out);
     this.children.set(run.id, child);
     this.summary.started += 1;
     void child.exited.then((code) => this.finish(run, code));
@@ -137,6 +152,7 @@ export class Worker {
     this.log(`run ${record.name} (${record.id.slice(0, 8)}) ${record.state.name}${record.state.type === "COMPLETED" ? "" : `: ${record.state.message}`}`);
     // A crash the child could not report is alerted here; the child alerts for what it saw itself.
     if (detected && record.state.type === "CRASHED") this.alert(record);
+    if (!this.stopping) this.pool?.fill();
     this.wake();
   }
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempProject, withNodeModules } from "../loader/helpers.js";
-import { runCells, type Outcome } from "./session.js";
+import { runCellCases, runCells, type CellsResult, type Outcome } from "./session.js";
 
 let dir: string;
 beforeAll(() => {
@@ -32,8 +32,15 @@ const errorRules: [string, string[], Expected][] = [
 ];
 
 describe.concurrent("CellRuntime errors are data with the cell's own line and column", () => {
-  it.each(errorRules)("%s", async (_name, cells, expected) => {
-    const { outcomes } = await runCells(cells, dir);
+  // Every row in one child node, each in a fresh runtime.
+  const results = new Map<string, CellsResult>();
+  beforeAll(async () => {
+    const found = await runCellCases(errorRules.map((rule) => rule[1]), dir);
+    errorRules.forEach(([name], i) => results.set(name, found[i]));
+  }, 180_000);
+
+  it.each(errorRules)("%s", (name, _cells, expected) => {
+    const { outcomes } = results.get(name)!;
     const last = outcomes[outcomes.length - 1];
     expect(last.ok).toBe(false);
     expect(last.error).toEqual(expect.objectContaining(expected));

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempProject, withNodeModules } from "../loader/helpers.js";
-import { runCells } from "./session.js";
+import { runCellCases, runCells, type CellsResult } from "./session.js";
 
 let dir: string;
 beforeAll(() => {
@@ -43,8 +43,15 @@ const scopeRules: [string, string[], unknown, boolean?][] = [
 ];
 
 describe.concurrent("CellRuntime scope rules", () => {
-  it.each(scopeRules)("%s", async (_name, cells, value, hasValue = true) => {
-    const { outcomes } = await runCells(cells, dir);
+  // Every row in one child node, each in a fresh runtime.
+  const results = new Map<string, CellsResult>();
+  beforeAll(async () => {
+    const found = await runCellCases(scopeRules.map((rule) => rule[1]), dir);
+    scopeRules.forEach(([name], i) => results.set(name, found[i]));
+  }, 180_000);
+
+  it.each(scopeRules)("%s", (name, _cells, value, hasValue = true) => {
+    const { outcomes } = results.get(name)!;
     for (const o of outcomes) expect(o.error?.described).toBeUndefined();
     const last = outcomes[outcomes.length - 1];
     expect(last).toEqual(expect.objectContaining({ ok: true, hasValue }));

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CancelledError, configureStore, getEngine } from "../../src/engine/engine.js";
 import { flow, task } from "../../src/index.js";
 import { byKey, flushed, freshStore } from "./helpers.js";
@@ -55,7 +55,8 @@ describe("subflows", () => {
     const stand = byKey(second.taskRuns, "child-0");
     expect(stand.state.name).toBe("Cached");
     expect(stand.subflowRunId).toBe(byKey(first.taskRuns, "child-0").subflowRunId);
-    expect(stand.cacheReason).toBe(`cached: subflow run ${stand.subflowRunId!.slice(0, 8)} completed`);
+    const childRun = flushed().findFlowRun(stand.subflowRunId!);
+    expect(stand.cacheReason).toBe(`cached: from run ${childRun.name} (${childRun.id.slice(0, 8)})`);
   });
 
   it("a rerun in a new process reuses the subflow's persisted result", async () => {
@@ -135,5 +136,49 @@ describe("subflow cancellation", () => {
     const childRun = getEngine().store.findFlowRun(stand.subflowRunId!);
     expect(childRun.state.name).toBe("Cancelled");
     expect(getEngine().store.getTaskRuns(childRun.id).map((t) => t.state.name)).toEqual(["Cancelled"]);
+  });
+});
+
+describe("nested DAGs", () => {
+  it("a subflow's task runs are nested under its task run in getRunGraph, live while they run and from the store after", async () => {
+    const { getRunGraph } = await import("../../src/engine/graph.js");
+    const { renderDag } = await import("../../src/display/dag.js");
+    const { flowRunJson } = await import("../../src/cli/output.js");
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: { parentId?: string } = {};
+    let liveGraph: ReturnType<typeof getRunGraph> | undefined;
+    const extract = task("extract", () => [1, 2]);
+    const load = task("load", async (rows: number[]) => {
+      liveGraph = getRunGraph(seen.parentId!);
+      await gate;
+      return rows.length;
+    });
+    const etl = flow("etl", async () => load(await extract()));
+    const outer = flow("outer", async () => {
+      seen.parentId = getEngine().live.values().next().value?.record.id;
+      return etl();
+    });
+    const running = outer.run();
+    await vi.waitFor(() => expect(liveGraph).toBeDefined());
+    const stand = liveGraph!.taskRuns.find((t) => t.taskName === "etl")!;
+    expect(stand.state.name).toBe("Running");
+    const nested = liveGraph!.subflows?.[stand.id];
+    expect(nested?.flowRun.flowName).toBe("etl");
+    expect(nested?.taskRuns.map((t) => [t.taskName, t.state.name])).toEqual([["extract", "Completed"], ["load", "Running"]]);
+    release();
+    const run = await running;
+    expect(run.state.name).toBe("Completed");
+
+    const stored = getRunGraph(run.id);
+    const child = stored.subflows?.[stored.taskRuns[0].id];
+    expect(child?.taskRuns.map((t) => [t.taskName, t.state.name])).toEqual([["extract", "Completed"], ["load", "Completed"]]);
+    const text = renderDag(stored)["text/plain"];
+    expect(text).toMatch(/1 ✓ etl\s+Completed/);
+    expect(text).toMatch(/1 ✓ └ extract\s+Completed/);
+    expect(text).toMatch(/2 ✓ └ load\s+Completed/);
+    const json = flowRunJson(stored.flowRun, stored.taskRuns, undefined, stored.subflows) as { taskRuns: { name: string; taskRuns?: { name: string }[] }[] };
+    expect(json.taskRuns[0].name).toBe("etl");
+    expect(json.taskRuns[0].taskRuns?.map((t) => t.name)).toEqual(["extract", "load"]);
   });
 });

@@ -115,6 +115,12 @@ describe("installKernelspec", () => {
       expect(spec.argv[0]).toBe(process.execPath);
       expect(spec.argv[1]).toMatch(/[\\/]dist[\\/]src[\\/]cli[\\/]main\.js$/);
       expect(spec.argv.slice(2)).toEqual(["kernel", "start", "{connection_file}"]);
+      // Jupyter shows these as the kernel's logo: PNGs of the size their names say.
+      for (const size of [32, 64]) {
+        const png = readFileSync(join(installed.dir, `logo-${size}x${size}.png`));
+        expect(png.subarray(1, 4).toString("ascii")).toBe("PNG");
+        expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([size, size]);
+      }
     } finally {
       rmSync(prefix, { recursive: true, force: true });
     }

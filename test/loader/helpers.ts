@@ -52,9 +52,9 @@ export function withNodeModules(dir: string): string {
 }
 
 /** Runs an ES module script with a fresh `node` in `cwd`; resolves to its stdout parsed as JSON. */
-export function runNode(script: string, cwd: string): Promise<any> {
+export function runNode(script: string, cwd: string, timeoutMs = 30_000): Promise<any> {
   return new Promise((done, fail) => {
-    execFile(process.execPath, ["--input-type=module", "-e", script], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--input-type=module", "-e", script], { cwd, timeout: timeoutMs }, (error, stdout, stderr) => {
       if (error) return fail(new Error(`${error.message}\n${stderr}`));
       try {
         done(JSON.parse(stdout));

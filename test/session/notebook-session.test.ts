@@ -59,15 +59,94 @@ describe("NotebookSession", () => {
       const again = await session.rerun();
       out({ ok: again.ok, same: again.run.id === failed.run.id, attempt: again.run.attempt, states: session.graph().taskRuns.map((t) => [t.taskName, t.state.name]) });`);
     expect(results[0]).toMatchObject({ ok: false, state: "Failed" });
-    expect(results[0].message).toMatch(/^cell main \(`const n = await load\(await transform\(await extract\(\)\)\);`\): bad transform \(thrown at cell t, line 1/);
+    expect(results[0].message).toMatch(/^cell main: bad transform \(thrown at cell t, line 1, col \d+: `const transform = task\("transform", .*…`\)$/);
     expect(results[1]).toEqual({ ok: true, same: true, attempt: 2, states: [["extract", "Cached"], ["transform", "Completed"], ["load", "Completed"]] });
     const count = (k: string) => fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length;
     expect([count("extract"), count("transform"), count("load")]).toEqual([1, 2, 1]);
+  });
+
+  it("a new run of the same cells executes every task again (no silent cache); %refresh re-executes a cross-run cached task", () => {
+    const { results, dir } = scenario(`
+      await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', "setup");
+      await session.runCell('const store = task("store", (n: number) => { bump("store"); return n; });\\nconst daily = task({ name: "daily", cachePolicy: "inputs" }, (n: number) => { bump("daily"); return n; });', "defs");
+      const state = (r) => session.graph(r.run.id).taskRuns.map((t) => [t.taskName, t.state.name, t.cacheReason]);
+      const first = await session.runCell("await store(await daily(5))", "main");
+      const second = await session.runCell("await store(await daily(5))", "main");
+      session.refreshNextRun();
+      const refreshed = await session.runCell("await store(await daily(5))", "main");
+      const after = await session.runCell("await store(await daily(5))", "main");
+      out({ second: state(second), refreshed: state(refreshed), after: state(after), refreshedName: refreshed.run.name, refreshedId: refreshed.run.id.slice(0, 8) });`);
+    const [r] = results;
+    expect(r.second).toEqual([
+      ["daily", "Cached", expect.stringMatching(/^cached: from run nb-[a-z]+-[a-z]+ \([0-9a-f]{8}\)$/)],
+      ["store", "Completed", "executed: no earlier run"],
+    ]);
+    expect(r.refreshed).toEqual([
+      ["daily", "Completed", "executed: refresh requested"],
+      ["store", "Completed", "executed: refresh requested"],
+    ]);
+    expect(r.after[0]).toEqual(["daily", "Cached", `cached: from run ${r.refreshedName} (${r.refreshedId})`]);
+    const count = (k: string) => fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length;
+    expect([count("store"), count("daily")]).toEqual([4, 2]);
   });
 
   it("rerun with no failed run is a clear error", () => {
     const { results } = scenario(`
       try { await session.rerun(); out("no error"); } catch (e) { out(e.message); }`);
     expect(results[0]).toMatch(/^no failed run in this session to rerun — /);
+  });
+
+  it("rerun keeps a fix typed in a new cell: the failing cell defined the task, a later cell redefined it", () => {
+    const { results, dir } = scenario(`
+      await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', 1);
+      const failed = await session.runCell('const extract = task("extract", () => { bump("extract"); return [1, 2, 3]; });\\nconst transform = task("transform", (rows: number[]) => { bump("transform-broken"); throw new Error("bad transform"); });\\nconst total = (await transform(await extract())).length;', 2);
+      out({ ok: failed.outcome.ok });
+      const fix = await session.runCell('const transform = task("transform", (rows: number[]) => { bump("transform-fixed"); return rows.map((r) => r * 10); });', 3);
+      out({ fixRun: fix.run });
+      const again = await session.rerun();
+      out({ ok: again.ok, cells: again.cells.map((c) => c.cell), same: again.run.id === failed.run.id, states: session.graph().taskRuns.map((t) => [t.taskName, t.state.name]) });
+      const after = await session.runCell("[total, transform.name]", 4);
+      out(after.outcome.value);`);
+    expect(results[0]).toEqual({ ok: false });
+    expect(results[1]).toEqual({ fixRun: null });
+    expect(results[2]).toEqual({ ok: true, cells: [2], same: true, states: [["extract", "Cached"], ["transform", "Completed"]] });
+    const count = (k: string) => (fs.existsSync(path.join(dir, `count-${k}`)) ? fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length : 0);
+    expect([count("extract"), count("transform-broken"), count("transform-fixed")]).toEqual([1, 1, 1]);
+    expect(results[3][0]).toBe(3);
+  });
+
+  it("rerun replays only task-calling cells: a definition-only cell of the failed run is not replayed over a newer one", () => {
+    const { results, dir } = scenario(`
+      await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', 0);
+      const failed = await session.execute([
+        { id: 1, source: 'const source = task("source", () => { bump("source"); return 2; });' },
+        { id: 2, source: 'const double = task("double", (x: number) => { bump("double-broken"); throw new Error("no"); });' },
+        { id: 3, source: 'const result = await double(await source());' },
+      ]);
+      out({ ok: failed.ok, state: failed.run.state.name });
+      await session.runCell('const double = task("double", (x: number) => { bump("double-fixed"); return x * 2; });', 4);
+      const again = await session.rerun();
+      out({ ok: again.ok, cells: again.cells.map((c) => c.cell) });
+      out((await session.runCell("result", 5)).outcome.value);`);
+    expect(results[0]).toEqual({ ok: false, state: "Failed" });
+    expect(results[1]).toEqual({ ok: true, cells: [3] });
+    expect(results[2]).toBe(4);
+    const count = (k: string) => (fs.existsSync(path.join(dir, `count-${k}`)) ? fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length : 0);
+    expect([count("source"), count("double-broken"), count("double-fixed")]).toEqual([1, 1, 1]);
+  });
+
+  it("rerun after an upstream task's source changed: it re-executes, and its dependent stays Cached when the result is the same", () => {
+    const { results, dir } = scenario(`
+      await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");\\nlet fail = true;', 0);
+      await session.runCell('const a = task("a", () => { bump("a"); return 1; });\\nconst b = task("b", (x: number) => { bump("b"); return x + 1; });\\nconst c = task("c", (x: number) => { bump("c"); if (fail) throw new Error("c fails"); return x; });', 1);
+      const failed = await session.runCell("await c(await b(await a()))", 2);
+      await session.runCell('const a = task("a", () => { bump("a2"); return 0 + 1; });\\nfail = false;', 3);
+      const again = await session.rerun();
+      out({ ok: again.ok, states: session.graph().taskRuns.map((t) => [t.taskName, t.state.name, t.cacheReason]) });`);
+    expect(results[0].ok).toBe(true);
+    expect(results[0].states.map((s: string[]) => s.slice(0, 2))).toEqual([["a", "Completed"], ["b", "Cached"], ["c", "Completed"]]);
+    expect(results[0].states[0][2]).toBe("executed: source changed");
+    const count = (k: string) => (fs.existsSync(path.join(dir, `count-${k}`)) ? fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length : 0);
+    expect([count("a"), count("a2"), count("b"), count("c")]).toEqual([1, 1, 1, 2]);
   });
 });

@@ -57,4 +57,41 @@ describe.skipIf(!hasTmux || !fs.existsSync(CLI))("cellflow tui in a real termina
     tmux("send-keys", "-t", session, "q");
     await see(/exited 0/, "the UI to quit");
   });
+
+  it("a fix typed in a new cell survives r: the rerun runs the fixed task, the broken body never again (counted on disk)", async () => {
+    const dir = tempHome("cellflow-tui-tmux-fix-");
+    const name = `${session}-fix`;
+    const command = `cd ${JSON.stringify(dir)} && env -u CI -u CONTINUOUS_INTEGRATION CELLFLOW_HOME=${JSON.stringify(path.join(dir, "home"))} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui; echo "exited $?"; sleep 600`;
+    tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command);
+    const shows = async (pattern: RegExp, what: string) => {
+      const view = () => tmux("capture-pane", "-p", "-t", name);
+      await until(() => pattern.test(view()), () => `${what}; screen:\n${view()}`, 60_000);
+    };
+    const count = (k: string) => (fs.existsSync(path.join(dir, `count-${k}`)) ? fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length : 0);
+    // Enter goes once the text shows in the input: sent with it, the terminal delivers both as one paste.
+    const type = async (line: string) => {
+      tmux("send-keys", "-t", name, "-l", line);
+      await shows(new RegExp(`› ${line.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "the cell typed");
+      tmux("send-keys", "-t", name, "Enter");
+    };
+    try {
+      await shows(/no notebook: type a cell/, "the empty session");
+      await type('import fs from "node:fs"; import { task } from "cellflow"; const bump = (k: string) => fs.appendFileSync("count-" + k, "x");');
+      await shows(/\[1\] import fs/, "cell 1 ran");
+      await type('const extract = task("extract", () => { bump("extract"); return [1, 2]; }); const transform = task("transform", (r: number[]) => { bump("broken"); throw new Error("broken transform"); }); const total = (await transform(await extract())).length;');
+      await shows(/✗ transform\s+Failed/, "transform Failed");
+      await type('const transform = task("transform", (r: number[]) => { bump("fixed"); return r; });');
+      await until(() => /\[3\] const transform/.test(tmux("capture-pane", "-p", "-t", name)), () => "cell 3 echoed", 60_000);
+      tmux("send-keys", "-t", name, "Escape");
+      await shows(/enter details/, "the DAG pane focused");
+      tmux("send-keys", "-t", name, "r");
+      await shows(/✓ transform\s+Completed/, "transform Completed after the rerun");
+      expect(tmux("capture-pane", "-p", "-t", name)).toMatch(/◆ extract\s+Cached/);
+      expect([count("extract"), count("broken"), count("fixed")]).toEqual([1, 1, 1]);
+      tmux("send-keys", "-t", name, "q");
+      await shows(/exited 0/, "the UI to quit");
+    } finally {
+      spawnSync("tmux", ["kill-session", "-t", name]);
+    }
+  }, 300_000);
 });

@@ -39,7 +39,17 @@ export function registerWorkerCommands(program: Command): void {
       }
     });
 
-  // Started by the worker for each claimed run; not for people, so hidden from help.
+  // A pre-started child of the worker's pool: waits over IPC for one run id. Hidden from help.
+  worker
+    .command("child", { hidden: true })
+    .description("wait for one run from the worker, run it, exit (the worker starts this)")
+    .action(async () => {
+      const { serveOneRun } = await import("../../worker/pool-child.js");
+      const record = await serveOneRun();
+      process.exitCode = record.state.type === "COMPLETED" ? 0 : 1;
+    });
+
+  // Started by the worker for a claimed run when no pool child is ready; not for people, so hidden from help.
   worker
     .command("run-one <flow-run-id>", { hidden: true })
     .description("execute one claimed deployment run (the worker starts this)")

@@ -144,8 +144,17 @@ def state_change_to_update(kc, work):
     return lags
 
 
+def after_earlier_cells(kc, cells, earlier=50):
+    """The round trip of a cell that uses names of `earlier` cells before it (a type checker sees them all)."""
+    for i in range(earlier):
+        execute_all(kc, f"const v{i}: number = {i};\nfunction f{i}(x: string): number {{ return x.length + v{i}; }}")
+    rounds = [ms for ms in (execute(kc, f"f{i % earlier}('abc') + v{(i * 7) % earlier}") for i in range(cells)) if ms is not None]
+    return percentile(rounds, 50), percentile(rounds, 95)
+
+
 def bench(spec, work, launches, cells):
-    name, _, extra = spec.partition(":")
+    name, _, extras = spec.partition(":")
+    extras = extras.split(",")
     times, died = [], 0
     while len(times) < launches:
         try:
@@ -166,7 +175,15 @@ def bench(spec, work, launches, cells):
         found["idleLost"] = len(timed) - len(rounds)
         found["cellP50Ms"] = percentile(rounds, 50)
         found["cellP95Ms"] = percentile(rounds, 95)
-        if extra == "dag":
+        if "nocheck" in extras:
+            execute_all(kc, "%typecheck off")
+            rounds = [ms for ms in (execute(kc, "1 + 1") for _ in range(cells)) if ms is not None]
+            found["uncheckedCellP50Ms"] = percentile(rounds, 50)
+            found["uncheckedCellP95Ms"] = percentile(rounds, 95)
+            execute_all(kc, "%typecheck warn")
+        if "typed" in extras:
+            found["after50CellsP50Ms"], found["after50CellsP95Ms"] = after_earlier_cells(kc, cells)
+        if "dag" in extras:
             lags = state_change_to_update(kc, work)
             found["stateChangeToUpdateMsP50"] = percentile(lags, 50)
             found["stateChangeToUpdateMsMax"] = max(lags)

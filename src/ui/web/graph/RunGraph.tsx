@@ -2,7 +2,7 @@
 // "+" of a group or subflow to expand it. Layout is computed when the graph's shape changes, not per frame.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { buildGraph, layoutGraph, type GraphLayout, type GraphTask } from "./layout.js";
+import { buildGraph, layoutGraph, NODE_W, type GraphLayout, type GraphTask } from "./layout.js";
 import { drawGraph, hitTest, onToggle, type Palette, type View } from "./draw.js";
 
 export interface RunGraphProps {
@@ -26,7 +26,7 @@ function palette(): Palette {
 declare global {
   interface Window {
     /** For tests and benchmarks: the graph's size, its last draw time and a way to pan it. */
-    __cellflowGraph?: { nodes: number; lastDrawMs: number; layoutMs: number; firstDrawAt: number; panBy(dx: number, dy: number): number; screenOf(id: string): { x: number; y: number } | null; fit(): void };
+    __cellflowGraph?: { nodes: number; lastDrawMs: number; layoutMs: number; firstDrawAt: number; panBy(dx: number, dy: number): number; screenOf(id: string): { x: number; y: number; toggleX: number } | null; fit(): void };
   }
 }
 
@@ -138,7 +138,13 @@ export function RunGraph(props: RunGraphProps) {
     return () => observer.disconnect();
   }, [draw, fit]);
 
+  const shown = useRef<GraphLayout | null>(null);
+  /** Whether the user panned or zoomed: then live growth of the graph no longer refits the view. */
+  const moved = useRef(false);
   useEffect(() => {
+    // A new shape (a group or subflow unfolded, new tasks) is fitted into view once.
+    if (shown.current && shown.current !== layout && !moved.current) fit();
+    shown.current = layout;
     window.__cellflowGraph = {
       nodes: layout.nodes.length,
       lastDrawMs: 0,
@@ -153,7 +159,7 @@ export function RunGraph(props: RunGraphProps) {
         if (!n) return null;
         const { scale, tx, ty } = view.current;
         const r = canvas.current!.getBoundingClientRect();
-        return { x: r.left + tx + (n.x + 60) * scale, y: r.top + ty + (n.y + 22) * scale };
+        return { x: r.left + tx + (n.x + 60) * scale, y: r.top + ty + (n.y + 22) * scale, toggleX: r.left + tx + (n.x + NODE_W - 12) * scale };
       },
       fit: () => {
         fit();
@@ -176,6 +182,7 @@ export function RunGraph(props: RunGraphProps) {
       const v = view.current;
       const scale = Math.min(3, Math.max(0.02, v.scale * Math.exp(-e.deltaY * 0.0015)));
       view.current = { scale, tx: sx - ((sx - v.tx) * scale) / v.scale, ty: sy - ((sy - v.ty) * scale) / v.scale };
+      moved.current = true;
       request();
     };
     c.addEventListener("wheel", wheel, { passive: false });
@@ -199,6 +206,7 @@ export function RunGraph(props: RunGraphProps) {
       if (Math.abs(dx) + Math.abs(dy) > 2) d.moved = true;
       if (d.moved) {
         view.current = { ...view.current, tx: view.current.tx + dx, ty: view.current.ty + dy };
+        moved.current = true;
         d.x = e.clientX;
         d.y = e.clientY;
         request();
@@ -217,7 +225,10 @@ export function RunGraph(props: RunGraphProps) {
     const { sx, sy } = point(e);
     const node = hitTest(layout, view.current, sx, sy);
     if (!node) return;
-    if (node.kind === "group" || (node.kind === "subflow" && onToggle(node, view.current, sx))) props.onToggle(node.id);
+    if (node.kind === "group" || (node.kind === "subflow" && onToggle(node, view.current, sx))) {
+      moved.current = false;
+      props.onToggle(node.id);
+    }
     else props.onOpen(node.members[0].id);
   };
   const zoom = (factor: number) => {
@@ -225,6 +236,7 @@ export function RunGraph(props: RunGraphProps) {
     const { w, h } = size.current;
     const scale = Math.min(3, Math.max(0.02, v.scale * factor));
     view.current = { scale, tx: w / 2 - ((w / 2 - v.tx) * scale) / v.scale, ty: h / 2 - ((h / 2 - v.ty) * scale) / v.scale };
+    moved.current = true;
     request();
   };
 

@@ -8,7 +8,7 @@ import { duration, formatMs } from "../format.js";
 import { Link } from "../router.js";
 
 export function Timeline({ taskRuns, now }: { taskRuns: TaskRunRecord[]; now: number }) {
-  const rows = useMemo(() => taskRuns.filter((t) => t.startTime !== null).sort((a, b) => a.startTime! - b.startTime! || a.dynamicKey.localeCompare(b.dynamicKey)), [taskRuns]);
+  const rows = useMemo(() => taskRuns.filter((t) => t.startTime !== null).sort((a, b) => a.startTime! - b.startTime! || (a.dynamicKey < b.dynamicKey ? -1 : a.dynamicKey > b.dynamicKey ? 1 : 0)), [taskRuns]);
   if (rows.length === 0) return <div className="muted pad">No task run has started yet.</div>;
   const start = rows[0].startTime!;
   let end = start + 1;

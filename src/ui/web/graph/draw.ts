@@ -100,8 +100,11 @@ export function drawGraph(ctx: CanvasRenderingContext2D, layout: GraphLayout, vi
     ctx.roundRect(n.x, n.y, NODE_W, NODE_H, 6);
     ctx.fill();
     ctx.lineWidth = selected ? 2.5 : 1;
-    ctx.strokeStyle = selected ? palette.selected : palette.border;
+    ctx.strokeStyle = selected ? palette.selected : n.depth > 0 ? palette.muted : palette.border;
+    // Task runs of an unfolded subflow get a dashed border.
+    if (n.depth > 0) ctx.setLineDash([4, 3]);
     ctx.stroke();
+    if (n.depth > 0) ctx.setLineDash([]);
     ctx.fillStyle = color;
     ctx.beginPath();
     ctx.roundRect(n.x, n.y, 5, NODE_H, [6, 0, 0, 6]);

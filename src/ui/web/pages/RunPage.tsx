@@ -1,7 +1,7 @@
 // A flow run: its graph (live), timeline, task runs, logs, parameters, attempts and artifacts, with the
 // rerun-from-failure and cancel buttons.
 
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { NAME_TO_TYPE, type StateName } from "../../../core/states.js";
 import type { FlowRunSummary, LiveBatch, LogView, RunDetail, RunGraphData, TaskRunRecord } from "../../shared/api-types.js";
 import { ApiFailure, getJson, sendJson } from "../api.js";
@@ -11,9 +11,12 @@ import { RunGraph } from "../graph/RunGraph.js";
 import { Timeline } from "../graph/Timeline.js";
 import type { GraphTask } from "../graph/layout.js";
 import { useLive } from "../live.js";
+import { ArtifactCard } from "../artifact.js";
 import { Link, navigate } from "../router.js";
 import { useFetch } from "../use-fetch.js";
 import { useNow } from "../use-now.js";
+
+const TERMINAL_TYPES = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
 
 type Tab = "timeline" | "tasks" | "logs" | "parameters" | "attempts" | "artifacts";
 
@@ -35,35 +38,40 @@ export function RunPage({ id }: { id: string }) {
   const now = useNow(1000);
   const data = detail.data;
 
+  const current = useRef(data);
+  current.current = data;
   const onBatch = useCallback(
     (batch: LiveBatch) => {
-      detail.set((d) => {
-        let next = d;
-        for (const f of batch.flowRuns) {
-          if (f.id === d.run.id) {
-            if (f.attempt !== d.run.attempt) {
-              // A rerun started: a new attempt with new task runs; read the page again.
-              setTimeout(detail.reload, 0);
-              setExtraTasks(new Map());
-            }
-            next = { ...next, run: { ...next.run, ...f }, canCancel: !["COMPLETED", "FAILED", "CANCELLED", "CRASHED"].includes(f.state.type) };
-          } else if (f.parentTaskRunId) {
-            next = { ...next, subflows: { ...next.subflows, [f.parentTaskRunId]: f } };
+      const d = current.current;
+      if (!d) return;
+      const own = batch.flowRuns.find((f) => f.id === d.run.id);
+      if (own && own.attempt !== d.run.attempt) {
+        // A rerun started: a new attempt with new task runs; read the page again.
+        setExtraTasks(new Map());
+        detail.reload();
+        logsData.reload();
+        return;
+      }
+      const subflows = batch.flowRuns.filter((f) => f.id !== d.run.id && f.parentTaskRunId);
+      const mine = batch.taskRuns.filter((t) => t.flowRunId === d.run.id && t.flowAttempt === d.run.attempt);
+      if (own || subflows.length || mine.length) {
+        detail.set((prev) => {
+          let next = prev;
+          if (own) next = { ...next, run: { ...next.run, ...own }, canCancel: !TERMINAL_TYPES.has(own.state.type) };
+          if (subflows.length) next = { ...next, subflows: { ...next.subflows, ...Object.fromEntries(subflows.map((f) => [f.parentTaskRunId!, f])) } };
+          if (mine.length) {
+            const byId = new Map(next.taskRuns.map((t) => [t.id, t]));
+            for (const t of mine) byId.set(t.id, t);
+            next = { ...next, taskRuns: [...byId.values()] };
           }
-        }
-        const own = batch.taskRuns.filter((t) => t.flowRunId === d.run.id && t.flowAttempt === next.run.attempt);
-        if (own.length) {
-          const byId = new Map(next.taskRuns.map((t) => [t.id, t]));
-          for (const t of own) byId.set(t.id, t);
-          next = { ...next, taskRuns: [...byId.values()] };
-        }
-        return next;
-      });
-      const others = batch.taskRuns.filter((t) => t.flowRunId !== id);
+          return next;
+        });
+      }
+      const others = batch.taskRuns.filter((t) => t.flowRunId !== d.run.id);
       if (others.length) setExtraTasks((m) => new Map([...m, ...others.map((t) => [t.id, t] as const)]));
       if (batch.logs.length) logsData.set((logs) => mergeLogs(logs, batch.logs));
     },
-    [detail, logsData, id],
+    [detail, logsData],
   );
   useLive({ run: data?.run.id ?? null, cursor: data?.cursor ?? null }, onBatch, data !== null);
 
@@ -128,7 +136,7 @@ export function RunPage({ id }: { id: string }) {
     ["logs", `Logs (${logs.length})`],
     ["parameters", "Parameters"],
     ["attempts", `Attempts (${data.attempts.length})`],
-    ["artifacts", "Artifacts"],
+    ["artifacts", `Artifacts (${data.artifacts.length})`],
   ];
 
   return (
@@ -184,7 +192,14 @@ export function RunPage({ id }: { id: string }) {
         {tab === "logs" && <LogList logs={logs} names={taskName} />}
         {tab === "parameters" && (Object.keys(run.parameters).length ? <Json value={run.parameters} /> : <div className="muted pad">This run has no parameters.</div>)}
         {tab === "attempts" && <Attempts data={data} />}
-        {tab === "artifacts" && (data.artifacts === null ? <div className="muted pad">This store keeps no artifacts yet.</div> : <Json value={data.artifacts} />)}
+        {tab === "artifacts" &&
+          (data.artifacts.length === 0 ? (
+            <div className="muted pad">
+              This run made no artifacts. A task makes one with <code>artifact.table(key, rows)</code>, <code>artifact.markdown(key, text)</code> or <code>artifact.link(key, url)</code>.
+            </div>
+          ) : (
+            data.artifacts.map((a) => <ArtifactCard key={a.id} artifact={a} />)
+          ))}
       </Card>
     </div>
   );

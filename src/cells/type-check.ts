@@ -1,0 +1,140 @@
+// Type diagnostics per cell: the cell is checked as a module that imports the declarations of earlier cells, by
+// one TypeScript program per check that reuses every unchanged source file (libraries, @types, the declarations).
+// The kernel's completion and hover share the compiler options (compilerOptions); the kernel, the terminal UI and
+// `cellflow run --typecheck` share the checker.
+
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { DeclarationHistory, declaredNames } from "./declarations.js";
+import { CELL_PARSE_OPTIONS, parseCell } from "./compile.js";
+import { cellError, type CellError } from "./cell-error.js";
+
+/** A type error in a cell, at the cell's own 1-based line and column. */
+export interface CellDiagnostic {
+  cell: number | string;
+  line: number;
+  column: number;
+  message: string;
+  /** TypeScript's error code, e.g. 2322. */
+  code: number;
+}
+
+/** What `%typecheck` sets: refuse to run a cell with type errors, show them and run it, or do not check. */
+export type TypecheckMode = "strict" | "warn" | "off";
+
+export const TYPECHECK_MODES: readonly TypecheckMode[] = ["strict", "warn", "off"];
+
+/** "cell 3, line 2, col 7: Type 'string' is not assignable to type 'number'. (TS2322)" */
+export function describeDiagnostic(d: CellDiagnostic): string {
+  return `cell ${d.cell}, line ${d.line}, col ${d.column}: ${d.message.split("\n")[0]} (TS${d.code})`;
+}
+
+// The package root: dist/src/cells/type-check.js → ../../..; src/cells/type-check.ts (tests) → ../..
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const PACKAGE_ROOT = [resolve(HERE, "../../.."), resolve(HERE, "../..")].find((dir) => existsSync(join(dir, "package.json"))) ?? resolve(HERE, "../..");
+
+/** The compiler options cells are checked with (and completed, hovered): strict, ES2022, Node's types, `cellflow` = this package. */
+export function compilerOptions(cwd: string): ts.CompilerOptions {
+  const typeRoots = [join(cwd, "node_modules", "@types"), join(PACKAGE_ROOT, "node_modules", "@types")].filter(existsSync);
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    moduleDetection: ts.ModuleDetectionKind.Force,
+    lib: ["lib.es2023.d.ts"],
+    types: typeRoots.length > 0 ? ["node"] : [],
+    typeRoots,
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    allowJs: true,
+    esModuleInterop: true,
+    allowImportingTsExtensions: true,
+    // Inside a cell `cellflow` is always the kernel's own copy, installed in the notebook's folder or not.
+    paths: { cellflow: [join(PACKAGE_ROOT, "dist", "src", "index.d.ts")] },
+  };
+}
+
+const DECLARATIONS_MODULE = "__cellflow_cells__";
+
+/**
+ * Checks cells one at a time against what earlier cells declared. Library and package files are parsed once per
+ * checker; each check builds a program from the previous one, so only the cell (and the declarations, when they
+ * changed) are parsed again.
+ * @example
+ * const checker = new CellTypeChecker(cwd);
+ * checker.check(history, 'const n: number = "a"', 3) // [{ cell: 3, line: 1, column: 7, message: "Type 'string' …", code: 2322 }]
+ */
+export class CellTypeChecker {
+  private readonly options: ts.CompilerOptions;
+  private readonly host: ts.CompilerHost;
+  private readonly cellFile: string;
+  private readonly declarationsFile: string;
+  private readonly files = new Map<string, ts.SourceFile | undefined>();
+  private cell: ts.SourceFile | undefined;
+  private declarations: { text: string; file: ts.SourceFile } | undefined;
+  private program: ts.Program | undefined;
+
+  constructor(cwd: string) {
+    this.options = compilerOptions(cwd);
+    this.cellFile = join(cwd, "__cellflow_cell__.ts");
+    this.declarationsFile = join(cwd, `${DECLARATIONS_MODULE}.ts`);
+    const base = ts.createCompilerHost(this.options);
+    const own = (file: string): ts.SourceFile | undefined => (file === this.cellFile ? this.cell : file === this.declarationsFile ? this.declarations?.file : undefined);
+    this.host = {
+      ...base,
+      getSourceFile: (file, language) => {
+        const mine = own(file);
+        if (mine) return mine;
+        // Library and package files do not change while a session runs: parse each once.
+        if (!this.files.has(file)) this.files.set(file, base.getSourceFile(file, language));
+        return this.files.get(file);
+      },
+      fileExists: (file) => own(file) !== undefined || base.fileExists(file),
+      readFile: (file) => own(file)?.text ?? base.readFile(file),
+    };
+  }
+
+  /** The type errors of `code` run after the cells recorded in `history`. */
+  check(history: DeclarationHistory, code: string, cellId: number | string): CellDiagnostic[] {
+    const redeclared = new Set(parseCell(code).statements.flatMap(declaredNames));
+    const { source, names } = history.asModule();
+    if (this.declarations?.text !== source) this.declarations = { text: source, file: ts.createSourceFile(this.declarationsFile, source, CELL_PARSE_OPTIONS, true) };
+    const imported = names.filter((n) => !redeclared.has(n));
+    const prelude = imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
+    this.cell = parseCell(prelude + code, this.cellFile);
+    this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
+    const file = this.program.getSourceFile(this.cellFile)!;
+    const found = [...this.program.getSyntacticDiagnostics(file), ...this.program.getSemanticDiagnostics(file)];
+    const out: CellDiagnostic[] = [];
+    for (const d of found) {
+      if (d.start === undefined || d.start < prelude.length || d.category !== ts.DiagnosticCategory.Error) continue;
+      const at = ts.getLineAndCharacterOfPosition(file, d.start);
+      out.push({ cell: cellId, line: at.line + (prelude ? 0 : 1), column: at.character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), code: d.code });
+    }
+    return out;
+  }
+}
+
+/** Checks a notebook's cells in order without running them (for `cellflow run --typecheck`). */
+export function typeCheckCells(cells: { id: number | string; source: string }[], cwd: string): CellDiagnostic[] {
+  const checker = new CellTypeChecker(cwd);
+  const history = new DeclarationHistory();
+  const out: CellDiagnostic[] = [];
+  for (const cell of cells) {
+    out.push(...checker.check(history, cell.source, cell.id));
+    history.record(parseCell(cell.source));
+  }
+  return out;
+}
+
+/** The error of a cell `%typecheck strict` refused to run: placed at its first type error. */
+export function typeErrorOf(diagnostics: CellDiagnostic[]): CellError {
+  const [first] = diagnostics;
+  const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : "";
+  const message = `${first.message.split("\n")[0]}${more}`;
+  const stack = [`TypeScriptError: ${message}`, ...diagnostics.map((d) => `    at cell[${d.cell}]:${d.line}:${d.column} TS${d.code}: ${d.message.split("\n")[0]}`)].join("\n");
+  return cellError({ kind: "type", name: "TypeScriptError", message, cell: first.cell, line: first.line, column: first.column, stack });
+}

@@ -1,0 +1,68 @@
+// Notebook runs you can trust, through a real Jupyter client: rerun keeps the fix typed in a new cell, type errors
+// under the cell (%typecheck), %lsmagic, a flow's task runs nested under it in the live DAG, and a kernel that
+// exits when its parent process is killed.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findPython, jupyterEnv, scenario, type JupyterEnv } from "./harness.js";
+
+const { python, skip } = findPython();
+
+describe.skipIf(!python)(`the kernel under jupyter_client${skip ? ` (skipped: ${skip})` : ""}`, () => {
+  let jupyter: JupyterEnv;
+  beforeAll(async () => {
+    jupyter = await jupyterEnv();
+  });
+  afterAll(() => jupyter?.cleanup());
+  const run = (name: string) => scenario(python as string, name, jupyter.env, "trust.py");
+
+  it("%rerun after the fix was typed in a new cell keeps the fix: the broken task body never runs again", async () => {
+    const found = await run("rerun_fix");
+    expect(found.failing).toMatchObject({ status: "error" });
+    expect(found.fix).toMatchObject({ status: "ok" });
+    expect(found.rerun).toMatchObject({ status: "ok" });
+    expect(found.total).toBe("3");
+    expect(found.counts).toEqual({ extract: 1, "transform-broken": 1, "transform-fixed": 1 });
+    expect(found.dag).toMatch(/✓ \S+ · \S+ · Completed/);
+    expect(found.dag).toMatch(/extract\s+Cached/);
+  });
+
+  it("type errors show under the cell with line and column; strict refuses the cell, off stops checking", async () => {
+    const found = await run("typecheck");
+    expect(found.warn).toMatchObject({ status: "ok" });
+    expect(found.warn_stderr).toMatch(/cell \d+, line 1, col 7: Type 'string' is not assignable to type 'number'\. \(TS2322\)/);
+    expect(found.ran_warn).toBe("1");
+    expect(found.set_strict_stdout).toContain("%typecheck strict");
+    expect(found.strict).toMatchObject({ status: "error", ename: "TypeScriptError" });
+    expect(found.strict_stderr).toMatch(/line 1, col 7: Type 'number' is not assignable to type 'string'/);
+    expect(found.ran_strict).toBe("'undefined'");
+    expect(found.clean_strict).toMatchObject({ status: "ok" });
+    expect(found.clean_result).toBe("2");
+    expect(found.off).toMatchObject({ status: "ok" });
+    expect(found.off_stderr).toBe("");
+    expect(found.bad_mode).toMatchObject({ status: "error", evalue: expect.stringContaining("use %typecheck strict, warn or off") });
+  });
+
+  it("%lsmagic lists every magic; an unknown magic points at it", async () => {
+    const found = await run("lsmagic");
+    expect(found.reply).toMatchObject({ status: "ok" });
+    for (const magic of ["%rerun", "%runs", "%dag", "%logs", "%typecheck", "%lsmagic"]) expect(found.stdout).toContain(magic);
+    expect((found.unknown as { evalue: string }).evalue).toMatch(/unknown magic %nosuch.*%lsmagic/);
+  });
+
+  it("a flow called in a cell shows its own task runs nested under it, live, in the DAG output and in %dag", async () => {
+    const found = await run("nested");
+    expect(found.reply).toMatchObject({ status: "ok" });
+    const dags = found.dags as string[];
+    // Each task's 300 ms pause starts after the render timer its start armed, so a nested task shows Running before the end.
+    expect(dags.slice(0, -1).some((d) => /▶ etl\s+Running[\s\S]*└ (extract|transform|load)\s+Running/.test(d))).toBe(true);
+    const last = dags.at(-1) as string;
+    expect(last).toMatch(/✓ etl\s+Completed[^\n]*\n\s+\d ✓ └ extract\s+Completed[^\n]*\n\s+\d ✓ └ transform\s+Completed[^\n]*\n\s+\d ✓ └ load\s+Completed/);
+    expect(found.html).toContain('data-depth="1"');
+    expect(found.dag).toMatch(/✓ └ load\s+Completed/);
+  });
+
+  it("the kernel exits when the process that started it is killed", async () => {
+    const found = await run("parent_exit");
+    expect(found).toEqual({ alive_before: true, alive_after_2s: true, gone_after_parent_killed: true });
+  });
+});
