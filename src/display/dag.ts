@@ -198,7 +198,7 @@ function renderText(graph: RunGraph, rows: Row[], now: number): string {
 export function headLines(flow: FlowRunRecord, now: number): string[] {
   const out = [headline(flow, now)];
   const flowError = errorOf(flow);
-  if (flowError) out.push(`  ${flowError}`);
+  if (flowError) out.push(`  ${escLines(flowError, "  ")}`);
   return out;
 }
 
@@ -214,15 +214,15 @@ export interface TextWidths {
 /** One task run's line of the text DAG (and its error lines beneath it), without a trailing newline. */
 export function rowText(row: Row, w: TextWidths): string {
   const cells = [
-    `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + row.label).padEnd(w.label)}`,
+    `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + esc(row.label)).padEnd(w.label)}`,
     row.run.state.name.padEnd(w.state),
     row.duration.padStart(w.duration),
     `runs ${row.run.runCount}`.padEnd(w.runs),
   ];
-  if (row.upstream.length > 0) cells.push(`← ${row.upstream.join(", ")}`);
-  if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${row.run.cacheReason}` : row.run.cacheReason);
+  if (row.upstream.length > 0) cells.push(`← ${esc(row.upstream.join(", "))}`);
+  if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${esc(row.run.cacheReason)}` : esc(row.run.cacheReason));
   let text = `  ${cells.join("  ").trimEnd()}`;
-  if (row.error) text += `\n  ${" ".repeat(w.layer + 3)}${row.error.split("\n").join(`\n  ${" ".repeat(w.layer + 3)}`)}`;
+  if (row.error) text += `\n  ${" ".repeat(w.layer + 3)}${escLines(row.error, `  ${" ".repeat(w.layer + 3)}`)}`;
   return text;
 }
 
