@@ -73,6 +73,8 @@ export const quick = flow("quick", async () => touch());
 const CONCURRENCY = 4;
 // CELLFLOW_BENCH_POOL=0 measures a worker without its pool (a fresh child per run), for comparison.
 const POOL = process.env.CELLFLOW_BENCH_POOL !== "0";
+// Runs in the capacity burst and in the lateness series (smaller on a loaded machine: CELLFLOW_BENCH_RUNS=8,10).
+const [BURST, SERIES] = (process.env.CELLFLOW_BENCH_RUNS ?? "24,40").split(",").map(Number);
 
 async function waitFor(what: string, check: () => boolean, limitMs: number): Promise<void> {
   const deadline = Date.now() + limitMs;
@@ -84,7 +86,7 @@ async function waitFor(what: string, check: () => boolean, limitMs: number): Pro
 
 /**
  * A worker (concurrency 4, its pool warmed up) first gets 24 runs due at once: capacity is runs finished per
- * second. Then 40 runs arrive at half that rate: lateness is each run's start time minus its scheduled time.
+ * second. Then 40 runs (CELLFLOW_BENCH_RUNS=burst,series to change both) arrive at half that rate: lateness is each run's start time minus its scheduled time.
  */
 async function lateness(home: string): Promise<Record<string, number>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-late-"));
@@ -99,7 +101,7 @@ async function lateness(home: string): Promise<Record<string, number>> {
   const poolReady = () => !POOL || worker.poolPids().length === CONCURRENCY;
   await waitFor("the worker's pool", poolReady, 120_000);
 
-  const burst = 24;
+  const burst = BURST;
   const t0 = Date.now();
   // 1 ms apart: a deployment holds one run per scheduled time.
   for (let i = 0; i < burst; i++) insertScheduledRun(store, deployment, t0 - burst + i, {}, "bench-capacity", false);
@@ -109,7 +111,7 @@ async function lateness(home: string): Promise<Record<string, number>> {
   // Half the capacity, with the pool refilled first: an idle worker's lateness, not a queue's.
   await waitFor("the pool to refill", poolReady, 120_000);
   const gapMs = 1000 / (capacity / 2);
-  const count = 40;
+  const count = SERIES;
   const first = Date.now() + 1000;
   const ids: string[] = [];
   for (let i = 0; i < count; i++) ids.push(insertScheduledRun(store, deployment, Math.round(first + i * gapMs), {}, "bench-lateness", false)!);

@@ -1,5 +1,7 @@
 // Typed errors: every error Cellflow raises names the offending thing and says the fix.
 
+import { redact } from "./redaction.js";
+
 export type ErrorCode =
   | "BAD_DURATION"
   | "BAD_PARAMETERS"
@@ -39,14 +41,15 @@ export interface ErrorInfo {
   code?: string;
 }
 
+/** An error as data, with loaded secrets masked in its message and stack (it is stored, shown and sent). */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) {
-    const info: ErrorInfo = { name: error.name, message: error.message };
-    if (error.stack) info.stack = error.stack;
+    const info: ErrorInfo = { name: redact(String(error.name)), message: redact(String(error.message)) };
+    if (error.stack) info.stack = redact(error.stack);
     if (error instanceof CellflowError) info.code = error.code;
     return info;
   }
-  return { name: "Error", message: typeof error === "string" ? error : safeString(error) };
+  return { name: "Error", message: redact(typeof error === "string" ? error : safeString(error)) };
 }
 
 export function describeError(info: ErrorInfo): string {

@@ -56,6 +56,7 @@ export interface FlowRunOutcome {
 export async function runFlow(def: FlowDefinition, rawParams: Record<string, unknown>, options: RunFlowOptions = {}): Promise<FlowRunOutcome> {
   const params = validateParameters(def.name, def.options.parameters, rawParams ?? {});
   const engine = getEngine();
+  engine.store.checkReadyForRun();
   const live = startLive(def, params as Record<string, unknown>, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
@@ -75,9 +76,16 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
   } finally {
     parent?.removeEventListener("abort", onParentAbort);
     engine.unregister(live);
+  }
+  // The final flush: a store that fails now (disk full) is reported as one STORE error after the end handlers.
+  let flushError: unknown = null;
+  try {
     engine.store.flush();
+  } catch (error) {
+    flushError = error;
   }
   await runFlowEndHandlers(outcome.record, def.options);
+  if (flushError) throw flushError;
   return outcome;
 }
 
@@ -253,7 +261,9 @@ async function handleFlowRetry(def: FlowDefinition, live: LiveFlowRun, error: un
   engine.setFlowState(live, AwaitingRetry(message, Date.now() + delay));
   await sleep(delay, live.controller.signal);
   // The retry is a new attempt of the same run: completed task runs come back Cached.
-  for (const t of live.taskRuns) live.previous.set(t.dynamicKey, engine.store.getTaskRunRow(t.id)!);
+  // From the store, not live.taskRuns (which the CLI leaves empty): this attempt's task runs, flushed.
+  engine.store.flush();
+  for (const row of engine.store.getTaskRunRows(live.record.id, live.record.attempt)) live.previous.set(row.dynamic_key, row);
   live.record.attempt += 1;
   live.counters.clear();
   live.taskRuns = [];
@@ -284,6 +294,7 @@ async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => v
 /** Start a flow run (or the next attempt of one) whose body the caller executes inside `live`'s context. */
 export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions = {}): LiveFlowRun {
   const engine = getEngine();
+  engine.store.checkReadyForRun();
   const live = startLive(def, params, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);

@@ -83,7 +83,7 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
     logPrints: def.options.logPrints ?? flow?.logPrints ?? false,
   };
   if (live.logPrints) installPrintCapture();
-  if (flow) flow.taskRuns.push(record);
+  if (flow && engine.keepTaskRecords) flow.taskRuns.push(record);
   engine.setTaskState(live, record.state);
   return live;
 }

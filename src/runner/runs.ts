@@ -34,6 +34,7 @@ function runnerFor(file: string): FileRunner | undefined {
 /** Run "file.ts[:flow]" with parameters; invalid parameters throw before anything is created. */
 export async function runFlowFile(spec: string, params: Record<string, unknown>, options: RunFileOptions = {}): Promise<FlowRunOutcome> {
   const parsed = parseFlowSpec(spec);
+  getEngine().store.checkReadyForRun();
   const custom = runnerFor(parsed.file);
   if (custom) return custom(parsed.file, params, options);
   if (options.typecheck) await (await import("./typecheck.js")).refuseFileTypeErrors(parsed.file);
@@ -56,6 +57,7 @@ export function splitEntrypoint(entrypoint: string): { file: string; flowName: s
 export async function runAdopted(record: FlowRunRecord, options: RunFileOptions = {}): Promise<FlowRunOutcome> {
   if (!record.entrypoint) throw new CellflowError("DEPLOYMENT", `run ${record.name} has no entry point to load`, "deploy the flow again with `cellflow deploy`");
   const { file, flowName } = splitEntrypoint(record.entrypoint);
+  getEngine().store.checkReadyForRun();
   const custom = runnerFor(file);
   if (custom) return custom(file, record.parameters, { ...options, adopt: record });
   const flow = await loadFlow({ file, flowName });
@@ -83,6 +85,7 @@ export async function retryRun(idOrPrefix: string, options: RunFileOptions = {})
     throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} has no entry point to load (it was started from a notebook cell or a REPL)`, "rerun it where it ran, e.g. %rerun in the notebook");
   }
   const { file, flowName } = splitEntrypoint(record.entrypoint);
+  store.checkReadyForRun();
   const custom = runnerFor(file);
   if (custom) return custom(file, record.parameters, { ...options, resume: record });
   const flow = await loadFlow({ file, flowName });

@@ -199,6 +199,35 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 5,
+    description: "run tags carry their run's creation time, so `runs ls --tag` walks one index newest first",
+    sql: `
+      DROP TRIGGER flow_runs_tags_insert;
+      DROP TRIGGER flow_runs_tags_update;
+      DROP TRIGGER flow_runs_tags_delete;
+      DROP TABLE flow_run_tags;
+      CREATE TABLE flow_run_tags (
+        tag TEXT NOT NULL,
+        flow_run_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (tag, flow_run_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX flow_run_tags_created ON flow_run_tags(tag, created_at);
+      CREATE INDEX flow_run_tags_run ON flow_run_tags(flow_run_id);
+      INSERT OR IGNORE INTO flow_run_tags (tag, flow_run_id, created_at) SELECT j.value, f.id, f.created_at FROM flow_runs f, json_each(f.tags) j;
+      CREATE TRIGGER flow_runs_tags_insert AFTER INSERT ON flow_runs WHEN new.tags <> '[]' BEGIN
+        INSERT OR IGNORE INTO flow_run_tags (tag, flow_run_id, created_at) SELECT value, new.id, new.created_at FROM json_each(new.tags);
+      END;
+      CREATE TRIGGER flow_runs_tags_update AFTER UPDATE OF tags ON flow_runs WHEN new.tags <> old.tags BEGIN
+        DELETE FROM flow_run_tags WHERE flow_run_id = new.id;
+        INSERT OR IGNORE INTO flow_run_tags (tag, flow_run_id, created_at) SELECT value, new.id, new.created_at FROM json_each(new.tags);
+      END;
+      CREATE TRIGGER flow_runs_tags_delete AFTER DELETE ON flow_runs WHEN old.tags <> '[]' BEGIN
+        DELETE FROM flow_run_tags WHERE flow_run_id = old.id;
+      END;
+    `,
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */

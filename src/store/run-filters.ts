@@ -33,52 +33,61 @@ export function stateFilter(value: string): { column: "state_name"; value: State
   return name ? { column: "state_name", value: name } : null;
 }
 
-/** The WHERE clause and its arguments for a run filter (no ORDER BY or LIMIT). */
-export function runFilterSql(options: ListRunsOptions): { where: string; args: unknown[] } {
+/**
+ * The FROM and WHERE clauses and their arguments for a run filter, and the ORDER BY that walks an index newest
+ * first. A tag filter starts from the tag table, whose (tag, created_at) index is in that order already.
+ */
+export function runFilterSql(options: ListRunsOptions): { from: string; where: string; order: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
+  let from = "flow_runs";
+  let order = "flow_runs.created_at DESC, flow_runs.rowid DESC";
+  if (options.tag) {
+    from = "flow_run_tags t JOIN flow_runs ON flow_runs.id = t.flow_run_id";
+    order = "t.created_at DESC, t.flow_run_id DESC";
+    where.push("t.tag = ?");
+    args.push(options.tag);
+  }
   if (options.state) {
     const filter = stateFilter(options.state);
     // An unknown state matches nothing (the CLI refuses it before it gets here).
     if (filter) {
-      where.push(`${filter.column} = ?`);
+      where.push(`flow_runs.${filter.column} = ?`);
       args.push(filter.value);
     } else where.push("0");
   }
   if (options.flow) {
-    where.push("flow_name = ?");
+    where.push("flow_runs.flow_name = ?");
     args.push(options.flow);
   }
   if (options.deployment) {
-    where.push("deployment_id = (SELECT id FROM deployments WHERE name = ?)");
+    where.push("flow_runs.deployment_id = (SELECT id FROM deployments WHERE name = ?)");
     args.push(options.deployment);
   }
-  if (options.tag) {
-    where.push("id IN (SELECT flow_run_id FROM flow_run_tags WHERE tag = ?)");
-    args.push(options.tag);
-  }
+  // With a tag, the time bounds go on the tag table's own copy of created_at, inside its index.
+  const created = options.tag ? "t.created_at" : "flow_runs.created_at";
   if (options.since !== undefined) {
-    where.push("created_at >= ?");
+    where.push(`${created} >= ?`);
     args.push(options.since);
   }
   if (options.before !== undefined) {
-    where.push("created_at < ?");
+    where.push(`${created} < ?`);
     args.push(options.before);
   }
-  return { where: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
+  return { from, where: where.length ? `WHERE ${where.join(" AND ")}` : "", order, args };
 }
 
 /** Flow run rows matching the filter, newest first. */
 export function listFlowRunRows(db: Database.Database, options: ListRunsOptions = {}): FlowRunRow[] {
-  const { where, args } = runFilterSql(options);
-  const sql = `SELECT * FROM flow_runs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`;
+  const { from, where, order, args } = runFilterSql(options);
+  const sql = `SELECT flow_runs.* FROM ${from} ${where} ORDER BY ${order} LIMIT ?`;
   return db.prepare(sql).all(...args, options.limit ?? 20) as FlowRunRow[];
 }
 
 /** The query plan of a listing, for benchmarks and tests that check an index serves it. */
 export function explainListFlowRuns(db: Database.Database, options: ListRunsOptions = {}): string[] {
-  const { where, args } = runFilterSql(options);
-  const rows = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM flow_runs ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(...args, options.limit ?? 20) as Array<{ detail: string }>;
+  const { from, where, order, args } = runFilterSql(options);
+  const rows = db.prepare(`EXPLAIN QUERY PLAN SELECT flow_runs.* FROM ${from} ${where} ORDER BY ${order} LIMIT ?`).all(...args, options.limit ?? 20) as Array<{ detail: string }>;
   return rows.map((r) => r.detail);
 }
 

@@ -5,6 +5,8 @@ import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js
 import type { StateType } from "../core/states.js";
 import { decodeHistory, flowRunFromRow, logFromRow, taskRunFromRow, type FlowRunRow, type LogRow, type TaskRunRow } from "./rows.js";
 import type { Store } from "./store.js";
+import { runFilterSql } from "./run-filters.js";
+import { listArtifacts, type ArtifactRecord, type ListArtifactsOptions } from "./artifacts.js";
 
 /** A flow run without its parameters and history: one row of a list. */
 export type FlowRunSummaryRecord = Omit<FlowRunRecord, "parameters" | "entrypoint"> & { seq: number };
@@ -14,6 +16,8 @@ export interface RunsFilter {
   state?: string;
   flow?: string;
   deploymentId?: string;
+  /** Runs carrying this tag. */
+  tag?: string;
   /** Matched against the run's name, flow name and id prefix. */
   search?: string;
   /** Only runs created at or after this time (ms). */
@@ -33,23 +37,13 @@ function summaryFromRow(row: FlowRunRow & { seq: number }): FlowRunSummaryRecord
 }
 
 function whereOf(filter: RunsFilter): { sql: string; args: unknown[] } {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  if (filter.state) {
-    where.push("(lower(state_name) = lower(?) OR lower(state_type) = lower(?))");
-    args.push(filter.state, filter.state);
-  }
-  if (filter.flow) {
-    where.push("flow_name = ?");
-    args.push(filter.flow);
-  }
+  // State, flow, tag and time filters as `runs ls` builds them (each served by an index of migration 3).
+  const base = runFilterSql({ state: filter.state, flow: filter.flow, tag: filter.tag, since: filter.since });
+  const where: string[] = base.where ? [base.where.replace(/^WHERE /, "")] : [];
+  const args: unknown[] = [...base.args];
   if (filter.deploymentId) {
     where.push("deployment_id = ?");
     args.push(filter.deploymentId);
-  }
-  if (filter.since !== undefined) {
-    where.push("created_at >= ?");
-    args.push(filter.since);
   }
   if (filter.search) {
     const like = `%${filter.search.replace(/[%_\\]/g, (c) => "\\" + c)}%`;
@@ -186,4 +180,30 @@ export async function listWorkersSeen(store: Store, since: number): Promise<Work
        FROM flow_runs WHERE owner IS NOT NULL AND deployment_id IS NOT NULL AND heartbeat >= ? GROUP BY owner ORDER BY lastHeartbeat DESC`,
     )
     .all(since) as WorkerSeen[];
+}
+
+/** Artifacts (see src/store/artifacts.ts), for the artifacts page and a run's tab. */
+export async function listArtifactRecords(store: Store, options: ListArtifactsOptions = {}): Promise<ArtifactRecord[]> {
+  store.flush();
+  return listArtifacts(store.db, options);
+}
+
+/** Distinct tags of flow runs, for the runs filter. */
+export async function listRunTags(store: Store): Promise<string[]> {
+  return (store.db.prepare("SELECT DISTINCT tag FROM flow_run_tags ORDER BY tag").all() as Array<{ tag: string }>).map((r) => r.tag);
+}
+
+/** Ids of the task runs of these flow runs that called a subflow. */
+export async function listSubflowCallIds(store: Store, flowRunIds: string[]): Promise<string[]> {
+  if (flowRunIds.length === 0) return [];
+  const rows = store.db
+    .prepare(`SELECT id FROM task_runs WHERE flow_run_id IN (${flowRunIds.map(() => "?").join(",")}) AND subflow_run_id IS NOT NULL`)
+    .all(...flowRunIds) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
+}
+
+/** The flow run a task run belongs to, or null. */
+export async function flowRunOfTaskRun(store: Store, taskRunId: string): Promise<string | null> {
+  const row = store.db.prepare("SELECT flow_run_id FROM task_runs WHERE id = ?").get(taskRunId) as { flow_run_id: string | null } | undefined;
+  return row?.flow_run_id ?? null;
 }

@@ -142,6 +142,15 @@ describe("results, artifacts and history", { timeout: SLOW }, () => {
     expect(text.stdout).toMatch(/history:\nTIME +RUN +STATE +MESSAGE\n.* flow etl-\S+ +Pending/);
   });
 
+  it("the example ETL notebook keeps its row counts as a table artifact", async () => {
+    const nbHome = tempDir("nb-artifact-home");
+    const cwd = tempDir("nb-artifact-cwd");
+    const run = await cliJson<FlowRunJson>(["run", path.join(ROOT, "notebooks", "etl-complaints.ipynb"), "-p", "size=7"], { home: nbHome, cwd });
+    const shown = await cliJson<ArtifactJson>(["artifacts", "show", "etl-row-counts"], { home: nbHome });
+    expect(shown).toMatchObject({ version: 1, type: "table", flowRunId: run.id });
+    expect(shown.data).toEqual({ rows: [{ stage: "extracted", rows: 7 }, { stage: "parsed", rows: 7 }, { stage: "stored", rows: 7 }] });
+  });
+
   it("runs logs --level warn keeps warnings and errors only", async () => {
     const all = await cli(["runs", "logs", first.id], { home });
     expect(all.stdout).toMatch(/info +\[count-0\] counted/);

@@ -2,7 +2,7 @@
 // session, 403 for a foreign Host or Origin, and no stored secret in any response or event.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { flow, getRunLogger, task } from "../../src/index.js";
+import { artifact, flow, getRunLogger, task } from "../../src/index.js";
 import { saveBlock } from "../../src/blocks/index.js";
 import { newAccess, cookieName, type UiAccess } from "../../src/ui/server/auth.js";
 import { createUiApp } from "../../src/ui/server/app.js";
@@ -63,7 +63,10 @@ beforeAll(async () => {
     getRunLogger().info(`loading ${rows.length} rows with password ${SECRET}`);
     throw new Error("warehouse refused the connection");
   });
-  const count = task("count", (rows: number[]) => rows.length);
+  const count = task("count", (rows: number[]) => {
+    artifact.table("row-count", [{ stage: "extracted", rows: rows.length }], { description: "rows per stage" });
+    return rows.length;
+  });
   const child = flow("child-flow", async () => square(3));
   const etl = flow("etl-ui", async ({ n, password }: { n: number; password: string }) => {
     const rows = await extract(n);
@@ -74,7 +77,7 @@ beforeAll(async () => {
   });
   const failed = await etl.run({ n: 4, password: SECRET });
   failedRunId = failed.id;
-  const ok = flow("ok-flow", async () => square(2));
+  const ok = flow({ name: "ok-flow", tags: ["nightly"] }, async () => square(2));
   const done = await ok.run();
   parentRunId = failed.id;
   expect(failed.state.name).toBe("Failed");
@@ -139,6 +142,8 @@ describe("web UI pages' data", () => {
     const failed = (await json<RunsPage>("/api/runs?state=Failed")).body;
     expect(failed.runs.map((r) => r.id)).toEqual([failedRunId]);
     expect((await json<RunsPage>("/api/runs?flow=ok-flow")).body.runs.map((r) => r.flowName)).toEqual(["ok-flow"]);
+    expect((await json<RunsPage>("/api/runs?tag=nightly")).body.runs.map((r) => r.flowName)).toEqual(["ok-flow"]);
+    expect(all.tags).toEqual(["nightly"]);
     expect((await json<RunsPage>("/api/runs?q=etl-u")).body.runs.map((r) => r.id)).toEqual([failedRunId]);
     expect((await json<RunsPage>(`/api/runs?q=${failedRunId.slice(0, 8)}`)).body.total).toBe(1);
     const page2 = (await json<RunsPage>("/api/runs?offset=1&limit=1")).body;
@@ -157,7 +162,7 @@ describe("web UI pages' data", () => {
     // Its flow lives in a file (this test), so the rerun button is offered.
     expect(body.canRerun).toBe(true);
     expect(body.rerunBlocked).toBeNull();
-    expect(body.artifacts).toBeNull();
+    expect(body.artifacts.map((a) => [a.key, a.type, a.version, a.data])).toEqual([["row-count", "table", 1, { rows: [{ stage: "extracted", rows: 4 }] }]]);
     expect(body.cursor).toMatch(/^\d+\.\d+\.\d+$/);
     const sub = await json<RunGraphData>(`/api/runs/${body.subflows[call.id].id}/graph`);
     expect(sub.body.taskRuns.map((t) => t.taskName)).toEqual(["square"]);
@@ -189,6 +194,8 @@ describe("web UI pages' data", () => {
     expect(e.history.map((s) => s.name)).toEqual(["Pending", "Running", "Completed"]);
     expect(e.result).toEqual({ preview: "[ 0, 1, 2, 3 ]", truncated: false });
     expect(e.downstream.map((d) => d.dynamicKey)).toEqual(["count-0"]);
+    const c = (await json<TaskRunDetail>(`/api/task-runs/${run.taskRuns.find((t) => t.taskName === "count")!.id}`)).body;
+    expect(c.artifacts.map((a) => a.key)).toEqual(["row-count"]);
     const l = (await json<TaskRunDetail>(`/api/task-runs/${load.id}`)).body;
     expect(l.taskRun.error?.message).toBe("warehouse refused the connection");
     expect(l.result).toEqual({ unavailable: "no result: the task run is Failed" });
@@ -231,7 +238,10 @@ describe("web UI pages' data", () => {
     const workers = await json<WorkerView[]>("/api/workers");
     expect(workers.status).toBe(200);
     expect(workers.body).toEqual([]);
-    expect((await json<ArtifactsPage>("/api/artifacts")).body).toEqual({ available: false, artifacts: [] });
+    const artifacts = (await json<ArtifactsPage>("/api/artifacts")).body.artifacts;
+    expect(artifacts.map((a) => `${a.key}@${a.version}`)).toEqual(["row-count@1"]);
+    expect((await json<ArtifactsPage>("/api/artifacts?key=row-count")).body.artifacts).toHaveLength(1);
+    expect((await json<ArtifactsPage>("/api/artifacts?key=nope")).body.artifacts).toEqual([]);
     expect((await json<{ error: { code: string } }>("/api/nothing-here")).status).toBe(404);
   });
 

@@ -150,6 +150,13 @@ describe("cellflow ui in a browser", () => {
     await page.getByTestId("queued").waitFor();
     const queued = await cliJson<Array<{ deploymentId: string | null; parameters: Record<string, unknown> }>>(["runs", "ls", "--limit", "100"], { home, cwd: dir });
     expect(queued.filter((r) => r.deploymentId !== null).map((r) => r.parameters)).toEqual([{ pages: 5 }]);
+    // Pause and resume call the same function as `cellflow deployments pause|resume`.
+    await page.getByTestId("toggle-sized-dep").click();
+    await page.locator(".page-header .pill", { hasText: "paused" }).waitFor();
+    expect((await cliJson<Array<{ name: string; paused: boolean }>>(["deployments", "ls"], { home, cwd: dir })).map((d) => d.paused)).toEqual([true]);
+    await page.getByTestId("toggle-sized-dep").click();
+    await page.locator(".page-header .pill", { hasText: "active" }).waitFor();
+    expect((await cliJson<Array<{ name: string; paused: boolean }>>(["deployments", "ls"], { home, cwd: dir })).map((d) => d.paused)).toEqual([false]);
   }, 120_000);
 
   it("a block created in the UI loads with Block.load, and its secret is never sent back", async () => {

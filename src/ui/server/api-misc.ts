@@ -1,9 +1,9 @@
-// /api routes for workers (processes seen running deployment runs), artifacts (when the store keeps them)
+// /api routes for workers (processes seen running deployment runs), artifacts (newest version per key)
 // and the session header (version, store location).
 
 import type { Hono } from "hono";
 import { ownerAlive, parseOwner } from "../../store/owner.js";
-import { listWorkersSeen } from "../../store/ui-queries.js";
+import { listArtifactRecords, listWorkersSeen } from "../../store/ui-queries.js";
 import { version } from "../../version.js";
 import type { ArtifactsPage, WorkerView } from "../shared/api-types.js";
 import { reply, type UiContext } from "./context.js";
@@ -22,9 +22,9 @@ export function registerMiscRoutes(app: Hono, ui: UiContext): void {
     return reply(ui, c, workers);
   });
 
-  app.get("/api/artifacts", (c) => {
-    // This store has no artifacts table yet; the page says so instead of showing an empty list.
-    const page: ArtifactsPage = { available: false, artifacts: [] };
+  app.get("/api/artifacts", async (c) => {
+    const key = c.req.query("key") || undefined;
+    const page: ArtifactsPage = { artifacts: await listArtifactRecords(ui.store(), key ? { key, limit: 500 } : { latest: true, limit: 500 }) };
     return reply(ui, c, page);
   });
 }

@@ -9,7 +9,7 @@ import { isRerunnable, isTerminal } from "../../core/states.js";
 import { cancelRun, retryRun } from "../../runner/index.js";
 import {
   changeCursor, countRunsOverTime, getFlowRunWithHistory, getTaskRunDetail, listAllTaskRuns, listAttentionRuns, listFlowNames,
-  listLogs, listRunSummaries, listSubflowRuns,
+  listArtifactRecords, listLogs, listRunSummaries, listRunTags, listSubflowRuns,
 } from "../../store/ui-queries.js";
 import { listDeployments } from "../../deploy/index.js";
 import type { AttemptView, DashboardData, FlowRunSummary, RunDetail, RunGraphData, RunsPage, TaskRunDetail } from "../shared/api-types.js";
@@ -84,11 +84,13 @@ export function registerRunRoutes(app: Hono, ui: UiContext): void {
       state: q.state || undefined,
       flow: q.flow || undefined,
       deploymentId: q.deployment || undefined,
+      tag: q.tag || undefined,
       search: q.q || undefined,
       offset,
       limit: Math.floor(queryNumber(q.limit, 100)),
     });
-    const page: RunsPage = { runs: runs.map(summary), total, offset, flows: q.flows === "0" ? [] : await listFlowNames(ui.store()) };
+    const lists = q.flows !== "0";
+    const page: RunsPage = { runs: runs.map(summary), total, offset, flows: lists ? await listFlowNames(ui.store()) : [], tags: lists ? await listRunTags(ui.store()) : [] };
     return reply(ui, c, page);
   });
 
@@ -117,7 +119,7 @@ export function registerRunRoutes(app: Hono, ui: UiContext): void {
       canRerun: rerunBlocked === null,
       canCancel: !isTerminal(run.state),
       rerunBlocked,
-      artifacts: null,
+      artifacts: await listArtifactRecords(store, { flowRunId: run.id }),
       cursor,
     };
     return reply(ui, c, detail);
@@ -167,6 +169,7 @@ export function registerRunRoutes(app: Hono, ui: UiContext): void {
       logs: await listLogs(store, [run.flowRunId], { taskRunId: run.id }),
       cachedFromRun: cachedFromRun ? strip(cachedFromRun) : null,
       subflow: subflow ? strip(subflow) : null,
+      artifacts: await listArtifactRecords(store, { taskRunId: run.id }),
     };
     return reply(ui, c, detail);
   });

@@ -5,7 +5,7 @@
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { sleep } from "../../engine/concurrency.js";
-import { changeCursor, flowRunsChangedSince, listLogs, listSubflowRuns, taskRunsChangedSince } from "../../store/ui-queries.js";
+import { changeCursor, flowRunOfTaskRun, flowRunsChangedSince, listLogs, listSubflowCallIds, listSubflowRuns, taskRunsChangedSince } from "../../store/ui-queries.js";
 import type { LiveBatch } from "../shared/api-types.js";
 import { summary, type UiContext } from "./context.js";
 import { decodeCursor, encodeCursor, type Cursor } from "./cursor.js";
@@ -15,19 +15,16 @@ export const TICK_MS = 100;
 const KEEPALIVE_MS = 15_000;
 const LOG_BATCH = 2000;
 
-/** The run and every subflow run below it (they show in the run's graph when expanded), and their task run ids. */
-async function runFamily(ui: UiContext, runId: string): Promise<{ runs: Set<string>; tasks: Set<string> }> {
+/** The run and every subflow run below it (they show in the run's graph when expanded). */
+async function runFamily(ui: UiContext, runId: string): Promise<Set<string>> {
   const runs = new Set([runId]);
-  const tasks = new Set<string>();
   let frontier = [runId];
   while (frontier.length) {
-    const found = await taskRunsChangedSince(ui.store(), frontier, -1, 1_000_000);
-    for (const t of found) tasks.add(t.id);
-    const children = await listSubflowRuns(ui.store(), found.filter((t) => t.subflowRunId).map((t) => t.id));
+    const children = await listSubflowRuns(ui.store(), await listSubflowCallIds(ui.store(), frontier));
     frontier = children.map((r) => r.id).filter((id) => !runs.has(id));
     for (const id of frontier) runs.add(id);
   }
-  return { runs, tasks };
+  return runs;
 }
 
 export function registerEventRoutes(app: Hono, ui: UiContext): void {
@@ -49,13 +46,12 @@ export function registerEventRoutes(app: Hono, ui: UiContext): void {
         const batch: LiveBatch = { cursor: "", flowRuns: [], taskRuns: [], logs: [] };
         const top = await changeCursor(store);
         if (family) {
-          const members = [...family.runs];
+          const members = [...family];
           const tasks = await taskRunsChangedSince(store, members, cursor.task, 5000);
           // Bound the next read by the newest seq seen now: rows of other runs are skipped once, not re-read.
           cursor.task = tasks.length === 5000 ? tasks[tasks.length - 1].seq : Math.max(top.task, tasks.at(-1)?.seq ?? 0);
           const logs = await listLogs(store, members, { afterId: cursor.log, limit: LOG_BATCH });
           cursor.log = logs.length === LOG_BATCH ? logs[logs.length - 1].id : Math.max(top.log, logs.at(-1)?.id ?? 0);
-          for (const t of tasks) family.tasks.add(t.id);
           batch.taskRuns = tasks.map(({ seq: _seq, ...t }) => t);
           batch.logs = logs;
         } else {
@@ -65,15 +61,14 @@ export function registerEventRoutes(app: Hono, ui: UiContext): void {
         const flows = await flowRunsChangedSince(store, cursor.flow, 500);
         if (flows.length) cursor.flow = flows[flows.length - 1].seq;
         for (const f of flows) {
-          if (family && !family.runs.has(f.id) && f.parentTaskRunId && family.tasks.has(f.parentTaskRunId)) {
+          if (family && !family.has(f.id) && f.parentTaskRunId && family.has((await flowRunOfTaskRun(store, f.parentTaskRunId)) ?? "")) {
             // A subflow started by a task of this run joins the family, with what it already wrote.
-            family.runs.add(f.id);
+            family.add(f.id);
             const tasks = await taskRunsChangedSince(store, [f.id], -1, 1_000_000);
-            for (const t of tasks) family.tasks.add(t.id);
             batch.taskRuns.push(...tasks.map(({ seq: _seq, ...t }) => t));
             batch.logs.push(...(await listLogs(store, [f.id], { afterId: 0, limit: LOG_BATCH })));
           }
-          if (!family || family.runs.has(f.id)) batch.flowRuns.push(summary(f));
+          if (!family || family.has(f.id)) batch.flowRuns.push(summary(f));
         }
         batch.cursor = encodeCursor(cursor);
         if (batch.flowRuns.length || batch.taskRuns.length || batch.logs.length) {

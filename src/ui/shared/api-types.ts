@@ -1,10 +1,10 @@
 // The web UI's JSON API as types: what each /api route returns, shared by the server and the front end.
 
 import type { ErrorInfo } from "../../core/errors.js";
-import type { LogRecord, TaskRunRecord } from "../../core/records.js";
+import type { ArtifactRecord, LogRecord, TaskRunRecord } from "../../core/records.js";
 import type { State, StateType } from "../../core/states.js";
 
-export type { State, StateType, TaskRunRecord, ErrorInfo };
+export type { State, StateType, TaskRunRecord, ErrorInfo, ArtifactRecord };
 
 /** A flow run as lists show it (no parameters). */
 export interface FlowRunSummary {
@@ -49,6 +49,7 @@ export interface RunsPage {
   total: number;
   offset: number;
   flows: string[];
+  tags: string[];
 }
 
 export interface AttemptView {
@@ -72,8 +73,8 @@ export interface RunDetail {
   canCancel: boolean;
   /** Why rerun is not offered, when it is not. */
   rerunBlocked: string | null;
-  /** null: this store keeps no artifacts. */
-  artifacts: ArtifactView[] | null;
+  /** Artifacts this run (and its task runs) made, in the order they were made. */
+  artifacts: ArtifactView[];
   /** Where the live stream for this page starts. */
   cursor: string;
 }
@@ -97,23 +98,15 @@ export interface TaskRunDetail {
   logs: LogView[];
   cachedFromRun: FlowRunSummary | null;
   subflow: FlowRunSummary | null;
+  artifacts: ArtifactView[];
 }
 
-export interface ArtifactView {
-  id: string;
-  key: string | null;
-  type: string;
-  description: string;
-  flowRunId: string | null;
-  taskRunId: string | null;
-  createdAt: number;
-  data: unknown;
-}
+/** An artifact version as the store keeps it (table, markdown or link). */
+export type ArtifactView = ArtifactRecord;
 
 /** GET /api/artifacts */
 export interface ArtifactsPage {
-  /** False when the store has no artifacts table (this build of Cellflow). */
-  available: boolean;
+  /** The newest version of each key (or every version of `?key=`), newest first. */
   artifacts: ArtifactView[];
 }
 

@@ -1,9 +1,10 @@
-// Workers (processes seen running deployment runs) and artifacts.
+// Workers (processes seen running deployment runs) and artifacts (newest version per key, or every version of one).
 
 import type { ArtifactsPage, WorkerView } from "../../shared/api-types.js";
-import { Card, Empty, ErrorBox, Json, Loading, PageHeader } from "../components.js";
+import { Card, Empty, ErrorBox, Loading, PageHeader } from "../components.js";
+import { ArtifactCard } from "../artifact.js";
 import { ago, clock } from "../format.js";
-import { Link } from "../router.js";
+import { Link, useRoute } from "../router.js";
 import { useFetch } from "../use-fetch.js";
 
 export function WorkersPage() {
@@ -48,23 +49,25 @@ export function WorkersPage() {
 }
 
 export function ArtifactsView() {
-  const page = useFetch<ArtifactsPage>("/api/artifacts");
+  const route = useRoute();
+  const key = route.search.get("key") ?? "";
+  const page = useFetch<ArtifactsPage>(`/api/artifacts${key ? `?key=${encodeURIComponent(key)}` : ""}`);
   if (page.error) return <ErrorBox error={page.error} />;
   if (!page.data) return <Loading />;
   return (
     <div className="page">
-      <PageHeader title="Artifacts" subtitle="Tables, links and markdown that runs publish" />
-      {!page.data.available ? (
-        <Empty title="This store keeps no artifacts yet">This version of Cellflow's store has no artifacts table; runs' artifacts will show here once it does.</Empty>
-      ) : page.data.artifacts.length === 0 ? (
+      <PageHeader
+        title="Artifacts"
+        subtitle={key ? <>every version of <b>{key}</b> · <Link to="/artifacts">all keys</Link></> : "Tables, markdown and links that runs made; the newest version of each key"}
+      />
+      {page.data.artifacts.length === 0 ? (
         <Empty title="No artifacts yet" command="cellflow artifacts ls">
-          A task publishes one with <code>createTableArtifact()</code> or <code>createMarkdownArtifact()</code>.
+          A task makes one with <code>artifact.table(key, rows)</code>, <code>artifact.markdown(key, text)</code> or <code>artifact.link(key, url)</code>; they show here and on their run's page.
         </Empty>
       ) : (
         page.data.artifacts.map((a) => (
-          <Card key={a.id} title={a.key ?? a.id} extra={<span className="pill">{a.type}</span>}>
-            {a.description && <p>{a.description}</p>}
-            <Json value={a.data} />
+          <Card key={a.id} title={<Link to={`/artifacts?key=${encodeURIComponent(a.key)}`}>{a.key}</Link>} extra={<span className="muted small">v{a.version}</span>}>
+            <ArtifactCard artifact={a} withRun />
           </Card>
         ))
       )}

@@ -11,6 +11,7 @@ import { RunGraph } from "../graph/RunGraph.js";
 import { Timeline } from "../graph/Timeline.js";
 import type { GraphTask } from "../graph/layout.js";
 import { useLive } from "../live.js";
+import { ArtifactCard } from "../artifact.js";
 import { Link, navigate } from "../router.js";
 import { useFetch } from "../use-fetch.js";
 import { useNow } from "../use-now.js";
@@ -135,7 +136,7 @@ export function RunPage({ id }: { id: string }) {
     ["logs", `Logs (${logs.length})`],
     ["parameters", "Parameters"],
     ["attempts", `Attempts (${data.attempts.length})`],
-    ["artifacts", "Artifacts"],
+    ["artifacts", `Artifacts (${data.artifacts.length})`],
   ];
 
   return (
@@ -191,7 +192,14 @@ export function RunPage({ id }: { id: string }) {
         {tab === "logs" && <LogList logs={logs} names={taskName} />}
         {tab === "parameters" && (Object.keys(run.parameters).length ? <Json value={run.parameters} /> : <div className="muted pad">This run has no parameters.</div>)}
         {tab === "attempts" && <Attempts data={data} />}
-        {tab === "artifacts" && (data.artifacts === null ? <div className="muted pad">This store keeps no artifacts yet.</div> : <Json value={data.artifacts} />)}
+        {tab === "artifacts" &&
+          (data.artifacts.length === 0 ? (
+            <div className="muted pad">
+              This run made no artifacts. A task makes one with <code>artifact.table(key, rows)</code>, <code>artifact.markdown(key, text)</code> or <code>artifact.link(key, url)</code>.
+            </div>
+          ) : (
+            data.artifacts.map((a) => <ArtifactCard key={a.id} artifact={a} />)
+          ))}
       </Card>
     </div>
   );

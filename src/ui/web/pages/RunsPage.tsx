@@ -17,25 +17,30 @@ export function RunsPage() {
   const state = route.search.get("state") ?? "";
   const flow = route.search.get("flow") ?? "";
   const q = route.search.get("q") ?? "";
+  const tag = route.search.get("tag") ?? "";
   const [search, setSearch] = useState(q);
   const [rows, setRows] = useState<Map<number, FlowRunSummary>>(new Map());
   const [total, setTotal] = useState<number | null>(null);
   const [flows, setFlows] = useState<string[]>([]);
+  const [tags, setTags] = useState<string[]>([]);
   const [error, setError] = useState<Error | null>(null);
   const loading = useRef(new Set<number>());
   const version = useRef(0);
   const now = useNow(5000);
-  const key = query({ state, flow, q });
+  const key = query({ state, flow, q, tag });
 
   const loadPage = useCallback(
     (page: number, mine: number) => {
       if (loading.current.has(page)) return;
       loading.current.add(page);
-      getJson<RunsData>(`/api/runs${query({ state, flow, q, offset: page * PAGE, limit: PAGE, flows: page === 0 ? undefined : "0" })}`).then(
+      getJson<RunsData>(`/api/runs${query({ state, flow, q, tag, offset: page * PAGE, limit: PAGE, flows: page === 0 ? undefined : "0" })}`).then(
         (data) => {
           if (mine !== version.current) return;
           setTotal(data.total);
-          if (page === 0) setFlows(data.flows);
+          if (page === 0) {
+            setFlows(data.flows);
+            setTags(data.tags);
+          }
           setRows((m) => {
             const next = new Map(m);
             data.runs.forEach((r, i) => next.set(page * PAGE + i, r));
@@ -45,7 +50,7 @@ export function RunsPage() {
         (e: Error) => setError(e),
       );
     },
-    [state, flow, q],
+    [state, flow, q, tag],
   );
 
   const reset = useCallback(() => {
@@ -100,7 +105,7 @@ export function RunsPage() {
 
   return (
     <div className="page">
-      <PageHeader title="Flow runs" subtitle={total === null ? "…" : `${total.toLocaleString()} run${total === 1 ? "" : "s"}${state || flow || q ? " match" : ""}`} />
+      <PageHeader title="Flow runs" subtitle={total === null ? "…" : `${total.toLocaleString()} run${total === 1 ? "" : "s"}${state || flow || q || tag ? " match" : ""}`} />
       <div className="filters">
         <input
           type="search"
@@ -124,10 +129,18 @@ export function RunsPage() {
             <option key={f}>{f}</option>
           ))}
         </select>
+        {(tags.length > 0 || tag) && (
+          <select value={tag} onChange={(e) => set("tag", e.target.value)} aria-label="Tag">
+            <option value="">Any tag</option>
+            {tags.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        )}
       </div>
       {error && <ErrorBox error={{ message: error.message, hint: "" }} />}
       {total === 0 ? (
-        state || flow || q ? (
+        state || flow || q || tag ? (
           <Empty title="No runs match these filters">Clear the search or pick another state or flow.</Empty>
         ) : (
           <Empty title="No flow runs yet" command="cellflow run flows/etl.ts">

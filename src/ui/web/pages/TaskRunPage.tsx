@@ -10,6 +10,7 @@ import { Link } from "../router.js";
 import { useFetch } from "../use-fetch.js";
 import { useNow } from "../use-now.js";
 import { LogList } from "./RunPage.js";
+import { ArtifactCard } from "../artifact.js";
 
 export function TaskRunPage({ id }: { id: string }) {
   const detail = useFetch<TaskRunDetail>(`/api/task-runs/${encodeURIComponent(id)}`);
@@ -98,6 +99,13 @@ export function TaskRunPage({ id }: { id: string }) {
           </div>
         </Card>
       </div>
+      {data.artifacts.length > 0 && (
+        <Card title={`Artifacts (${data.artifacts.length})`}>
+          {data.artifacts.map((a) => (
+            <ArtifactCard key={a.id} artifact={a} />
+          ))}
+        </Card>
+      )}
       <Card title={`Logs (${data.logs.length})`}>
         <div data-testid="task-logs">
           <LogList logs={data.logs} />
