@@ -82,6 +82,11 @@ export class SessionExecutor implements CellExecutor {
           if (failed && !failed.outcome.ok) return failed.outcome;
           return { ok: false, error: magicError(cellId, "RerunFailed", `run ${result.run?.name} ${result.run?.state.name}: ${result.run?.state.message}`) };
         }
+        case "refresh": {
+          this.session.refreshNextRun();
+          display.markdown("The next run executes every task and stores fresh results (no cache).");
+          return nothing();
+        }
         case "runs": {
           const runs = this.session.runs();
           if (runs.length === 0) display.markdown("No runs in this session yet: a cell that calls a task makes one.");

@@ -7,7 +7,8 @@ import { describeError, toErrorInfo } from "../core/errors.js";
 import { getEngine } from "../engine/engine.js";
 import { onFlowRunEnd } from "../engine/flow-end.js";
 import { globalSingleton } from "../engine/global.js";
-import { engineLog, redactions } from "../engine/logger.js";
+import { engineLog } from "../engine/logger.js";
+import { addSecret } from "../core/redaction.js";
 import type { AlertState, FlowAlerts } from "../engine/options.js";
 import { readBlock } from "../blocks/store.js";
 import { secretParts } from "../blocks/mask.js";
@@ -59,7 +60,7 @@ export async function sendRunAlerts(run: FlowRunRecord, flowAlerts?: FlowAlerts,
         engineLog("warning", `alert for ${run.state.name} not sent: ${(error as Error).message}`, run.id, null);
         return;
       }
-      for (const secret of secretParts("webhook", hook)) redactions.add(secret);
+      for (const secret of secretParts("webhook", hook)) addSecret(secret);
       const body = alertBody({ flowName: run.flowName, flowRunId: run.id, flowRunName: run.name, deploymentName, state: run.state, message: run.state.message });
       const result = await postWebhook(hook.url, body, { ...options, retryDelayMs, headers: hook.headers ?? {} });
       if (result.ok) engineLog("info", `alert sent to webhook '${name}' (${run.state.name})`, run.id, null);

@@ -67,14 +67,23 @@ function describeFailure(error: unknown, timeoutMs: number): string {
 export async function postWebhook(url: string, body: unknown, options: WebhookOptions = {}): Promise<WebhookResult> {
   const { headers = {}, retries = 3, retryDelayMs = 500, timeoutMs = 10_000 } = options;
   let payload: string;
+  let target: URL;
   try {
-    new URL(url);
+    target = new URL(url);
     payload = typeof body === "string" ? body : JSON.stringify(body);
   } catch (error) {
     return { ok: false, status: null, attempts: 0, error: describeFailure(error, timeoutMs) };
   }
-  const hasContentType = Object.keys(headers).some((name) => name.toLowerCase() === "content-type");
-  const requestHeaders = hasContentType ? headers : { "content-type": "application/json", ...headers };
+  const hasHeader = (wanted: string) => Object.keys(headers).some((name) => name.toLowerCase() === wanted);
+  let requestHeaders = hasHeader("content-type") ? headers : { "content-type": "application/json", ...headers };
+  // fetch refuses a URL with `user:password@`: send them as Basic auth, and never echo them in an error.
+  if (target.username || target.password) {
+    const basic = Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString("base64");
+    if (!hasHeader("authorization")) requestHeaders = { ...requestHeaders, authorization: `Basic ${basic}` };
+    target.username = "";
+    target.password = "";
+    url = target.toString();
+  }
 
   let result: WebhookResult = { ok: false, status: null, attempts: 0 };
   const attempts = 1 + Math.max(0, Math.floor(retries));

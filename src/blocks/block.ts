@@ -6,7 +6,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { CellflowError } from "../core/errors.js";
 import { getEngine } from "../engine/engine.js";
-import { redactions } from "../engine/logger.js";
+import { addSecret } from "../core/redaction.js";
 import { postWebhook, type WebhookOptions, type WebhookResult } from "../alerts/webhook.js";
 import { secretParts } from "./mask.js";
 import { readBlock, saveBlock } from "./store.js";
@@ -26,7 +26,7 @@ export class Block<T extends BlockType = BlockType> {
    */
   static async load<K extends BlockType>(type: K, name: string): Promise<BlockOf<K>> {
     const value = readBlock(getEngine().store, type, name);
-    for (const secret of secretParts(type, value)) redactions.add(secret);
+    for (const secret of secretParts(type, value)) addSecret(secret);
     return makeBlock(type, name, value);
   }
 

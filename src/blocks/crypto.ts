@@ -79,6 +79,24 @@ function readKey(path: string): Buffer {
 }
 
 /**
+ * Read `<home>/secret.key` for a read (showing or loading a block): a missing key is an error with a hint,
+ * never a new key, which would silently split the store's blocks between two keys.
+ */
+export function loadKey(homeDir: string): Buffer {
+  const path = join(homeDir, KEY_FILE_NAME);
+  try {
+    return readKey(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new CellflowError(
+      "BLOCK",
+      `${path} is missing, so the stored blocks cannot be decrypted`,
+      "restore secret.key from a backup of this store; without it, remove the blocks and create them again",
+    );
+  }
+}
+
+/**
  * Read `<home>/secret.key`, creating it (32 random bytes, mode 0600) when missing.
  * The key is written to a temporary file, synced, then hard-linked into place: like rename it is atomic,
  * so no reader sees a half-written key, and unlike rename it never replaces a key another process made first.

@@ -2,7 +2,7 @@
 
 export { BLOCK_TYPES, BLOCK_SCHEMAS, isBlockType, validateBlockValue } from "./types.js";
 export type { BlockType, BlockValue } from "./types.js";
-export { encryptSecret, decryptSecret, loadOrCreateKey, redact, KEY_FILE_NAME } from "./crypto.js";
+export { encryptSecret, decryptSecret, loadKey, loadOrCreateKey, redact, KEY_FILE_NAME } from "./crypto.js";
 export type { SecretCipherOptions } from "./crypto.js";
 export { saveBlock, readBlock, listBlocks, hasBlock, removeBlock, parseBlockRef, checkBlockRef } from "./store.js";
 export type { BlockInfo } from "./store.js";

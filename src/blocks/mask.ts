@@ -4,7 +4,7 @@ import type { BlockType, BlockValue } from "./types.js";
 
 const MASK = "****";
 
-/** The password in a postgres URL, or null. */
+/** The password in a URL (`scheme://user:password@host`), or null. */
 function urlPassword(url: string): string | null {
   try {
     const parsed = new URL(url);
@@ -19,16 +19,24 @@ export function secretParts(type: BlockType, value: BlockValue): string[] {
   switch (type) {
     case "secret":
       return [(value as BlockValue<"secret">).value];
-    case "webhook":
-      return Object.values((value as BlockValue<"webhook">).headers ?? {});
+    case "webhook": {
+      const hook = value as BlockValue<"webhook">;
+      const password = urlPassword(hook.url);
+      return [...Object.values(hook.headers ?? {}), ...(password ? [password, encodeURIComponent(password)] : [])];
+    }
     case "sql": {
       const password = urlPassword((value as BlockValue<"sql">).url);
-      return password ? [password] : [];
+      return password ? [password, encodeURIComponent(password)] : [];
     }
     case "json":
     case "filesystem":
       return [];
   }
+}
+
+/** The URL with the password of its `user:password@` part replaced by "****". */
+export function maskUrl(url: string): string {
+  return urlPassword(url) ? url.replace(/(\/\/[^:/@]*:)[^@]*@/, `$1${MASK}@`) : url;
 }
 
 /** A copy of the value safe to print: secrets replaced by "****". */
@@ -38,12 +46,11 @@ export function maskBlockValue(type: BlockType, value: BlockValue): unknown {
       return { value: MASK };
     case "webhook": {
       const hook = value as BlockValue<"webhook">;
-      return hook.headers ? { ...hook, headers: Object.fromEntries(Object.keys(hook.headers).map((k) => [k, MASK])) } : hook;
+      const masked = { ...hook, url: maskUrl(hook.url) };
+      return hook.headers ? { ...masked, headers: Object.fromEntries(Object.keys(hook.headers).map((k) => [k, MASK])) } : masked;
     }
-    case "sql": {
-      const url = (value as BlockValue<"sql">).url;
-      return { url: urlPassword(url) ? url.replace(/(\/\/[^:/@]*:)[^@]*@/, `$1${MASK}@`) : url };
-    }
+    case "sql":
+      return { url: maskUrl((value as BlockValue<"sql">).url) };
     case "json":
     case "filesystem":
       return value;

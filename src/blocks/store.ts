@@ -2,7 +2,7 @@
 
 import { CellflowError } from "../core/errors.js";
 import type { Store } from "../store/store.js";
-import { decryptSecret, encryptSecret, loadOrCreateKey } from "./crypto.js";
+import { decryptSecret, encryptSecret, loadKey, loadOrCreateKey } from "./crypto.js";
 import { BLOCK_TYPES, isBlockType, validateBlockValue, type BlockType, type BlockValue } from "./types.js";
 
 /** A stored block as listed: its identity and timestamps, never its value. */
@@ -29,7 +29,10 @@ const aad = (type: string, name: string): string => `${type}/${name}`;
 export function saveBlock<T extends BlockType>(store: Store, type: T, name: string, value: unknown): BlockValue<T> {
   checkBlockRef(type, name);
   const parsed = validateBlockValue(type, value);
-  const sealed = encryptSecret(JSON.stringify(parsed), loadOrCreateKey(store.home), { associatedData: aad(type, name) });
+  // A new key only for a store with no blocks yet: blocks sealed with a lost key would be split from new ones.
+  const anyBlock = store.db.prepare("SELECT 1 FROM blocks LIMIT 1").get() !== undefined;
+  const key = anyBlock ? loadKey(store.home) : loadOrCreateKey(store.home);
+  const sealed = encryptSecret(JSON.stringify(parsed), key, { associatedData: aad(type, name) });
   const now = Date.now();
   store.db
     .prepare("INSERT INTO blocks (type, name, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(type, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
@@ -48,7 +51,7 @@ export function readBlock<T extends BlockType>(store: Store, type: T, name: stri
       : `create it with: cellflow blocks create ${type} ${name} --value '…'`;
     throw new CellflowError("BLOCK", `no ${type} block named '${name}'`, hint);
   }
-  const json = decryptSecret(row.value, loadOrCreateKey(store.home), { associatedData: aad(type, name) });
+  const json = decryptSecret(row.value, loadKey(store.home), { associatedData: aad(type, name) });
   return validateBlockValue(type, JSON.parse(json));
 }
 

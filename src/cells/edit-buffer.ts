@@ -6,6 +6,8 @@ interface Chunk {
   /** Offset in the original text. */
   orig: number;
   len: number;
+  /** Generated text that stands for one place of the original (a rewritten import): all of it maps there. */
+  point?: boolean;
 }
 
 /**
@@ -21,6 +23,13 @@ export class EditBuffer {
   constructor(readonly source: string) {}
 
   insert(text: string): void {
+    this.parts.push(text);
+    this.length += text.length;
+  }
+
+  /** Append new text that stands for the original statement at `orig`: errors inside it point there. */
+  insertFor(text: string, orig: number): void {
+    this.chunks.push({ gen: this.length, orig, len: text.length, point: true });
     this.parts.push(text);
     this.length += text.length;
   }
@@ -49,7 +58,7 @@ export class EditBuffer {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    if (found >= 0 && gen < chunks[found].gen + chunks[found].len) return chunks[found].orig + (gen - chunks[found].gen);
+    if (found >= 0 && gen < chunks[found].gen + chunks[found].len) return chunks[found].point ? chunks[found].orig : chunks[found].orig + (gen - chunks[found].gen);
     const next = chunks[found + 1];
     if (next) return next.orig;
     const last = chunks[chunks.length - 1];

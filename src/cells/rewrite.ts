@@ -133,14 +133,16 @@ export function rewriteCell(sf: ts.SourceFile, keep: ReadonlySet<string> = NONE)
     visit(statement, false);
     if (ts.isImportDeclaration(statement)) {
       state.isAsync = true;
-      body.push(() => out.insert(renderImport(statement, names)));
+      // A failed import points at its own statement, not at the next line of the cell.
+      const code = renderImport(statement, names);
+      body.push(() => out.insertFor(code, statement.getStart(sf)));
     } else if (ts.isImportEqualsDeclaration(statement)) {
       names.add(statement.name.text);
       const ref = statement.moduleReference;
       if (ts.isExternalModuleReference(ref)) {
         state.isAsync = true;
         const spec = JSON.stringify((ref.expression as ts.StringLiteral).text);
-        body.push(() => out.insert(`;${statement.name.text} = (await ${HELPER}.import(${spec})).default;`));
+        body.push(() => out.insertFor(`;${statement.name.text} = (await ${HELPER}.import(${spec})).default;`, statement.getStart(sf)));
       } else body.push(() => (out.insert(`;${statement.name.text} = `), copyNode(ref), out.insert(";")));
     } else if (ts.isFunctionDeclaration(statement) && statement.name) {
       names.add(statement.name.text);

@@ -15,6 +15,7 @@ import { compileCell, isSyntaxError, parseCell, type CellPosition, type Compiled
 import { DeclarationHistory } from "./declarations.js";
 import { isComplete } from "./is-complete.js";
 import { HELPER } from "./rewrite.js";
+import { addStackRewriter } from "../core/errors.js";
 import { CellTypeChecker, type CellDiagnostic } from "./type-check.js";
 
 export type { CellError };
@@ -102,6 +103,7 @@ export class CellRuntime {
     this.mappers.set(scriptName, cell.toCell);
     this.history.record(parseCell(code));
     (globalThis as Record<string, unknown>)[HELPER] = this.helper;
+    latestRuntime.mappers = this.mappers;
     try {
       let value = script.runInThisContext({ breakOnSigint: true, displayErrors: false });
       if (cell.isAsync) value = await value;
@@ -182,6 +184,14 @@ export class CellRuntime {
     for (const name of fresh) this.declared.add(name);
   }
 }
+
+/**
+ * Errors of code defined in cells reach the engine (a task that failed) and are stored: their stacks are mapped
+ * to the cells' own lines, with the engine's frames hidden, as a cell's own error is. The mappers are those of
+ * the runtime that ran last (one per process in the kernel and the terminal UI).
+ */
+const latestRuntime: { mappers: Map<string, CompiledCell["toCell"]> | null } = { mappers: null };
+addStackRewriter((stack) => (latestRuntime.mappers && stack.includes("cell[") ? mapStack(stack, (name) => latestRuntime.mappers!.get(name)) : stack));
 
 function locateWithEsbuild(code: string): CellPosition | undefined {
   try {

@@ -26,6 +26,34 @@ export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], resu
   return out;
 }
 
+/**
+ * Write { ...flowRunJson(run), taskRuns, ...after } as JSON.stringify(…, null, 2) would, without holding every
+ * task run: they are read from `taskRuns` (a store iterator, a run without subflows) and written in chunks.
+ * `after` holds the keys that follow taskRuns (result, artifacts, history), in order.
+ */
+export function writeFlowRunJson(run: FlowRunRecord, taskRuns: Iterable<TaskRunRecord>, write: (text: string) => void, after: Record<string, unknown> = {}): void {
+  let text = JSON.stringify(flowRunJson(run), null, 2).slice(0, -2) + ',\n  "taskRuns": [';
+  let count = 0;
+  for (const t of taskRuns) {
+    text += (count === 0 ? "\n    " : ",\n    ") + JSON.stringify(taskRunJson(t), null, 2).replace(/\n/g, "\n    ");
+    if (++count % 500 === 0) {
+      write(text);
+      text = "";
+    }
+  }
+  text += count === 0 ? "]" : "\n  ]";
+  for (const [key, value] of Object.entries(after)) {
+    const json = value === undefined ? undefined : JSON.stringify(value, null, 2);
+    if (json !== undefined) text += `,\n  ${JSON.stringify(key)}: ${json.replace(/\n/g, "\n  ")}`;
+  }
+  write(text + "\n}\n");
+}
+
+/** Task-run state names with their counts, e.g. "3 Completed, 1 Failed". */
+export function stateSummary(counts: Array<{ name: string; count: number }>): string {
+  return counts.map(({ name, count }) => `${count} ${name}`).join(", ") || "no task runs";
+}
+
 /** A task run as JSON; a subflow's node carries its child run's `taskRuns`, nested the same way. */
 export function taskRunJson(t: TaskRunRecord, subflows?: RunGraph["subflows"]): Record<string, unknown> {
   const out: Record<string, unknown> = {

@@ -1,5 +1,7 @@
 // Typed errors: every error Cellflow raises names the offending thing and says the fix.
 
+import { redact } from "./redaction.js";
+
 export type ErrorCode =
   | "BAD_DURATION"
   | "BAD_PARAMETERS"
@@ -39,14 +41,44 @@ export interface ErrorInfo {
   code?: string;
 }
 
+/** Rewrites stacks of code that runs in notebook cells to the cells' own lines (installed by the cell runtime). */
+export type StackRewriter = (stack: string) => string;
+const rewriters = ((globalThis as Record<symbol, unknown>)[Symbol.for("cellflow.stackRewriters")] ??= new Set<StackRewriter>()) as Set<StackRewriter>;
+
+/** Install a stack rewriter every ErrorInfo goes through; returns a function that removes it. */
+export function addStackRewriter(rewrite: StackRewriter): () => void {
+  rewriters.add(rewrite);
+  return () => rewriters.delete(rewrite);
+}
+
+const MAPPED = Symbol.for("cellflow.stackMapped");
+
+/** Mark an error whose stack already points at cell lines, so it is not mapped twice. */
+export function markStackMapped<E extends Error>(error: E): E {
+  (error as unknown as Record<symbol, boolean>)[MAPPED] = true;
+  return error;
+}
+
+export function rewriteStack(stack: string): string {
+  for (const rewrite of rewriters) {
+    try {
+      stack = rewrite(stack);
+    } catch {
+      // a stack is shown as it is rather than not at all
+    }
+  }
+  return stack;
+}
+
+/** An error as data, with loaded secrets masked in its message and stack (it is stored, shown and sent). */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) {
-    const info: ErrorInfo = { name: error.name, message: error.message };
-    if (error.stack) info.stack = error.stack;
+    const info: ErrorInfo = { name: redact(String(error.name)), message: redact(String(error.message)) };
+    if (error.stack) info.stack = redact((error as unknown as Record<symbol, unknown>)[MAPPED] ? error.stack : rewriteStack(error.stack));
     if (error instanceof CellflowError) info.code = error.code;
     return info;
   }
-  return { name: "Error", message: typeof error === "string" ? error : safeString(error) };
+  return { name: "Error", message: redact(typeof error === "string" ? error : safeString(error)) };
 }
 
 export function describeError(info: ErrorInfo): string {

@@ -50,7 +50,7 @@ export interface TaskRunRecord {
   /** Upstream task run ids (data edges and waitFor edges). */
   upstream: string[];
   cacheKey: string | null;
-  /** Why it executed or came from cache: "cached: key matched run X", "executed: input `rows` changed", … */
+  /** Why it executed or came from cache: "cached: from run etl-icy-badger (2147fa7f)", "executed: input `rows` changed", … */
   cacheReason: string;
   /** The task run whose persisted result this one returned, for Cached runs. */
   cachedFrom: string | null;

@@ -1,5 +1,7 @@
 // Run states: a fixed type plus a free name, as Prefect does. Constructors, TERMINAL and helpers live here.
 
+import { redact } from "./redaction.js";
+
 export type StateType =
   | "SCHEDULED"
   | "PENDING"
@@ -77,8 +79,9 @@ export function isRerunnable(state: Pick<State, "type">): boolean {
   return state.type === "FAILED" || state.type === "CRASHED" || state.type === "CANCELLED";
 }
 
+/** Every state is built here, so its message never holds a loaded secret (see core/redaction.ts). */
 export function makeState(name: StateName, message = "", timestamp = Date.now()): State {
-  return { type: NAME_TO_TYPE[name], name, message, timestamp };
+  return { type: NAME_TO_TYPE[name], name, message: redact(message), timestamp };
 }
 
 export const Scheduled = (message = "", at = Date.now()): State => makeState("Scheduled", message, at);

@@ -5,9 +5,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
 import { ALERT_STATES, type AlertState } from "../engine/options.js";
-import { validateParameters } from "../engine/parameters.js";
+import { checkFlowParameterNames, validateParameters } from "../engine/parameters.js";
 import { hasBlock } from "../blocks/store.js";
-import { readNotebook } from "../notebook/index.js";
+import { checkNotebookParameters, readNotebook } from "../notebook/index.js";
 import { loadFlow, parseFlowSpec } from "../runner/load-flow.js";
 import type { Flow } from "../engine/flow.js";
 import { nextRunTimes, parseSchedule } from "../schedule/index.js";
@@ -55,13 +55,14 @@ async function resolveEntrypoint(spec: string, parameters: Record<string, unknow
     throw new CellflowError("DEPLOYMENT", `deployment '${name}': ${path.relative(cwd, parsed.file) || parsed.file} does not exist`, "give the path of a .ts, .js or .ipynb file");
   }
   if (parsed.file.endsWith(".ipynb")) {
-    readNotebook(parsed.file);
-    // A notebook run's flow is the notebook session, named after the file; its parameters cell takes whatever is given.
+    // A notebook run's flow is the notebook session, named after the file; its parameters cell declares the names.
+    checkNotebookParameters(parsed.file, readNotebook(parsed.file).cells, parameters);
     return { entrypoint: `${parsed.file}:${path.basename(parsed.file, ".ipynb")}`, flowName: path.basename(parsed.file, ".ipynb") };
   }
   // A flow deploying itself (flow.serve / flow.deploy) is already loaded: importing its module again from inside
   // that module's own evaluation would wait for itself.
   const flow = loaded ?? (await loadFlow(parsed));
+  checkFlowParameterNames(flow.definition, parameters);
   validateParameters(flow.flowName, flow.definition.options.parameters, parameters);
   return { entrypoint: `${parsed.file}:${flow.flowName}`, flowName: flow.flowName };
 }

@@ -127,16 +127,17 @@ export function saveDeployments(store: Store, records: DeploymentRecord[]): void
   }).immediate();
 }
 
-/** Delete a deployment's scheduled runs that nobody claimed and whose time has not come: plans, not history. */
-export function dropFutureRuns(store: Store, deploymentId: string, now: number): number {
+/** Delete a deployment's scheduled runs that nobody claimed and that are due after `after`: plans, not history. */
+export function dropFutureRuns(store: Store, deploymentId: string, after: number): number {
   return store.db
     .prepare("DELETE FROM flow_runs WHERE deployment_id = ? AND state_type = 'SCHEDULED' AND owner IS NULL AND idempotency_key IS NOT NULL AND scheduled_time > ?")
-    .run(deploymentId, now).changes;
+    .run(deploymentId, after).changes;
 }
 
 /**
- * Pause or resume a deployment (or one of its schedules, by 1-based position). Future planned runs are dropped
- * and planning restarts from now, so a paused stretch is not "missed" when it resumes.
+ * Pause or resume a deployment (or one of its schedules, by 1-based position). Planned runs not started yet are
+ * dropped (on a deployment pause, also those already due or Late) and planning restarts from now, so a paused
+ * stretch is not "missed" when it resumes.
  */
 export function setPaused(store: Store, name: string, paused: boolean, position?: number): DeploymentRecord {
   const record = findDeployment(store, name);
@@ -147,7 +148,9 @@ export function setPaused(store: Store, name: string, paused: boolean, position?
   store.db.transaction(() => {
     if (position === undefined) store.db.prepare("UPDATE deployments SET paused = ?, updated_at = ? WHERE id = ?").run(paused ? 1 : 0, now, record.id);
     else store.db.prepare("UPDATE deployment_schedules SET active = ? WHERE deployment_id = ? AND position = ?").run(paused ? 0 : 1, record.id, position);
-    dropFutureRuns(store, record.id, now);
+    // Pausing the deployment removes every run its schedules made that has not started, due or not (a worker
+    // would otherwise still run them); one schedule's runs cannot be told apart, so only future ones go then.
+    dropFutureRuns(store, record.id, paused && position === undefined ? Number.MIN_SAFE_INTEGER : now);
     store.db.prepare("UPDATE deployment_schedules SET scheduled_through = ?, upcoming = '[]' WHERE deployment_id = ?").run(now, record.id);
   }).immediate();
   return findDeployment(store, name);

@@ -2,7 +2,8 @@
 
 import path from "node:path";
 import type { FlowRunRecord } from "../core/records.js";
-import { validateParameters } from "../engine/parameters.js";
+import { checkFlowParameterNames, validateParameters } from "../engine/parameters.js";
+import { checkNotebookParameters, readNotebook } from "../notebook/index.js";
 import { loadFlow } from "../runner/load-flow.js";
 import { splitEntrypoint } from "../runner/runs.js";
 import type { Store } from "../store/store.js";
@@ -11,14 +12,17 @@ import { insertScheduledRun } from "./run-rows.js";
 
 /**
  * Queue a run of a deployment, due now, for a worker. Parameters override the deployment's defaults and are
- * validated against the flow's schema first: a bad value throws and nothing is queued.
+ * validated against the flow's schema first: an unknown name or a bad value throws and nothing is queued.
  */
 export async function queueDeploymentRun(store: Store, name: string, overrides: Record<string, unknown> = {}): Promise<FlowRunRecord> {
   const deployment = findDeployment(store, name);
   const parameters = { ...deployment.parameters, ...overrides };
   const { file, flowName } = splitEntrypoint(deployment.entrypoint);
-  if (path.extname(file) !== ".ipynb") {
+  if (path.extname(file) === ".ipynb") {
+    checkNotebookParameters(file, readNotebook(file).cells, overrides);
+  } else {
     const flow = await loadFlow({ file, flowName });
+    checkFlowParameterNames(flow.definition, overrides);
     validateParameters(flow.flowName, flow.definition.options.parameters, parameters);
   }
   const id = insertScheduledRun(store, deployment, Date.now(), parameters, "requested by `cellflow deployments run`", false)!;

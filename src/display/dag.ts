@@ -43,7 +43,7 @@ export function durationOf(run: { startTime: number | null; endTime: number | nu
   return formatDuration(Math.max(0, (run.endTime ?? now) - run.startTime));
 }
 
-function errorOf(run: TaskRunRecord | FlowRunRecord): string | null {
+export function errorOf(run: TaskRunRecord | FlowRunRecord): string | null {
   if (run.state.type !== "FAILED" && run.state.type !== "CRASHED") return null;
   if (run.error) return describeError(run.error);
   return run.state.message || null;
@@ -172,32 +172,53 @@ function headline(flow: FlowRunRecord, now: number): string {
 }
 
 function renderText(graph: RunGraph, rows: Row[], now: number): string {
-  const out = [headline(graph.flowRun, now)];
-  const flowError = errorOf(graph.flowRun);
-  if (flowError) out.push(`  ${flowError}`);
+  const out = headLines(graph.flowRun, now);
   if (rows.length === 0) {
     out.push("  (no task runs yet)");
     return out.join("\n");
   }
   const width = (pick: (r: Row) => string) => Math.max(...rows.map((r) => pick(r).length));
-  const wLabel = width((r) => indentOf(r) + r.label);
-  const wState = width((r) => r.run.state.name);
-  const wDuration = width((r) => r.duration);
-  const wRuns = width((r) => `runs ${r.run.runCount}`);
-  const wLayer = String(Math.max(...rows.map((r) => r.layer))).length;
-  for (const row of rows) {
-    const cells = [
-      `${String(row.layer).padStart(wLayer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + row.label).padEnd(wLabel)}`,
-      row.run.state.name.padEnd(wState),
-      row.duration.padStart(wDuration),
-      `runs ${row.run.runCount}`.padEnd(wRuns),
-    ];
-    if (row.upstream.length > 0) cells.push(`← ${row.upstream.join(", ")}`);
-    if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${row.run.cacheReason}` : row.run.cacheReason);
-    out.push(`  ${cells.join("  ").trimEnd()}`);
-    if (row.error) out.push(`  ${" ".repeat(wLayer + 3)}${row.error.split("\n").join(`\n  ${" ".repeat(wLayer + 3)}`)}`);
-  }
+  const widths: TextWidths = {
+    label: width((r) => indentOf(r) + r.label),
+    state: width((r) => r.run.state.name),
+    duration: width((r) => r.duration),
+    runs: width((r) => `runs ${r.run.runCount}`),
+    layer: String(Math.max(...rows.map((r) => r.layer))).length,
+  };
+  for (const row of rows) out.push(rowText(row, widths));
   return out.join("\n");
+}
+
+/** The flow run's headline and, when it failed, its error: the first lines of the text DAG. */
+export function headLines(flow: FlowRunRecord, now: number): string[] {
+  const out = [headline(flow, now)];
+  const flowError = errorOf(flow);
+  if (flowError) out.push(`  ${flowError}`);
+  return out;
+}
+
+/** Column widths of the text DAG (the widest cell of each column; the label's includes its indent). */
+export interface TextWidths {
+  label: number;
+  state: number;
+  duration: number;
+  runs: number;
+  layer: number;
+}
+
+/** One task run's line of the text DAG (and its error lines beneath it), without a trailing newline. */
+export function rowText(row: Row, w: TextWidths): string {
+  const cells = [
+    `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + row.label).padEnd(w.label)}`,
+    row.run.state.name.padEnd(w.state),
+    row.duration.padStart(w.duration),
+    `runs ${row.run.runCount}`.padEnd(w.runs),
+  ];
+  if (row.upstream.length > 0) cells.push(`← ${row.upstream.join(", ")}`);
+  if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${row.run.cacheReason}` : row.run.cacheReason);
+  let text = `  ${cells.join("  ").trimEnd()}`;
+  if (row.error) text += `\n  ${" ".repeat(w.layer + 3)}${row.error.split("\n").join(`\n  ${" ".repeat(w.layer + 3)}`)}`;
+  return text;
 }
 
 const BOX = "font-family:var(--jp-code-font-family,monospace);font-size:12px;line-height:1.5";

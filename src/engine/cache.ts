@@ -27,6 +27,11 @@ export function cacheKeyFor(parts: KeyParts, custom: string | null | undefined):
   return sha256(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`).slice(0, 32);
 }
 
+/** "from run etl-icy-badger (2147fa7f)": the run a result came from, by name and an id prefix `runs show` accepts. */
+export function fromRun(run: { id: string; name: string } | null): string {
+  return run ? `from run ${run.name} (${run.id.slice(0, 8)})` : "from a run that was removed";
+}
+
 export function effectivePolicy(options: TaskOptions): CachePolicy {
   return options.cachePolicy ?? "inputs+source";
 }
@@ -38,7 +43,7 @@ export function explainExecution(
   options: TaskOptions,
 ): string {
   if (current.policy === "none") return "executed: cache policy none";
-  if (options.refreshCache) return "executed: refreshCache is set";
+  if (options.refreshCache) return "executed: refresh requested";
   const unhashable = current.inputs.find((i) => i.kind !== "wait_for" && !i.hash);
   if (current.key === null && unhashable) return `executed: input \`${unhashable.name}\` cannot be hashed`;
   if (current.key === null) return "executed: cacheKey returned null";

@@ -28,8 +28,8 @@ export interface LiveFlowRun {
   /** Task runs that failed and whose failure the flow's code never saw. */
   unobservedFailures: Set<LiveTaskRun>;
   logPrints: boolean;
-  /** "global": cache keys are shared across runs (notebook sessions); "run": scoped to this flow run. */
-  cacheScope: "run" | "global";
+  /** Every task executes and stores a fresh result (`--refresh-cache`, `%refresh`); nothing comes from cache. */
+  refreshCache: boolean;
   /** Earlier attempts exist, so cache keys scoped to this run may hit. */
   hasHistory: boolean;
 }

@@ -14,6 +14,7 @@ import { globalSingleton } from "./global.js";
 
 export interface MemoEntry {
   taskRunId: string;
+  flowRunId: string | null;
   value: unknown;
   resultRef: string | null;
   expires: number | null;
@@ -31,6 +32,12 @@ const MEMO_LIMIT = 5000;
 export class Engine {
   private storeInstance: Store | null = null;
   readonly live = new Map<string, LiveFlowRun>();
+  /**
+   * Keep every task run's record on its live flow run, for live DAGs (terminal UI, kernel). The CLI turns it
+   * off: it prints from the store, and 100,000 records held for nothing cost ~100 MB.
+   * @default true
+   */
+  keepTaskRecords = true;
   readonly origins = new WeakMap<object, Origin>();
   private readonly memo = new Map<string, MemoEntry>();
   private heartbeatTimer: NodeJS.Timeout | null = null;

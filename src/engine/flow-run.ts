@@ -15,6 +15,7 @@ import { validateParameters } from "./parameters.js";
 import { runName } from "./run-names.js";
 import { createTaskRun, endInflight, type TaskDefinition } from "./task-run.js";
 import { sha256 } from "./hashing.js";
+import { fromRun } from "./cache.js";
 import { runFlowEndHandlers } from "./flow-end.js";
 
 export interface FlowDefinition {
@@ -38,8 +39,8 @@ export interface RunFlowOptions {
   deploymentId?: string | null;
   /** A subflow's parent run: cancelling or timing it out cancels this run too. */
   parentSignal?: AbortSignal;
-  /** Notebook sessions share cache keys across runs. @default "run" */
-  cacheScope?: "run" | "global";
+  /** Execute every task (none comes from cache) and store the new results: `run --refresh-cache`, `%refresh`. */
+  refreshCache?: boolean;
   parentTaskRunId?: string | null;
   /** The new run's id (a subflow's parent task run names its child before the child starts). @default a random UUID */
   id?: string;
@@ -56,6 +57,7 @@ export interface FlowRunOutcome {
 export async function runFlow(def: FlowDefinition, rawParams: Record<string, unknown>, options: RunFlowOptions = {}): Promise<FlowRunOutcome> {
   const params = validateParameters(def.name, def.options.parameters, rawParams ?? {});
   const engine = getEngine();
+  engine.store.checkReadyForRun();
   const live = startLive(def, params as Record<string, unknown>, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
@@ -75,29 +77,37 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
   } finally {
     parent?.removeEventListener("abort", onParentAbort);
     engine.unregister(live);
+  }
+  // The final flush: a store that fails now (disk full) is reported as one STORE error after the end handlers.
+  let flushError: unknown = null;
+  try {
     engine.store.flush();
+  } catch (error) {
+    flushError = error;
   }
   await runFlowEndHandlers(outcome.record, def.options);
+  if (flushError) throw flushError;
   return outcome;
 }
 
 function startLive(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions, engine: Engine): LiveFlowRun {
-  if (options.resume) return resumeFlowRun(def, options.resume, engine, options.cacheScope);
-  if (options.adopt) return adoptFlowRun(def, options.adopt, params, options.cacheScope ?? "run", engine);
+  const refresh = options.refreshCache === true;
+  if (options.resume) return resumeFlowRun(def, options.resume, engine, refresh);
+  if (options.adopt) return adoptFlowRun(def, options.adopt, params, refresh, engine);
   return createFlowRun(def, params, options, engine);
 }
 
 /** A scheduled run picked up for execution: same record, attempt 1, its Scheduled/Late history kept. */
-function adoptFlowRun(def: FlowDefinition, scheduled: FlowRunRecord, params: Record<string, unknown>, cacheScope: "run" | "global", engine: Engine): LiveFlowRun {
+function adoptFlowRun(def: FlowDefinition, scheduled: FlowRunRecord, params: Record<string, unknown>, refreshCache: boolean, engine: Engine): LiveFlowRun {
   const record: FlowRunRecord = { ...scheduled, parameters: params, attempt: 1, startTime: null, endTime: null, state: Pending() };
   delete record.error;
-  const live = newLive(record, def, cacheScope);
+  const live = newLive(record, def, refreshCache);
   live.history = engine.store.getHistory("flow", scheduled.id) as State[];
   engine.setFlowState(live, Pending(`picked up by process ${process.pid}`));
   return live;
 }
 
-function newLive(record: FlowRunRecord, def: FlowDefinition, cacheScope: "run" | "global"): LiveFlowRun {
+function newLive(record: FlowRunRecord, def: FlowDefinition, refreshCache: boolean): LiveFlowRun {
   const live: LiveFlowRun = {
     record,
     history: [],
@@ -113,7 +123,7 @@ function newLive(record: FlowRunRecord, def: FlowDefinition, cacheScope: "run" |
     futures: new Set(),
     unobservedFailures: new Set(),
     logPrints: def.options.logPrints ?? false,
-    cacheScope,
+    refreshCache,
     hasHistory: false,
   };
   forwardAborts(live);
@@ -144,19 +154,19 @@ function createFlowRun(def: FlowDefinition, params: Record<string, unknown>, opt
     deploymentId: options.deploymentId ?? null,
     tags: def.options.tags ?? [],
   };
-  const live = newLive(record, def, options.cacheScope ?? "run");
+  const live = newLive(record, def, options.refreshCache === true);
   engine.setFlowState(live, record.state);
   return live;
 }
 
 /** A rerun from failure: the same flow run, next attempt; earlier attempts' completed task runs can be reused. */
-function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Engine, cacheScope: "run" | "global" = "run"): LiveFlowRun {
+function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Engine, refreshCache: boolean): LiveFlowRun {
   // One owner per attempt: the store's conditional claim decides between processes rerunning the same run at once.
   const history = engine.store.getHistory("flow", previous.id) as State[];
   const claimed = engine.store.claimNextAttempt(previous.id, previous.attempt, `rerun from failure: attempt ${previous.attempt + 1}`);
   const record: FlowRunRecord = { ...previous, attempt: previous.attempt + 1, startTime: null, endTime: null, state: claimed };
   delete record.error;
-  const live = newLive(record, def, cacheScope);
+  const live = newLive(record, def, refreshCache);
   live.history = history;
   live.hasHistory = true;
   for (const row of engine.store.getAllTaskRunRows(previous.id)) live.previous.set(row.dynamic_key, row);
@@ -253,7 +263,9 @@ async function handleFlowRetry(def: FlowDefinition, live: LiveFlowRun, error: un
   engine.setFlowState(live, AwaitingRetry(message, Date.now() + delay));
   await sleep(delay, live.controller.signal);
   // The retry is a new attempt of the same run: completed task runs come back Cached.
-  for (const t of live.taskRuns) live.previous.set(t.dynamicKey, engine.store.getTaskRunRow(t.id)!);
+  // From the store, not live.taskRuns (which the CLI leaves empty): this attempt's task runs, flushed.
+  engine.store.flush();
+  for (const row of engine.store.getTaskRunRows(live.record.id, live.record.attempt)) live.previous.set(row.dynamic_key, row);
   live.record.attempt += 1;
   live.counters.clear();
   live.taskRuns = [];
@@ -284,6 +296,7 @@ async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => v
 /** Start a flow run (or the next attempt of one) whose body the caller executes inside `live`'s context. */
 export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions = {}): LiveFlowRun {
   const engine = getEngine();
+  engine.store.checkReadyForRun();
   const live = startLive(def, params, options, engine);
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
@@ -335,7 +348,7 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   const live = createTaskRun(taskDef, engine);
   const previous = parentFlow.previous.get(live.record.dynamicKey);
   let unreadable: string | null = null;
-  if (previous?.state_type === "COMPLETED" && previous.result_ref && previous.subflow_run_id) {
+  if (previous?.state_type === "COMPLETED" && previous.result_ref && previous.subflow_run_id && !parentFlow.refreshCache) {
     let value: unknown;
     try {
       value = engine.store.loadResult(previous.result_ref);
@@ -347,7 +360,7 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
     if (unreadable === null) return cachedSubflow(engine, live, previous, previous.subflow_run_id, previous.result_ref, value);
   }
   live.record.runCount = 1;
-  live.record.cacheReason = unreadable ?? (previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run");
+  live.record.cacheReason = unreadable ?? (parentFlow.refreshCache ? "executed: refresh requested" : previous ? `executed: previous attempt ${previous.state_name}` : "executed: no earlier run");
   const resume = previous?.subflow_run_id ? safeFind(engine, previous.subflow_run_id) : undefined;
   // Named before it starts, so the DAG nests the child's task runs under this task run while they run.
   const childId = resume?.id ?? crypto.randomUUID();
@@ -356,7 +369,7 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   parentFlow.inflight++;
   try {
     const outcome = await runContextStorage.run({ flow: null, task: null }, () =>
-      runFlow(def, params, { ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null, id: childId }), parentSignal: parentFlow.controller.signal }),
+      runFlow(def, params, { ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null, id: childId }), parentSignal: parentFlow.controller.signal, refreshCache: parentFlow.refreshCache }),
     );
     live.record.subflowRunId = outcome.record.id;
     finishSubflowTask(live, outcome, engine);
@@ -369,10 +382,11 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
 function cachedSubflow(engine: Engine, live: LiveTaskRun, previous: TaskRunRow, subflowRunId: string, resultRef: string, value: unknown): FlowRunOutcome {
   live.record.subflowRunId = subflowRunId;
   live.record.cachedFrom = previous.id;
-  live.record.cacheReason = `cached: subflow run ${subflowRunId.slice(0, 8)} completed`;
-  live.resultRef = resultRef;
-  engine.setTaskState(live, Cached(live.record.cacheReason.slice(8)));
   const record = engine.store.findFlowRun(subflowRunId);
+  const from = fromRun(record);
+  live.record.cacheReason = `cached: ${from}`;
+  live.resultRef = resultRef;
+  engine.setTaskState(live, Cached(from));
   return { record, ok: true, value };
 }
 

@@ -5,6 +5,9 @@ import type { LogRecord } from "../core/records.js";
 import { currentContext } from "./context.js";
 import { getEngine } from "./engine.js";
 import { globalSingleton } from "./global.js";
+import { redact } from "../core/redaction.js";
+
+export { addSecret, redact, redactions } from "../core/redaction.js";
 
 export interface RunLogger {
   debug(...args: unknown[]): void;
@@ -14,15 +17,6 @@ export interface RunLogger {
 }
 
 type Level = LogRecord["level"];
-
-/** Lines that must never reach a log in clear (secret block values); registered by the blocks module. */
-export const redactions = globalSingleton("redactions", () => new Set<string>());
-
-export function redact(message: string): string {
-  let out = message;
-  for (const secret of redactions) if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("****");
-  return out;
-}
 
 function emit(level: Level, message: string, flowRunId: string | null, taskRunId: string | null): void {
   getEngine().log({ flowRunId: flowRunId ?? "", taskRunId, level, message: redact(message), timestamp: Date.now() });

@@ -5,7 +5,7 @@ import type { TaskInput, TaskRunRecord } from "../core/records.js";
 import { CellflowError, toErrorInfo, describeError } from "../core/errors.js";
 import { AwaitingRetry, Cached, Cancelled, Completed, Failed, Pending, Retrying, Running, TimedOut, type State } from "../core/states.js";
 import { NotPersistableError, serializeResult } from "../store/serialize.js";
-import { cacheKeyFor, effectivePolicy, explainExecution } from "./cache.js";
+import { cacheKeyFor, fromRun, effectivePolicy, explainExecution } from "./cache.js";
 import { sleep } from "./concurrency.js";
 import { currentContext, runContextStorage, TaskAbort, type LiveFlowRun, type LiveTaskRun } from "./context.js";
 import { CancelledError, getEngine, TimeoutError, type Engine } from "./engine.js";
@@ -83,7 +83,7 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
     logPrints: def.options.logPrints ?? flow?.logPrints ?? false,
   };
   if (live.logPrints) installPrintCapture();
-  if (flow) flow.taskRuns.push(record);
+  if (flow && engine.keepTaskRecords) flow.taskRuns.push(record);
   engine.setTaskState(live, record.state);
   return live;
 }
@@ -273,6 +273,8 @@ async function acquireSlots(task: TaskDefinition, live: LiveTaskRun, engine: Eng
 
 interface CacheHit {
   taskRunId: string;
+  /** The flow run the result came from, to name it in the cache reason. */
+  flowRunId: string | null;
   value: unknown;
   resultRef: string | null;
   expires: number | null;
@@ -282,16 +284,14 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
   const flow = live.flow;
   const explicit = def.options.cachePolicy !== undefined || def.options.cacheKey !== undefined;
   const policy = flow || explicit ? effectivePolicy(def.options) : "none";
-  const scope = explicit || flow?.cacheScope === "global" ? "global" : "run";
-  let custom: string | null | undefined;
-  if (def.options.cacheKey) {
-    custom = def.options.cacheKey({ taskName: def.name, flowRunId: flow?.record.id ?? null, sourceHash: def.sourceHash }, ...args);
-  }
+  const scope = explicit ? "global" : "run";
+  const refresh = def.options.refreshCache === true || flow?.refreshCache === true;
+  const custom = def.options.cacheKey ? customKey(def, live, args) : undefined;
   const key = cacheKeyFor({ taskName: def.name, policy, scope, flowRunId: flow?.record.id ?? null, sourceHash: def.sourceHash, inputs: live.record.inputs }, custom);
   live.record.cacheKey = key;
   const previous = flow?.previous.get(live.record.dynamicKey);
-  const reason = () => explainExecution(previous, { sourceHash: def.sourceHash, inputs: live.record.inputs, policy, key }, def.options);
-  if (key === null || def.options.refreshCache) {
+  const reason = () => explainExecution(previous, { sourceHash: def.sourceHash, inputs: live.record.inputs, policy, key }, refresh ? { ...def.options, refreshCache: true } : def.options);
+  if (key === null || refresh) {
     live.record.cacheReason = reason();
     return null;
   }
@@ -307,7 +307,8 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
         return null;
       }
       try {
-        return { taskRunId: stored.taskRunId, value: engine.store.loadResult(stored.resultRef), resultRef: stored.resultRef, expires: stored.cacheExpires };
+        const value = engine.store.loadResult(stored.resultRef);
+        return { taskRunId: stored.taskRunId, flowRunId: stored.flowRunId, value, resultRef: stored.resultRef, expires: stored.cacheExpires };
       } catch (error) {
         live.record.cacheReason = `executed: cached result of ${shortTaskRunId(stored.taskRunId)} unreadable (${(error as Error).message})`;
         engineLog("warning", `cached result ${stored.resultRef.slice(0, 12)} could not be read, executing instead: ${(error as Error).message}`, flow?.record.id ?? null, live.record.id);
@@ -319,14 +320,34 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
   return null;
 }
 
+/** The task's own cacheKey function; one that throws is logged and the call is not cached (it still runs). */
+function customKey(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): string | null {
+  try {
+    return def.options.cacheKey!({ taskName: def.name, flowRunId: live.flow?.record.id ?? null, sourceHash: def.sourceHash }, ...args);
+  } catch (error) {
+    engineLog("warning", `cacheKey of ${live.record.dynamicKey} threw, so this call is not cached: ${messageOf(error)}`, live.flow?.record.id ?? null, live.record.id);
+    return null;
+  }
+}
+
 function handleCached(live: LiveTaskRun, hit: CacheHit, engine: Engine): unknown {
   live.record.cachedFrom = hit.taskRunId;
-  live.record.cacheReason = `cached: key matched run ${shortTaskRunId(hit.taskRunId)}`;
+  const from = fromRun(sourceRun(engine, hit.flowRunId));
+  live.record.cacheReason = `cached: ${from}`;
   live.resultRef = hit.resultRef;
   live.cacheExpires = hit.expires;
   trackOrigin(engine, hit.value, live.record.id, hit.resultRef);
-  engine.setTaskState(live, Cached(`key matched run ${shortTaskRunId(hit.taskRunId)}`));
+  engine.setTaskState(live, Cached(from));
   return hit.value;
+}
+
+/** The flow run a cached result came from: live in this process, else from the store. */
+function sourceRun(engine: Engine, flowRunId: string | null): { id: string; name: string } | null {
+  if (!flowRunId) return null;
+  const live = engine.live.get(flowRunId);
+  if (live) return live.record;
+  const row = engine.store.getFlowRunRow(flowRunId);
+  return row ? { id: row.id, name: row.name } : null;
 }
 
 // ── execution ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -348,7 +369,7 @@ async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], 
         throw error;
       }
       const attempt = live.record.runCount;
-      if (attempt <= retries && (def.options.retryCondition?.(error, attempt) ?? true)) {
+      if (attempt <= retries && shouldRetry(def, live, error, attempt)) {
         await handleRetry(def, live, error, engine);
         continue;
       }
@@ -356,6 +377,18 @@ async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], 
       if (live.record.state.type === "FAILED") await runHooks(def.options.onFailure, live);
       throw error;
     }
+  }
+}
+
+/** The task's retryCondition; one that throws is logged and means "do not retry": the task keeps its own error. */
+function shouldRetry(def: TaskDefinition, live: LiveTaskRun, error: unknown, attempt: number): boolean {
+  const condition = def.options.retryCondition;
+  if (!condition) return true;
+  try {
+    return Boolean(condition(error, attempt));
+  } catch (thrown) {
+    engineLog("error", `retryCondition of ${live.record.dynamicKey} threw, so it is not retried: ${messageOf(thrown)}`, live.flow?.record.id ?? null, live.record.id);
+    return false;
   }
 }
 
@@ -410,7 +443,7 @@ function handleSuccess(def: TaskDefinition, live: LiveTaskRun, value: unknown, e
   const expirationMs = def.timings.cacheExpirationMs;
   live.cacheExpires = expirationMs === null ? null : Date.now() + expirationMs;
   trackOrigin(engine, value, live.record.id, live.resultRef);
-  if (live.record.cacheKey) engine.remember(live.record.cacheKey, { taskRunId: live.record.id, value, resultRef: live.resultRef, expires: live.cacheExpires });
+  if (live.record.cacheKey) engine.remember(live.record.cacheKey, { taskRunId: live.record.id, flowRunId: live.flow?.record.id ?? null, value, resultRef: live.resultRef, expires: live.cacheExpires });
   finish(engine, live, Completed(), undefined);
 }
 
@@ -426,8 +459,10 @@ async function handleRetry(def: TaskDefinition, live: LiveTaskRun, error: unknow
 function handleException(def: TaskDefinition, live: LiveTaskRun, error: unknown, engine: Engine): void {
   if (isCancellation(error, live)) return finish(engine, live, Cancelled(messageOf(error)), error);
   const state = error instanceof TimeoutError ? TimedOut(error.message) : Failed(messageOf(error));
-  engineLog("error", `${live.record.dynamicKey} ${state.name === "TimedOut" ? "timed out" : "failed"}: ${error instanceof Error && error.stack ? error.stack : messageOf(error)}`, live.flow?.record.id ?? null, live.record.id);
-  finish(engine, live, state, error);
+  const info = toErrorInfo(error); // its stack mapped to cell lines, engine frames hidden, when the task is a cell's
+  engineLog("error", `${live.record.dynamicKey} ${state.name === "TimedOut" ? "timed out" : "failed"}: ${info.stack ?? describeError(info)}`, live.flow?.record.id ?? null, live.record.id);
+  live.record.error = info;
+  engine.setTaskState(live, state);
 }
 
 function finish(engine: Engine, live: LiveTaskRun, state: State, error: unknown): void {

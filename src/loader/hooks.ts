@@ -41,8 +41,26 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
     const tsUrl = typeScriptCandidate(specifier, parent);
     if (tsUrl) return { url: tsUrl, format: "module", shortCircuit: true };
   }
+  if (parent?.includes(`?${VIRTUAL_QUERY}=`) && entryUrl && isBare(specifier)) {
+    // A cell's package import: the notebook's folder first, then the kernel's own dependencies (as a Jupyter
+    // kernel's environment serves its notebooks), so an example notebook runs in a project that installed only cellflow.
+    try {
+      return await nextResolve(specifier, context);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw error;
+      try {
+        return await nextResolve(specifier, { ...context, parentURL: entryUrl });
+      } catch {
+        throw error;
+      }
+    }
+  }
   return nextResolve(specifier, context);
 };
+
+function isBare(specifier: string): boolean {
+  return !isPathLike(specifier) && !specifier.startsWith("node:") && !/^[a-z][a-z0-9+.-]*:/i.test(specifier);
+}
 
 export const load: LoadHook = async (url, context, nextLoad) => {
   if (url.startsWith("file:") && url.includes(`?${VIRTUAL_QUERY}=`)) {

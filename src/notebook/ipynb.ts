@@ -94,7 +94,7 @@ export function updateNotebook(path: string, updates: CellUpdate[]): void {
     if (update.source !== undefined) cell.source = splitSource(update.source);
     if (update.outputs !== undefined && cell.cell_type === "code") cell.outputs = update.outputs;
   }
-  writeAtomically(path, JSON.stringify(raw, null, 1) + "\n");
+  writeAtomically(path, JSON.stringify(asNbformat45(raw), null, 1) + "\n");
 }
 
 /**
@@ -111,9 +111,30 @@ export function appendCodeCells(path: string, sources: string[]): void {
     raw = { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "cellflow", display_name: "TypeScript (Cellflow)", language: "typescript" } }, cells: [] } as RawNotebook;
   }
   for (const source of sources) {
-    (raw.cells as unknown[]).push({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: splitSource(source) });
+    (raw.cells as unknown[]).push({ id: newCellId(), cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: splitSource(source) });
   }
-  writeAtomically(path, JSON.stringify(raw, null, 1) + "\n");
+  writeAtomically(path, JSON.stringify(asNbformat45(raw), null, 1) + "\n");
+}
+
+/** nbformat 4.5: every cell has an id (unique in the notebook), so Jupyter and nbformat do not warn or rewrite it. */
+function asNbformat45(raw: RawNotebook): RawNotebook {
+  const cells = raw.cells as Array<{ id?: unknown }>;
+  const seen = new Set<string>();
+  for (const cell of cells) {
+    if (typeof cell.id === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(cell.id) && !seen.has(cell.id)) seen.add(cell.id);
+    else {
+      let id = newCellId();
+      while (seen.has(id)) id = newCellId();
+      cell.id = id;
+      seen.add(id);
+    }
+  }
+  const minor = (raw as { nbformat_minor?: unknown }).nbformat_minor;
+  return { ...raw, nbformat: 4, nbformat_minor: typeof minor === "number" && minor > 5 ? minor : 5 } as RawNotebook;
+}
+
+function newCellId(): string {
+  return randomBytes(4).toString("hex");
 }
 
 /** Writes `text` to a temp file in the same folder, then renames it over `path`. */

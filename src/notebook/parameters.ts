@@ -1,6 +1,9 @@
 // Papermill's convention: `-p` overrides go into a new cell right after the `parameters` cell.
 
+import path from "node:path";
+import ts from "typescript";
 import { CellflowError } from "../core/errors.js";
+import { checkParameterNames } from "../core/parameter-names.js";
 import type { NotebookCell } from "./ipynb.js";
 
 /** Tag of the cell whose variables `-p key=value` overrides. */
@@ -47,4 +50,26 @@ export function withParameters(cells: NotebookCell[], params: Record<string, unk
   const source = injectParameters(at >= 0 ? cells[at].source : "", params);
   const injected: NotebookCell = { index: -1, cellType: "code", source, tags: [INJECTED_TAG] };
   return [...cells.slice(0, at + 1), injected, ...cells.slice(at + 1)];
+}
+
+/** The names a parameters cell declares at its top level (`const size = 50;` → ["size"]). */
+export function declaredParameters(source: string): string[] {
+  const sf = ts.createSourceFile("parameters.ts", source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const names: string[] = [];
+  for (const statement of sf.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
+  }
+  return names;
+}
+
+/**
+ * Refuse `-p` names the notebook's `parameters` cell does not declare, before anything runs.
+ * @throws CellflowError `BAD_PARAMETERS` naming the known names and the closest one.
+ */
+export function checkNotebookParameters(file: string, cells: NotebookCell[], params: Record<string, unknown>): void {
+  if (Object.keys(params).length === 0) return;
+  const cell = cells.find((c) => c.cellType === "code" && c.tags.includes(PARAMETERS_TAG));
+  const name = `notebook ${path.basename(file, ".ipynb")}`;
+  checkParameterNames(cell ? name : `${name} (it has no cell tagged "parameters")`, cell ? declaredParameters(cell.source) : [], params);
 }

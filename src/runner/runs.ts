@@ -5,7 +5,7 @@ import type { FlowRunRecord } from "../core/records.js";
 import { isRerunnable, isTerminal } from "../core/states.js";
 import { getEngine } from "../engine/engine.js";
 import { runFlow, type FlowRunOutcome } from "../engine/flow-run.js";
-import { validateParameters } from "../engine/parameters.js";
+import { checkFlowParameterNames, validateParameters } from "../engine/parameters.js";
 import { ownerAlive } from "../store/owner.js";
 import { loadFlow, parseFlowSpec } from "./load-flow.js";
 
@@ -13,6 +13,8 @@ export interface RunFileOptions {
   deploymentId?: string | null;
   /** Called once parameters are valid, just before the run starts. */
   onStart?: () => void;
+  /** Execute every task (none from cache) and store fresh results. */
+  refreshCache?: boolean;
   /** Type-check first: any type error refuses the run (CellflowError naming cell, line, column). @default false */
   typecheck?: boolean;
 }
@@ -34,13 +36,15 @@ function runnerFor(file: string): FileRunner | undefined {
 /** Run "file.ts[:flow]" with parameters; invalid parameters throw before anything is created. */
 export async function runFlowFile(spec: string, params: Record<string, unknown>, options: RunFileOptions = {}): Promise<FlowRunOutcome> {
   const parsed = parseFlowSpec(spec);
+  getEngine().store.checkReadyForRun();
   const custom = runnerFor(parsed.file);
   if (custom) return custom(parsed.file, params, options);
   if (options.typecheck) await (await import("./typecheck.js")).refuseFileTypeErrors(parsed.file);
   const flow = await loadFlow(parsed);
+  checkFlowParameterNames(flow.definition, params);
   const checked = validateParameters(flow.flowName, flow.definition.options.parameters, params) as Record<string, unknown>;
   options.onStart?.();
-  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null });
+  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null, refreshCache: options.refreshCache });
 }
 
 /** Split a stored entry point "<absolute file>:<flow name>". */
@@ -56,6 +60,7 @@ export function splitEntrypoint(entrypoint: string): { file: string; flowName: s
 export async function runAdopted(record: FlowRunRecord, options: RunFileOptions = {}): Promise<FlowRunOutcome> {
   if (!record.entrypoint) throw new CellflowError("DEPLOYMENT", `run ${record.name} has no entry point to load`, "deploy the flow again with `cellflow deploy`");
   const { file, flowName } = splitEntrypoint(record.entrypoint);
+  getEngine().store.checkReadyForRun();
   const custom = runnerFor(file);
   if (custom) return custom(file, record.parameters, { ...options, adopt: record });
   const flow = await loadFlow({ file, flowName });
@@ -83,6 +88,7 @@ export async function retryRun(idOrPrefix: string, options: RunFileOptions = {})
     throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} has no entry point to load (it was started from a notebook cell or a REPL)`, "rerun it where it ran, e.g. %rerun in the notebook");
   }
   const { file, flowName } = splitEntrypoint(record.entrypoint);
+  store.checkReadyForRun();
   const custom = runnerFor(file);
   if (custom) return custom(file, record.parameters, { ...options, resume: record });
   const flow = await loadFlow({ file, flowName });

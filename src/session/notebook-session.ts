@@ -5,7 +5,7 @@
 // The kernel and the terminal UI are thin adapters over this class.
 
 import path from "node:path";
-import { CellflowError } from "../core/errors.js";
+import { CellflowError, markStackMapped } from "../core/errors.js";
 import type { FlowRunRecord, RunEvent, RunGraph } from "../core/records.js";
 import { CellRuntime, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
 import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
@@ -47,6 +47,8 @@ export interface ExecuteOptions {
   adopt?: FlowRunRecord;
   /** Create the flow run even if no cell calls a task (a headless notebook run is always a run). */
   eager?: boolean;
+  /** Execute every task, none from cache, and store fresh results (`cellflow run --refresh-cache`). */
+  refreshCache?: boolean;
   /** Stop at the first failing cell. @default true */
   stopOnError?: boolean;
   /** Called before each cell runs (type-checked or not), e.g. to echo its source so its output shows under it. */
@@ -89,6 +91,7 @@ export class NotebookSession {
   private active: LiveFlowRun | null = null;
   private last: FlowRunRecord | null = null;
   private lastFailed: FlowRunRecord | null = null;
+  private refreshNext = false;
 
   constructor(options: NotebookSessionOptions) {
     this.notebookPath = options.notebookPath ? path.resolve(options.notebookPath) : null;
@@ -112,7 +115,7 @@ export class NotebookSession {
     if (this.active) throw new CellflowError("USAGE", `a run (${this.active.record.name}) is still going in this session`, "wait for it, or cancel it first");
     const def: FlowDefinition = { name: this.name, fn: () => undefined, options: {}, timeoutMs: null, entrypoint: options.entrypoint ?? null };
     const open = (): LiveFlowRun => {
-      this.active ??= openFlowRun(def, options.params ?? {}, { cacheScope: "global", entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt });
+      this.active ??= openFlowRun(def, options.params ?? {}, { entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt, refreshCache: this.takeRefresh(options) });
       this.runIds.add(this.active.record.id);
       return this.active;
     };
@@ -197,16 +200,24 @@ export class NotebookSession {
     for (const name of this.runtime.assignedBy(cell)) this.definer.set(name, { cell, seq });
   }
 
-  /** One line naming the cell by its id and first line: "cell 4 (`const rows = await load(x)`), line 2, col 5: TypeError: …". */
+  /**
+   * One line naming the cell and the line that failed (not the cell's first line):
+   * "cell 4 (`const rows = await load(x)`), line 2, col 5: TypeError: …", or, for an error thrown in code of
+   * another cell (a task it defined), "cell 5: middle broke (thrown at cell 4, line 2, col 9: `throw new Error(…)`)".
+   */
   describeCellError(error: CellError, runningCell: number | string = error.cell): string {
-    const source = this.latestSource.get(runningCell) ?? "";
-    const first = source.split("\n").find((l) => l.trim())?.trim() ?? "";
-    const shown = first.length > 60 ? first.slice(0, 57) + "…" : first;
     const place = [error.line !== undefined ? `line ${error.line}` : "", error.column !== undefined ? `col ${error.column}` : ""].filter(Boolean).join(", ");
     const head = (error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message).split("\n")[0];
-    const name = `cell ${runningCell}${shown ? ` (\`${shown}\`)` : ""}`;
-    if (error.cell === runningCell) return `${name}${place ? `, ${place}` : ""}: ${head}`;
-    return `${name}: ${head} (thrown at cell ${error.cell}${place ? `, ${place}` : ""})`;
+    const failing = this.lineOf(error.cell, error.line);
+    if (error.cell === runningCell) return `cell ${runningCell}${failing ? ` (\`${failing}\`)` : ""}${place ? `, ${place}` : ""}: ${head}`;
+    return `cell ${runningCell}: ${head} (thrown at cell ${error.cell}${place ? `, ${place}` : ""}${failing ? `: \`${failing}\`` : ""})`;
+  }
+
+  /** A line of a cell this session ran, trimmed and shortened; the first non-blank line when `line` is unknown. */
+  private lineOf(cell: number | string, line: number | undefined): string {
+    const lines = (this.latestSource.get(cell) ?? "").split("\n");
+    const text = (line !== undefined ? lines[line - 1] : lines.find((l) => l.trim()))?.trim() ?? "";
+    return text.length > 60 ? text.slice(0, 57) + "…" : text;
   }
 
   /**
@@ -216,6 +227,17 @@ export class NotebookSession {
   changedFrom(cells: CellInput[]): CellInput[] {
     const first = cells.findIndex((c) => this.latestSource.get(c.id) !== c.source);
     return first < 0 ? [] : cells.slice(first);
+  }
+
+  /** `%refresh`: the next run this session opens executes every task and stores fresh results. */
+  refreshNextRun(): void {
+    this.refreshNext = true;
+  }
+
+  private takeRefresh(options: ExecuteOptions): boolean {
+    const refresh = options.refreshCache === true || this.refreshNext;
+    this.refreshNext = false;
+    return refresh;
   }
 
   /** Cancel the run in progress: its task runs are aborted and it ends Cancelled. */
@@ -270,6 +292,6 @@ export class NotebookSession {
 function cellFailure(message: string, stack: string): Error {
   const error = new Error(message);
   error.stack = `${message}\n${stack.split("\n").slice(1).join("\n")}`;
-  return error;
+  return markStackMapped(error);
 }
 

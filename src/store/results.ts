@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { deserializeResult } from "./serialize.js";
+import { sha256 } from "../core/hash.js";
 
 /** Results up to this size live in the results table; larger ones are files. */
 export const INLINE_RESULT_LIMIT = 4096;
@@ -12,13 +13,30 @@ export function resultPath(resultsDir: string, ref: string): string {
   return path.join(resultsDir, ref.slice(0, 2), ref.slice(2));
 }
 
+/**
+ * Write a result file unless a sound copy is already there. A corrupt copy (its content no longer hashes to
+ * its name) is replaced; a failed write leaves no temp file behind.
+ */
 export function writeResultFile(resultsDir: string, ref: string, bytes: Buffer): void {
   const file = resultPath(resultsDir, ref);
-  if (fs.existsSync(file)) return;
+  if (fs.existsSync(file) && isSound(file, ref)) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
+}
+
+function isSound(file: string, ref: string): boolean {
+  try {
+    return sha256(fs.readFileSync(file)) === ref;
+  } catch {
+    return false;
+  }
 }
 
 /** Reads a result file and checks its content hash; throws when missing or corrupt. */

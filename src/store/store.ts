@@ -7,6 +7,9 @@ import { CellflowError } from "../core/errors.js";
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
 import type { State, StateName, StateType } from "../core/states.js";
 import { resolveHome } from "./home.js";
+import { DB_FILE_NAME, prepareStoreFiles } from "./create.js";
+import { checkReadyForRun } from "./health.js";
+import { storeError } from "./store-errors.js";
 import { migrate } from "./migrations.js";
 import { ownerId } from "./owner.js";
 import { INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
@@ -25,6 +28,20 @@ import type { ArtifactRecord } from "../core/records.js";
 
 export type { ListRunsOptions } from "./run-filters.js";
 
+/** What a DAG listing needs to place a task run before it renders it (see display/dag-stream.ts). */
+export interface TaskRunOutline {
+  rowid: number;
+  id: string;
+  task_name: string;
+  dynamic_key: string;
+  /** JSON array of upstream task run ids. */
+  upstream: string;
+  start_time: number | null;
+  end_time: number | null;
+  state_name: string;
+  run_count: number;
+}
+
 export interface CachedResultRef {
   taskRunId: string;
   flowRunId: string | null;
@@ -39,33 +56,54 @@ export class Store {
   readonly db: Database.Database;
   readonly writer: BatchWriter;
   private closed = false;
+  private readyForRun = false;
 
   private constructor(home: string) {
     this.home = home;
-    this.dbPath = path.join(home, "cellflow.db");
+    this.dbPath = path.join(home, DB_FILE_NAME);
     this.resultsDir = path.join(home, "results");
-    fs.mkdirSync(this.resultsDir, { recursive: true });
+    prepareStoreFiles(home);
     try {
       this.db = new Database(this.dbPath);
     } catch (error) {
-      throw new CellflowError("STORE", `cannot open the store at ${this.dbPath}: ${(error as Error).message}`, "check CELLFLOW_HOME points at a writable folder");
+      throw storeError(error, "open", this.dbPath, home);
     }
-    this.db.pragma("busy_timeout = 10000");
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    // Measured here: checkpoints dominate batched writes; a larger WAL between them and a larger page
-    // cache more than halve the cost per task run.
-    this.db.pragma("wal_autocheckpoint = 4000");
-    this.db.pragma("cache_size = -32768");
-    this.db.pragma("foreign_keys = ON");
-    migrate(this.db);
-    this.writer = new BatchWriter(this.db);
+    try {
+      this.db.pragma("busy_timeout = 10000");
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      // Measured here: checkpoints dominate batched writes; a larger WAL between them and a larger page
+      // cache more than halve the cost per task run.
+      this.db.pragma("wal_autocheckpoint = 4000");
+      this.db.pragma("cache_size = -32768");
+      this.db.pragma("foreign_keys = ON");
+      migrate(this.db);
+      this.writer = new BatchWriter(this.db);
+    } catch (error) {
+      this.db.close();
+      throw storeError(error, "open", this.dbPath, home);
+    }
+  }
+
+  /**
+   * Before any user code of a run: refuse a corrupt or unwritable store with one line and a recovery hint.
+   * Checked once per opened store (quick_check reads every page: see README for its cost).
+   */
+  checkReadyForRun(): void {
+    if (this.readyForRun) return;
+    checkReadyForRun(this.db, this.dbPath, this.home, this.resultsDir);
+    this.readyForRun = true;
   }
 
   /** Open the store at `home` (default: resolved from CELLFLOW_HOME and the cwd) and mark orphaned runs Crashed. */
   static open(home = resolveHome(), options: { reap?: boolean } = {}): Store {
     const store = new Store(home);
-    if (options.reap !== false) store.reapCrashed();
+    try {
+      if (options.reap !== false) store.reapCrashed();
+    } catch (error) {
+      store.db.close();
+      throw storeError(error, "update", store.dbPath, home);
+    }
     return store;
   }
 
@@ -80,8 +118,14 @@ export class Store {
     return this.closed;
   }
 
+  /** Commit what the writer holds; a failure is one STORE error (disk full, read-only, …), not SQLite's stack. */
   flush(): void {
-    if (!this.closed) this.writer.flush();
+    if (this.closed) return;
+    try {
+      this.writer.flush();
+    } catch (error) {
+      throw storeError(error, "write to", this.dbPath, this.home);
+    }
   }
 
   reapCrashed(): number {
@@ -161,6 +205,54 @@ export class Store {
     return this.db.prepare("SELECT * FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? ORDER BY rowid").all(flowRunId, attempt) as TaskRunRow[];
   }
 
+  /** Task runs of one attempt one at a time, in creation order: for output that must not hold them all. */
+  *iterateTaskRuns(flowRunId: string, attempt: number): Generator<TaskRunRecord> {
+    const stmt = this.db.prepare("SELECT * FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? ORDER BY rowid");
+    for (const row of stmt.iterate(flowRunId, attempt) as Iterable<TaskRunRow>) yield taskRunFromRow(row);
+  }
+
+  /** The few columns that place task runs in a DAG listing, one attempt, in creation order (streamed). */
+  *taskRunOutlines(flowRunId: string, attempt: number): Generator<TaskRunOutline> {
+    const stmt = this.db.prepare(
+      "SELECT rowid AS rowid, id, task_name, dynamic_key, upstream, start_time, end_time, state_name, run_count FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? ORDER BY rowid",
+    );
+    yield* stmt.iterate(flowRunId, attempt) as Iterable<TaskRunOutline>;
+  }
+
+  /**
+   * A small page cache for a long read-only listing (`runs show` of 100,000 task runs): the 32 MB the writer
+   * wants would otherwise fill with pages read once.
+   */
+  useSmallCache(): void {
+    this.db.pragma("cache_size = -2048");
+  }
+
+  /** Whether any task run of this attempt stands for a subflow (its DAG then nests the child's). */
+  hasSubflows(flowRunId: string, attempt: number): boolean {
+    return this.db.prepare("SELECT 1 FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? AND subflow_run_id IS NOT NULL LIMIT 1").get(flowRunId, attempt) !== undefined;
+  }
+
+  /** How many task runs one attempt of a flow run has. */
+  taskRunCount(flowRunId: string, attempt: number): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ?").get(flowRunId, attempt) as { n: number }).n;
+  }
+
+  /** Task runs by rowid (as taskRunOutlines gives them), mapped by rowid. */
+  taskRunsByRowid(rowids: number[]): Map<number, TaskRunRecord> {
+    const out = new Map<number, TaskRunRecord>();
+    if (rowids.length === 0) return out;
+    const rows = this.db.prepare(`SELECT rowid AS "__rowid", * FROM task_runs WHERE rowid IN (${rowids.map(() => "?").join(",")})`).all(...rowids) as Array<TaskRunRow & { __rowid: number }>;
+    for (const row of rows) out.set(row.__rowid, taskRunFromRow(row));
+    return out;
+  }
+
+  /** How many task runs of one attempt are in each state name, in order of first appearance. */
+  taskRunStateCounts(flowRunId: string, attempt: number): Array<{ name: string; count: number }> {
+    return this.db
+      .prepare("SELECT state_name AS name, count(*) AS count, min(rowid) AS first FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? GROUP BY state_name ORDER BY first")
+      .all(flowRunId, attempt) as Array<{ name: string; count: number }>;
+  }
+
   /** Every task run of a flow run over all its attempts, oldest first. */
   getAllTaskRunRows(flowRunId: string): TaskRunRow[] {
     return this.db.prepare("SELECT * FROM task_runs WHERE flow_run_id = ? ORDER BY flow_attempt, rowid").all(flowRunId) as TaskRunRow[];
@@ -176,6 +268,13 @@ export class Store {
       .prepare("SELECT id, flow_run_id, result_ref, cache_expires FROM task_runs WHERE cache_key = ? AND state_type = 'COMPLETED' AND result_ref IS NOT NULL ORDER BY end_time DESC LIMIT 1")
       .get(cacheKey) as { id: string; flow_run_id: string | null; result_ref: string; cache_expires: number | null } | undefined;
     return row ? { taskRunId: row.id, flowRunId: row.flow_run_id, resultRef: row.result_ref, cacheExpires: row.cache_expires } : null;
+  }
+
+  /** Forget cached results (of one task, or all): no later run reuses them. Returns how many task runs were cached. */
+  clearCache(taskName?: string): number {
+    this.writer.flush();
+    const sql = "UPDATE task_runs SET cache_key = NULL WHERE cache_key IS NOT NULL AND state_type = 'COMPLETED'";
+    return taskName === undefined ? this.db.prepare(sql).run().changes : this.db.prepare(`${sql} AND task_name = ?`).run(taskName).changes;
   }
 
   /** A run's log lines in order; `minLevel` keeps that level and those above it (debug < info < warning < error). */

@@ -47,6 +47,7 @@ export class BatchWriter {
   private logs: LogRow[] = [];
   private results = new Map<string, Buffer>();
   private timer: NodeJS.Timeout | null = null;
+  private readonly commitListeners = new Set<() => void>();
   private readonly commit: () => void;
 
   constructor(
@@ -87,7 +88,17 @@ export class BatchWriter {
         this.logs = logs.concat(this.logs);
         throw error;
       }
+      for (const listener of this.commitListeners) listener();
     };
+  }
+
+  /**
+   * Call `listener` after every committed batch (the console prints a state change only once it is on disk).
+   * Returns a function that removes it.
+   */
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => void this.commitListeners.delete(listener);
   }
 
   get pending(): number {

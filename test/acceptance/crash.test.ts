@@ -96,7 +96,7 @@ describe("a run killed with SIGKILL", { timeout: SLOW }, () => {
     expect(run.state.name).toBe("Completed");
     expect(run.result).toBe("rows: 84");
     expect(taskNamed(run, "prepare").state.name).toBe("Cached");
-    expect(taskNamed(run, "prepare").cacheReason).toMatch(/^cached: key matched run /);
+    expect(taskNamed(run, "prepare").cacheReason).toMatch(/^cached: from run [a-z-]+ \([0-9a-f]{8}\)$/);
     expect(taskNamed(run, "wait-for-release").state.name).toBe("Completed");
     expect(taskNamed(run, "report").state.name).toBe("Completed");
     expect([counter("prepare"), counter("wait-started"), counter("wait-finished"), counter("report")]).toEqual([1, 2, 1, 1]);

@@ -118,3 +118,10 @@ export function taskNamed(run: FlowRunJson, name: string): TaskRunJson {
 
 /** A limit, not an expectation: each check spawns node processes, which takes seconds on a loaded machine. */
 export const SLOW = 180_000;
+
+/** The example notebooks and their data, copied to a fresh folder outside the repository (no node_modules there). */
+export function copyNotebooks(): string {
+  const dir = tempDir("notebooks");
+  fs.cpSync(path.join(ROOT, "notebooks"), dir, { recursive: true, filter: (src) => !/[\\/]out$/.test(src) });
+  return dir;
+}

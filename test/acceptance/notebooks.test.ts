@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, cliJson, errorLines, requireBuiltCli, ROOT, tempDir, type FlowRunJson, type TaskRunJson } from "./helpers.js";
+import { cli, cliJson, copyNotebooks, errorLines, requireBuiltCli, tempDir, type FlowRunJson, type TaskRunJson } from "./helpers.js";
 
 function writeNotebook(dir: string, name: string, cells: Array<{ source: string; tags?: string[]; type?: string }>, language = "typescript"): string {
   const file = path.join(dir, name);
@@ -29,18 +29,21 @@ describe("cellflow run notebook.ipynb", () => {
   ])("example notebook %s runs offline and completes", async (name, params, minTasks) => {
     const home = tempDir("home");
     const cwd = tempDir("cwd");
-    const run = await cliJson<FlowRunJson>(["run", path.join(ROOT, "notebooks", `${name}.ipynb`), ...params, "--json"], { home, cwd });
+    const dir = copyNotebooks();
+    const run = await cliJson<FlowRunJson>(["run", path.join(dir, `${name}.ipynb`), ...params, "--json"], { home, cwd });
     expect(run.state.name).toBe("Completed");
     expect(run.flowName).toBe(name);
     expect(run.taskRuns!.length).toBeGreaterThanOrEqual(minTasks);
     expect(run.taskRuns!.every((t) => t.state.type === "COMPLETED")).toBe(true);
-    expect(fs.existsSync(path.join(cwd, "out"))).toBe(true);
+    // The notebook's folder is the working directory, as in Jupyter: outputs land beside it.
+    expect(fs.existsSync(path.join(dir, "out"))).toBe(true);
+    expect(fs.existsSync(path.join(cwd, "out"))).toBe(false);
   });
 
   it("the parameters cell receives -p overrides (papermill's convention)", async () => {
     const home = tempDir("home");
-    const cwd = tempDir("cwd");
-    const run = await cliJson<FlowRunJson>(["run", path.join(ROOT, "notebooks", "etl-complaints.ipynb"), "-p", "size=7", "--json"], { home, cwd });
+    const cwd = copyNotebooks();
+    const run = await cliJson<FlowRunJson>(["run", path.join(cwd, "etl-complaints.ipynb"), "-p", "size=7", "--json"], { home, cwd });
     const getter = (run.taskRuns! as Array<TaskRunJson & { inputs: Array<{ name: string }> }>).find((t) => t.name === "get-complaints")!;
     expect(getter.inputs.map((i) => i.name)).toEqual(["from", "count"]);
     expect(run.parameters).toEqual({ size: 7 });
@@ -69,7 +72,7 @@ describe("cellflow run notebook.ipynb", () => {
     expect(failed.code).toBe(1);
     const run = JSON.parse(failed.stdout) as FlowRunJson;
     expect(run.state.name).toBe("Failed");
-    expect(run.state.message).toMatch(/^cell 5 \(`await last\(await middle\(await first\(limit\)\)\)`\): middle broke \(thrown at cell 4, line 2/);
+    expect(run.state.message).toMatch(/^cell 5: middle broke \(thrown at cell 4, line 2, col \d+: `const middle = task\("middle", /);
     fs.writeFileSync(path.join(dir, "fixed"), "");
     const retried = await cliJson<FlowRunJson>(["runs", "retry", run.id, "--json"], { home, cwd: dir });
     expect(retried.state.name).toBe("Completed");

@@ -79,7 +79,7 @@ describe("cellflow runs retry <id> after the middle task is fixed", { timeout: S
     const shown = await cliJson<FlowRunJson>(["runs", "show", failed.id], { home });
     const extract = taskNamed(shown, "extract");
     expect(extract.state.name).toBe("Cached");
-    expect(extract.cacheReason).toMatch(/^cached: key matched run /);
+    expect(extract.cacheReason).toMatch(/^cached: from run [a-z-]+ \([0-9a-f]{8}\)$/);
     expect(taskNamed(shown, "transform").state.name).toBe("Completed");
     expect(taskNamed(shown, "transform").cacheReason ?? "").not.toMatch(/^cached/);
     expect(taskNamed(shown, "load").state.name).toBe("Completed");

@@ -49,7 +49,11 @@ describe("lazy command loading", () => {
     }
   });
 
-  it("the trace sees the compiler where a command does use it (the check can fail)", () => {
-    expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).toContain("typescript");
+  it("the trace sees the compiler where a command does use it (the check can fail): running a notebook, not a .ts flow", () => {
+    const notebook = path.join(home, "one.ipynb");
+    const cell = { cell_type: "code", metadata: {}, execution_count: null, outputs: [], source: ["const x = 1;\n"] };
+    fs.writeFileSync(notebook, JSON.stringify({ cells: [cell], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    expect(packagesLoaded(["run", notebook], home)).toContain("typescript");
+    expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("typescript");
   });
 });

@@ -144,6 +144,31 @@ describe("cellflow worker", { timeout: SLOW }, () => {
     expect((JSON.parse(history) as Array<[string]>).map((h) => h[0])).toEqual(["Scheduled", "Pending", "Pending", "Running", "Completed"]);
   });
 
+  it("deployments pause removes the Scheduled runs not started yet, also one already due, and a worker runs none; resume plans again", async () => {
+    const dir = tempDir("worker-pause");
+    const home = tempDir("worker-pause-home");
+    // Hourly, aligned to a time shortly ahead: the scheduler plans that run, which then becomes due.
+    const due = new Date(Math.ceil((Date.now() + 45_000) / 1000) * 1000);
+    await deploy(home, [writeFlow(dir), "--name", "paused", "--interval", "1h", "--anchor", due.toISOString().slice(0, 19)]);
+    const plan = await cli(["worker", "--once"], { home });
+    expect(plan.code, plan.stderr).toBe(0);
+    const planned = (await runsOf(home)).filter((r) => r.state.name === "Scheduled");
+    expect(planned.map((r) => Date.parse(r.scheduledTime!))).toContain(due.getTime());
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due.getTime() - Date.now()) + 500));
+    expect((await cli(["deployments", "pause", "paused"], { home })).code).toBe(0);
+    expect((await runsOf(home)).filter((r) => r.state.type === "SCHEDULED")).toEqual([]);
+    const worker = await cli(["worker", "--once"], { home });
+    expect(worker.code, worker.stderr).toBe(0);
+    expect(ranIds(dir)).toEqual([]);
+    expect(await runsOf(home)).toEqual([]);
+    expect((await cli(["deployments", "resume", "paused"], { home })).code).toBe(0);
+    expect((await cli(["worker", "--once"], { home })).code).toBe(0);
+    const replanned = (await runsOf(home)).filter((r) => r.state.name === "Scheduled");
+    expect(replanned.length).toBeGreaterThan(0);
+    expect(replanned.every((r) => Date.parse(r.scheduledTime!) > due.getTime())).toBe(true);
+    expect(ranIds(dir)).toEqual([]);
+  });
+
   it("runs a notebook deployment through a worker", async () => {
     const home = tempDir("worker-notebook-home");
     await deploy(home, ["notebooks/taxi-ingest.ipynb", "--name", "taxi"]);

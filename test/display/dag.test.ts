@@ -59,7 +59,7 @@ const graph: RunGraph = {
       error: { name: "TypeError", message: "x is not a function" },
       cacheReason: "executed: source changed",
     }),
-    taskRun("t1", "get-complaints", "Cached", { runCount: 3, endTime: T0 + 1_200, cacheReason: "cached: key matched run ab12" }),
+    taskRun("t1", "get-complaints", "Cached", { runCount: 3, endTime: T0 + 1_200, cacheReason: "cached: from run etl-icy-badger (ab12cd34)" }),
     taskRun("t0", "setup", "Completed", { cacheReason: "executed: no cached result" }),
   ],
 };
@@ -72,7 +72,7 @@ describe("renderDag", () => {
       [
         "✗ etl · etl-brave-otter · Failed · 3.40s · attempt 2",
         "  TypeError: x is not a function",
-        "  1 ◆ get-complaints  Cached     1.20s  runs 3  cached: key matched run ab12",
+        "  1 ◆ get-complaints  Cached     1.20s  runs 3  cached: from run etl-icy-badger (ab12cd34)",
         "  1 ✓ setup           Completed   12ms  runs 1  executed: no cached result",
         "  2 ✗ parse<rows>     Failed      12ms  runs 1  ← get-complaints, setup (wait)  · executed: source changed",
         "      TypeError: x is not a function",
@@ -87,7 +87,7 @@ describe("renderDag", () => {
     expect(html).not.toContain("parse<rows>");
     expect(html).toContain('style="color:#dc2626;font-weight:600">✗ Failed</span>');
     expect(html).toContain('style="color:#0d9488;font-weight:600">◆ Cached</span>');
-    expect(html).toContain("cached: key matched run ab12");
+    expect(html).toContain("cached: from run etl-icy-badger (ab12cd34)");
     expect(html).toContain("← get-complaints, setup (wait)");
     expect(html.match(/<tr data-task-run=/g)).toHaveLength(4);
   });

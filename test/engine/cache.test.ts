@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configureStore } from "../../src/engine/engine.js";
 import type { CachePolicy } from "../../src/engine/options.js";
 import { flow, task, type FlowRun } from "../../src/index.js";
-import { byKey, freshStore } from "./helpers.js";
+import { byKey, flushed, freshStore } from "./helpers.js";
 
 let home: string;
 beforeEach(() => {
@@ -56,7 +56,7 @@ describe("cache policies across two runs", () => {
     expect(calls.n).toBe(cached ? 1 : 2);
     if (cached) {
       expect(step(second).cachedFrom).toBe(step(first).id);
-      expect(step(second).cacheReason).toBe(`cached: key matched run ${step(first).id.slice(-8)}`);
+      expect(step(second).cacheReason).toBe(`cached: from run ${first.name} (${first.id.slice(0, 8)})`);
       expect(second.result).toEqual(first.result);
     }
   });
@@ -100,7 +100,7 @@ describe("rerun from failure and cache reasons", () => {
   }
 
   const cases: Array<{ what: string; change: (s: { rows: number[]; version: number }) => void; stepState: string; reason: RegExp; calls: number }> = [
-    { what: "nothing changed", change: () => {}, stepState: "Cached", reason: /^cached: key matched run [0-9a-f]{8}$/, calls: 1 },
+    { what: "nothing changed", change: () => {}, stepState: "Cached", reason: /^cached: from run rerun-[a-z]+-[a-z]+ \([0-9a-f]{8}\)$/, calls: 1 },
     { what: "an input changed", change: (s) => (s.rows = [9]), stepState: "Completed", reason: /^executed: input `rows` changed$/, calls: 2 },
     { what: "the source changed", change: (s) => (s.version = 2), stepState: "Completed", reason: /^executed: source changed$/, calls: 2 },
   ];
@@ -129,7 +129,9 @@ describe("rerun from failure and cache reasons", () => {
     configureStore(home);
     const second = await f.run(undefined, { resume: first });
     expect(step(second).state.name).toBe("Cached");
-    expect(step(second).cacheReason).toBe(`cached: key matched run ${step(first).id.slice(-8)}`);
+    expect(step(second).cacheReason).toBe(`cached: from run ${first.name} (${first.id.slice(0, 8)})`);
+    // The prefix in the reason is one the store (and so `runs show`) resolves to the run.
+    expect(flushed().findFlowRun(first.id.slice(0, 8)).id).toBe(first.id);
     expect(second.result).toBe(2);
     expect(state.calls).toBe(1);
   });
@@ -231,7 +233,7 @@ describe("custom cache keys, expiration and refresh", () => {
     expect((await f.run({ refresh: false })).result).toEqual({ n: 1 });
     const refreshed = await f.run({ refresh: true });
     expect(refreshed.result).toEqual({ n: 2 });
-    expect(byKey(refreshed.taskRuns, "fresh-0").cacheReason).toBe("executed: refreshCache is set");
+    expect(byKey(refreshed.taskRuns, "fresh-0").cacheReason).toBe("executed: refresh requested");
     const after = await f.run({ refresh: false });
     expect(after.result).toEqual({ n: 2 });
     expect(byKey(after.taskRuns, "fresh-0").cachedFrom).toBe(byKey(refreshed.taskRuns, "fresh-0").id);
@@ -239,6 +241,64 @@ describe("custom cache keys, expiration and refresh", () => {
     const fromStore = await f.run({ refresh: false });
     expect(fromStore.result).toEqual({ n: 2 });
     expect(n).toBe(2);
+  });
+});
+
+describe("caching never skips expected work", () => {
+  it("by default a new run executes every task again (keys are scoped to the run)", async () => {
+    let calls = 0;
+    const t = task("plain", (x: number) => (calls++, x * 2));
+    const f = flow("f", async () => t(1));
+    const first = await f.run();
+    const second = await f.run();
+    expect(calls).toBe(2);
+    expect(byKey(second.taskRuns, "plain-0").state.name).toBe("Completed");
+    expect(byKey(second.taskRuns, "plain-0").cacheKey).not.toBe(byKey(first.taskRuns, "plain-0").cacheKey);
+  });
+
+  it("a run with refreshCache executes every task, even one cached across runs, and its results are the ones reused next", async () => {
+    let n = 0;
+    const t = task({ name: "daily", cachePolicy: "inputs", cacheExpiration: "1d" }, (day: string) => ({ day, n: ++n }));
+    const f = flow("f", async () => t("2026-11-30"));
+    const first = await f.run();
+    const cached = await f.run();
+    expect(byKey(cached.taskRuns, "daily-0").state.name).toBe("Cached");
+    const refreshed = await f.run(undefined, { refreshCache: true });
+    expect(refreshed.result).toEqual({ day: "2026-11-30", n: 2 });
+    const tr = byKey(refreshed.taskRuns, "daily-0");
+    expect([tr.state.name, tr.cacheReason]).toEqual(["Completed", "executed: refresh requested"]);
+    configureStore(home);
+    const after = await f.run();
+    expect(after.result).toEqual({ day: "2026-11-30", n: 2 });
+    expect(byKey(after.taskRuns, "daily-0").cacheReason).toBe(`cached: from run ${refreshed.name} (${refreshed.id.slice(0, 8)})`);
+    expect(n).toBe(2);
+    expect(first.id).not.toBe(refreshed.id);
+  });
+
+  it("a refreshed run also re-executes its subflows", async () => {
+    let childCalls = 0;
+    const inner = task({ name: "inner", cachePolicy: "inputs" }, () => ++childCalls);
+    const child = flow("child", async () => inner());
+    const parent = flow("parent", async () => child());
+    await parent.run();
+    await parent.run(undefined, { refreshCache: true });
+    expect(childCalls).toBe(2);
+  });
+
+  it("store.clearCache forgets one task's cached results, or all", async () => {
+    const calls = { a: 0, b: 0 };
+    const a = task({ name: "a", cachePolicy: "inputs" }, () => ++calls.a);
+    const b = task({ name: "b", cachePolicy: "inputs" }, () => ++calls.b);
+    const f = flow("f", async () => [await a(), await b()]);
+    await f.run();
+    configureStore(home);
+    expect(flushed().clearCache("a")).toBe(1);
+    await f.run();
+    expect(calls).toEqual({ a: 2, b: 1 });
+    configureStore(home);
+    expect(flushed().clearCache()).toBe(3);
+    await f.run();
+    expect(calls).toEqual({ a: 3, b: 2 });
   });
 });
 

@@ -79,3 +79,31 @@ describe("flow parameters", () => {
     expect(flushed().listFlowRuns()).toEqual([]);
   });
 });
+
+describe("strict parameter names", () => {
+  it("known names: a zod object's keys, else the keys the flow destructures; unknowable ones check nothing", async () => {
+    const { flowParameterNames } = await import("../../src/engine/parameters.js");
+    expect(flowParameterNames(schema, () => 0)).toEqual(["size", "months", "color"]);
+    expect(flowParameterNames(undefined, async ({ rows = 3, label = "a,}" }: { rows?: number; label?: string }) => rows + label)).toEqual(["rows", "label"]);
+    expect(flowParameterNames(undefined, function named({ a }: { a: number }) { return a; })).toEqual(["a"]);
+    expect(flowParameterNames(undefined, async () => 1)).toEqual([]);
+    expect(flowParameterNames(undefined, async (p: Record<string, unknown>) => p)).toBeNull();
+    expect(flowParameterNames(undefined, async ({ a, ...rest }: Record<string, unknown>) => [a, rest])).toBeNull();
+  });
+
+  it("an unknown name is refused with the known names and the closest one", async () => {
+    const { checkFlowParameterNames } = await import("../../src/engine/parameters.js");
+    const { f } = ingest();
+    expect(() => checkFlowParameterNames(f.definition, { sizee: 5 })).toThrow("unknown parameter 'sizee' for flow ingest; known: size, months, color — did you mean 'size'?");
+    expect(() => checkFlowParameterNames(f.definition, { size: 5, color: "red" })).not.toThrow();
+    let caught: unknown;
+    try {
+      checkFlowParameterNames(f.definition, { zzz: 1, sizee: 2 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(CellflowError);
+    expect((caught as CellflowError).code).toBe("BAD_PARAMETERS");
+    expect((caught as CellflowError).message).toBe("unknown parameter 'zzz' (and 'sizee') for flow ingest; known: size, months, color — use one of: size, months, color");
+  });
+});

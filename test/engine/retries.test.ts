@@ -135,6 +135,64 @@ describe("task retries", () => {
   });
 });
 
+describe("user callbacks that throw", () => {
+  beforeEach(() => {
+    freshStore();
+  });
+
+  it("a retryCondition that throws is logged; the task keeps its own error and its onFailure hooks run", async () => {
+    let calls = 0;
+    const failures: string[] = [];
+    const t = task(
+      {
+        name: "guarded",
+        retries: 3,
+        retryCondition: () => {
+          throw new Error("condition blew up");
+        },
+        onFailure: [(record, state) => void failures.push(`${record.dynamicKey} ${state.name}: ${state.message}`)],
+      },
+      () => {
+        calls++;
+        throw new Error("the task's own error");
+      },
+    );
+    const run = await flow("f", async () => t()).run();
+    expect(run.state.name).toBe("Failed");
+    expect(calls).toBe(1);
+    const tr = byKey(run.taskRuns, "guarded-0");
+    expect(tr.state.name).toBe("Failed");
+    expect(tr.state.message).toBe("the task's own error");
+    expect(tr.error?.message).toBe("the task's own error");
+    expect(failures).toEqual(["guarded-0 Failed: the task's own error"]);
+    const logs = flushed().getLogs(run.id).map((l) => l.message);
+    expect(logs.some((m) => m.startsWith("retryCondition of guarded-0 threw, so it is not retried: condition blew up"))).toBe(true);
+    expect(historyNames("task", tr.id)).toEqual(["Pending", "Running", "Failed"]);
+  });
+
+  it("a cacheKey function that throws is logged; the task runs, uncached", async () => {
+    let calls = 0;
+    const t = task(
+      {
+        name: "keyed",
+        cacheKey: () => {
+          throw new Error("no key today");
+        },
+      },
+      () => ++calls,
+    );
+    const f = flow("f", async () => t());
+    const first = await f.run();
+    const second = await f.run();
+    expect([first.state.name, second.state.name]).toEqual(["Completed", "Completed"]);
+    expect(calls).toBe(2);
+    const tr = byKey(second.taskRuns, "keyed-0");
+    expect(tr.cacheKey).toBeNull();
+    expect(tr.cacheReason).toBe("executed: cacheKey returned null");
+    expect(flushed().getLogs(second.id).some((l) => l.message === "cacheKey of keyed-0 threw, so this call is not cached: no key today")).toBe(true);
+  });
+});
+
 describe("flow retries", () => {
   beforeEach(() => {
     freshStore();

@@ -55,7 +55,8 @@ describe("subflows", () => {
     const stand = byKey(second.taskRuns, "child-0");
     expect(stand.state.name).toBe("Cached");
     expect(stand.subflowRunId).toBe(byKey(first.taskRuns, "child-0").subflowRunId);
-    expect(stand.cacheReason).toBe(`cached: subflow run ${stand.subflowRunId!.slice(0, 8)} completed`);
+    const childRun = flushed().findFlowRun(stand.subflowRunId!);
+    expect(stand.cacheReason).toBe(`cached: from run ${childRun.name} (${childRun.id.slice(0, 8)})`);
   });
 
   it("a rerun in a new process reuses the subflow's persisted result", async () => {

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CellflowError } from "../../src/core/errors.js";
-import { parseNotebook, readNotebook, updateNotebook } from "../../src/notebook/index.js";
+import { appendCodeCells, parseNotebook, readNotebook, updateNotebook } from "../../src/notebook/index.js";
 import { writeAtomically } from "../../src/notebook/ipynb.js";
 import { tempProject } from "../loader/helpers.js";
 
@@ -107,5 +108,49 @@ describe("updateNotebook() writes back only what changed, atomically", () => {
     expect(() => writeAtomically(target, "{}")).toThrow(/^cannot write .*target\.ipynb: .* — check the folder is writable$/);
     expect(readdirSync(dir)).toEqual(["target.ipynb"]);
     expect(readFileSync(join(target, "inside"), "utf8")).toBe("x");
+  });
+});
+
+describe("notebooks Cellflow writes are nbformat 4.5 with cell ids", () => {
+  const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+  it("an nbformat 4.4 notebook without ids gets unique ids and minor 5 when written back; existing ids stay", () => {
+    const old = { ...structuredClone(notebook), nbformat_minor: 4 } as any;
+    delete old.cells[0].id;
+    delete old.cells[2].id;
+    const path = write(old);
+    updateNotebook(path, [{ index: 1, source: "const size = 11;" }]);
+    const after = JSON.parse(readFileSync(path, "utf8"));
+    expect([after.nbformat, after.nbformat_minor]).toEqual([4, 5]);
+    const ids = after.cells.map((c: { id: string }) => c.id);
+    expect(ids.every((id: string) => ID.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids[1]).toBe("p1");
+  });
+
+  it("appended cells and a new notebook have ids", () => {
+    const dir = tempProject({});
+    const path = join(dir, "new.ipynb");
+    appendCodeCells(path, ["const a = 1;", "a + 1"]);
+    appendCodeCells(path, ["a + 2"]);
+    const after = JSON.parse(readFileSync(path, "utf8"));
+    expect([after.nbformat, after.nbformat_minor]).toEqual([4, 5]);
+    const ids = after.cells.map((c: { id: string }) => c.id);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids.every((id: string) => ID.test(id))).toBe(true);
+  });
+
+  it("the example notebooks are nbformat 4.5 with unique cell ids", () => {
+    const dir = fileURLToPath(new URL("../../notebooks", import.meta.url));
+    const files = readdirSync(dir).filter((f) => f.endsWith(".ipynb"));
+    expect(files.length).toBe(3);
+    for (const file of files) {
+      const nb = JSON.parse(readFileSync(join(dir, file), "utf8"));
+      expect([file, nb.nbformat, nb.nbformat_minor]).toEqual([file, 4, 5]);
+      const ids = nb.cells.map((c: { id?: string }) => c.id);
+      expect(ids.every((id: string | undefined) => id !== undefined && ID.test(id)), file).toBe(true);
+      expect(new Set(ids).size, file).toBe(ids.length);
+    }
   });
 });

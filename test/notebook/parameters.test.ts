@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { injectParameters, withParameters, type NotebookCell } from "../../src/notebook/index.js";
+import { checkNotebookParameters, declaredParameters, injectParameters, withParameters, type NotebookCell } from "../../src/notebook/index.js";
 import { tempProject } from "../loader/helpers.js";
 import { runCells } from "../cells/session.js";
 
@@ -42,5 +42,18 @@ describe("withParameters()", () => {
     const { outcomes } = await runCells(run.map((c) => c.source), tempProject({}));
     expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
     expect(outcomes[2].value).toEqual([50, [1, 2]]);
+  });
+});
+
+describe("strict notebook parameter names", () => {
+  it("the parameters cell's top-level declarations are the known names", () => {
+    expect(declaredParameters('const a = 1, b = "x"; // two\nlet months: number[] = [1];\nvar flag = true;\nfunction notOne() { const inner = 1; }')).toEqual(["a", "b", "months", "flag"]);
+  });
+
+  it("refuses an unknown name with the known ones and the closest; accepts known names and no parameters", () => {
+    expect(() => checkNotebookParameters("/x/etl.ipynb", cells, { sise: 5 })).toThrow("unknown parameter 'sise' for notebook etl; known: size, months — did you mean 'size'?");
+    expect(() => checkNotebookParameters("/x/etl.ipynb", cells, { size: 5, months: [2] })).not.toThrow();
+    expect(() => checkNotebookParameters("/x/etl.ipynb", [cells[0]], {})).not.toThrow();
+    expect(() => checkNotebookParameters("/x/etl.ipynb", [cells[0], cells[2]], { size: 5 })).toThrow(`unknown parameter 'size' for notebook etl (it has no cell tagged "parameters"); it takes no parameters`);
   });
 });

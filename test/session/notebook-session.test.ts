@@ -59,10 +59,35 @@ describe("NotebookSession", () => {
       const again = await session.rerun();
       out({ ok: again.ok, same: again.run.id === failed.run.id, attempt: again.run.attempt, states: session.graph().taskRuns.map((t) => [t.taskName, t.state.name]) });`);
     expect(results[0]).toMatchObject({ ok: false, state: "Failed" });
-    expect(results[0].message).toMatch(/^cell main \(`const n = await load\(await transform\(await extract\(\)\)\);`\): bad transform \(thrown at cell t, line 1/);
+    expect(results[0].message).toMatch(/^cell main: bad transform \(thrown at cell t, line 1, col \d+: `const transform = task\("transform", .*…`\)$/);
     expect(results[1]).toEqual({ ok: true, same: true, attempt: 2, states: [["extract", "Cached"], ["transform", "Completed"], ["load", "Completed"]] });
     const count = (k: string) => fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length;
     expect([count("extract"), count("transform"), count("load")]).toEqual([1, 2, 1]);
+  });
+
+  it("a new run of the same cells executes every task again (no silent cache); %refresh re-executes a cross-run cached task", () => {
+    const { results, dir } = scenario(`
+      await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', "setup");
+      await session.runCell('const store = task("store", (n: number) => { bump("store"); return n; });\\nconst daily = task({ name: "daily", cachePolicy: "inputs" }, (n: number) => { bump("daily"); return n; });', "defs");
+      const state = (r) => session.graph(r.run.id).taskRuns.map((t) => [t.taskName, t.state.name, t.cacheReason]);
+      const first = await session.runCell("await store(await daily(5))", "main");
+      const second = await session.runCell("await store(await daily(5))", "main");
+      session.refreshNextRun();
+      const refreshed = await session.runCell("await store(await daily(5))", "main");
+      const after = await session.runCell("await store(await daily(5))", "main");
+      out({ second: state(second), refreshed: state(refreshed), after: state(after), refreshedName: refreshed.run.name, refreshedId: refreshed.run.id.slice(0, 8) });`);
+    const [r] = results;
+    expect(r.second).toEqual([
+      ["daily", "Cached", expect.stringMatching(/^cached: from run nb-[a-z]+-[a-z]+ \([0-9a-f]{8}\)$/)],
+      ["store", "Completed", "executed: no earlier run"],
+    ]);
+    expect(r.refreshed).toEqual([
+      ["daily", "Completed", "executed: refresh requested"],
+      ["store", "Completed", "executed: refresh requested"],
+    ]);
+    expect(r.after[0]).toEqual(["daily", "Cached", `cached: from run ${r.refreshedName} (${r.refreshedId})`]);
+    const count = (k: string) => fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length;
+    expect([count("store"), count("daily")]).toEqual([4, 2]);
   });
 
   it("rerun with no failed run is a clear error", () => {

@@ -41,9 +41,9 @@ describe("the terminal UI", () => {
     await ui.press(KEY.ctrlR);
     await ui.waitFor(/✗ transform\s+Failed/);
     expect(ui.frame()).toMatch(/✓ extract\s+Completed/);
-    // describeCellError names the cell by its first line (cut at 60 characters) and where the error was thrown.
-    await ui.waitFor(/cell 4 \(`const out1 = await load1\(await transform1\(await extract1\(…`\): marker says fail/);
-    expect(ui.controller.scrollback.all().map((e) => e.text).join("\n")).toMatch(/marker says fail \(thrown at cell 3, line 4, col \d+\)\n {2}at cell\[3\]:4:\d+/);
+    // describeCellError names the running cell, and the line (not the first one) where the error was thrown.
+    await ui.waitFor(/cell 4: marker says fail \(thrown at cell 3, line 4, col \d+: `[^`]+`\)/);
+    expect(ui.controller.scrollback.all().map((e) => e.text).join("\n")).toMatch(/marker says fail \(thrown at cell 3, line 4, col \d+: `[^`]+`\)\n {2}at cell\[3\]:4:\d+/);
     fs.rmSync(marker);
     await ui.press(KEY.esc, "r");
     await ui.waitFor(/✓ load\s+Completed/);

@@ -43,7 +43,7 @@ describe("the cell input", () => {
     await ui.waitFor(/state\s+n\n.*─/);
     await ui.press("const tuiOk4 = 1;", KEY.altEnter, "tuiMissing4.x", KEY.enter);
     const frame = await ui.waitFor("ReferenceError");
-    expect(frame).toMatch(/cell 2 \(`const tuiOk4 = 1;`\), line 2, col 1: ReferenceError: tuiMissing4 is not defined/);
+    expect(frame).toMatch(/cell 2 \(`tuiMissing4\.x`\), line 2, col 1: ReferenceError: tuiMissing4 is not defined/);
   });
 
   it("up at the first line brings back the previous cell from history", async () => {

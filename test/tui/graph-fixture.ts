@@ -17,7 +17,7 @@ export function taskRun(i: number, name: StateName, overrides: Partial<TaskRunRe
     inputs: [],
     upstream: [],
     cacheKey: null,
-    cacheReason: name === "Cached" ? "cached: key matched run abc12345" : "",
+    cacheReason: name === "Cached" ? "cached: from run etl-icy-badger (abc12345)" : "",
     cachedFrom: null,
     runCount: name === "Retrying" ? 2 : started ? 1 : 0,
     startTime: started ? T0 + i : null,

@@ -15,7 +15,7 @@ export function artifactJson(a: ArtifactRecord): Record<string, unknown> {
 }
 
 /** A run's artifacts as text: title, the task that made it, the content indented. */
-export function artifactsText(artifacts: ArtifactRecord[], taskRuns: TaskRunRecord[]): string {
+export function artifactsText(artifacts: ArtifactRecord[], taskRuns: Array<Pick<TaskRunRecord, "id" | "dynamicKey">>): string {
   const keys = new Map(taskRuns.map((t) => [t.id, t.dynamicKey]));
   return artifacts
     .map((a) => {

@@ -1,4 +1,4 @@
-// `cellflow init`: create ./.cellflow, the store every command run below this folder will use.
+// `cellflow init`: create ./.cellflow (owner-only), the store every command run below this folder will use.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -10,10 +10,12 @@ export function registerInitCommand(program: Command): void {
     .command("init")
     .description(`create ./${HOME_DIR_NAME}: the store for this project (runs, results, logs, blocks)`)
     .action(async () => {
-      const { Store } = await import("../../store/store.js");
+      const [{ Store }, { restrictPermissions }] = await Promise.all([import("../../store/store.js"), import("../../store/create.js")]);
       const home = path.resolve(HOME_DIR_NAME);
       const existed = fs.existsSync(path.join(home, "cellflow.db"));
       Store.open(home).close();
+      // A store made by an older version may be world-readable: init makes it owner-only either way.
+      restrictPermissions(home);
       process.stdout.write(`${existed ? "already initialised" : "initialised"}: ${home}\n`);
     });
 }

@@ -11,13 +11,14 @@ export function registerRunCommands(program: Command): void {
     .command("run <target>")
     .description("run a flow: <file.ts|file.ipynb>[:flow]")
     .option("-p, --param <key=value>", "a flow parameter (JSON when it parses, else a string); repeatable", collect, [])
+    .option("--refresh-cache", "execute every task, none from cache, and store fresh results")
     .option("--json", "print the finished run as JSON (progress goes to stderr)")
     .option("--typecheck", "type-check first (each notebook cell against the cells before it); any type error exits 2 before anything runs")
-    .action(async (target: string, opts: { param: string[]; json?: boolean; typecheck?: boolean }) => {
+    .action(async (target: string, opts: { param: string[]; json?: boolean; typecheck?: boolean; refreshCache?: boolean }) => {
       // Loaded when the command runs, so other commands never pay for the runner (TypeScript, esbuild).
       const [{ parseParamPairs, runFlowFile }, { finishRun, withProgress }] = await Promise.all([import("../../runner/index.js"), import("../run-progress.js")]);
       const params = parseParamPairs(opts.param);
-      const outcome = await withProgress(opts.json === true, () => runFlowFile(target, params, { typecheck: opts.typecheck === true }));
+      const outcome = await withProgress(opts.json === true, () => runFlowFile(target, params, { typecheck: opts.typecheck === true, refreshCache: opts.refreshCache === true }));
       finishRun(outcome, opts.json === true);
     });
 }

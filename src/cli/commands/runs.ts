@@ -8,7 +8,7 @@ import { parseDuration } from "../../core/duration.js";
 import type { HistoryEntry } from "../../store/history.js";
 import { registerRunsResultCommand } from "./runs-result.js";
 import { registerRunsRetentionCommands } from "./runs-retention.js";
-import { flowRunJson, runDuration, table } from "../output.js";
+import { flowRunJson, runDuration, table, writeFlowRunJson } from "../output.js";
 
 // Actions import what they use when they run: `runs ls` never loads the runner (TypeScript, esbuild).
 const engine = () => import("../../engine/engine.js");
@@ -54,16 +54,35 @@ export function registerRunsCommands(program: Command): void {
     .option("--history", "every state transition of the run and its task runs, oldest first")
     .option("--json", "print JSON")
     .action(async (id: string, opts: { history?: boolean; json?: boolean }) => {
-      const [{ getRunGraph }, { renderDag }, { getEngine }, { artifactJson, artifactsText }] = await Promise.all([
+      const [{ getRunGraph }, { renderDag }, { getEngine }, { artifactJson, artifactsText }, { writeDagText }] = await Promise.all([
         import("../../engine/graph.js"),
         import("../../display/dag.js"),
         engine(),
         import("./artifacts.js"),
+        import("../../display/dag-stream.js"),
       ]);
-      const graph = getRunGraph(id);
       const store = getEngine().store;
-      const artifacts = store.listArtifacts({ flowRunId: graph.flowRun.id });
-      const history = opts.history ? store.getRunHistory(graph.flowRun.id) : null;
+      store.flush();
+      const run = store.findFlowRun(id);
+      const artifacts = store.listArtifacts({ flowRunId: run.id });
+      const history = opts.history ? store.getRunHistory(run.id) : null;
+      const write = (text: string) => void process.stdout.write(text);
+      if (!store.hasSubflows(run.id, run.attempt)) {
+        // A flat run streams from the store a page at a time: 100,000 task runs are never held whole.
+        store.useSmallCache();
+        if (opts.json) {
+          const after: Record<string, unknown> = { artifacts: artifacts.map(artifactJson) };
+          if (history) after.history = history.map(historyJson);
+          return writeFlowRunJson(run, store.iterateTaskRuns(run.id, run.attempt), write, after);
+        }
+        writeDagText(store, run, write);
+        const named = artifacts.flatMap((a) => (a.taskRunId ? [store.getTaskRunRow(a.taskRunId)] : [])).filter((row) => row !== undefined);
+        if (artifacts.length) write(`\nartifacts:\n${artifactsText(artifacts, named.map((row) => ({ id: row.id, dynamicKey: row.dynamic_key })))}\n`);
+        if (history) write(`\nhistory:\n${historyText(history)}\n`);
+        return;
+      }
+      // A run with subflows nests their graphs: rendered whole.
+      const graph = getRunGraph(run.id);
       if (opts.json) {
         const out = flowRunJson(graph.flowRun, graph.taskRuns, undefined, graph.subflows);
         out.artifacts = artifacts.map(artifactJson);
