@@ -15,6 +15,7 @@ import { kernelInfoContent } from "./kernel-info.js";
 import { kernelLog } from "./log.js";
 import { bindChannel, SendQueue } from "./sockets.js";
 import { StreamCapture } from "./streams.js";
+import { CellflowError } from "../src/core/errors.js";
 import { decode, encode, makeHeader, refused, replyTo, Signer, type Content, type Message } from "./wire.js";
 
 /** Options for {@link startKernel}. */
@@ -125,8 +126,8 @@ export class Kernel {
             resolve();
             break;
           case "error":
-            kernelLog(`control worker: ${message.message}`);
-            reject(new Error(message.message));
+            // Binding the control or heartbeat channel failed: the caller reports it as one line.
+            reject(new CellflowError("KERNEL", `control worker: ${message.message}`));
             break;
           case "shutdown":
             void this.shutdown(message.restart);

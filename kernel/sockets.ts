@@ -1,6 +1,7 @@
 // zeromq sockets for the kernel: binding to the connection file's endpoints and one-at-a-time sending.
 
 import type { Socket } from "zeromq";
+import { CellflowError } from "../src/core/errors.js";
 import { endpoint, type ChannelName, type ConnectionInfo } from "./connection.js";
 
 /** A socket that can send multipart messages (Router, Publisher, Reply …). */
@@ -40,6 +41,12 @@ export async function bindChannel(socket: Socket, info: ConnectionInfo, channel:
   try {
     await socket.bind(address);
   } catch (error) {
-    throw new Error(`cannot bind the ${channel} channel to ${address}: ${(error as Error).message}`, { cause: error });
+    // A bad address in the connection file (not of this machine, port taken) is the user's input: one line, exit 2.
+    throw new CellflowError(
+      "KERNEL",
+      `cannot bind the ${channel} channel to ${address}: ${(error as Error).message}`,
+      "use an address of this machine (e.g. 127.0.0.1) and free ports in the connection file",
+      { cause: error },
+    );
   }
 }

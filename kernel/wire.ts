@@ -40,14 +40,46 @@ export interface Outgoing {
 /** Why an incoming message was refused. */
 export type Refusal = { refused: string };
 
-/** Signs and verifies messages with the connection key; remembers recent signatures to refuse replays. */
+/** How far a message's header date may be from the kernel's clock (CELLFLOW_KERNEL_REPLAY_WINDOW). @default 5 min */
+export const DEFAULT_REPLAY_WINDOW_MS = 5 * 60_000;
+/** How many signatures inside the window are remembered. @default 65536 */
+export const DEFAULT_REPLAY_HISTORY = 65_536;
+
+export interface SignerOptions {
+  /** Messages dated further than this from now (either way) are refused. @default DEFAULT_REPLAY_WINDOW_MS */
+  windowMs?: number;
+  /** Signatures remembered at most; when full, the oldest are forgotten and older dates are refused. @default 65536 */
+  historySize?: number;
+  /** The clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+function windowFromEnv(): number {
+  const raw = Number(process.env.CELLFLOW_KERNEL_REPLAY_WINDOW_MS);
+  return Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_REPLAY_WINDOW_MS;
+}
+
+/**
+ * Signs and verifies messages with the connection key, and refuses replays without a window that rolls over:
+ * a message must be dated within ±windowMs of now, and its signature must not be among those seen within that
+ * window. When more than historySize signatures fall inside it, the oldest are forgotten and the accepted dates
+ * move past theirs, so a forgotten signature's message is refused as too old rather than accepted again.
+ */
 export class Signer {
   private readonly key: string;
-  private readonly seen = new Set<string>();
-  private readonly seenOrder: string[] = [];
+  /** Signature → the header date (ms) of the message that carried it, in arrival order. */
+  private readonly seen = new Map<string, number>();
+  /** Messages dated at or before this are refused: the newest date among signatures forgotten for space. */
+  private floor = -Infinity;
+  private readonly windowMs: number;
+  private readonly historySize: number;
+  private readonly now: () => number;
 
-  constructor(key: string, private readonly historySize = 4096) {
+  constructor(key: string, options: SignerOptions = {}) {
     this.key = key;
+    this.windowMs = options.windowMs ?? windowFromEnv();
+    this.historySize = options.historySize ?? DEFAULT_REPLAY_HISTORY;
+    this.now = options.now ?? Date.now;
   }
 
   /** True when the connection file gave a key (Jupyter treats an empty key as "not signed"). */
@@ -63,17 +95,45 @@ export class Signer {
     return hmac.digest("hex");
   }
 
-  /** Checks a signature in constant time and refuses one seen before (a replayed message). */
+  /** Checks a signature in constant time, then the header's date and that the signature was not seen before. */
   verify(signature: string, parts: readonly Buffer[]): string | null {
     if (!this.enabled) return null;
     if (signature === "") return "missing signature";
     const expected = Buffer.from(this.sign(parts), "utf8");
     const given = Buffer.from(signature, "utf8");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return "bad signature";
+    const date = headerDate(parts[0]);
+    if (date === null) return "header without a date";
+    const now = this.now();
+    if (Math.abs(date - now) > this.windowMs) return `message dated outside the replay window (±${Math.round(this.windowMs / 1000)}s)`;
+    if (date <= this.floor) return "message older than the remembered signatures";
     if (this.seen.has(signature)) return "replayed signature";
-    this.seen.add(signature);
-    this.seenOrder.push(signature);
-    if (this.seenOrder.length > this.historySize) this.seen.delete(this.seenOrder.shift() as string);
+    this.remember(signature, date, now);
+    return null;
+  }
+
+  private remember(signature: string, date: number, now: number): void {
+    this.seen.set(signature, date);
+    if (this.seen.size <= this.historySize) return;
+    // Signatures dated outside the window need no memory: the date check refuses their messages.
+    for (const [sig, at] of this.seen) if (at < now - this.windowMs) this.seen.delete(sig);
+    for (const [sig, at] of this.seen) {
+      if (this.seen.size <= this.historySize) break;
+      this.seen.delete(sig);
+      if (at > this.floor) this.floor = at;
+    }
+  }
+}
+
+/** The header's date in ms, or null when it has none that parses. */
+function headerDate(frame: Buffer | undefined): number | null {
+  if (!frame) return null;
+  try {
+    const header = JSON.parse(frame.toString("utf8")) as { date?: unknown };
+    if (typeof header?.date !== "string") return null;
+    const ms = Date.parse(header.date);
+    return Number.isNaN(ms) ? null : ms;
+  } catch {
     return null;
   }
 }

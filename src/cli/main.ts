@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from "commander";
 import { CellflowError } from "../core/errors.js";
+import { escapeTerminal } from "../core/terminal-text.js";
 import { redact } from "../core/redaction.js";
 import { version } from "../version.js";
 import { registerRunCommands } from "./commands/run.js";
@@ -48,7 +49,8 @@ export function buildProgram(): Command {
 /** Print a CellflowError as one line and exit 2; anything else is a bug and shows its stack. */
 export function fail(error: unknown): never {
   if (error instanceof CellflowError) {
-    process.stderr.write(`error: ${redact(error.message)}\n`);
+    // One line, secrets masked, and user text in it (names, echoed values) unable to drive the terminal.
+    process.stderr.write(`error: ${escapeTerminal(redact(error.message), { inline: true })}\n`);
     process.exit(2);
   }
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);

@@ -1,8 +1,17 @@
 // How the CLI prints: plain-record JSON, aligned tables, and one line per state change while a run goes.
 
 import type { FlowRunRecord, RunEvent, RunGraph, TaskRunRecord } from "../core/records.js";
-import { formatDuration } from "../core/duration.js";
+import { elapsedMs, formatDuration } from "../core/duration.js";
 import { stateGlyph } from "../core/states.js";
+import { escapeTerminal } from "../core/terminal-text.js";
+
+/** Write text to the terminal with user text in it neutralised (escape sequences, bidi marks): every CLI line goes here. */
+export function print(text: string, stream: NodeJS.WritableStream = process.stdout): void {
+  stream.write(escapeTerminal(text));
+}
+
+/** One-line user text (a name, a message's first line) for a terminal line. */
+const inline = (text: string): string => escapeTerminal(text, { inline: true });
 
 /** The stable --json shape of a flow run. */
 export function flowRunJson(run: FlowRunRecord, taskRuns?: TaskRunRecord[], result?: unknown, subflows?: RunGraph["subflows"]): Record<string, unknown> {
@@ -63,7 +72,7 @@ export function taskRunJson(t: TaskRunRecord, subflows?: RunGraph["subflows"]): 
     state: { type: t.state.type, name: t.state.name, message: t.state.message },
     startTime: iso(t.startTime),
     endTime: iso(t.endTime),
-    durationMs: t.startTime !== null && t.endTime !== null ? t.endTime - t.startTime : null,
+    durationMs: t.startTime !== null && t.endTime !== null ? elapsedMs(t.startTime, t.endTime) : null,
     runCount: t.runCount,
     cacheReason: t.cacheReason,
     cachedFrom: t.cachedFrom,
@@ -85,7 +94,8 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-export function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(inline));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd();
   return [line(headers), ...rows.map(line)].join("\n");
@@ -93,7 +103,7 @@ export function table(headers: string[], rows: string[][]): string {
 
 export function runDuration(run: { startTime: number | null; endTime: number | null }): string {
   if (run.startTime === null) return "—";
-  return formatDuration((run.endTime ?? Date.now()) - run.startTime);
+  return formatDuration(elapsedMs(run.startTime, run.endTime ?? Date.now()));
 }
 
 function clock(ms: number): string {
@@ -105,21 +115,21 @@ export function progressLine(event: RunEvent): string | null {
   switch (event.kind) {
     case "flow": {
       const r = event.run;
-      const msg = r.state.message ? ` — ${r.state.message}` : "";
-      return `${clock(r.state.timestamp)} ${stateGlyph(r.state)} flow ${r.name} ${r.state.name}${msg}`;
+      const msg = r.state.message ? ` — ${inline(r.state.message)}` : "";
+      return `${clock(r.state.timestamp)} ${stateGlyph(r.state)} flow ${inline(r.name)} ${r.state.name}${msg}`;
     }
     case "task": {
       const r = event.run;
       let detail = "";
-      if (r.state.name === "Cached" || (r.state.type === "COMPLETED" && r.cacheReason)) detail = ` (${r.cacheReason})`;
-      else if (r.state.message) detail = ` — ${firstLine(r.state.message)}`;
+      if (r.state.name === "Cached" || (r.state.type === "COMPLETED" && r.cacheReason)) detail = ` (${inline(r.cacheReason ?? "")})`;
+      else if (r.state.message) detail = ` — ${inline(firstLine(r.state.message))}`;
       const took = r.state.type === "COMPLETED" || r.state.type === "FAILED" ? ` ${runDuration(r)}` : "";
-      return `${clock(r.state.timestamp)} ${stateGlyph(r.state)} task ${r.dynamicKey} ${r.state.name}${took}${detail}`;
+      return `${clock(r.state.timestamp)} ${stateGlyph(r.state)} task ${inline(r.dynamicKey)} ${r.state.name}${took}${detail}`;
     }
     case "log": {
       const l = event.log;
       if (l.level === "debug") return null;
-      return `${clock(l.timestamp)}   ${l.level}: ${firstLine(l.message)}`;
+      return `${clock(l.timestamp)}   ${l.level}: ${inline(firstLine(l.message))}`;
     }
   }
 }

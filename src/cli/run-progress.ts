@@ -6,7 +6,8 @@ import { CancelledError, getEngine } from "../engine/engine.js";
 import { writeDagText } from "../display/dag-stream.js";
 import { redact } from "../core/redaction.js";
 import { followCommitted } from "./follow-committed.js";
-import { flowRunJson, graphSummary, runDuration, stateSummary, writeFlowRunJson } from "./output.js";
+import { flowRunJson, graphSummary, print, runDuration, stateSummary, writeFlowRunJson } from "./output.js";
+import { jsonView, stringifyJson } from "../core/result-json.js";
 import { getRunGraph } from "../engine/graph.js";
 import { renderDag } from "../display/dag.js";
 import type { FlowRunRecord } from "../core/records.js";
@@ -22,7 +23,7 @@ export async function withProgress(json: boolean, work: () => Promise<FlowRunOut
   const out = json ? process.stderr : process.stdout;
   // The console prints from the store: the engine need not hold every task run's record for a live DAG.
   getEngine().keepTaskRecords = false;
-  const progress = followCommitted(getEngine().store, (text) => out.write(text));
+  const progress = followCommitted(getEngine().store, (text) => print(text, out));
   let interrupts = 0;
   const handlers = CANCEL_SIGNALS.map(([signal, number]) => {
     const handler = () => {
@@ -58,7 +59,8 @@ export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
   store.useSmallCache();
   const r = store.findFlowRun(outcome.record.id);
   const result = outcome.ok ? safeResult(outcome.value) : undefined;
-  const write = (text: string) => void process.stdout.write(text);
+  // Terminal text is escaped (user names, messages); JSON is written as is.
+  const write = (text: string) => void (json ? process.stdout.write(text) : print(text));
   let summary: string;
   if (store.hasSubflows(r.id, r.attempt)) {
     const graph = getRunGraph(r.id);
@@ -87,9 +89,11 @@ function writeAndExit(r: FlowRunRecord, text: string): void {
 
 /** The flow's return value as JSON data, loaded secrets masked. */
 function safeResult(value: unknown): unknown {
+  // A cyclic value becomes its inspect text (never "[object Object]"); a BigInt becomes a JSON number, not a string.
+  const view = jsonView(value);
   try {
-    return JSON.parse(redact(JSON.stringify(value ?? null)));
+    return JSON.parse(redact(stringifyJson(view.value)));
   } catch {
-    return redact(String(value));
+    return redact(String(view.value));
   }
 }

@@ -51,3 +51,11 @@ export function formatDuration(ms: number): string {
   if (hours > 0) return `${hours}h${String(minutes).padStart(2, "0")}m`;
   return `${minutes}m${String(seconds).padStart(2, "0")}s`;
 }
+
+/**
+ * The time from `start` to `end` in ms, never negative: stored times are wall-clock times, and a clock set back
+ * between them (in another process, or before this fix) would otherwise show a negative duration.
+ */
+export function elapsedMs(start: number, end: number): number {
+  return Math.max(0, end - start);
+}

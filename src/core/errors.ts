@@ -12,6 +12,7 @@ export type ErrorCode =
   | "WAITFOR_CYCLE"
   | "NOT_RERUNNABLE"
   | "RUN_CLAIMED"
+  | "KERNEL"
   | "STORE"
   | "NOTEBOOK"
   | "CELL"

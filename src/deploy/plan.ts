@@ -13,6 +13,23 @@ export interface PlanOptions {
   ahead?: number;
   /** At most this many missed runs are created for catch-up "all". @default 100 */
   maxCatchup?: number;
+  /**
+   * At most this many runs are created by one scheduler pass, over all deployments; schedules cut short are
+   * planned further by the next pass. @default 1000
+   * @example { lateAfterMs: 15_000, maxRunsPerPass: 200 }
+   */
+  maxRunsPerPass?: number;
+}
+
+export const DEFAULT_MAX_RUNS_PER_PASS = 1000;
+
+/** Keep the first `budget` times of a plan; what is left is planned by a later pass (from `through`). */
+export function capPlan(plan: SchedulePlan, budget: number): SchedulePlan {
+  if (plan.create.length <= budget) return plan;
+  const create = plan.create.slice(0, Math.max(0, budget));
+  const through = create.length > 0 ? create[create.length - 1] : plan.through;
+  const rest = plan.create.slice(create.length).concat(plan.upcoming).filter((t) => t > through);
+  return { create, skipped: plan.skipped, through: create.length > 0 ? through : plan.through, upcoming: rest };
 }
 
 export interface SchedulePlan {

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
+import { checkTextDepth, parseBounded } from "../core/input-bounds.js";
 import type { DeploymentInput } from "./types.js";
 
 export const PROJECT_FILE = "cellflow.yaml";
@@ -37,7 +38,9 @@ export async function readProjectFile(file: string): Promise<{ dir: string; depl
   }
   // The YAML parser loads only when a project file is read: `cellflow --version` imports this module for PROJECT_FILE.
   const { parseYaml } = await import("./yaml-file.js");
-  const doc = parseYaml(text, shown);
+  const hint = "flatten the file: deployments nest a few levels";
+  checkTextDepth(text, shown, hint);
+  const doc = parseBounded(shown, () => parseYaml(text, shown), hint);
   const list = (doc as { deployments?: unknown } | null)?.deployments;
   if (!Array.isArray(list) || list.length === 0) bad(shown, "has no 'deployments:' list");
   const deployments = list.map((raw, index): DeploymentInput => {

@@ -5,7 +5,7 @@ import { flowRunFromRow, type FlowRunRow } from "../store/rows.js";
 import type { FlowRunRecord } from "../core/records.js";
 import type { Store } from "../store/store.js";
 import { listDeployments, updateSchedulePlan } from "./deployment-store.js";
-import { needsPlanning, planSchedule, type PlanOptions } from "./plan.js";
+import { capPlan, DEFAULT_MAX_RUNS_PER_PASS, needsPlanning, planSchedule, type PlanOptions } from "./plan.js";
 import { insertScheduledRun, moveScheduledRuns } from "./run-rows.js";
 import type { CatchupPolicy, DeploymentRecord } from "./types.js";
 
@@ -27,11 +27,15 @@ function addSkipped(pass: SchedulerPass, name: string, n: number): void {
 
 /** Create the runs active schedules call for; returns how many. */
 function planDeployments(store: Store, deployments: DeploymentRecord[], now: number, options: PlanOptions, pass: SchedulerPass): void {
+  // A cap on the whole pass: a dense schedule (or many of them) cannot flood the store in one transaction.
+  let budget = options.maxRunsPerPass ?? DEFAULT_MAX_RUNS_PER_PASS;
   for (const deployment of deployments) {
     if (deployment.paused) continue;
     for (const schedule of deployment.schedules) {
+      if (budget <= 0) return;
       if (!schedule.schedule.active || !needsPlanning(schedule, now, options)) continue;
-      const plan = planSchedule(schedule, deployment.catchup, now, options);
+      const plan = capPlan(planSchedule(schedule, deployment.catchup, now, options), budget);
+      budget -= plan.create.length;
       for (const time of plan.create) {
         const message = time < now ? `scheduled for ${new Date(time).toISOString()} (catch-up: ${deployment.catchup})` : `scheduled by schedule ${schedule.position}`;
         if (insertScheduledRun(store, deployment, time, deployment.parameters, message, true)) pass.created += 1;

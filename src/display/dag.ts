@@ -1,7 +1,8 @@
 // Renders a run's DAG (its task runs, states, timings, cache reasons, edges and errors) as text and HTML.
 
 import { describeError } from "../core/errors.js";
-import { formatDuration } from "../core/duration.js";
+import { elapsedMs, formatDuration } from "../core/duration.js";
+import { escapeTerminal } from "../core/terminal-text.js";
 import type { FlowRunRecord, RunGraph, TaskRunRecord } from "../core/records.js";
 import { stateGlyph, type State } from "../core/states.js";
 import { escapeHtml } from "./html.js";
@@ -40,7 +41,7 @@ export { stateColor };
 
 export function durationOf(run: { startTime: number | null; endTime: number | null }, now: number): string {
   if (run.startTime === null) return "—";
-  return formatDuration(Math.max(0, (run.endTime ?? now) - run.startTime));
+  return formatDuration(elapsedMs(run.startTime, run.endTime ?? now));
 }
 
 export function errorOf(run: TaskRunRecord | FlowRunRecord): string | null {
@@ -166,10 +167,14 @@ export function indentOf(row: Pick<Row, "depth">): string {
 }
 
 function headline(flow: FlowRunRecord, now: number): string {
-  const parts = [`${stateGlyph(flow.state)} ${flow.flowName}`, flow.name, flow.state.name, durationOf(flow, now)];
+  const parts = [`${stateGlyph(flow.state)} ${esc(flow.flowName)}`, esc(flow.name), flow.state.name, durationOf(flow, now)];
   if (flow.attempt > 1) parts.push(`attempt ${flow.attempt}`);
   return parts.join(" · ");
 }
+
+/** User text in the text rendering (names, reasons, errors) cannot drive the terminal it is printed to. */
+const esc = (text: string): string => escapeTerminal(text, { inline: true });
+const escLines = (text: string, indent: string): string => text.split("\n").map(esc).join(`\n${indent}`);
 
 function renderText(graph: RunGraph, rows: Row[], now: number): string {
   const out = headLines(graph.flowRun, now);
@@ -193,7 +198,7 @@ function renderText(graph: RunGraph, rows: Row[], now: number): string {
 export function headLines(flow: FlowRunRecord, now: number): string[] {
   const out = [headline(flow, now)];
   const flowError = errorOf(flow);
-  if (flowError) out.push(`  ${flowError}`);
+  if (flowError) out.push(`  ${escLines(flowError, "  ")}`);
   return out;
 }
 
@@ -209,15 +214,15 @@ export interface TextWidths {
 /** One task run's line of the text DAG (and its error lines beneath it), without a trailing newline. */
 export function rowText(row: Row, w: TextWidths): string {
   const cells = [
-    `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + row.label).padEnd(w.label)}`,
+    `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + esc(row.label)).padEnd(w.label)}`,
     row.run.state.name.padEnd(w.state),
     row.duration.padStart(w.duration),
     `runs ${row.run.runCount}`.padEnd(w.runs),
   ];
-  if (row.upstream.length > 0) cells.push(`← ${row.upstream.join(", ")}`);
-  if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${row.run.cacheReason}` : row.run.cacheReason);
+  if (row.upstream.length > 0) cells.push(`← ${esc(row.upstream.join(", "))}`);
+  if (row.run.cacheReason) cells.push(row.upstream.length > 0 ? `· ${esc(row.run.cacheReason)}` : esc(row.run.cacheReason));
   let text = `  ${cells.join("  ").trimEnd()}`;
-  if (row.error) text += `\n  ${" ".repeat(w.layer + 3)}${row.error.split("\n").join(`\n  ${" ".repeat(w.layer + 3)}`)}`;
+  if (row.error) text += `\n  ${" ".repeat(w.layer + 3)}${escLines(row.error, `  ${" ".repeat(w.layer + 3)}`)}`;
   return text;
 }
 

@@ -1,6 +1,7 @@
 // display(), display.html/markdown/svg/png/json/bundle and clearOutput(): front-end agnostic notebook output.
 
 import { randomUUID } from "node:crypto";
+import { jsonView, stringifyJson } from "../core/result-json.js";
 import { formatDisplay } from "./format.js";
 import { htmlToText } from "./html.js";
 import { currentDisplaySink, type DisplayOutput, type MimeBundle } from "./sink.js";
@@ -89,7 +90,10 @@ function jsonBundle(value: unknown): MimeBundle {
   try {
     text = JSON.stringify(value, null, 2);
   } catch (error) {
-    return { "text/plain": `[value cannot be shown as JSON: ${(error as Error).message}]` };
+    // BigInts are exact integers in the text; a cyclic value is shown as inspect text, saying it is not JSON.
+    const view = jsonView(value);
+    if (!view.note) return { "text/plain": stringifyJson(value, 2) };
+    return { "text/plain": `${String(view.value)}\n[value cannot be shown as JSON: ${(error as Error).message.split("\n")[0]}]` };
   }
   if (text === undefined) return { "text/plain": String(value) };
   // Round-trip so the bundle holds exactly what JSON keeps (no undefined, Dates as strings …).

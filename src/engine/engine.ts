@@ -94,7 +94,8 @@ export class Engine {
     run.record.state = state;
     run.history.push(state);
     if (state.type === "RUNNING" && run.record.startTime === null) run.record.startTime = state.timestamp;
-    if (isTerminal(state)) run.record.endTime = state.timestamp;
+    // A clock set back during the run must not end it before it started: durations are never negative.
+    if (isTerminal(state)) run.record.endTime = Math.max(state.timestamp, run.record.startTime ?? state.timestamp);
     this.saveFlow(run);
     publish({ kind: "flow", run: run.record });
   }
@@ -109,7 +110,7 @@ export class Engine {
     run.record.state = state;
     run.history.push(state);
     if ((state.type === "RUNNING" && run.record.startTime === null) || state.name === "Cached") run.record.startTime ??= state.timestamp;
-    if (isTerminal(state)) run.record.endTime = state.timestamp;
+    if (isTerminal(state)) run.record.endTime = Math.max(state.timestamp, run.record.startTime ?? state.timestamp);
     this.store.saveTaskRun(run.record, run);
     publish({ kind: "task", run: run.record });
   }

@@ -5,6 +5,7 @@ import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
 import { toErrorInfo, describeError } from "../core/errors.js";
 import { AwaitingRetry, Cached, Cancelled, Completed, Crashed, Failed, Pending, Running, TimedOut, type State } from "../core/states.js";
 import { serializeResult } from "../store/serialize.js";
+import { ownerAlive, ownerId, parseOwner } from "../store/owner.js";
 import type { TaskRunRow } from "../store/rows.js";
 import { Semaphore, sleep } from "./concurrency.js";
 import { currentContext, runContextStorage, type LiveFlowRun, type LiveTaskRun } from "./context.js";
@@ -99,11 +100,19 @@ function startLive(def: FlowDefinition, params: Record<string, unknown>, options
 
 /** A scheduled run picked up for execution: same record, attempt 1, its Scheduled/Late history kept. */
 function adoptFlowRun(def: FlowDefinition, scheduled: FlowRunRecord, params: Record<string, unknown>, refreshCache: boolean, engine: Engine): LiveFlowRun {
-  const record: FlowRunRecord = { ...scheduled, parameters: params, attempt: 1, startTime: null, endTime: null, state: Pending() };
+  // One owner per attempt: take the run over from the worker that claimed it (our parent), from nobody, or from a
+  // dead process, with a compare-and-set on the owner; a run another live process holds is refused.
+  const current = engine.store.getFlowRunRow(scheduled.id)?.owner ?? null;
+  const holder = current ? parseOwner(current) : null;
+  const handedOver = current === null || current === ownerId() || holder?.pid === process.ppid || ownerAlive(current) === false;
+  const history = engine.store.getHistory("flow", scheduled.id) as State[];
+  if (!handedOver) throw engine.store.runClaimedError(scheduled.id);
+  const claimed = engine.store.adoptPending(scheduled.id, current, `picked up by process ${process.pid}`);
+  const record: FlowRunRecord = { ...scheduled, parameters: params, attempt: 1, startTime: null, endTime: null, state: claimed };
   delete record.error;
   const live = newLive(record, def, refreshCache);
-  live.history = engine.store.getHistory("flow", scheduled.id) as State[];
-  engine.setFlowState(live, Pending(`picked up by process ${process.pid}`));
+  live.history = history;
+  engine.setFlowState(live, claimed);
   return live;
 }
 

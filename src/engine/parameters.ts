@@ -2,6 +2,7 @@
 
 import type { ZodType } from "zod";
 import { CellflowError } from "../core/errors.js";
+import { echo } from "../core/input-bounds.js";
 import { checkParameterNames } from "../core/parameter-names.js";
 
 /** Validate parameters against a schema; the error names the parameter, what was wrong and the fix. */
@@ -15,7 +16,7 @@ export function validateParameters<P>(flowName: string, schema: ZodType<P> | und
   const issue = result.error.issues[0];
   const where = issue.path.length ? issue.path.join(".") : "(parameters)";
   const got = issue.path.length ? valueAt(raw, issue.path as PropertyKey[]) : raw;
-  const shown = got === undefined ? "nothing" : JSON.stringify(got);
+  const shown = got === undefined ? "nothing" : echo(safeStringify(got));
   const extra = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : "";
   throw new CellflowError(
     "BAD_PARAMETERS",
@@ -81,4 +82,13 @@ function destructuredNames(source: string): string[] | null {
     part += char;
   }
   return null;
+}
+
+/** JSON of a bad value for the message; a value JSON cannot hold (cyclic, BigInt) is shown by its kind. */
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return `(${typeof value} that is not JSON)`;
+  }
 }

@@ -5,10 +5,14 @@ import { compileCron } from "./cron-schedule.js";
 import { parseAnchor, parseInterval } from "./interval-schedule.js";
 import { checkRRule } from "./rrule-check.js";
 import { nextRRuleTimes } from "./rrule-schedule.js";
+import { nextCronTimes } from "./cron-schedule.js";
+import { checkMinimumGap, smallestGap } from "./min-interval.js";
 import { checkTimeZone, DEFAULT_TIME_ZONE } from "./time-zone.js";
-import type { Schedule } from "./types.js";
+import type { CronSchedule, RRuleSchedule, Schedule } from "./types.js";
 
 const KINDS = ["interval", "cron", "rrule"] as const;
+/** How many upcoming times of a cron or RRULE schedule are checked against the minimum interval. */
+const GAP_SAMPLE = 50;
 
 function readActive(value: unknown): boolean {
   if (value === undefined) return true;
@@ -51,6 +55,7 @@ export function parseSchedule(input: unknown): Schedule {
         throw new CellflowError("SCHEDULE", "interval schedule needs 'every' (a duration or a number of seconds)", 'e.g. every: "1h"');
       }
       const schedule: Schedule = { kind, every: parseInterval(every), timezone, active };
+      checkMinimumGap(`interval '${String(every).slice(0, 40)}'`, schedule.every * 1000);
       const anchor = record.anchor;
       if (anchor !== undefined && anchor !== null) {
         if (typeof anchor !== "string" && typeof anchor !== "number" && !(anchor instanceof Date)) {
@@ -64,7 +69,9 @@ export function parseSchedule(input: unknown): Schedule {
       const timezone = checkTimeZone(zoneGiven ?? DEFAULT_TIME_ZONE);
       const expression = readString(record, "expression", "cron", '"0 12 * * *"').replace(/\s+/g, " ");
       compileCron(expression, timezone, new Date());
-      return { kind, expression, timezone, active };
+      const schedule: CronSchedule = { kind, expression, timezone, active };
+      checkMinimumGap(`cron '${expression}'`, smallestGap(nextCronTimes(schedule, new Date(), GAP_SAMPLE)));
+      return schedule;
     }
     case "rrule": {
       const rule = readString(record, "rule", "rrule", `"FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=9;BYMINUTE=0"`);
@@ -77,9 +84,10 @@ export function parseSchedule(input: unknown): Schedule {
         );
       }
       const timezone = checkTimeZone(zoneGiven ?? tzid ?? DEFAULT_TIME_ZONE);
-      const schedule: Schedule = { kind, rule, timezone, active };
+      const schedule: RRuleSchedule = { kind, rule, timezone, active };
       // Compiling once surfaces anything rrule itself refuses, at definition time rather than in the worker.
-      nextRRuleTimes(schedule, new Date(), 1);
+      // Sampling the next occurrences also catches dense rules (FREQ=SECONDLY, long BYSECOND lists) below the minimum.
+      checkMinimumGap(`RRULE '${rule.slice(0, 80)}'`, smallestGap(nextRRuleTimes(schedule, new Date(), GAP_SAMPLE)));
       return schedule;
     }
     default:

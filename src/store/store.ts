@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { CellflowError } from "../core/errors.js";
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
 import type { State, StateName, StateType } from "../core/states.js";
+import { echo } from "../core/input-bounds.js";
 import { resolveHome } from "./home.js";
 import { DB_FILE_NAME, prepareStoreFiles } from "./create.js";
 import { checkReadyForRun } from "./health.js";
@@ -25,6 +26,9 @@ import { getArtifactVersions, insertArtifact, listArtifacts, type ListArtifactsO
 import { runHistory, type HistoryEntry } from "./history.js";
 import { compactStore, deleteRuns, integrityCheck, selectPrunable, type DeleteSummary } from "./prune.js";
 import type { ArtifactRecord } from "../core/records.js";
+
+/** The shortest id prefix a run can be named by (as git does for commits). */
+const MIN_PREFIX = 4;
 
 export type { ListRunsOptions } from "./run-filters.js";
 
@@ -179,12 +183,13 @@ export class Store {
   findFlowRun(idOrPrefix: string): FlowRunRecord {
     const exact = this.getFlowRunRow(idOrPrefix);
     if (exact) return flowRunFromRow(exact);
-    if (idOrPrefix.length >= 4) {
-      const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.replace(/[%_]/g, "")}%`) as FlowRunRow[];
-      if (rows.length === 1) return flowRunFromRow(rows[0]);
-      if (rows.length > 1) throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' matches several runs`, "give more characters of the id");
+    if (idOrPrefix.length < MIN_PREFIX) {
+      throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' is too short (at least ${MIN_PREFIX} characters)`, "give more characters of the id, as `cellflow runs ls` shows it");
     }
-    throw new CellflowError("UNKNOWN_RUN", `no flow run '${idOrPrefix}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
+    const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.replace(/[%_]/g, "")}%`) as FlowRunRow[];
+    if (rows.length === 1) return flowRunFromRow(rows[0]);
+    if (rows.length > 1) throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' matches several runs`, "give more characters of the id");
+    throw new CellflowError("UNKNOWN_RUN", `no flow run '${echo(idOrPrefix)}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
   }
 
   /** Flow runs matching every filter given (state, flow, deployment, tag, since), newest first. */
@@ -381,10 +386,33 @@ export class Store {
       )
       .run({ id, expected: expectedAttempt, next: expectedAttempt + 1, message, now, owner }).changes;
     if (changes === 1) return { type: "PENDING", name: "Pending", message, timestamp: now };
+    throw this.runClaimedError(id);
+  }
+
+  /**
+   * Take over a Pending run from `expectedOwner` (the worker that claimed it, or nobody) for this process: a
+   * compare-and-set on the owner, so of two processes adopting the same run exactly one wins. Throws RUN_CLAIMED.
+   */
+  adoptPending(id: string, expectedOwner: string | null, message: string): State {
+    this.writer.flush();
+    const now = Date.now();
+    const changes = this.db
+      .prepare(
+        `UPDATE flow_runs SET state_type = 'PENDING', state_name = 'Pending', state_message = @message, state_ts = @now, owner = @owner, heartbeat = @now,
+           history = json_insert(history, '$[#]', json_array('Pending', @now, @message))
+         WHERE id = @id AND state_type = 'PENDING' AND owner IS @expected`,
+      )
+      .run({ id, expected: expectedOwner, owner: ownerId(), message, now }).changes;
+    if (changes === 1) return { type: "PENDING", name: "Pending", message, timestamp: now };
+    throw this.runClaimedError(id);
+  }
+
+  /** The error for a run another process owns: names the owner and what to do. */
+  runClaimedError(id: string): CellflowError {
     const row = this.getFlowRunRow(id);
-    if (!row) throw new CellflowError("UNKNOWN_RUN", `no flow run '${id}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
+    if (!row) return new CellflowError("UNKNOWN_RUN", `no flow run '${id}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
     const who = row.owner ? `process ${row.owner.split(":").slice(0, -1).join(":")}` : "another process";
-    throw new CellflowError(
+    return new CellflowError(
       "RUN_CLAIMED",
       `run ${row.name} (${id.slice(0, 8)}) attempt ${row.attempt} is already claimed by ${who} (${row.state_name})`,
       `wait for it to end (cellflow runs show ${id.slice(0, 8)}) or cancel it with \`cellflow runs cancel ${id.slice(0, 8)}\``,

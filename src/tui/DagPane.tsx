@@ -8,6 +8,7 @@ import { stateGlyph } from "../core/states.js";
 import { durationOf, indentOf } from "../display/dag.js";
 import { rowText, summaryText, windowStart, type DagRow } from "./dag-view.js";
 import { SPINNER, stateInk, toneInk } from "./theme.js";
+import { escapeTerminal } from "../core/terminal-text.js";
 
 export interface DagPaneProps {
   graph: RunGraph | null;
@@ -49,8 +50,8 @@ export function DagPane(props: DagPaneProps) {
       {flow ? (
         <Text wrap="truncate-end">
           <Text color={stateInk(flow.state)}>{stateGlyph(flow.state)}</Text>
-          <Text bold>{` ${flow.flowName}`}</Text>
-          {` · ${flow.name} · ${flow.state.name} · ${durationOf(flow, now)}${flow.attempt > 1 ? ` · attempt ${flow.attempt}` : ""}`}
+          <Text bold>{` ${escapeTerminal(flow.flowName, { inline: true })}`}</Text>
+          {` · ${escapeTerminal(flow.name, { inline: true })} · ${flow.state.name} · ${durationOf(flow, now)}${flow.attempt > 1 ? ` · attempt ${flow.attempt}` : ""}`}
         </Text>
       ) : (
         <Text wrap="truncate-end" color={toneInk("muted")}>

@@ -4,6 +4,7 @@ import { Text } from "ink";
 import type { StatusMessage } from "./controller.js";
 import type { Focus } from "./keys.js";
 import { toneInk } from "./theme.js";
+import { escapeTerminal } from "../core/terminal-text.js";
 
 const HINTS: Record<Focus, string> = {
   input: "enter run · shift+enter newline · ctrl+r run all · ctrl+s save · esc DAG · ? help",
@@ -28,7 +29,7 @@ export function StatusBar({ focus, message, confirmQuit, busy, width }: StatusBa
     );
   }
   const prefix = busy ? `running (${busy}) · ` : "";
-  const text = message ? `${prefix}${message.text}` : `${prefix}${HINTS[focus]}`;
+  const text = message ? `${prefix}${escapeTerminal(message.text, { inline: true })}` : `${prefix}${HINTS[focus]}`;
   return (
     <Text wrap="truncate-end" color={toneInk(message?.tone ?? "muted")}>
       {text.length > width ? text.slice(0, Math.max(0, width - 1)) + "…" : text}

@@ -10,6 +10,7 @@ import { durationOf } from "../display/dag.js";
 import { stateInk, toneInk, type Tone } from "./theme.js";
 import { taskRunsOf } from "./dag-view.js";
 import { shortTaskRunId } from "../core/ids.js";
+import { escapeTerminal } from "../core/terminal-text.js";
 
 export interface TaskDetailsProps {
   task: TaskRunRecord | null;
@@ -71,7 +72,8 @@ export function detailLines(task: TaskRunRecord, graph: RunGraph | null, logs: L
     const more = rest.length ? ` (+${rest.length} line${rest.length === 1 ? "" : "s"})` : "";
     lines.push({ text: `  ${clock} ${log.level.padEnd(7)} ${first}${more}`, tone: LEVEL_TONE[log.level] });
   }
-  return lines;
+  // Names, errors and log lines are user text: neutralise escapes and bidi marks before they reach the terminal.
+  return lines.map((line) => ({ ...line, text: escapeTerminal(line.text, { inline: true }) }));
 }
 
 export function TaskDetails({ task, graph, logs, artifacts = [], focused, width, height, scroll, now, mapStack = (s) => s }: TaskDetailsProps) {
@@ -84,7 +86,7 @@ export function TaskDetails({ task, graph, logs, artifacts = [], focused, width,
       {task ? (
         <Text wrap="truncate-end">
           <Text color={stateInk(task.state)}>{stateGlyph(task.state)}</Text>
-          <Text bold>{` ${task.dynamicKey}`}</Text>
+          <Text bold>{` ${escapeTerminal(task.dynamicKey, { inline: true })}`}</Text>
           {` · ${task.state.name} · ${durationOf(task, now)} · runs ${task.runCount} · ${shortTaskRunId(task.id)}`}
         </Text>
       ) : (

@@ -4,6 +4,7 @@
 import { dagLayout, indentOf, rowsOf, type DagLayout, type Row } from "../display/dag.js";
 import type { RunGraph, TaskRunRecord } from "../core/records.js";
 import { NAME_TO_TYPE, stateGlyph, type StateName } from "../core/states.js";
+import { escapeTerminal } from "../core/terminal-text.js";
 
 export type DagRow = Row;
 
@@ -75,7 +76,7 @@ export function rowText(row: DagRow, labelWidth: number): string {
   if (row.upstream.length > 0) parts.push(`← ${row.upstream.join(", ")}`);
   if (row.run.cacheReason) parts.push(`· ${row.run.cacheReason}`);
   if (row.error) parts.push(`· ${row.error.split("\n")[0]}`);
-  return parts.join("  ");
+  return escapeTerminal(parts.join("  "), { inline: true });
 }
 
 /** The first row of the window so that `anchor` stays visible, moving as little as possible from `previous`. */

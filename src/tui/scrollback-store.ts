@@ -2,6 +2,7 @@
 
 import stringWidth from "string-width";
 import type { Tone } from "./theme.js";
+import { escapeTerminal } from "../core/terminal-text.js";
 
 export interface ScrollbackEntry {
   id: number;
@@ -29,7 +30,7 @@ export class ScrollbackStore {
   version = 0;
 
   push(text: string, tone?: Tone, displayId?: string): void {
-    this.entries.push({ id: this.nextId++, text, tone, displayId });
+    this.entries.push({ id: this.nextId++, text: escapeTerminal(text), tone, displayId });
     if (this.entries.length > MAX_ENTRIES) this.entries.splice(0, this.entries.length - MAX_ENTRIES);
     this.changed();
   }
@@ -38,7 +39,7 @@ export class ScrollbackStore {
   replace(displayId: string, text: string): void {
     const entry = this.entries.find((e) => e.displayId === displayId);
     if (!entry) return this.push(text, undefined, displayId);
-    entry.text = text;
+    entry.text = escapeTerminal(text);
     this.changed();
   }
 

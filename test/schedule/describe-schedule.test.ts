@@ -7,7 +7,7 @@ test.each<{ input: ScheduleInput; text: string }>([
   { input: { kind: "interval", every: "90m" }, text: "every 90 minutes (UTC)" },
   { input: { kind: "interval", every: "1h" }, text: "every hour (UTC)" },
   { input: { kind: "interval", every: 3661 }, text: "every 1h1m1s (UTC)" },
-  { input: { kind: "interval", every: "500ms", active: false }, text: "every 500 milliseconds (UTC), paused" },
+  { input: { kind: "interval", every: "1500ms", active: false }, text: "every 1500 milliseconds (UTC), paused" },
   { input: { kind: "cron", expression: "0 12 * * *", timezone: "Europe/Berlin" }, text: 'cron "0 12 * * *": at 12:00 every day (Europe/Berlin)' },
   { input: { kind: "cron", expression: "*/15 * * * *" }, text: 'cron "*/15 * * * *": every 15 minutes (UTC)' },
   { input: { kind: "cron", expression: "30 9 * * 1-5" }, text: 'cron "30 9 * * 1-5": at 09:30 on Mon–Fri (UTC)' },

@@ -71,7 +71,7 @@ describe("parseSchedule() refuses bad input with a one-line SCHEDULE error", () 
 describe("parseSchedule()", () => {
   test.each([
     { kind: "interval", every: "1h30m", anchor: "2025-01-06T12:00", timezone: "Europe/Berlin" },
-    { kind: "interval", every: 0.5 },
+    { kind: "interval", every: 1.5 },
     { kind: "cron", expression: " 0   12 * * * ", timezone: "America/New_York", active: false },
     { kind: "rrule", rule: "DTSTART;TZID=Europe/Berlin:20250101T090000 RRULE:FREQ=DAILY" },
   ])("parsing a parsed $kind schedule gives it back unchanged", (input) => {

@@ -7,7 +7,7 @@ import type { ArtifactRecord, TaskRunRecord } from "../../core/records.js";
 /** The store, loaded when an artifacts command runs (SQLite stays out of `--version`). */
 const store = async () => (await import("../../engine/engine.js")).getEngine().store;
 import { artifactText, artifactTitle } from "../../display/artifact-format.js";
-import { table } from "../output.js";
+import { print, table } from "../output.js";
 
 /** The stable --json shape of an artifact. */
 export function artifactJson(a: ArtifactRecord): Record<string, unknown> {
@@ -50,9 +50,9 @@ export function registerArtifactsCommands(program: Command): void {
       const list = opts.key ? s.getArtifactVersions(opts.key).slice(0, limit) : s.listArtifacts({ latest: true, limit });
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map(artifactJson), null, 2) + "\n");
       if (list.length === 0) {
-        return void process.stdout.write(opts.key ? `no artifact with key '${opts.key}' (list keys: cellflow artifacts ls)\n` : 'no artifacts yet (make one in a task: artifact.table("row-counts", rows))\n');
+        return void print(opts.key ? `no artifact with key '${opts.key}' (list keys: cellflow artifacts ls)\n` : 'no artifacts yet (make one in a task: artifact.table("row-counts", rows))\n');
       }
-      process.stdout.write(table(["KEY", "VERSION", "TYPE", "RUN", "CREATED", "DESCRIPTION"], list.map(rowOf)) + "\n");
+      print(table(["KEY", "VERSION", "TYPE", "RUN", "CREATED", "DESCRIPTION"], list.map(rowOf)) + "\n");
     });
 
   artifacts
@@ -74,6 +74,6 @@ export function registerArtifactsCommands(program: Command): void {
       }
       if (opts.json) return void process.stdout.write(JSON.stringify(artifactJson(chosen), null, 2) + "\n");
       const run = chosen.flowRunId ? ` · run ${chosen.flowRunId.slice(0, 8)}` : "";
-      process.stdout.write(`${artifactTitle(chosen)} · ${when(chosen.createdAt)}${run}\n${artifactText(chosen)}\n`);
+      print(`${artifactTitle(chosen)} · ${when(chosen.createdAt)}${run}\n${artifactText(chosen)}\n`);
     });
 }

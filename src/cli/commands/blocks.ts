@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
-import { table } from "../output.js";
+import { checkDepth } from "../../core/input-bounds.js";
+import { table, print } from "../output.js";
 
 /** The store and the blocks layer, loaded when a blocks command runs (zod and SQLite stay out of `--version`). */
 async function load() {
@@ -43,13 +44,15 @@ function blockInput(type: string, name: string, opts: { value?: string; fromFile
     text = opts.value!;
     where = "--value";
   }
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as unknown;
-    return type === "secret" && typeof parsed === "string" ? { value: parsed } : parsed;
+    parsed = JSON.parse(text) as unknown;
   } catch {
     if (type === "secret") return { value: text.replace(/\r?\n$/, "") };
     throw new CellflowError("BLOCK", `${where} for ${type} block '${name}' is not JSON`, `write it like --value '${type === "json" ? '{"retries":3}' : '{"url":"…"}'}'`);
   }
+  checkDepth(parsed, `${where} for ${type} block '${name}'`);
+  return type === "secret" && typeof parsed === "string" ? { value: parsed } : parsed;
 }
 
 export function registerBlocksCommands(program: Command): void {
@@ -71,7 +74,7 @@ export function registerBlocksCommands(program: Command): void {
         throw new CellflowError("BLOCK", `block ${type}/${name} already exists; nothing was changed`, `replace it with: cellflow blocks create ${type} ${name} --overwrite …`);
       }
       saveBlock(store, type, name, blockInput(type, name, opts));
-      process.stdout.write(`block ${type}/${name} ${existed ? "replaced" : "saved"}${type === "secret" ? " (encrypted)" : ""}\n`);
+      print(`block ${type}/${name} ${existed ? "replaced" : "saved"}${type === "secret" ? " (encrypted)" : ""}\n`);
     });
 
   blocks
@@ -82,8 +85,8 @@ export function registerBlocksCommands(program: Command): void {
       const { store, listBlocks } = await load();
       const list = listBlocks(store);
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((b) => ({ ...b, createdAt: new Date(b.createdAt).toISOString(), updatedAt: new Date(b.updatedAt).toISOString() })), null, 2) + "\n");
-      if (list.length === 0) return void process.stdout.write("no blocks yet (create one: cellflow blocks create json settings --value '{\"retries\":3}')\n");
-      process.stdout.write(table(["TYPE", "NAME", "UPDATED"], list.map((b) => [b.type, b.name, new Date(b.updatedAt).toISOString().replace("T", " ").slice(0, 19)])) + "\n");
+      if (list.length === 0) return void print("no blocks yet (create one: cellflow blocks create json settings --value '{\"retries\":3}')\n");
+      print(table(["TYPE", "NAME", "UPDATED"], list.map((b) => [b.type, b.name, new Date(b.updatedAt).toISOString().replace("T", " ").slice(0, 19)])) + "\n");
     });
 
   blocks
@@ -105,6 +108,6 @@ export function registerBlocksCommands(program: Command): void {
       const { store, parseBlockRef, removeBlock } = await load();
       const { type, name } = parseBlockRef(ref);
       removeBlock(store, type, name);
-      process.stdout.write(`block ${type}/${name} removed\n`);
+      print(`block ${type}/${name} removed\n`);
     });
 }

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import type { DeploymentInput, DeploymentRecord } from "../../deploy/index.js";
 import { PROJECT_FILE } from "../../deploy/project-file.js";
+import { print } from "../output.js";
 import { parseParamPairs } from "../../runner/params.js";
 
 interface DeployFlags {
@@ -78,6 +79,6 @@ export function registerDeployCommand(program: Command): void {
       }
       saveDeployments(store, records);
       if (o.json) return void process.stdout.write(JSON.stringify(records.map((r) => ({ id: r.id, name: r.name, entrypoint: r.entrypoint })), null, 2) + "\n");
-      for (const r of records) process.stdout.write(summary(r, describeSchedule) + "\n");
+      for (const r of records) print(summary(r, describeSchedule) + "\n");
     });
 }

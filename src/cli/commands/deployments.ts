@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
 import type { DeploymentRecord } from "../../deploy/index.js";
 import { parseParamPairs } from "../../runner/params.js";
-import { flowRunJson, table } from "../output.js";
+import { flowRunJson, table, print } from "../output.js";
 
 /** The store, the deployments layer and schedule descriptions, loaded when a deployments command runs. */
 async function load() {
@@ -57,9 +57,9 @@ export function registerDeploymentsCommands(program: Command): void {
       const now = Date.now();
       const list = lib.listDeployments(lib.store);
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((d) => deploymentJson(lib, d, now, false)), null, 2) + "\n");
-      if (list.length === 0) return void process.stdout.write("no deployments yet (create one: cellflow deploy flows/etl.ts --name etl-nightly --cron \"0 2 * * *\")\n");
+      if (list.length === 0) return void print("no deployments yet (create one: cellflow deploy flows/etl.ts --name etl-nightly --cron \"0 2 * * *\")\n");
       const rows = list.map((d) => [d.name, d.flowName, d.paused ? "paused" : "active", d.schedules.map((s) => describeSchedule(s.schedule)).join("; ") || "—"]);
-      process.stdout.write(table(["NAME", "FLOW", "STATUS", "SCHEDULES"], rows) + "\n");
+      print(table(["NAME", "FLOW", "STATUS", "SCHEDULES"], rows) + "\n");
     });
 
   deployments
@@ -83,7 +83,7 @@ export function registerDeploymentsCommands(program: Command): void {
         `  next runs${(json.nextRuns as unknown[]).length ? "" : "   none"}`,
         ...(json.nextRuns as Array<{ time: string; timezone: string }>).map((r) => `    ${r.time} (${r.timezone})`),
       ];
-      process.stdout.write(lines.join("\n") + "\n");
+      print(lines.join("\n") + "\n");
     });
 
   deployments
@@ -95,12 +95,12 @@ export function registerDeploymentsCommands(program: Command): void {
     .action(async (name: string, opts: { param: string[]; wait?: boolean; json?: boolean }) => {
       const { store, queueDeploymentRun } = await load();
       let run = await queueDeploymentRun(store, name, parseParamPairs(opts.param));
-      if (!opts.json) process.stdout.write(`queued run ${run.name} (${run.id}) of deployment ${name}; a worker picks it up (start one: cellflow worker)\n`);
+      if (!opts.json) print(`queued run ${run.name} (${run.id}) of deployment ${name}; a worker picks it up (start one: cellflow worker)\n`);
       if (opts.wait) {
         const { followRun } = await import("../follow.js");
         const out = opts.json ? process.stderr : process.stdout;
-        run = await followRun(store, run.id, (line) => out.write(line + "\n"));
-        out.write(`run ${run.name} ${run.state.name}${run.state.message ? ` — ${run.state.message}` : ""}\n`);
+        run = await followRun(store, run.id, (line) => print(line + "\n", out));
+        print(`run ${run.name} ${run.state.name}${run.state.message ? ` — ${run.state.message}` : ""}\n`);
         process.exitCode = run.state.type === "COMPLETED" ? 0 : 1;
       }
       if (opts.json) process.stdout.write(JSON.stringify(flowRunJson(run), null, 2) + "\n");
@@ -115,7 +115,7 @@ export function registerDeploymentsCommands(program: Command): void {
         const n = position(opts.schedule);
         const { store, setPaused } = await load();
         setPaused(store, name, paused, n);
-        process.stdout.write(`deployment ${name}${n === undefined ? "" : ` schedule ${n}`} ${paused ? "paused" : "resumed"}\n`);
+        print(`deployment ${name}${n === undefined ? "" : ` schedule ${n}`} ${paused ? "paused" : "resumed"}\n`);
       });
   }
 
@@ -125,6 +125,6 @@ export function registerDeploymentsCommands(program: Command): void {
     .action(async (name: string) => {
       const { store, removeDeployment } = await load();
       removeDeployment(store, name);
-      process.stdout.write(`deployment ${name} removed\n`);
+      print(`deployment ${name} removed\n`);
     });
 }

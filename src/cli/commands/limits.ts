@@ -2,7 +2,7 @@
 
 import type { Command } from "commander";
 import { CellflowError } from "../../core/errors.js";
-import { table } from "../output.js";
+import { table, print } from "../output.js";
 
 const engine = async () => (await import("../../engine/engine.js")).getEngine();
 
@@ -14,7 +14,7 @@ export function registerLimitsCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const rows = (await engine()).limits.list();
       if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
-      process.stdout.write(rows.length ? table(["TAG", "LIMIT", "ACTIVE"], rows.map((r) => [r.tag, String(r.slots), String(r.active)])) + "\n" : "no tag limits (set one: cellflow limits set db 2)\n");
+      print(rows.length ? table(["TAG", "LIMIT", "ACTIVE"], rows.map((r) => [r.tag, String(r.slots), String(r.active)])) + "\n" : "no tag limits (set one: cellflow limits set db 2)\n");
     });
   limits
     .command("set <tag> <limit>")
@@ -23,12 +23,12 @@ export function registerLimitsCommands(program: Command): void {
       const n = Number(limit);
       if (!/^\d+$/.test(limit)) throw new CellflowError("USAGE", `limit '${limit}' for tag '${tag}' is not a whole number`, "e.g. cellflow limits set db 2");
       (await engine()).limits.set(tag, n);
-      process.stdout.write(`limit set: at most ${n} running task runs tagged '${tag}'\n`);
+      print(`limit set: at most ${n} running task runs tagged '${tag}'\n`);
     });
   limits
     .command("rm <tag>")
     .action(async (tag: string) => {
       if (!(await engine()).limits.remove(tag)) throw new CellflowError("USAGE", `no limit for tag '${tag}'`, "see them with: cellflow limits ls");
-      process.stdout.write(`limit removed: ${tag}\n`);
+      print(`limit removed: ${tag}\n`);
     });
 }

@@ -2,6 +2,7 @@
 
 import { inspect } from "node:util";
 import type { Command } from "commander";
+import { print } from "../output.js";
 
 export function registerRunsResultCommand(runs: Command): void {
   runs
@@ -17,6 +18,6 @@ export function registerRunsResultCommand(runs: Command): void {
       const { value } = readStoredResult(id, task);
       if (opts.json) return void process.stdout.write(JSON.stringify(JSON.parse(safeJson(value)), null, 2) + "\n");
       const text = typeof value === "object" && value !== null ? formatDisplay(value)["text/plain"] : typeof value === "string" ? value : inspect(value);
-      process.stdout.write(text + "\n");
+      print(text + "\n");
     });
 }

@@ -8,7 +8,7 @@ import { parseDuration } from "../../core/duration.js";
 import type { HistoryEntry } from "../../store/history.js";
 import { registerRunsResultCommand } from "./runs-result.js";
 import { registerRunsRetentionCommands } from "./runs-retention.js";
-import { flowRunJson, runDuration, table, writeFlowRunJson } from "../output.js";
+import { flowRunJson, runDuration, table, writeFlowRunJson, print } from "../output.js";
 
 // Actions import what they use when they run: `runs ls` never loads the runner (TypeScript, esbuild).
 const engine = () => import("../../engine/engine.js");
@@ -42,10 +42,10 @@ export function registerRunsCommands(program: Command): void {
       if (opts.json) return void process.stdout.write(JSON.stringify(list.map((r) => flowRunJson(r)), null, 2) + "\n");
       if (list.length === 0) {
         const filtered = opts.state || opts.flow || opts.deployment || opts.tag || opts.since;
-        return void process.stdout.write(filtered ? "no flow runs match (drop --state/--flow/--deployment/--tag/--since to see all)\n" : "no flow runs yet (start one: cellflow run flows/etl.ts)\n");
+        return void print(filtered ? "no flow runs match (drop --state/--flow/--deployment/--tag/--since to see all)\n" : "no flow runs yet (start one: cellflow run flows/etl.ts)\n");
       }
       const rows = list.map((r) => [r.id.slice(0, 8), r.name, r.flowName, r.state.name, r.attempt > 1 ? String(r.attempt) : "", new Date(r.createdAt).toISOString().replace("T", " ").slice(0, 19), runDuration(r)]);
-      process.stdout.write(table(["ID", "NAME", "FLOW", "STATE", "ATTEMPT", "CREATED", "DURATION"], rows) + "\n");
+      print(table(["ID", "NAME", "FLOW", "STATE", "ATTEMPT", "CREATED", "DURATION"], rows) + "\n");
     });
 
   runs
@@ -89,9 +89,9 @@ export function registerRunsCommands(program: Command): void {
         if (history) out.history = history.map(historyJson);
         return void process.stdout.write(JSON.stringify(out, null, 2) + "\n");
       }
-      process.stdout.write(renderDag(graph)["text/plain"] + "\n");
-      if (artifacts.length) process.stdout.write(`\nartifacts:\n${artifactsText(artifacts, graph.taskRuns)}\n`);
-      if (history) process.stdout.write(`\nhistory:\n${historyText(history)}\n`);
+      print(renderDag(graph)["text/plain"] + "\n");
+      if (artifacts.length) print(`\nartifacts:\n${artifactsText(artifacts, graph.taskRuns)}\n`);
+      if (history) print(`\nhistory:\n${historyText(history)}\n`);
     });
 
   runs
@@ -125,20 +125,20 @@ export function registerRunsCommands(program: Command): void {
       }
       const names = new Map(store.getAllTaskRunRows(run.id).map((t) => [t.id, t.dynamic_key]));
       let after = 0;
-      const print = () => {
+      const printNew = () => {
         const lines = store.getLogs(run.id, { taskRunIds, afterId: after, minLevel });
         for (const l of lines) {
           after = l.id;
           if (opts.json) process.stdout.write(JSON.stringify(l) + "\n");
-          else process.stdout.write(`${new Date(l.timestamp).toISOString()} ${l.level.padEnd(7)} ${l.taskRunId ? `[${names.get(l.taskRunId) ?? shortTaskRunId(l.taskRunId)}] ` : ""}${l.message}\n`);
+          else print(`${new Date(l.timestamp).toISOString()} ${l.level.padEnd(7)} ${l.taskRunId ? `[${names.get(l.taskRunId) ?? shortTaskRunId(l.taskRunId)}] ` : ""}${l.message}\n`);
         }
       };
-      print();
+      printNew();
       while (opts.follow && !isTerminal(store.findFlowRun(run.id).state)) {
         await sleep(250);
-        print();
+        printNew();
       }
-      if (opts.follow) print();
+      if (opts.follow) printNew();
     });
 
   runs
@@ -147,14 +147,14 @@ export function registerRunsCommands(program: Command): void {
     .action(async (id: string) => {
       const [{ cancelRun }, { getEngine }] = await Promise.all([import("../../runner/index.js"), engine()]);
       const { record, immediate } = cancelRun(id);
-      if (immediate) return void process.stdout.write(`run ${record.name} Cancelled\n`);
+      if (immediate) return void print(`run ${record.name} Cancelled\n`);
       const store = getEngine().store;
       for (let i = 0; i < 100; i++) {
         const now = store.findFlowRun(record.id);
-        if (isTerminal(now.state)) return void process.stdout.write(`run ${now.name} ${now.state.name}\n`);
+        if (isTerminal(now.state)) return void print(`run ${now.name} ${now.state.name}\n`);
         await sleep(100);
       }
-      process.stdout.write(`cancel requested for run ${record.name}; it stops at its next heartbeat\n`);
+      print(`cancel requested for run ${record.name}; it stops at its next heartbeat\n`);
     });
 
   registerRunsResultCommand(runs);
