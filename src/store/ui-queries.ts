@@ -36,32 +36,33 @@ function summaryFromRow(row: FlowRunRow & { seq: number }): FlowRunSummaryRecord
   return { ...rest, seq: row.seq };
 }
 
-function whereOf(filter: RunsFilter): { sql: string; args: unknown[] } {
-  // State, flow, tag and time filters as `runs ls` builds them (each served by an index of migration 3).
+function filterOf(filter: RunsFilter): { from: string; where: string; order: string; args: unknown[] } {
+  // State, flow, tag and time filters as `runs ls` builds them (each walks an index newest first).
   const base = runFilterSql({ state: filter.state, flow: filter.flow, tag: filter.tag, since: filter.since });
   const where: string[] = base.where ? [base.where.replace(/^WHERE /, "")] : [];
   const args: unknown[] = [...base.args];
   if (filter.deploymentId) {
-    where.push("deployment_id = ?");
+    where.push("flow_runs.deployment_id = ?");
     args.push(filter.deploymentId);
   }
   if (filter.search) {
     const like = `%${filter.search.replace(/[%_\\]/g, (c) => "\\" + c)}%`;
-    where.push("(name LIKE ? ESCAPE '\\' OR flow_name LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')");
+    where.push("(flow_runs.name LIKE ? ESCAPE '\\' OR flow_runs.flow_name LIKE ? ESCAPE '\\' OR flow_runs.id LIKE ? ESCAPE '\\')");
     args.push(like, like, `${filter.search.replace(/[%_\\]/g, "")}%`);
   }
-  return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
+  return { from: base.from, where: where.length ? `WHERE ${where.join(" AND ")}` : "", order: base.order, args };
 }
 
 /** One page of flow runs, newest first, with the number of runs that match. */
 export async function listRunSummaries(store: Store, filter: RunsFilter = {}): Promise<{ runs: FlowRunSummaryRecord[]; total: number }> {
   store.flush();
-  const { sql, args } = whereOf(filter);
+  const { from, where, order, args } = filterOf(filter);
   const limit = Math.max(1, Math.min(filter.limit ?? 100, 1000));
+  const columns = SUMMARY_COLUMNS.split(", ").map((c) => `flow_runs.${c}`).join(", ");
   const rows = store.db
-    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM flow_runs ${sql} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`)
+    .prepare(`SELECT ${columns} FROM ${from} ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
     .all(...args, limit, Math.max(0, filter.offset ?? 0)) as Array<FlowRunRow & { seq: number }>;
-  const total = (store.db.prepare(`SELECT COUNT(*) AS n FROM flow_runs ${sql}`).get(...args) as { n: number }).n;
+  const total = (store.db.prepare(`SELECT COUNT(*) AS n FROM ${from} ${where}`).get(...args) as { n: number }).n;
   return { runs: rows.map(summaryFromRow), total };
 }
 

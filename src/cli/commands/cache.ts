@@ -1,7 +1,6 @@
 // `cellflow cache clear [--task NAME]`: forget cached task results, so the next runs execute those tasks.
 
 import type { Command } from "commander";
-import { getEngine } from "../../engine/engine.js";
 
 export function registerCacheCommands(program: Command): void {
   const cache = program.command("cache").description("cached task results");
@@ -10,7 +9,8 @@ export function registerCacheCommands(program: Command): void {
     .description("forget cached task results (all, or one task's with --task); the results of past runs stay readable")
     .option("--task <name>", "only this task's cached results")
     .option("--json", "print what was cleared as JSON")
-    .action((opts: { task?: string; json?: boolean }) => {
+    .action(async (opts: { task?: string; json?: boolean }) => {
+      const { getEngine } = await import("../../engine/engine.js");
       const cleared = getEngine().store.clearCache(opts.task);
       if (opts.json) return void process.stdout.write(JSON.stringify({ cleared, task: opts.task ?? null }) + "\n");
       const what = opts.task === undefined ? "" : ` of task ${opts.task}`;

@@ -28,7 +28,7 @@ const slow = task("slow", async (x: number) => { await sleep(60_000, x, { signal
 await slow(await quick())"""
 
 
-def shell_reply(kc, msg_id, timeout=30):
+def shell_reply(kc, msg_id, timeout=120):
     """The shell reply to msg_id (other replies, e.g. start-up kernel_info ones, are skipped)."""
     deadline = time.time() + timeout
     while True:
@@ -37,7 +37,7 @@ def shell_reply(kc, msg_id, timeout=30):
             return msg
 
 
-def iopub_until_idle(kc, msg_id, timeout=30):
+def iopub_until_idle(kc, msg_id, timeout=120):
     """Every iopub message of request msg_id, in arrival order, up to and including its idle status."""
     deadline = time.time() + timeout
     found = []
