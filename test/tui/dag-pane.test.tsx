@@ -60,7 +60,7 @@ describe("the DAG pane", () => {
     const second = lines.findIndex((l) => l.includes("task2 "));
     expect(first).toBeGreaterThan(0);
     expect(second).toBe(first + 1);
-    expect(lines[first]).toMatch(/1 ◆ task1\s+Cached\s+1\.50s\s+runs 1\s+· cached: from run etl-icy-badger (abc12345)/);
+    expect(lines[first]).toMatch(/1 ◆ task1\s+Cached\s+1\.50s\s+runs 1\s+· cached: from run etl-icy-badger \(abc12345\)/);
     expect(lines[second]).toMatch(/2 ✗ task2\s+Failed\s+1\.50s\s+runs 3\s+← task1\s+· boom 2/);
     expect(frameOf(graph)).toContain("2 tasks · 1 ◆ Cached · 1 ✗ Failed");
     expect(frameOf(graph)).toMatch(/▶ nb · nb-quick-fox · Running/);
