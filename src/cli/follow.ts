@@ -23,21 +23,22 @@ export async function followRun(store: Store, id: string, write: (line: string) 
   let afterLog = 0;
   const names = new Map<string, string>();
   const pass = () => {
-    // What arrived since the last pass, transitions and log lines interleaved by time.
-    const lines: Array<[number, string]> = [];
+    // What arrived since the last pass, transitions and log lines interleaved by time. Within one millisecond a
+    // log line follows the transitions that start work and precedes those that end it (a task logs while it runs).
+    const lines: Array<[number, number, string]> = [];
     for (const h of store.getRunHistory(id)) {
       const key = `${h.runId}\u0000${h.timestamp}\u0000${h.state}`;
       if (printed.has(key)) continue;
       printed.add(key);
       if (h.kind === "task") names.set(h.runId, h.name);
-      lines.push([h.timestamp, transitionLine(h)]);
+      lines.push([h.timestamp, isTerminal(h) ? 2 : 0, transitionLine(h)]);
     }
     for (const log of store.getLogs(id, { afterId: afterLog, minLevel: "info" })) {
       afterLog = log.id;
       const task = log.taskRunId ? `[${names.get(log.taskRunId) ?? log.taskRunId.slice(0, 8)}] ` : "";
-      lines.push([log.timestamp, `${clock(log.timestamp)}   ${log.level}: ${task}${log.message.split("\n")[0]}`]);
+      lines.push([log.timestamp, 1, `${clock(log.timestamp)}   ${log.level}: ${task}${log.message.split("\n")[0]}`]);
     }
-    for (const [, line] of lines.sort((a, b) => a[0] - b[0])) write(line);
+    for (const [, , line] of lines.sort((a, b) => a[0] - b[0] || a[1] - b[1])) write(line);
   };
   for (;;) {
     const run = store.findFlowRun(id);
