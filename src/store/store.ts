@@ -270,7 +270,7 @@ export class Store {
   /** The newest completed task run with this cache key that has a persisted result. */
   findCached(cacheKey: string): CachedResultRef | null {
     const row = this.db
-      .prepare("SELECT id, flow_run_id, result_ref, cache_expires FROM task_runs WHERE cache_key = ? AND state_type = 'COMPLETED' AND result_ref IS NOT NULL ORDER BY end_time DESC LIMIT 1")
+      .prepare("SELECT id, flow_run_id, result_ref, cache_expires FROM task_runs WHERE cache_key = ? AND state_type = 'COMPLETED' AND result_ref IS NOT NULL ORDER BY end_time DESC, rowid DESC LIMIT 1")
       .get(cacheKey) as { id: string; flow_run_id: string | null; result_ref: string; cache_expires: number | null } | undefined;
     return row ? { taskRunId: row.id, flowRunId: row.flow_run_id, resultRef: row.result_ref, cacheExpires: row.cache_expires } : null;
   }
