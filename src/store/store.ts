@@ -21,7 +21,11 @@ import {
 import { ACTIVE_FLOW_TYPES_SQL, decodeHistory, stateNamed, transitionRuns } from "./run-state.js";
 import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
-import { reapCrashedRuns } from "./crash.js";
+import { reapCrashedRuns, releaseDeadSlots } from "./crash.js";
+import { DeploymentTable } from "./deployments.js";
+import { ScheduledRuns } from "./scheduled-runs.js";
+import { TagSlots } from "./tag-slots.js";
+import { BlockTable } from "./blocks.js";
 import { levelsFrom, listFlowRunRows, listFlowRunsSql, type ListRunsOptions } from "./run-filters.js";
 import { getArtifactVersions, insertArtifact, listArtifacts, type ListArtifactsOptions, type NewArtifact } from "./artifacts.js";
 import { runHistory, type HistoryEntry } from "./history.js";
@@ -61,6 +65,14 @@ export class Store {
   readonly resultsDir: string;
   readonly db: SqlDatabase;
   readonly writer: BatchWriter;
+  /** Deployments and their schedules. */
+  readonly deployments: DeploymentTable;
+  /** Runs deployments planned: inserted, caught up, marked Late, claimed by workers. */
+  readonly scheduledRuns: ScheduledRuns;
+  /** Tag concurrency limits and the slots held under them. */
+  readonly tagSlots: TagSlots;
+  /** Sealed block values. */
+  readonly blocks: BlockTable;
   private readonly backend: StoreBackend;
   private closed = false;
   private readyForRun = false;
@@ -72,6 +84,15 @@ export class Store {
     this.dbPath = backend.location;
     this.resultsDir = path.join(home, "results");
     this.writer = new BatchWriter(this.db);
+    this.deployments = new DeploymentTable(this.db);
+    this.scheduledRuns = new ScheduledRuns(this.db);
+    this.tagSlots = new TagSlots(this.db);
+    this.blocks = new BlockTable(this.db);
+  }
+
+  /** Run `fn` in one write transaction (the store methods it calls join it) and return its value. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn);
   }
 
   /**
@@ -122,8 +143,14 @@ export class Store {
     }
   }
 
+  /** Mark runs whose owner process is gone Crashed (with their unfinished task runs); returns how many. */
   reapCrashed(): number {
     return reapCrashedRuns(this);
+  }
+
+  /** Free the tag slots of owners that are gone; returns how many. */
+  releaseDeadSlots(): number {
+    return releaseDeadSlots(this);
   }
 
   // ── writes ──────────────────────────────────────────────────────────────────────────────────────────────
