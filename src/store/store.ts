@@ -203,7 +203,8 @@ export class Store {
     if (idOrPrefix.length < MIN_PREFIX) {
       throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' is too short (at least ${MIN_PREFIX} characters)`, "give more characters of the id, as `cellflow runs ls` shows it");
     }
-    const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.replace(/[%_]/g, "")}%`) as FlowRunRow[];
+    // Ids are lowercase; lowering the prefix keeps PostgreSQL's case-sensitive LIKE matching as SQLite's does.
+    const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.toLowerCase().replace(/[%_]/g, "")}%`) as FlowRunRow[];
     if (rows.length === 1) return flowRunFromRow(rows[0]);
     if (rows.length > 1) throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' matches several runs`, "give more characters of the id");
     throw new CellflowError("UNKNOWN_RUN", `no flow run '${echo(idOrPrefix)}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
@@ -271,7 +272,7 @@ export class Store {
   /** How many task runs of one attempt are in each state name, in order of first appearance. */
   taskRunStateCounts(flowRunId: string, attempt: number): Array<{ name: string; count: number }> {
     return this.db
-      .prepare("SELECT state_name AS name, count(*) AS count, min(rowid) AS first FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? GROUP BY state_name ORDER BY first")
+      .prepare("SELECT state_name AS name, count(*) AS count, min(rowid) AS first_rowid FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? GROUP BY state_name ORDER BY first_rowid")
       .all(flowRunId, attempt) as Array<{ name: string; count: number }>;
   }
 
