@@ -42,7 +42,7 @@ describe("run-state: the one way a run's state is written", () => {
     store = Store.open(tempHome());
     saveRun("run-2", []);
     const failed = stateNamed("Failed", "", 5);
-    expect(transitionRuns(store.db, "flow_runs", { state: failed, where: "id = ? AND state_type = 'RUNNING'", args: ["run-2"] })).toBe(0);
+    expect(transitionRuns(store.db, "flow_runs", { state: failed, where: "id = ? AND state_type = 'PENDING'", args: ["run-2"] })).toBe(0);
     expect(transitionRuns(store.db, "flow_runs", { state: failed, where: "id = ?", args: ["run-2"] })).toBe(1);
     expect(store.getHistory("flow", "run-2")).toEqual([failed]);
   });
