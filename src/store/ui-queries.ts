@@ -3,7 +3,7 @@
 
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
 import type { StateName, StateType } from "../core/states.js";
-import { decodeHistory, flowRunFromRow, logFromRow, taskRunFromRow, type FlowRunRow, type LogRow, type TaskRunRow } from "./rows.js";
+import { decodeHistory, flowRunFromRow, logFromRow, taskRunFromRow, type FlowRunRow, type LogRow } from "./rows.js";
 import type { Store } from "./store.js";
 import { runFilterSql } from "./run-filters.js";
 import { listArtifacts, type ArtifactRecord, type ListArtifactsOptions } from "./artifacts.js";
