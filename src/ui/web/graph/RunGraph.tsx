@@ -30,7 +30,20 @@ function palette(): Palette {
 declare global {
   interface Window {
     /** For tests and benchmarks: the graph's size, its last draw time and a way to pan it. */
-    __cellflowGraph?: { nodes: number; lastDrawMs: number; layoutMs: number; firstDrawAt: number; firstFrameAt: number; panBy(dx: number, dy: number): number; screenOf(id: string): { x: number; y: number; toggleX: number } | null; fit(): void };
+    __cellflowGraph?: {
+      nodes: number;
+      lastDrawMs: number;
+      layoutMs: number;
+      firstDrawAt: number;
+      firstFrameAt: number;
+      panBy(dx: number, dy: number): number;
+      /** Draw the view afresh, as after a state change (no tiles). */
+      redraw(): number;
+      /** Tiles drawn so far. */
+      tilesDrawn(): number;
+      screenOf(id: string): { x: number; y: number; toggleX: number } | null;
+      fit(): void;
+    };
   }
 }
 
@@ -168,6 +181,11 @@ export function RunGraph(props: RunGraphProps) {
         view.current = { ...view.current, tx: view.current.tx + dx, ty: view.current.ty + dy };
         return draw();
       },
+      redraw: () => {
+        changed();
+        return draw();
+      },
+      tilesDrawn: () => tiles.current.drawn,
       screenOf: (id) => {
         const n = layout.nodes.find((node) => node.id === id || node.members.some((m) => m.id === id));
         if (!n) return null;

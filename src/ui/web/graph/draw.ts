@@ -39,10 +39,10 @@ function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max - 1) + "…" : text;
 }
 
-/** The world rectangle a view of width × height CSS pixels shows. */
+/** The world rectangle a view of width × height CSS pixels shows, with 2 px more around for antialiased edges. */
 function viewBox(view: View, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } {
   const { scale, tx, ty } = view;
-  return { x0: -tx / scale, y0: -ty / scale, x1: (width - tx) / scale, y1: (height - ty) / scale };
+  return { x0: (-2 - tx) / scale, y0: (-2 - ty) / scale, x1: (width + 2 - tx) / scale, y1: (height + 2 - ty) / scale };
 }
 
 /** Whether the view shows nodes as cards (else plain coloured blocks): zoomed in far enough, and not thousands. */

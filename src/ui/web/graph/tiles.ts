@@ -66,15 +66,28 @@ export function drawTiled(ctx: CanvasRenderingContext2D, layout: GraphLayout, vi
   const j1 = Math.min(Math.floor((height - ty) / side), Math.floor((layout.height * scale + MARGIN) / side));
   // Cards or blocks is decided for the whole view, not per tile, so tiles and direct frames look alike.
   const cards = showsCards(layout, view, width, height);
-  const key = `${scale}|${dpr}|${cards}|${palette.background}|${palette.card}|${palette.text}`;
-  // Whole device pixels: tile i sits exactly TILE_PX right of tile i - 1.
-  const ox = Math.round(tx * dpr);
-  const oy = Math.round(ty * dpr);
+  // Tiles are copied to whole device pixels and drawn with the view's sub-pixel offset (to 1/64 px, which a pan
+  // by whole pixels keeps), so a tiled frame matches a direct one and tile i sits exactly TILE_PX after i - 1.
+  const [ox, px] = split(tx * dpr);
+  const [oy, py] = split(ty * dpr);
+  const key = `${scale}|${dpr}|${px}|${py}|${cards}|${palette.background}|${palette.card}|${palette.text}`;
   for (let i = i0; i <= i1; i++) {
     for (let j = j0; j <= j1; j++) {
-      const tile = cache.get(key, i, j, (tctx) => drawGraph(tctx, layout, { scale, tx: -i * side, ty: -j * side }, side, side, dpr, palette, { selected: null, expanded, cards }));
+      const at = { scale, tx: (px - i * TILE_PX) / dpr, ty: (py - j * TILE_PX) / dpr };
+      const tile = cache.get(key, i, j, (tctx) => drawGraph(tctx, layout, at, side, side, dpr, palette, { selected: null, expanded, cards }));
       ctx.drawImage(tile, ox + i * TILE_PX, oy + j * TILE_PX);
     }
   }
   return cards;
+}
+
+/** A device-pixel offset as whole pixels and a fraction rounded to 1/64. */
+function split(offset: number): [number, number] {
+  let whole = Math.floor(offset);
+  let fraction = Math.round((offset - whole) * 64) / 64;
+  if (fraction === 1) {
+    whole++;
+    fraction = 0;
+  }
+  return [whole, fraction];
 }
