@@ -56,7 +56,7 @@ export class BatchWriter {
   ) {
     const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS, KEEP_CANCEL_REQUEST));
     // Task runs get their change `seq` here, one past the newest, in write order: the transaction holds the write
-    // lock, so sequence order is commit order across processes (a trigger did this per row, at twice the cost).
+    // lock, so sequence order is commit order across processes (a trigger per row re-ran an UPDATE of each write).
     const taskStmt = db.prepare(upsertSql("task_runs", [...TASK_COLUMNS, "seq"]));
     const lastTaskSeq = db.prepare("SELECT MAX(seq) FROM task_runs").pluck();
     const logStmt = db.prepare("INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (@flow_run_id, @task_run_id, @level, @message, @ts)");
