@@ -22,12 +22,17 @@ export function reapCrashedRuns(store: Store): number {
   releaseDeadSlots(store);
   if (dead.length === 0) return 0;
 
+  const unfinishedTasks = db.prepare("SELECT id FROM task_runs WHERE flow_run_id = ? AND state_type IN ('PENDING', 'RUNNING', 'SCHEDULED', 'CANCELLING')");
   let count = 0;
   db.transaction(() => {
+    let seq = (db.prepare("SELECT MAX(seq) AS n FROM task_runs").get() as { n: number | null }).n ?? 0;
     for (const run of dead) {
       const state = stateNamed("Crashed", `the process that ran it (${run.owner.split(":").slice(0, -1).join(":")}) is gone`, now);
       count += transitionRuns(db, "flow_runs", { state, where: `id = ? AND state_type IN ${ACTIVE_FLOW_TYPES_SQL}`, args: [run.id] });
-      transitionRuns(db, "task_runs", { state, where: "flow_run_id = ? AND state_type IN ('PENDING', 'RUNNING', 'SCHEDULED', 'CANCELLING')", args: [run.id] });
+      // Each changed task run takes the next change `seq`, as the batch writer's writes do.
+      for (const { id } of unfinishedTasks.all(run.id) as Array<{ id: string }>) {
+        transitionRuns(db, "task_runs", { state, set: { seq: ++seq }, where: "id = ?", args: [id] });
+      }
     }
   });
   return count;

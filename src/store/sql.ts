@@ -15,6 +15,8 @@ export interface SqlStatement {
   /** The first row, or undefined when there is none. */
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** The same statement with rows as arrays of column values in SELECT order (no key per column). */
+  raw(): SqlStatement;
   /** How many rows an INSERT/UPDATE/DELETE changed. New ids come back through `RETURNING` and `get`, not a rowid. */
   run(...params: unknown[]): { changes: number };
   /** Rows one at a time, for listings that must not hold them all. */
@@ -26,6 +28,11 @@ export interface SqlBatchGroup {
   sql: string;
   /** Iterated once, inside the transaction (the writer builds each row as it is consumed). */
   rows: Iterable<unknown[]>;
+  /**
+   * Append to each row, as its last parameter, the next value of this table's change sequence (its `seq` column),
+   * in row order and in commit order across processes: readers resume from it.
+   */
+  seqOf?: "task_runs";
 }
 
 export interface SqlDatabase {

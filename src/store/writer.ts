@@ -24,7 +24,9 @@ function upsertSql(table: string, columns: readonly string[], guard = ""): strin
 }
 
 const FLOW_UPSERT = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE ${KEEP_CANCEL_REQUEST}`);
-const TASK_UPSERT = upsertSql("task_runs", TASK_COLUMNS);
+// Task runs take their change `seq` from the batch (SqlBatchGroup.seqOf), one past the newest, in write order: a
+// trigger per row re-ran an UPDATE of each write.
+const TASK_UPSERT = upsertSql("task_runs", [...TASK_COLUMNS, "seq"]);
 const LOG_INSERT = "INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (?, ?, ?, ?, ?)";
 const RESULT_INSERT = "INSERT INTO results (ref, bytes) VALUES (?, ?) ON CONFLICT (ref) DO NOTHING";
 
@@ -40,7 +42,7 @@ function batchOf(results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>
   return [
     { sql: RESULT_INSERT, rows: results.entries() },
     { sql: FLOW_UPSERT, rows: mapRows(flows, (row) => valuesOf(row(), FLOW_COLUMNS)) },
-    { sql: TASK_UPSERT, rows: mapRows(tasks, (row) => valuesOf(row(), TASK_COLUMNS)) },
+    { sql: TASK_UPSERT, rows: mapRows(tasks, (row) => valuesOf(row(), TASK_COLUMNS)), seqOf: "task_runs" },
     { sql: LOG_INSERT, rows: mapRows(logs, (l) => [l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]) },
   ];
 }

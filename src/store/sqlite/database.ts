@@ -4,6 +4,10 @@
 import type Database from "better-sqlite3";
 import type { SqlBatchGroup, SqlDatabase, SqlStatement } from "../sql.js";
 
+function lastSeq(db: Database.Database, table: string): number {
+  return (db.prepare(`SELECT MAX(seq) AS n FROM ${table}`).get() as { n: number | null }).n ?? 0;
+}
+
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = "sqlite" as const;
   /** The batch's statements, prepared once: the writer sends the same few on every flush. */
@@ -12,7 +16,8 @@ export class SqliteDatabase implements SqlDatabase {
   constructor(readonly raw: Database.Database) {}
 
   prepare(sql: string): SqlStatement {
-    return this.raw.prepare(sql);
+    // better-sqlite3's raw() toggles the statement in place and returns it: the same shape SqlStatement asks for.
+    return this.raw.prepare(sql) as unknown as SqlStatement;
   }
 
   exec(sql: string): void {
@@ -28,10 +33,16 @@ export class SqliteDatabase implements SqlDatabase {
       .transaction(() => {
         for (const group of groups) {
           let stmt = this.batchStatements.get(group.sql);
+          // The transaction holds the write lock, so one past the newest seq, read once, is in commit order.
+          let seq = -1;
           for (const row of group.rows) {
             if (!stmt) {
               stmt = this.raw.prepare(group.sql);
               this.batchStatements.set(group.sql, stmt);
+            }
+            if (group.seqOf) {
+              if (seq < 0) seq = lastSeq(this.raw, group.seqOf);
+              row.push(++seq);
             }
             stmt.run(row);
           }
