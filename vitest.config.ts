@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // src/cells/typescript.cts loads TypeScript with require() for the built code's start-up time; vite cannot transform
+  // `import = require`, and in tests how TypeScript loads does not matter, so the package is imported directly.
+  resolve: { alias: [{ find: /^.*\/typescript\.cjs$/, replacement: "typescript" }] },
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     // Rebuilds dist/ when src/ is newer: many suites run the built CLI, kernel and cell runtime in child processes.

@@ -1,6 +1,6 @@
 // Keeps the TypeScript declarations of cells run so far, latest definition of each name winning.
 
-import ts from "typescript";
+import ts from "./typescript.cjs";
 import { collectBindingNames } from "./rewrite.js";
 
 interface DeclarationEntry {

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import ts from "./typescript.cjs";
 import { DeclarationHistory, declaredNames } from "./declarations.js";
 import { CELL_PARSE_OPTIONS, parseCell } from "./compile.js";
 import { cellError, type CellError } from "./cell-error.js";
@@ -58,6 +58,8 @@ export function compilerOptions(cwd: string): ts.CompilerOptions {
 }
 
 const DECLARATIONS_MODULE = "__cellflow_cells__";
+/** "Cannot find module" (2307, 2792) and "could not find a declaration file for module" (7016). */
+const UNRESOLVED_MODULE = new Set([2307, 2792, 7016]);
 
 /**
  * Checks cells one at a time against what earlier cells declared. Library and package files are parsed once per
@@ -76,6 +78,8 @@ export class CellTypeChecker {
   private cell: ts.SourceFile | undefined;
   private declarations: { text: string; file: ts.SourceFile } | undefined;
   private program: ts.Program | undefined;
+  private readonly modules: ts.ModuleResolutionCache;
+  private readonly typeReferences: ts.TypeReferenceDirectiveResolutionCache;
 
   constructor(cwd: string) {
     this.options = compilerOptions(cwd);
@@ -83,7 +87,7 @@ export class CellTypeChecker {
     this.declarationsFile = join(cwd, `${DECLARATIONS_MODULE}.ts`);
     const base = ts.createCompilerHost(this.options);
     const own = (file: string): ts.SourceFile | undefined => (file === this.cellFile ? this.cell : file === this.declarationsFile ? this.declarations?.file : undefined);
-    this.host = {
+    const host: ts.CompilerHost = {
       ...base,
       getSourceFile: (file, language) => {
         const mine = own(file);
@@ -94,7 +98,21 @@ export class CellTypeChecker {
       },
       fileExists: (file) => own(file) !== undefined || base.fileExists(file),
       readFile: (file) => own(file)?.text ?? base.readFile(file),
+      // Without these, every program makes fresh resolution caches and reads each package.json of every library
+      // file again (to learn its module format): most of a warm check's time.
+      getModuleResolutionCache: () => this.modules,
+      resolveModuleNameLiterals: (names, containing, redirected, options, file) =>
+        names.map((name) => ts.resolveModuleName(name.text, containing, options, host, this.modules, redirected, ts.getModeForUsageLocation(file, name, options))),
+      resolveTypeReferenceDirectiveReferences: (refs, containing, redirected, options, file) =>
+        refs.map((ref) => {
+          const name = typeof ref === "string" ? ref : ref.fileName.toLowerCase();
+          return ts.resolveTypeReferenceDirective(name, containing, options, host, redirected, this.typeReferences, ts.getModeForFileReference(ref, file?.impliedNodeFormat));
+        }),
     };
+    this.host = host;
+    const canonical = (file: string) => base.getCanonicalFileName(file);
+    this.modules = ts.createModuleResolutionCache(cwd, canonical, this.options);
+    this.typeReferences = ts.createTypeReferenceDirectiveResolutionCache(cwd, canonical, this.options, this.modules.getPackageJsonInfoCache());
   }
 
   /** The type errors of `code` run after the cells recorded in `history`. */
@@ -108,6 +126,11 @@ export class CellTypeChecker {
     this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
     const file = this.program.getSourceFile(this.cellFile)!;
     const found = [...this.program.getSyntacticDiagnostics(file), ...this.program.getSemanticDiagnostics(file)];
+    // A module that did not resolve may be installed before the next cell: resolve everything afresh then.
+    if (found.some((d) => UNRESOLVED_MODULE.has(d.code))) {
+      this.modules.clear();
+      this.typeReferences.clear();
+    }
     const out: CellDiagnostic[] = [];
     for (const d of found) {
       if (d.start === undefined || d.start < prelude.length || d.category !== ts.DiagnosticCategory.Error) continue;
