@@ -153,7 +153,7 @@ export async function createSessionExecutor(cwd: string): Promise<CellExecutor> 
   const notebook = process.env.JPY_SESSION_NAME;
   const name = notebook ? path.basename(notebook).replace(/\.ipynb$/, "") : undefined;
   const session = new NotebookSession({ cwd, name, typecheck: "warn" });
-  // The first type check loads the compiler's libraries; do it now rather than in the user's first cell.
-  setImmediate(() => session.runtime.typeCheck("", "warm-up"));
+  // The first type check loads the compiler's libraries (seconds): start that now, on the checker's own thread.
+  session.runtime.warmTypeChecker();
   return new SessionExecutor(session);
 }

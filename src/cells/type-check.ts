@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "./typescript.cjs";
-import { DeclarationHistory, declaredNames } from "./declarations.js";
+import { DeclarationHistory, declaredNames, type CellDeclarations } from "./declarations.js";
 import { CELL_PARSE_OPTIONS, parseCell } from "./compile.js";
 import { cellError, type CellError } from "./cell-error.js";
 
@@ -67,7 +67,7 @@ const UNRESOLVED_MODULE = new Set([2307, 2792, 7016]);
  * changed) are parsed again.
  * @example
  * const checker = new CellTypeChecker(cwd);
- * checker.check(history, 'const n: number = "a"', 3) // [{ cell: 3, line: 1, column: 7, message: "Type 'string' …", code: 2322 }]
+ * checker.check(history.asModule(), 'const n: number = "a"', 3) // [{ cell: 3, line: 1, column: 7, message: "Type 'string' …", code: 2322 }]
  */
 export class CellTypeChecker {
   private readonly options: ts.CompilerOptions;
@@ -115,10 +115,10 @@ export class CellTypeChecker {
     this.typeReferences = ts.createTypeReferenceDirectiveResolutionCache(cwd, canonical, this.options, this.modules.getPackageJsonInfoCache());
   }
 
-  /** The type errors of `code` run after the cells recorded in `history`. */
-  check(history: DeclarationHistory, code: string, cellId: number | string): CellDiagnostic[] {
+  /** The type errors of `code` run after the cells whose declarations are `declarations` (`history.asModule()`). */
+  check(declarations: CellDeclarations, code: string, cellId: number | string): CellDiagnostic[] {
     const redeclared = new Set(parseCell(code).statements.flatMap(declaredNames));
-    const { source, names } = history.asModule();
+    const { source, names } = declarations;
     if (this.declarations?.text !== source) this.declarations = { text: source, file: ts.createSourceFile(this.declarationsFile, source, CELL_PARSE_OPTIONS, true) };
     const imported = names.filter((n) => !redeclared.has(n));
     const prelude = imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
@@ -147,7 +147,7 @@ export function typeCheckCells(cells: { id: number | string; source: string }[],
   const history = new DeclarationHistory();
   const out: CellDiagnostic[] = [];
   for (const cell of cells) {
-    out.push(...checker.check(history, cell.source, cell.id));
+    out.push(...checker.check(history.asModule(), cell.source, cell.id));
     history.record(parseCell(cell.source));
   }
   return out;

@@ -15,6 +15,8 @@ import { getRunGraph } from "../engine/graph.js";
 import { isDisplayHandle } from "../display/display.js";
 import { closeFlowRun, openFlowRun, type FlowDefinition, type FlowRunOutcome } from "../engine/flow-run.js";
 
+const NO_DIAGNOSTICS: Promise<CellDiagnostic[]> = Promise.resolve([]);
+
 export interface CellInput {
   source: string;
   /** The cell's identity across edits (index in a notebook, or the kernel's execution count). */
@@ -24,7 +26,7 @@ export interface CellInput {
 export interface CellExecution {
   cell: number | string;
   outcome: CellOutcome;
-  /** The cell's type errors (checked before it ran, unless type checking is off). */
+  /** The cell's type errors (checked while it ran, or before under `strict`; none when type checking is off). */
   diagnostics: CellDiagnostic[];
 }
 
@@ -55,7 +57,10 @@ export interface ExecuteOptions {
   onCellStart?: (cell: CellInput) => void;
   /** Called after each cell with its outcome, e.g. to print it. */
   onCell?: (execution: CellExecution) => void;
-  /** Called with a cell's type errors before it runs (or is refused, under `strict`), to show them under the cell. */
+  /**
+   * Called with a cell's type errors as soon as they are known (while it runs; under `strict` before it is refused),
+   * always before `onCell`, to show them under the cell.
+   */
   onDiagnostics?: (cell: number | string, diagnostics: CellDiagnostic[]) => void;
 }
 
@@ -129,15 +134,24 @@ export class NotebookSession {
       const context = { flow: this.active, task: null, lazyFlow: open };
       const keep = replay ? this.newerDefinitions(cell.id) : undefined;
       const tasksBefore = this.taskCount();
-      // A replayed cell was checked when it first ran.
-      const diagnostics = replay || this.typecheck === "off" ? [] : this.runtime.typeCheck(cell.source, cell.id);
-      if (diagnostics.length > 0) options.onDiagnostics?.(cell.id, diagnostics);
+      // A replayed cell was checked when it first ran. Otherwise the check runs on its own thread: `strict` waits for
+      // it before running the cell, `warn` runs the cell meanwhile and shows its type errors as soon as they are known.
+      const checked =
+        replay || this.typecheck === "off"
+          ? NO_DIAGNOSTICS
+          : this.runtime.checkTypes(cell.source, cell.id).then((found) => {
+              if (found.length > 0) options.onDiagnostics?.(cell.id, found);
+              return found;
+            });
+      const refused = this.typecheck === "strict" ? await checked : [];
       let outcome: CellOutcome;
-      if (diagnostics.length > 0 && this.typecheck === "strict") outcome = { ok: false, error: typeErrorOf(diagnostics) };
+      if (refused.length > 0) outcome = { ok: false, error: typeErrorOf(refused) };
       else {
         outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id, { keep }));
         this.recordDefinitions(cell.id);
       }
+      // The cell's end is reported after its type errors.
+      const diagnostics = await checked;
       replayed.set(cell.id, !outcome.ok || this.taskCount() !== tasksBefore);
       // A cell ending in display(...) has shown its output; the handle is not a result to show again.
       if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };

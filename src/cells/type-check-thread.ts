@@ -1,0 +1,117 @@
+// Type checks on a worker thread: a cell runs while it is checked (its type errors still reach it before it ends),
+// and the compiler loads and warms up beside the kernel instead of in front of the first cell. Where no worker can
+// start (the TypeScript sources run under vitest) or the worker died, cells are checked on this thread.
+
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { CellDeclarations } from "./declarations.js";
+import { CellTypeChecker, type CellDiagnostic } from "./type-check.js";
+
+/** A check the worker is asked for; `declarations` only when they changed since the last request. */
+export interface CheckRequest {
+  id: number;
+  code: string;
+  cellId: number | string;
+  declarations?: CellDeclarations;
+}
+
+export type CheckReply = { id: number; diagnostics: CellDiagnostic[] } | { id: number; error: string };
+
+export interface TypeCheckWorkerData {
+  cwd: string;
+}
+
+interface Pending {
+  declarations: CellDeclarations;
+  code: string;
+  cellId: number | string;
+  resolve(diagnostics: CellDiagnostic[]): void;
+  reject(error: Error): void;
+}
+
+const WORKER = new URL("./type-check-worker.js", import.meta.url);
+
+/**
+ * One checker per session, on its own thread.
+ * @example
+ * const thread = new TypeCheckThread(cwd);
+ * thread.start(); // at kernel start: the compiler loads meanwhile
+ * const found = thread.check(history.asModule(), code, 3); // while the cell runs
+ */
+export class TypeCheckThread {
+  /** undefined: not started; null: checking on this thread. */
+  private worker: Worker | null | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private sent: CellDeclarations | undefined;
+  private local: CellTypeChecker | undefined;
+
+  constructor(private readonly cwd: string) {}
+
+  /** Starts the worker, which loads the compiler's libraries and warms up until the first check arrives. */
+  start(): void {
+    if (this.worker !== undefined) return;
+    if (!existsSync(fileURLToPath(WORKER))) {
+      this.worker = null;
+      return;
+    }
+    const worker = new Worker(WORKER, { workerData: { cwd: this.cwd } satisfies TypeCheckWorkerData });
+    // An idle checker must not keep the process alive; it is referenced while a check is pending.
+    worker.unref();
+    worker.on("message", (reply: CheckReply) => this.settle(reply));
+    worker.on("error", () => this.checkHere());
+    worker.on("exit", () => this.checkHere());
+    this.worker = worker;
+  }
+
+  /** The type errors of `code` run after the cells whose declarations are `declarations`. */
+  check(declarations: CellDeclarations, code: string, cellId: number | string): Promise<CellDiagnostic[]> {
+    this.start();
+    const worker = this.worker;
+    if (!worker) return Promise.resolve(this.checkLocally(declarations, code, cellId));
+    const id = ++this.nextId;
+    const request: CheckRequest = { id, code, cellId, ...(this.sent === declarations ? {} : { declarations }) };
+    this.sent = declarations;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) worker.ref();
+      this.pending.set(id, { declarations, code, cellId, resolve, reject });
+      worker.postMessage(request);
+    });
+  }
+
+  /** Stops the worker (pending checks finish on this thread). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.checkHere();
+    await worker?.terminate();
+  }
+
+  private settle(reply: CheckReply): void {
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if ("error" in reply) waiting.reject(new Error(`type check failed: ${reply.error}`));
+    else waiting.resolve(reply.diagnostics);
+  }
+
+  /** From now on checks run on this thread, the ones the worker had not answered first. */
+  private checkHere(): void {
+    this.worker = null;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) {
+      try {
+        p.resolve(this.checkLocally(p.declarations, p.code, p.cellId));
+      } catch (error) {
+        p.reject(error as Error);
+      }
+    }
+  }
+
+  private checkLocally(declarations: CellDeclarations, code: string, cellId: number | string): CellDiagnostic[] {
+    this.local ??= new CellTypeChecker(this.cwd);
+    return this.local.check(declarations, code, cellId);
+  }
+}
