@@ -3,8 +3,8 @@
 // %dag, %logs, %typecheck, %lsmagic) call the session, and an interrupt cancels the running task runs. No run
 // logic here: the session owns it.
 
-import path from "node:path";
-import { describeDiagnostic, TYPECHECK_MODES, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../src/cells/index.js";
+import { CellRuntime, describeDiagnostic, TYPECHECK_MODES, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../src/cells/index.js";
+import type { TypeCheckThread } from "../src/cells/type-check-thread.js";
 import type { RunGraph } from "../src/core/records.js";
 import { CellflowError } from "../src/core/errors.js";
 import { display } from "../src/display/display.js";
@@ -13,6 +13,7 @@ import { createLiveDag } from "../src/display/live-dag.js";
 import { getEngine } from "../src/engine/engine.js";
 import { NotebookSession, type SessionExecution } from "../src/session/notebook-session.js";
 import type { CellExecutor } from "./cell-executor.js";
+import { notebookName } from "./notebook-name.js";
 
 const MAGIC = /^%(\w+)\s*(.*)$/;
 
@@ -148,11 +149,13 @@ function magicError(cell: number | string, name: string, message: string): CellE
   return { kind: "runtime", name, message, cell, stack: `${name}: ${message}`, describe: () => `cell ${cell}: ${name}: ${message}` };
 }
 
-/** The executor `cellflow kernel start` uses: a notebook session in the notebook's folder. */
-export async function createSessionExecutor(cwd: string): Promise<CellExecutor> {
-  const notebook = process.env.JPY_SESSION_NAME;
-  const name = notebook ? path.basename(notebook).replace(/\.ipynb$/, "") : undefined;
-  const session = new NotebookSession({ cwd, name, typecheck: "warn" });
+/**
+ * The executor `cellflow kernel start` uses: a notebook session in the notebook's folder, type-checking on
+ * `typeChecker` when the kernel started one already (kernel/session-factory.ts).
+ */
+export async function createSessionExecutor(cwd: string, typeChecker?: TypeCheckThread): Promise<CellExecutor> {
+  const runtime = new CellRuntime({ cwd, typeChecker });
+  const session = new NotebookSession({ cwd, name: notebookName(cwd), typecheck: "warn", runtime });
   // The first type check loads the compiler's libraries (seconds): start that now, on the checker's own thread.
   session.runtime.warmTypeChecker();
   return new SessionExecutor(session);

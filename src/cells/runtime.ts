@@ -33,6 +33,11 @@ export interface CellRuntimeOptions {
    * @example new CellRuntime({ cwd: path.dirname(notebookPath) })
    */
   cwd: string;
+  /**
+   * The thread cells are type-checked on, when one was started early (the kernel starts it before its sockets).
+   * @default one started on the first check (or by {@link CellRuntime.warmTypeChecker})
+   */
+  typeChecker?: TypeCheckThread;
 }
 
 /** Options of one {@link CellRuntime.run}. */
@@ -77,6 +82,7 @@ export class CellRuntime {
 
   constructor(options: CellRuntimeOptions) {
     this.cwd = resolve(options.cwd);
+    this.checker = options.typeChecker;
     registerLoader();
     const filename = join(this.cwd, "[cell]");
     this.helper = {

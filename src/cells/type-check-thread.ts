@@ -1,12 +1,13 @@
 // Type checks on a worker thread: a cell runs while it is checked (its type errors still reach it before it ends),
 // and the compiler loads and warms up beside the kernel instead of in front of the first cell. Where no worker can
-// start (the TypeScript sources run under vitest) or the worker died, cells are checked on this thread.
+// start (the TypeScript sources run under vitest) or the worker died, cells are checked on this thread. Light to
+// import (the compiler loads on the worker, or here only for that fallback): the kernel starts it first thing.
 
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { CellDeclarations } from "./declarations.js";
-import { CellTypeChecker, type CellDiagnostic } from "./type-check.js";
+import type { CellDiagnostic, CellTypeChecker } from "./type-check.js";
 
 /** A check the worker is asked for; `declarations` only when they changed since the last request. */
 export interface CheckRequest {
@@ -69,7 +70,7 @@ export class TypeCheckThread {
   check(declarations: CellDeclarations, code: string, cellId: number | string): Promise<CellDiagnostic[]> {
     this.start();
     const worker = this.worker;
-    if (!worker) return Promise.resolve(this.checkLocally(declarations, code, cellId));
+    if (!worker) return this.checkLocally(declarations, code, cellId);
     const id = ++this.nextId;
     const request: CheckRequest = { id, code, cellId, ...(this.sent === declarations ? {} : { declarations }) };
     this.sent = declarations;
@@ -101,17 +102,11 @@ export class TypeCheckThread {
     this.worker = null;
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const p of waiting) {
-      try {
-        p.resolve(this.checkLocally(p.declarations, p.code, p.cellId));
-      } catch (error) {
-        p.reject(error as Error);
-      }
-    }
+    for (const p of waiting) this.checkLocally(p.declarations, p.code, p.cellId).then(p.resolve, p.reject);
   }
 
-  private checkLocally(declarations: CellDeclarations, code: string, cellId: number | string): CellDiagnostic[] {
-    this.local ??= new CellTypeChecker(this.cwd);
+  private async checkLocally(declarations: CellDeclarations, code: string, cellId: number | string): Promise<CellDiagnostic[]> {
+    this.local ??= new (await import("./type-check.js")).CellTypeChecker(this.cwd);
     return this.local.check(declarations, code, cellId);
   }
 }
