@@ -50,7 +50,7 @@ export class TypeCheckThread {
 
   constructor(private readonly cwd: string) {}
 
-  /** Starts the worker, which loads the compiler's libraries and warms up until the first check arrives. */
+  /** Starts the worker, which loads the compiler's libraries at once and warms up while no check is asked for. */
   start(): void {
     if (this.worker !== undefined) return;
     if (!existsSync(fileURLToPath(WORKER))) {
@@ -81,19 +81,12 @@ export class TypeCheckThread {
     });
   }
 
-  /** Stops the worker (pending checks finish on this thread). */
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.checkHere();
-    await worker?.terminate();
-  }
-
   private settle(reply: CheckReply): void {
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if ("error" in reply) waiting.reject(new Error(`type check failed: ${reply.error}`));
+    if ("error" in reply) waiting.reject(new Error(reply.error));
     else waiting.resolve(reply.diagnostics);
   }
 

@@ -17,7 +17,7 @@ export interface CellDiagnostic {
   line: number;
   column: number;
   message: string;
-  /** TypeScript's error code, e.g. 2322. */
+  /** TypeScript's error code, e.g. 2322 (0 when the compiler failed, see checkFailure). */
   code: number;
 }
 
@@ -28,7 +28,12 @@ export const TYPECHECK_MODES: readonly TypecheckMode[] = ["strict", "warn", "off
 
 /** "cell 3, line 2, col 7: Type 'string' is not assignable to type 'number'. (TS2322)" */
 export function describeDiagnostic(d: CellDiagnostic): string {
-  return `cell ${d.cell}, line ${d.line}, col ${d.column}: ${d.message.split("\n")[0]} (TS${d.code})`;
+  return `cell ${d.cell}, line ${d.line}, col ${d.column}: ${d.message.split("\n")[0]}${d.code > 0 ? ` (TS${d.code})` : ""}`;
+}
+
+/** What is shown when the compiler itself threw on a cell (code 0: not a TypeScript diagnostic). */
+export function checkFailure(cell: number | string, error: Error): CellDiagnostic {
+  return { cell, line: 1, column: 1, message: `not type-checked: the TypeScript compiler failed (${error.message.split("\n")[0]})`, code: 0 };
 }
 
 // The package root: dist/src/cells/type-check.js → ../../..; src/cells/type-check.ts (tests) → ../..

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { CellflowError, markStackMapped } from "../core/errors.js";
 import type { FlowRunRecord, RunEvent, RunGraph } from "../core/records.js";
-import { CellRuntime, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
+import { CellRuntime, checkFailure, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
 import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
 import { CancelledError, getEngine } from "../engine/engine.js";
 import { subscribe } from "../engine/events.js";
@@ -139,10 +139,17 @@ export class NotebookSession {
       const checked =
         replay || this.typecheck === "off"
           ? NO_DIAGNOSTICS
-          : this.runtime.checkTypes(cell.source, cell.id).then((found) => {
-              if (found.length > 0) options.onDiagnostics?.(cell.id, found);
-              return found;
-            });
+          : this.runtime.checkTypes(cell.source, cell.id).then(
+              (found) => {
+                if (found.length > 0) options.onDiagnostics?.(cell.id, found);
+                return found;
+              },
+              // The compiler itself failed: say so under the cell, which runs unchecked (never a crash of the session).
+              (error: Error) => {
+                options.onDiagnostics?.(cell.id, [checkFailure(cell.id, error)]);
+                return [];
+              },
+            );
       const refused = this.typecheck === "strict" ? await checked : [];
       let outcome: CellOutcome;
       if (refused.length > 0) outcome = { ok: false, error: typeErrorOf(refused) };
