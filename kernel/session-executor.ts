@@ -43,7 +43,14 @@ export class SessionExecutor implements CellExecutor {
   async run(code: string, cellId: number | string = "cell"): Promise<CellOutcome> {
     const magic = MAGIC.exec(code.trim());
     if (magic && !code.trim().includes("\n")) return this.magic(magic[1], magic[2].trim(), cellId);
-    const result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics: printDiagnostics }));
+    let result: SessionExecution;
+    try {
+      result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics: printDiagnostics }));
+    } catch (error) {
+      // The session refused the cell (a run still going, say): an error reply, never a request left unanswered.
+      if (!(error instanceof CellflowError)) throw error;
+      return { ok: false, error: magicError(cellId, "UsageError", error.message) };
+    }
     return result.cells[0]?.outcome ?? { ok: true, value: undefined, hasValue: false };
   }
 

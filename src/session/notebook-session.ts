@@ -136,17 +136,18 @@ export class NotebookSession {
       const tasksBefore = this.taskCount();
       // A replayed cell was checked when it first ran. Otherwise the check runs on its own thread: `strict` waits for
       // it before running the cell, `warn` runs the cell meanwhile and shows its type errors as soon as they are known.
+      let abandoned = false;
       const checked =
         replay || this.typecheck === "off"
           ? NO_DIAGNOSTICS
           : this.runtime.checkTypes(cell.source, cell.id).then(
               (found) => {
-                if (found.length > 0) options.onDiagnostics?.(cell.id, found);
+                if (found.length > 0 && !abandoned) options.onDiagnostics?.(cell.id, found);
                 return found;
               },
               // The compiler itself failed: say so under the cell, which runs unchecked (never a crash of the session).
               (error: Error) => {
-                options.onDiagnostics?.(cell.id, [checkFailure(cell.id, error)]);
+                if (!abandoned) options.onDiagnostics?.(cell.id, [checkFailure(cell.id, error)]);
                 return [];
               },
             );
@@ -157,8 +158,10 @@ export class NotebookSession {
         outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id, { keep }));
         this.recordDefinitions(cell.id);
       }
-      // The cell's end is reported after its type errors.
-      const diagnostics = await checked;
+      // The cell's end is reported after its type errors, unless its run was cancelled: that run ends now, without
+      // waiting for a check (an interrupted kernel cell has replied already, and the next cell must find no run going).
+      abandoned = (this.active as LiveFlowRun | null)?.controller.signal.aborted === true;
+      const diagnostics = abandoned ? [] : await checked;
       replayed.set(cell.id, !outcome.ok || this.taskCount() !== tasksBefore);
       // A cell ending in display(...) has shown its output; the handle is not a result to show again.
       if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };
