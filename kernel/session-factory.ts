@@ -4,13 +4,14 @@
 
 import { TypeCheckThread } from "../src/cells/type-check-thread.js";
 import type { CellExecutor } from "./cell-executor.js";
+import { kernelLog } from "./log.js";
 
 /**
  * Starts the type checker's thread for `cwd` now and returns the kernel's executor factory.
  * @example await startKernel(file, { executor: sessionExecutor(process.cwd()) });
  */
 export function sessionExecutor(cwd: string): (dir: string) => Promise<CellExecutor> {
-  const checker = new TypeCheckThread(cwd);
+  const checker = new TypeCheckThread(cwd, kernelLog);
   checker.start();
   return async (dir) => (await import("./session-executor.js")).createSessionExecutor(dir, dir === cwd ? checker : undefined);
 }

@@ -48,7 +48,11 @@ export class TypeCheckThread {
   private sent: CellDeclarations | undefined;
   private local: CellTypeChecker | undefined;
 
-  constructor(private readonly cwd: string) {}
+  /** `onFallback` hears why checks moved to this thread (the kernel logs it). */
+  constructor(
+    private readonly cwd: string,
+    private readonly onFallback: (reason: string) => void = () => {},
+  ) {}
 
   /** Starts the worker, which loads the compiler's libraries at once and warms up while no check is asked for. */
   start(): void {
@@ -57,13 +61,19 @@ export class TypeCheckThread {
       this.worker = null;
       return;
     }
-    const worker = new Worker(WORKER, { workerData: { cwd: this.cwd } satisfies TypeCheckWorkerData });
+    // No inherited flags: `--input-type` (node -e) refuses to load the worker's file, and the checker needs none.
+    const worker = new Worker(WORKER, { workerData: { cwd: this.cwd } satisfies TypeCheckWorkerData, execArgv: [] });
     // An idle checker must not keep the process alive; it is referenced while a check is pending.
     worker.unref();
     worker.on("message", (reply: CheckReply) => this.settle(reply));
-    worker.on("error", () => this.checkHere());
-    worker.on("exit", () => this.checkHere());
+    worker.on("error", (error) => this.checkHere(`the type-check thread failed (${error.message}); checking on the main thread`));
+    worker.on("exit", (code) => this.checkHere(`the type-check thread exited (code ${code}); checking on the main thread`));
     this.worker = worker;
+  }
+
+  /** Whether checks run on the worker (false: on this thread, or not started yet). */
+  get threaded(): boolean {
+    return this.worker != null;
   }
 
   /** The type errors of `code` run after the cells whose declarations are `declarations`. */
@@ -91,8 +101,10 @@ export class TypeCheckThread {
   }
 
   /** From now on checks run on this thread, the ones the worker had not answered first. */
-  private checkHere(): void {
+  private checkHere(reason: string): void {
+    if (this.worker === null) return;
     this.worker = null;
+    this.onFallback(reason);
     const waiting = [...this.pending.values()];
     this.pending.clear();
     for (const p of waiting) this.checkLocally(p.declarations, p.code, p.cellId).then(p.resolve, p.reject);
