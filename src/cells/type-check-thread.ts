@@ -54,7 +54,7 @@ export class TypeCheckThread {
     private readonly onFallback: (reason: string) => void = () => {},
   ) {}
 
-  /** Starts the worker, which loads the compiler's libraries at once and warms up while no check is asked for. */
+  /** Starts the worker, which loads the compiler's libraries (and the cellflow API's declarations) at once. */
   start(): void {
     if (this.worker !== undefined) return;
     if (!existsSync(fileURLToPath(WORKER))) {

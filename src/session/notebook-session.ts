@@ -128,7 +128,12 @@ export class NotebookSession {
     const executions: CellExecution[] = [];
     const replayed = new Map<number | string, boolean>(cells.map((c) => [c.id, true]));
     let failure: unknown = null;
+    // A cell's type errors, then its outcome, are reported once its check ends: before the next cell starts, or for
+    // the last cell after its run has ended (a run's end never waits for a type check).
+    let report: (() => Promise<void>) | null = null;
     for (const cell of cells) {
+      await report?.();
+      report = null;
       this.latestSource.set(cell.id, cell.source);
       options.onCellStart?.(cell);
       const context = { flow: this.active, task: null, lazyFlow: open };
@@ -158,16 +163,19 @@ export class NotebookSession {
         outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id, { keep }));
         this.recordDefinitions(cell.id);
       }
-      // The cell's end is reported after its type errors, unless its run was cancelled: that run ends now, without
-      // waiting for a check (an interrupted kernel cell has replied already, and the next cell must find no run going).
-      abandoned = (this.active as LiveFlowRun | null)?.controller.signal.aborted === true;
-      const diagnostics = abandoned ? [] : await checked;
       replayed.set(cell.id, !outcome.ok || this.taskCount() !== tasksBefore);
       // A cell ending in display(...) has shown its output; the handle is not a result to show again.
       if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };
-      const execution = { cell: cell.id, outcome, diagnostics };
-      executions.push(execution);
-      options.onCell?.(execution);
+      const ran = outcome;
+      const run = this.active as LiveFlowRun | null;
+      report = async () => {
+        // A cancelled run's cell is not waited for: an interrupted kernel cell has replied already, and its type
+        // errors must not land under the next cell.
+        abandoned = run?.controller.signal.aborted === true;
+        const execution = { cell: cell.id, outcome: ran, diagnostics: abandoned ? [] : await checked };
+        executions.push(execution);
+        options.onCell?.(execution);
+      };
       if (!outcome.ok) {
         failure = cellFailure(this.describeCellError(outcome.error, cell.id), outcome.error.stack);
         if (options.stopOnError !== false) break;
@@ -175,7 +183,10 @@ export class NotebookSession {
     }
     // Read through a cast: TypeScript narrowed `this.active` to null above, but open() may have set it since.
     const live = this.active as LiveFlowRun | null;
-    if (!live) return { cells: executions, run: null, ok: failure === null, outcome: null };
+    if (!live) {
+      await report?.();
+      return { cells: executions, run: null, ok: failure === null, outcome: null };
+    }
     this.cellsOfRun.set(live.record.id, cells.map((c) => ({ id: c.id, replay: replayed.get(c.id) ?? true })));
     let outcome: FlowRunOutcome;
     try {
@@ -186,6 +197,7 @@ export class NotebookSession {
     this.last = outcome.record;
     if (!outcome.ok) this.lastFailed = outcome.record;
     else if (this.lastFailed?.id === outcome.record.id) this.lastFailed = null;
+    await report?.();
     return { cells: executions, run: outcome.record, ok: outcome.ok && failure === null, outcome };
   }
 
