@@ -228,6 +228,20 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 6,
+    description: "task run rows written by the batch writer carry their own seq; the triggers number only other writes",
+    sql: `
+      DROP TRIGGER task_runs_seq_insert;
+      DROP TRIGGER task_runs_seq_update;
+      CREATE TRIGGER task_runs_seq_insert AFTER INSERT ON task_runs WHEN NEW.seq = 0 BEGIN
+        UPDATE task_runs SET seq = (SELECT MAX(seq) FROM task_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+      CREATE TRIGGER task_runs_seq_update AFTER UPDATE OF state_type, state_name, state_message, state_ts, start_time, end_time, run_count, cache_reason, subflow_run_id, error ON task_runs WHEN NEW.seq = OLD.seq BEGIN
+        UPDATE task_runs SET seq = (SELECT MAX(seq) FROM task_runs) + 1 WHERE rowid = NEW.rowid;
+      END;
+    `,
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */

@@ -16,6 +16,13 @@ const TASK_COLUMNS = [
   "source_hash", "result_ref", "run_count", "start_time", "end_time", "tags", "subflow_run_id", "error",
 ] as const;
 
+/**
+ * Task rows carry their change sequence (`seq`, migration 4) from the writer: one MAX(seq) per batch instead
+ * of a trigger's UPDATE per row, which doubled the cost of writing a task run. Migration 6 keeps the triggers
+ * for writes that do not set it (crash reaping, prune).
+ */
+const TASK_STATEMENT_COLUMNS = [...TASK_COLUMNS, "seq"] as const;
+
 function upsertSql(table: string, columns: readonly string[], guard = ""): string {
   const updates = columns.filter((c) => c !== "id").map((c) => `${c}=excluded.${c}`).join(", ");
   return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
@@ -36,8 +43,12 @@ function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)
   return out;
 }
 
-/** Flush at once when this many records wait: a tight loop of awaited tasks never yields to the timer. */
-const MAX_PENDING = 2000;
+/**
+ * Flush at once when this many records wait: a tight loop of awaited tasks never yields to the timer. Kept small
+ * so a batch's records (and the console lines waiting for its commit) die young: at 2,000, a 100,000-task
+ * `cellflow run` promoted 122 MB into V8's old space, at 500 56 MB; CPU per task was the same from 250 to 2,000.
+ */
+const MAX_PENDING = 500;
 
 export class BatchWriter {
   // Rows are built at flush time from the live records, so a run that changes state many times between
@@ -55,14 +66,21 @@ export class BatchWriter {
     private readonly delayMs = 20,
   ) {
     const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS, KEEP_CANCEL_REQUEST));
-    const taskStmt = db.prepare(upsertSql("task_runs", TASK_COLUMNS));
+    const taskStmt = db.prepare(upsertSql("task_runs", TASK_STATEMENT_COLUMNS));
+    const maxTaskSeq = db.prepare("SELECT MAX(seq) FROM task_runs").pluck();
     const logStmt = db.prepare("INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (@flow_run_id, @task_run_id, @level, @message, @ts)");
     const resultStmt = db.prepare("INSERT OR IGNORE INTO results (ref, bytes) VALUES (?, ?)");
     const tx = db.transaction(
-      (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]) => {
+      (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Map<string, () => TaskRunRow>, logs: LogRow[]) => {
         for (const [ref, bytes] of results) resultStmt.run(ref, bytes);
         for (const row of flows) flowStmt.run(valuesOf(row(), FLOW_COLUMNS));
-        for (const row of tasks) taskStmt.run(valuesOf(row(), TASK_COLUMNS));
+        // Inside the IMMEDIATE transaction: writers are serialized, so sequence numbers commit in order.
+        let seq = tasks.size > 0 ? ((maxTaskSeq.get() as number | null) ?? 0) : 0;
+        for (const row of tasks.values()) {
+          const values = valuesOf(row(), TASK_COLUMNS);
+          values.push(++seq);
+          taskStmt.run(values);
+        }
         for (const row of logs) logStmt.run(row);
       },
     );
@@ -76,7 +94,7 @@ export class BatchWriter {
       this.tasks = new Map();
       this.logs = [];
       try {
-        tx.immediate(results, flows.values(), tasks.values(), logs);
+        tx.immediate(results, flows.values(), tasks, logs);
       } catch (error) {
         // Nothing is lost: the batch goes back in front of what arrived meanwhile, and the next flush retries.
         for (const [k, v] of this.results) results.set(k, v);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
 import { Running, Cancelled } from "../../src/core/states.js";
-import type { FlowRunRecord } from "../../src/core/records.js";
+import type { FlowRunRecord, TaskRunRecord } from "../../src/core/records.js";
 import { tempHome } from "../engine/helpers.js";
 
 function record(id: string): FlowRunRecord {
@@ -22,6 +22,36 @@ describe("batched flow run writes", () => {
     store.saveFlowRun({ ...run, state: Cancelled("stopped") }, extra);
     store.flush();
     expect(store.findFlowRun(run.id).state.name).toBe("Cancelled");
+    store.close();
+  });
+});
+
+describe("task run change sequence", () => {
+  function taskRecord(id: string, flowRunId: string): TaskRunRecord {
+    return {
+      id, flowRunId, flowAttempt: 1, taskName: "t", dynamicKey: `t-${id}`, state: Running(), inputs: [], upstream: [], cacheKey: null,
+      cacheReason: "", cachedFrom: null, runCount: 1, startTime: 1, endTime: null, tags: [], subflowRunId: null,
+    };
+  }
+  const extra = { cacheExpires: null, sourceHash: null, resultRef: null, history: [] };
+  const seqOf = (store: Store, id: string) => (store.db.prepare("SELECT seq FROM task_runs WHERE id = ?").get(id) as { seq: number }).seq;
+
+  it("numbers every batched write after everything before it, and a direct update after that", () => {
+    const store = Store.open(tempHome());
+    const a = taskRecord("a", "run-1");
+    const b = taskRecord("b", "run-1");
+    store.saveTaskRun(a, extra);
+    store.saveTaskRun(b, extra);
+    store.flush();
+    expect([seqOf(store, "a"), seqOf(store, "b")]).toEqual([1, 2]);
+    store.saveTaskRun({ ...a, state: Cancelled("stopped") }, extra);
+    store.flush();
+    expect(seqOf(store, "a")).toBe(3);
+    // A write outside the batch writer (as crash reaping does) is numbered by the trigger.
+    store.db.prepare("UPDATE task_runs SET state_name = 'Crashed', state_type = 'CRASHED' WHERE id = 'b'").run();
+    expect(seqOf(store, "b")).toBe(4);
+    store.db.prepare("INSERT INTO task_runs (id, flow_attempt, task_name, dynamic_key, state_type, state_name, state_ts) VALUES ('c', 1, 't', 't-c', 'PENDING', 'Pending', 1)").run();
+    expect(seqOf(store, "c")).toBe(5);
     store.close();
   });
 });
