@@ -61,9 +61,14 @@ export class BatchWriter {
   private readonly commitListeners = new Set<() => void>();
   private readonly commit: () => void;
 
+  /** Set while writes keep failing (busy, read-only, full disk): when the first failure happened, and how many since. */
+  private failing: { since: number; attempts: number } | null = null;
+
   constructor(
     private readonly db: Database.Database,
     private readonly delayMs = 20,
+    /** Where the writer says that writes started failing and that they recovered. */
+    private readonly report: (line: string) => void = (line) => void process.stderr.write(line),
   ) {
     const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS, KEEP_CANCEL_REQUEST));
     const taskStmt = db.prepare(upsertSql("task_runs", TASK_STATEMENT_COLUMNS));
@@ -105,6 +110,11 @@ export class BatchWriter {
         this.tasks = tasks;
         this.logs = logs.concat(this.logs);
         throw error;
+      }
+      if (this.failing) {
+        const { since, attempts } = this.failing;
+        this.failing = null;
+        this.report(`cellflow: store writes work again after ${attempts} failed attempt${attempts === 1 ? "" : "s"} over ${Date.now() - since} ms; nothing was lost\n`);
       }
       for (const listener of this.commitListeners) listener();
     };
@@ -162,13 +172,13 @@ export class BatchWriter {
   }
 
   private schedule(): void {
-    if (this.flows.size + this.tasks.size + this.logs.length + this.results.size >= MAX_PENDING) {
+    // While writes fail, only the timer retries: a record queued meanwhile must not wait out another busy timeout.
+    if (!this.failing && this.pending >= MAX_PENDING) {
       try {
         this.flush();
         return;
       } catch (error) {
-        // Leave it to the timer to retry; the batch is kept.
-        process.stderr.write(`cellflow: store write failed, retrying: ${(error as Error).message}\n`);
+        this.failed(error); // the batch is kept; the timer retries
       }
     }
     if (this.timer) return;
@@ -177,10 +187,20 @@ export class BatchWriter {
       try {
         this.flush();
       } catch (error) {
-        process.stderr.write(`cellflow: store write failed, retrying: ${(error as Error).message}\n`);
+        this.failed(error);
         this.schedule();
       }
     }, this.delayMs);
     this.timer.unref();
+  }
+
+  /** One line when writes start failing, not one per retry (every 20 ms); commit() says when they recover. */
+  private failed(error: unknown): void {
+    if (this.failing) {
+      this.failing.attempts++;
+      return;
+    }
+    this.failing = { since: Date.now(), attempts: 1 };
+    this.report(`cellflow: store write failed, keeping ${this.pending} records and retrying every ${this.delayMs} ms: ${(error as Error).message}\n`);
   }
 }
