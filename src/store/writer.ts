@@ -74,7 +74,9 @@ export class BatchWriter {
     const taskStmt = db.prepare(upsertSql("task_runs", TASK_STATEMENT_COLUMNS));
     const maxTaskSeq = db.prepare("SELECT MAX(seq) FROM task_runs").pluck();
     const logStmt = db.prepare("INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (@flow_run_id, @task_run_id, @level, @message, @ts)");
-    const resultStmt = db.prepare("INSERT OR IGNORE INTO results (ref, bytes) VALUES (?, ?)");
+    // Content-addressed: a row already there is kept, unless its bytes differ from these (it is corrupt, and
+    // these, hashed just now, are the good ones). Many task runs share one result (e.g. undefined): no rewrite then.
+    const resultStmt = db.prepare("INSERT INTO results (ref, bytes) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET bytes = excluded.bytes WHERE bytes <> excluded.bytes");
     const tx = db.transaction(
       (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Map<string, () => TaskRunRow>, logs: LogRow[]) => {
         for (const [ref, bytes] of results) resultStmt.run(ref, bytes);
