@@ -107,8 +107,11 @@ export function runDuration(run: { startTime: number | null; endTime: number | n
   return formatDuration(elapsedMs(run.startTime, run.endTime ?? Date.now()));
 }
 
+let lastClock = { ms: NaN, text: "" };
+/** HH:MM:SS.mmm (UTC); consecutive progress lines mostly share a millisecond, so the last one is reused. */
 function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 23);
+  if (ms !== lastClock.ms) lastClock = { ms, text: new Date(ms).toISOString().slice(11, 23) };
+  return lastClock.text;
 }
 
 /** One line per state change and per warning/error log line, for a run in progress. */
