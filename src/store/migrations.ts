@@ -230,8 +230,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    description: "task run rows written by the batch writer carry their own seq; the triggers number only other writes",
+    description: "task run rows written by the batch writer carry their own seq (the triggers number only other writes); results without rowid",
     sql: `
+      -- One B-tree per result instead of a rowid table plus an index holding the 64-character ref again.
+      CREATE TABLE results_by_ref (ref TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+      INSERT INTO results_by_ref (ref, bytes) SELECT ref, bytes FROM results;
+      DROP TABLE results;
+      ALTER TABLE results_by_ref RENAME TO results;
       DROP TRIGGER task_runs_seq_insert;
       DROP TRIGGER task_runs_seq_update;
       CREATE TRIGGER task_runs_seq_insert AFTER INSERT ON task_runs WHEN NEW.seq = 0 BEGIN
