@@ -230,21 +230,21 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    description: "task run rows written by the batch writer carry their own seq (the triggers number only other writes); results without rowid",
+    description: "task runs take their change `seq` from the batch writer (once per batch), not from a trigger per row",
     sql: `
-      -- One B-tree per result instead of a rowid table plus an index holding the 64-character ref again.
+      DROP TRIGGER task_runs_seq_insert;
+      DROP TRIGGER task_runs_seq_update;
+    `,
+  },
+  {
+    version: 7,
+    description: "results in a table without rowid",
+    sql: `
+      -- One B-tree insert per result instead of a rowid row plus an index entry repeating the 64-character ref.
       CREATE TABLE results_by_ref (ref TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
       INSERT INTO results_by_ref (ref, bytes) SELECT ref, bytes FROM results;
       DROP TABLE results;
       ALTER TABLE results_by_ref RENAME TO results;
-      DROP TRIGGER task_runs_seq_insert;
-      DROP TRIGGER task_runs_seq_update;
-      CREATE TRIGGER task_runs_seq_insert AFTER INSERT ON task_runs WHEN NEW.seq = 0 BEGIN
-        UPDATE task_runs SET seq = (SELECT MAX(seq) FROM task_runs) + 1 WHERE rowid = NEW.rowid;
-      END;
-      CREATE TRIGGER task_runs_seq_update AFTER UPDATE OF state_type, state_name, state_message, state_ts, start_time, end_time, run_count, cache_reason, subflow_run_id, error ON task_runs WHEN NEW.seq = OLD.seq BEGIN
-        UPDATE task_runs SET seq = (SELECT MAX(seq) FROM task_runs) + 1 WHERE rowid = NEW.rowid;
-      END;
     `,
   },
 ];

@@ -16,13 +16,6 @@ const TASK_COLUMNS = [
   "source_hash", "result_ref", "run_count", "start_time", "end_time", "tags", "subflow_run_id", "error",
 ] as const;
 
-/**
- * Task rows carry their change sequence (`seq`, migration 4) from the writer: one MAX(seq) per batch instead
- * of a trigger's UPDATE per row, which doubled the cost of writing a task run. Migration 6 keeps the triggers
- * for writes that do not set it (crash reaping, prune).
- */
-const TASK_STATEMENT_COLUMNS = [...TASK_COLUMNS, "seq"] as const;
-
 function upsertSql(table: string, columns: readonly string[], guard = ""): string {
   const updates = columns.filter((c) => c !== "id").map((c) => `${c}=excluded.${c}`).join(", ");
   return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
@@ -71,19 +64,21 @@ export class BatchWriter {
     private readonly report: (line: string) => void = (line) => void process.stderr.write(line),
   ) {
     const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS, KEEP_CANCEL_REQUEST));
-    const taskStmt = db.prepare(upsertSql("task_runs", TASK_STATEMENT_COLUMNS));
-    const maxTaskSeq = db.prepare("SELECT MAX(seq) FROM task_runs").pluck();
+    // Task runs get their change `seq` here, one past the newest, in write order: the transaction holds the write
+    // lock, so sequence order is commit order across processes (a trigger per row re-ran an UPDATE of each write).
+    const taskStmt = db.prepare(upsertSql("task_runs", [...TASK_COLUMNS, "seq"]));
+    const lastTaskSeq = db.prepare("SELECT MAX(seq) FROM task_runs").pluck();
     const logStmt = db.prepare("INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (@flow_run_id, @task_run_id, @level, @message, @ts)");
     // Content-addressed: a row already there is kept, unless its bytes differ from these (it is corrupt, and
     // these, hashed just now, are the good ones). Many task runs share one result (e.g. undefined): no rewrite then.
     const resultStmt = db.prepare("INSERT INTO results (ref, bytes) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET bytes = excluded.bytes WHERE bytes <> excluded.bytes");
     const tx = db.transaction(
-      (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Map<string, () => TaskRunRow>, logs: LogRow[]) => {
+      (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]) => {
         for (const [ref, bytes] of results) resultStmt.run(ref, bytes);
         for (const row of flows) flowStmt.run(valuesOf(row(), FLOW_COLUMNS));
-        // Inside the IMMEDIATE transaction: writers are serialized, so sequence numbers commit in order.
-        let seq = tasks.size > 0 ? ((maxTaskSeq.get() as number | null) ?? 0) : 0;
-        for (const row of tasks.values()) {
+        let seq = -1;
+        for (const row of tasks) {
+          if (seq < 0) seq = (lastTaskSeq.get() as number | null) ?? 0;
           const values = valuesOf(row(), TASK_COLUMNS);
           values.push(++seq);
           taskStmt.run(values);
@@ -101,7 +96,7 @@ export class BatchWriter {
       this.tasks = new Map();
       this.logs = [];
       try {
-        tx.immediate(results, flows.values(), tasks, logs);
+        tx.immediate(results, flows.values(), tasks.values(), logs);
       } catch (error) {
         // Nothing is lost: the batch goes back in front of what arrived meanwhile, and the next flush retries.
         for (const [k, v] of this.results) results.set(k, v);

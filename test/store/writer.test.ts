@@ -1,11 +1,28 @@
+import os from "node:os";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
 import { BatchWriter } from "../../src/store/writer.js";
 import { flowRunToRow } from "../../src/store/rows.js";
-import { Running, Cancelled } from "../../src/core/states.js";
+import { Running, Cancelled, Completed, Pending } from "../../src/core/states.js";
 import type { FlowRunRecord, TaskRunRecord } from "../../src/core/records.js";
+import { taskRunsChangedSince } from "../../src/store/ui-queries.js";
 import { tempHome } from "../engine/helpers.js";
+
+function taskRecord(flowRunId: string, id: string, state = Running()): TaskRunRecord {
+  return {
+    id, flowRunId, flowAttempt: 1, taskName: "t", dynamicKey: id, state, inputs: [], upstream: [], cacheKey: null, cacheReason: "", cachedFrom: null,
+    runCount: 1, startTime: 1, endTime: null, tags: [], subflowRunId: null,
+  };
+}
+
+function saveTask(store: Store, task: TaskRunRecord): void {
+  store.saveTaskRun(task, { cacheExpires: null, sourceHash: null, resultRef: null, history: [task.state] });
+}
+
+function seqOf(store: Store): Record<string, number> {
+  return Object.fromEntries((store.db.prepare("SELECT id, seq FROM task_runs").all() as Array<{ id: string; seq: number }>).map((r) => [r.id, r.seq]));
+}
 
 function record(id: string): FlowRunRecord {
   return { id, flowName: "f", name: "f-run", state: Running(), parameters: {}, attempt: 1, startTime: 1, endTime: null, createdAt: 1, entrypoint: null, parentTaskRunId: null, deploymentId: null, tags: [] };
@@ -29,32 +46,48 @@ describe("batched flow run writes", () => {
   });
 });
 
-describe("task run change sequence", () => {
-  function taskRecord(id: string, flowRunId: string): TaskRunRecord {
-    return {
-      id, flowRunId, flowAttempt: 1, taskName: "t", dynamicKey: `t-${id}`, state: Running(), inputs: [], upstream: [], cacheKey: null,
-      cacheReason: "", cachedFrom: null, runCount: 1, startTime: 1, endTime: null, tags: [], subflowRunId: null,
-    };
-  }
-  const extra = { cacheExpires: null, sourceHash: null, resultRef: null, history: [] };
-  const seqOf = (store: Store, id: string) => (store.db.prepare("SELECT seq FROM task_runs WHERE id = ?").get(id) as { seq: number }).seq;
+describe("the task runs' change sequence", () => {
+  it("is assigned by the batch writer in commit order across two connections, and an update moves a task run past the rest", async () => {
+    const home = tempHome();
+    const a = Store.open(home);
+    const b = Store.open(home);
+    const run = record("run-seq");
+    a.saveFlowRun(run, { history: [run.state], resultRef: null, owner: null, heartbeat: null });
+    saveTask(a, taskRecord(run.id, "t1"));
+    saveTask(a, taskRecord(run.id, "t2"));
+    a.flush();
+    saveTask(b, taskRecord(run.id, "t3"));
+    b.flush();
+    const cursor = Math.max(...Object.values(seqOf(a)));
+    saveTask(a, taskRecord(run.id, "t1", Completed()));
+    a.flush();
+    const seq = seqOf(b);
+    expect(seq.t1 > seq.t3 && seq.t3 > seq.t2 && seq.t2 > 0).toBe(true);
+    // What a reader resuming after the cursor gets: only the task run that changed.
+    expect((await taskRunsChangedSince(b, [run.id], cursor)).map((t) => [t.id, t.state.name])).toEqual([["t1", "Completed"]]);
+    // No trigger writes each row twice.
+    expect(a.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'task_runs'").all()).toEqual([]);
+    a.close();
+    b.close();
+  });
 
-  it("numbers every batched write after everything before it, and a direct update after that", () => {
-    const store = Store.open(tempHome());
-    const a = taskRecord("a", "run-1");
-    const b = taskRecord("b", "run-1");
-    store.saveTaskRun(a, extra);
-    store.saveTaskRun(b, extra);
+  it("gives each task run that crash reaping marks its own next seq", () => {
+    const home = tempHome();
+    const store = Store.open(home);
+    // Owned by a process that is not this one (same pid, another start time): reaping takes it for dead.
+    const owner = `${os.hostname()}:${process.pid}:not-this-process`;
+    const run = record("run-crashed");
+    store.saveFlowRun(run, { history: [run.state], resultRef: null, owner, heartbeat: 1 });
+    saveTask(store, taskRecord(run.id, "done", Completed()));
+    saveTask(store, taskRecord(run.id, "running"));
+    saveTask(store, taskRecord(run.id, "pending", Pending()));
     store.flush();
-    expect([seqOf(store, "a"), seqOf(store, "b")]).toEqual([1, 2]);
-    store.saveTaskRun({ ...a, state: Cancelled("stopped") }, extra);
-    store.flush();
-    expect(seqOf(store, "a")).toBe(3);
-    // A write outside the batch writer (as crash reaping does) is numbered by the trigger.
-    store.db.prepare("UPDATE task_runs SET state_name = 'Crashed', state_type = 'CRASHED' WHERE id = 'b'").run();
-    expect(seqOf(store, "b")).toBe(4);
-    store.db.prepare("INSERT INTO task_runs (id, flow_attempt, task_name, dynamic_key, state_type, state_name, state_ts) VALUES ('c', 1, 't', 't-c', 'PENDING', 'Pending', 1)").run();
-    expect(seqOf(store, "c")).toBe(5);
+    const before = seqOf(store);
+    expect(store.reapCrashed()).toBe(1);
+    const after = seqOf(store);
+    expect(after.done).toBe(before.done);
+    const top = Math.max(...Object.values(before));
+    expect([after.running, after.pending].sort((x, y) => x - y)).toEqual([top + 1, top + 2]);
     store.close();
   });
 });
