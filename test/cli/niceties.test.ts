@@ -42,7 +42,7 @@ describe("deployments run --wait", { timeout: SLOW }, () => {
     expect((await cli(["deploy", path.join(dir, "waited.ts"), "--name", "waited"], { home })).code).toBe(0);
     const ok = startCli(["deployments", "run", "waited", "--wait"], { home });
     const bad = startCli(["deployments", "run", "waited", "-p", "fail=true", "--wait"], { home });
-    await until("both runs queued", async () => (runStates(home).length === 2 ? true : undefined), 1200);
+    await until("both runs queued", async () => (runStates(home).length === 2 ? true : undefined), 120_000);
     const worker = await cli(["worker", "--once", "--concurrency", "2"], { home });
     expect(worker.code, worker.stderr).toBe(0);
     const [good, failed] = await Promise.all([ok.done, bad.done]);

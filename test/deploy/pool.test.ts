@@ -69,7 +69,7 @@ describe("the worker's child pool", { timeout: SLOW }, () => {
       await until("two pool children", async () => (poolChildren(worker.child.pid!).length === 2 ? true : undefined));
       const queued: string[] = [];
       for (let i = 0; i < 5; i++) queued.push((await cliJson<FlowRunJson>(["deployments", "run", "pids"], { home })).id);
-      await until("five completed runs", async () => (runStates(home).filter((r) => r.name === "Completed").length === 5 ? true : undefined), 1200);
+      await until("five completed runs", async () => (runStates(home).filter((r) => r.name === "Completed").length === 5 ? true : undefined), 120_000);
       const lines = fs.readFileSync(path.join(dir, "pids.log"), "utf8").trim().split("\n").map((l) => l.split(" "));
       expect(lines.map(([id]) => id).sort()).toEqual([...queued].sort());
       expect(new Set(lines.map(([, pid]) => pid)).size).toBe(5);
@@ -93,11 +93,11 @@ describe("the worker's child pool", { timeout: SLOW }, () => {
       children = await until("a replacement child", async () => {
         const found = poolChildren(worker.child.pid!);
         return found.length === 2 && !found.includes(first[0]) ? found : undefined;
-      }, 600);
+      }, 60_000);
       expect(children).toContain(first[1]);
       // The pool still runs runs.
       await cliJson(["deployments", "run", "pids"], { home });
-      await until("a completed run", async () => (runStates(home).some((r) => r.name === "Completed") ? true : undefined), 1200);
+      await until("a completed run", async () => (runStates(home).some((r) => r.name === "Completed") ? true : undefined), 120_000);
       children = poolChildren(worker.child.pid!);
     } finally {
       worker.child.kill("SIGTERM");
