@@ -60,7 +60,8 @@ function alive(pid: number): boolean {
   }
 }
 
-describe("the worker's child pool", { timeout: SLOW }, () => {
+// Each test has its own store and worker (children are found by their parent's pid): they run concurrently.
+describe.concurrent("the worker's child pool", { timeout: SLOW }, () => {
   it("runs each run in a child of its own (a pool child never runs two runs)", async () => {
     const { dir, home } = await deployed();
     const worker = startCli(["worker", "--concurrency", "2", "--poll-ms", "100"], { home });

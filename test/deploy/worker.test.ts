@@ -24,7 +24,8 @@ async function stateOf(home: string, id: string): Promise<FlowRunJson> {
   return cliJson<FlowRunJson>(["runs", "show", id], { home });
 }
 
-describe("cellflow worker", { timeout: SLOW }, () => {
+// Each test has its own flow folder and store: they run concurrently, so one waiting on a worker does not hold up the rest.
+describe.concurrent("cellflow worker", { timeout: SLOW }, () => {
   it("runs a deployment with a 2-second interval several times, then stops cleanly on SIGTERM", async () => {
     const dir = tempDir("worker-interval");
     const home = tempDir("worker-interval-home");
