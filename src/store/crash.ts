@@ -24,15 +24,19 @@ export function reapCrashedRuns(store: Store): number {
   const markFlow = db.prepare(
     "UPDATE flow_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)) WHERE id=@id AND state_type IN ('PENDING','RUNNING','CANCELLING')",
   );
-  const markTasks = db.prepare(
-    "UPDATE task_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)) WHERE flow_run_id=@id AND state_type IN ('PENDING','RUNNING','SCHEDULED','CANCELLING')",
+  const unfinishedTasks = db.prepare("SELECT id FROM task_runs WHERE flow_run_id = ? AND state_type IN ('PENDING','RUNNING','SCHEDULED','CANCELLING')").pluck();
+  // Each changed task run takes the next change `seq`, as the batch writer's writes do.
+  const markTask = db.prepare(
+    "UPDATE task_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)), seq=@seq WHERE id=@task",
   );
+  const lastTaskSeq = db.prepare("SELECT MAX(seq) FROM task_runs").pluck();
   let count = 0;
   db.transaction(() => {
+    let seq = (lastTaskSeq.get() as number | null) ?? 0;
     for (const run of dead) {
       const message = `the process that ran it (${run.owner.split(":").slice(0, -1).join(":")}) is gone`;
       count += markFlow.run({ id: run.id, now, message }).changes;
-      markTasks.run({ id: run.id, now, message });
+      for (const task of unfinishedTasks.all(run.id) as string[]) markTask.run({ task, now, message, seq: ++seq });
     }
   }).immediate();
   return count;

@@ -228,6 +228,14 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 6,
+    description: "task runs take their change `seq` from the batch writer (once per batch), not from a trigger per row",
+    sql: `
+      DROP TRIGGER task_runs_seq_insert;
+      DROP TRIGGER task_runs_seq_update;
+    `,
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */

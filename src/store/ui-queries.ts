@@ -2,8 +2,8 @@
 // resume from the store's monotonic order (flow/task run `seq`, log `id`).
 
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
-import type { StateType } from "../core/states.js";
-import { decodeHistory, flowRunFromRow, logFromRow, taskRunFromRow, type FlowRunRow, type LogRow, type TaskRunRow } from "./rows.js";
+import type { StateName, StateType } from "../core/states.js";
+import { decodeHistory, flowRunFromRow, logFromRow, taskRunFromRow, type FlowRunRow, type LogRow } from "./rows.js";
 import type { Store } from "./store.js";
 import { runFilterSql } from "./run-filters.js";
 import { listArtifacts, type ArtifactRecord, type ListArtifactsOptions } from "./artifacts.js";
@@ -120,10 +120,31 @@ export async function getTaskRunDetail(store: Store, id: string): Promise<{ run:
   return row ? { run: taskRunFromRow(row), history: decodeHistory(row.history), resultRef: row.result_ref } : null;
 }
 
-/** Task runs of a flow run over every attempt, oldest first. */
-export async function listAllTaskRuns(store: Store, flowRunId: string): Promise<TaskRunRecord[]> {
+/** A task run as the run page lists and draws it: no inputs, tags, cache key, error or history (its own page has those). */
+export type TaskRunBrief = Pick<TaskRunRecord, "id" | "flowRunId" | "flowAttempt" | "taskName" | "dynamicKey" | "state" | "upstream" | "cacheReason" | "runCount" | "startTime" | "endTime" | "subflowRunId">;
+
+// Only the columns a brief needs, read as arrays: at 10,000 task runs, building a 25-key object per row cost
+// several times the query itself.
+const BRIEF_COLUMNS = "id, flow_run_id, flow_attempt, task_name, dynamic_key, state_type, state_name, state_message, state_ts, upstream, cache_reason, run_count, start_time, end_time, subflow_run_id, seq";
+type BriefRow = [string, string | null, number, string, string, StateType, StateName, string, number, string, string, number, number | null, number | null, string | null, number];
+
+function briefFromRow(r: BriefRow): TaskRunBrief & { seq: number } {
+  return {
+    id: r[0], flowRunId: r[1] ?? "", flowAttempt: r[2], taskName: r[3], dynamicKey: r[4],
+    state: { type: r[5], name: r[6], message: r[7], timestamp: r[8] },
+    upstream: r[9] === "[]" ? [] : (JSON.parse(r[9]) as string[]),
+    cacheReason: r[10], runCount: r[11], startTime: r[12], endTime: r[13], subflowRunId: r[14], seq: r[15],
+  };
+}
+
+/** Task runs of a flow run over every attempt as briefs, oldest first. */
+export async function listTaskRunBriefs(store: Store, flowRunId: string): Promise<TaskRunBrief[]> {
   store.flush();
-  return store.getAllTaskRunRows(flowRunId).map(taskRunFromRow);
+  const rows = store.db.prepare(`SELECT ${BRIEF_COLUMNS} FROM task_runs WHERE flow_run_id = ? ORDER BY flow_attempt, rowid`).raw().all(flowRunId) as BriefRow[];
+  return rows.map((r) => {
+    const { seq: _seq, ...brief } = briefFromRow(r);
+    return brief;
+  });
 }
 
 /** Log lines of runs (and optionally only some task runs) after a log id, oldest first. */
@@ -152,13 +173,14 @@ export async function flowRunsChangedSince(store: Store, afterSeq: number, limit
   return rows.map(summaryFromRow);
 }
 
-/** Task runs of these flow runs changed after `afterSeq`, in change order, with the newest seq seen. */
-export async function taskRunsChangedSince(store: Store, flowRunIds: string[], afterSeq: number, limit = 2000): Promise<Array<TaskRunRecord & { seq: number }>> {
+/** Task runs of these flow runs changed after `afterSeq` as briefs, in change order, each with its seq. */
+export async function taskRunsChangedSince(store: Store, flowRunIds: string[], afterSeq: number, limit = 2000): Promise<Array<TaskRunBrief & { seq: number }>> {
   if (flowRunIds.length === 0) return [];
   const rows = store.db
-    .prepare(`SELECT * FROM task_runs WHERE seq > ? AND flow_run_id IN (${flowRunIds.map(() => "?").join(",")}) ORDER BY seq LIMIT ?`)
-    .all(afterSeq, ...flowRunIds, limit) as Array<TaskRunRow & { seq: number }>;
-  return rows.map((r) => ({ ...taskRunFromRow(r), seq: r.seq }));
+    .prepare(`SELECT ${BRIEF_COLUMNS} FROM task_runs WHERE seq > ? AND flow_run_id IN (${flowRunIds.map(() => "?").join(",")}) ORDER BY seq LIMIT ?`)
+    .raw()
+    .all(afterSeq, ...flowRunIds, limit) as BriefRow[];
+  return rows.map(briefFromRow);
 }
 
 /** A cheap "did anything change" check: SQLite's data_version moves when another connection commits. */

@@ -55,14 +55,23 @@ export class BatchWriter {
     private readonly delayMs = 20,
   ) {
     const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS, KEEP_CANCEL_REQUEST));
-    const taskStmt = db.prepare(upsertSql("task_runs", TASK_COLUMNS));
+    // Task runs get their change `seq` here, one past the newest, in write order: the transaction holds the write
+    // lock, so sequence order is commit order across processes (a trigger per row re-ran an UPDATE of each write).
+    const taskStmt = db.prepare(upsertSql("task_runs", [...TASK_COLUMNS, "seq"]));
+    const lastTaskSeq = db.prepare("SELECT MAX(seq) FROM task_runs").pluck();
     const logStmt = db.prepare("INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (@flow_run_id, @task_run_id, @level, @message, @ts)");
     const resultStmt = db.prepare("INSERT OR IGNORE INTO results (ref, bytes) VALUES (?, ?)");
     const tx = db.transaction(
       (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]) => {
         for (const [ref, bytes] of results) resultStmt.run(ref, bytes);
         for (const row of flows) flowStmt.run(valuesOf(row(), FLOW_COLUMNS));
-        for (const row of tasks) taskStmt.run(valuesOf(row(), TASK_COLUMNS));
+        let seq = -1;
+        for (const row of tasks) {
+          if (seq < 0) seq = (lastTaskSeq.get() as number | null) ?? 0;
+          const values = valuesOf(row(), TASK_COLUMNS);
+          values.push(++seq);
+          taskStmt.run(values);
+        }
         for (const row of logs) logStmt.run(row);
       },
     );

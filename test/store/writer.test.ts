@@ -1,8 +1,25 @@
+import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/store/store.js";
-import { Running, Cancelled } from "../../src/core/states.js";
-import type { FlowRunRecord } from "../../src/core/records.js";
+import { Running, Cancelled, Completed, Pending } from "../../src/core/states.js";
+import type { FlowRunRecord, TaskRunRecord } from "../../src/core/records.js";
+import { taskRunsChangedSince } from "../../src/store/ui-queries.js";
 import { tempHome } from "../engine/helpers.js";
+
+function taskRecord(flowRunId: string, id: string, state = Running()): TaskRunRecord {
+  return {
+    id, flowRunId, flowAttempt: 1, taskName: "t", dynamicKey: id, state, inputs: [], upstream: [], cacheKey: null, cacheReason: "", cachedFrom: null,
+    runCount: 1, startTime: 1, endTime: null, tags: [], subflowRunId: null,
+  };
+}
+
+function saveTask(store: Store, task: TaskRunRecord): void {
+  store.saveTaskRun(task, { cacheExpires: null, sourceHash: null, resultRef: null, history: [task.state] });
+}
+
+function seqOf(store: Store): Record<string, number> {
+  return Object.fromEntries((store.db.prepare("SELECT id, seq FROM task_runs").all() as Array<{ id: string; seq: number }>).map((r) => [r.id, r.seq]));
+}
 
 function record(id: string): FlowRunRecord {
   return { id, flowName: "f", name: "f-run", state: Running(), parameters: {}, attempt: 1, startTime: 1, endTime: null, createdAt: 1, entrypoint: null, parentTaskRunId: null, deploymentId: null, tags: [] };
@@ -22,6 +39,52 @@ describe("batched flow run writes", () => {
     store.saveFlowRun({ ...run, state: Cancelled("stopped") }, extra);
     store.flush();
     expect(store.findFlowRun(run.id).state.name).toBe("Cancelled");
+    store.close();
+  });
+});
+
+describe("the task runs' change sequence", () => {
+  it("is assigned by the batch writer in commit order across two connections, and an update moves a task run past the rest", async () => {
+    const home = tempHome();
+    const a = Store.open(home);
+    const b = Store.open(home);
+    const run = record("run-seq");
+    a.saveFlowRun(run, { history: [run.state], resultRef: null, owner: null, heartbeat: null });
+    saveTask(a, taskRecord(run.id, "t1"));
+    saveTask(a, taskRecord(run.id, "t2"));
+    a.flush();
+    saveTask(b, taskRecord(run.id, "t3"));
+    b.flush();
+    const cursor = Math.max(...Object.values(seqOf(a)));
+    saveTask(a, taskRecord(run.id, "t1", Completed()));
+    a.flush();
+    const seq = seqOf(b);
+    expect(seq.t1 > seq.t3 && seq.t3 > seq.t2 && seq.t2 > 0).toBe(true);
+    // What a reader resuming after the cursor gets: only the task run that changed.
+    expect((await taskRunsChangedSince(b, [run.id], cursor)).map((t) => [t.id, t.state.name])).toEqual([["t1", "Completed"]]);
+    // No trigger writes each row twice.
+    expect(a.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'task_runs'").all()).toEqual([]);
+    a.close();
+    b.close();
+  });
+
+  it("gives each task run that crash reaping marks its own next seq", () => {
+    const home = tempHome();
+    const store = Store.open(home);
+    // Owned by a process that is not this one (same pid, another start time): reaping takes it for dead.
+    const owner = `${os.hostname()}:${process.pid}:not-this-process`;
+    const run = record("run-crashed");
+    store.saveFlowRun(run, { history: [run.state], resultRef: null, owner, heartbeat: 1 });
+    saveTask(store, taskRecord(run.id, "done", Completed()));
+    saveTask(store, taskRecord(run.id, "running"));
+    saveTask(store, taskRecord(run.id, "pending", Pending()));
+    store.flush();
+    const before = seqOf(store);
+    expect(store.reapCrashed()).toBe(1);
+    const after = seqOf(store);
+    expect(after.done).toBe(before.done);
+    const top = Math.max(...Object.values(before));
+    expect([after.running, after.pending].sort((x, y) => x - y)).toEqual([top + 1, top + 2]);
     store.close();
   });
 });

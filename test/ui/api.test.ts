@@ -158,6 +158,12 @@ describe("web UI pages' data", () => {
     expect(body.attempts).toEqual([expect.objectContaining({ attempt: 1, taskRuns: 8, counts: { Completed: 7, Failed: 1 } })]);
     const call = body.taskRuns.find((t) => t.taskName === "child-flow")!;
     expect(body.subflows[call.id].flowName).toBe("child-flow");
+    // Briefs: what the list, graph and timeline show; inputs, tags, cache key and error are on the task run's page.
+    const failed = body.taskRuns.find((t) => t.state.name === "Failed")!;
+    expect(Object.keys(failed).sort()).toEqual(["cacheReason", "dynamicKey", "endTime", "flowAttempt", "flowRunId", "id", "runCount", "startTime", "state", "subflowRunId", "taskName", "upstream"]);
+    const load = (await json<TaskRunDetail>(`/api/task-runs/${failed.id}`)).body.taskRun;
+    expect(load.error).toBeDefined();
+    expect(failed).toEqual(expect.objectContaining({ id: load.id, upstream: load.upstream, runCount: load.runCount, startTime: load.startTime, endTime: load.endTime, state: load.state }));
     expect(body.canCancel).toBe(false);
     // Its flow lives in a file (this test), so the rerun button is offered.
     expect(body.canRerun).toBe(true);
@@ -278,6 +284,7 @@ describe("web UI live stream", () => {
     const events = await readEvents(await call(`/api/events?run=${parentRunId}&cursor=${cursor}`), (evs) => evs.some((e) => e.event === "batch"));
     const batch = JSON.parse(events.find((e) => e.event === "batch")!.data) as LiveBatch;
     expect(batch.taskRuns.filter((t) => t.flowRunId === parentRunId)).toHaveLength(8);
+    expect(batch.taskRuns.every((t) => !("inputs" in t) && Array.isArray(t.upstream) && typeof t.state.name === "string")).toBe(true);
     // The subflow's task run comes too: the graph can expand it live.
     expect(batch.taskRuns.some((t) => t.flowRunId !== parentRunId)).toBe(true);
     expect(batch.logs.length).toBeGreaterThan(0);

@@ -9,11 +9,21 @@ import type { BrowserContext, Page } from "playwright-core";
 import { CLI, ROOT, cli, cliJson, executions, startCli, tempDir, type FlowRunJson } from "../acceptance/helpers.js";
 import { UI_FLOWS, launchBrowser, requireBuiltUi, shot, startUi, type UiProcess } from "./browser-helpers.js";
 import type { RunDetail } from "../../src/ui/shared/api-types.js";
+import type { FlowRunRecord, TaskRunRecord } from "../../src/core/records.js";
+import { makeState, type StateName } from "../../src/core/states.js";
+import { Store } from "../../src/store/store.js";
 
 /** The page's globals, as seen from page.evaluate callbacks (this file is type-checked without the DOM library). */
 type PageGlobals = {
   stayed?: boolean;
-  __cellflowGraph?: { nodes: number; screenOf(id: string): { x: number; y: number } | null };
+  __cellflowGraph?: {
+    nodes: number;
+    firstFrameAt: number;
+    screenOf(id: string): { x: number; y: number } | null;
+    panBy(dx: number, dy: number): number;
+    redraw(): number;
+    tilesDrawn(): number;
+  };
   document: { querySelector(s: string): any; documentElement: { dataset: Record<string, string> } };
   fetch: typeof fetch;
 };
@@ -181,6 +191,68 @@ describe("cellflow ui in a browser", () => {
     expect(await page.content()).not.toContain("pa55-from-the-browser");
     const body = await page.evaluate(async () => (await fetch("/api/blocks/secret/ui-made")).text());
     expect(body).not.toContain("pa55-from-the-browser");
+  }, 60_000);
+
+  it("pans a big graph from cached tiles that match a direct drawing, drawing only tiles that come into view", async () => {
+    // 900 distinct task runs (30 layers of 30, each fed by two of the layer before), written straight to the store.
+    const store = Store.open(home, { reap: false });
+    const now = Date.now();
+    const runId = "00000000-0000-7000-8000-00000000b16";
+    const state = makeState("Running", "", now);
+    const flow: FlowRunRecord = {
+      id: runId, flowName: "big", name: "big-graph", state, parameters: {}, attempt: 1, startTime: now, endTime: null, createdAt: now,
+      entrypoint: null, parentTaskRunId: null, deploymentId: null, tags: [],
+    };
+    store.saveFlowRun(flow, { history: [state], resultRef: null, owner: null, heartbeat: null });
+    const names: StateName[] = ["Completed", "Failed", "Running", "Pending", "Cached"];
+    for (let l = 0; l < 30; l++) {
+      for (let i = 0; i < 30; i++) {
+        const task: TaskRunRecord = {
+          id: `${runId}-t${l}-${i}`, flowRunId: runId, flowAttempt: 1, taskName: `t${l}_${i}`, dynamicKey: `t${l}_${i}-0`, state: makeState(names[(l + i) % 5], "", now), inputs: [],
+          upstream: l === 0 ? [] : [`${runId}-t${l - 1}-${i}`, `${runId}-t${l - 1}-${(i * 7 + 3) % 30}`],
+          cacheKey: null, cacheReason: "", cachedFrom: null, runCount: 1, startTime: now, endTime: null, tags: [], subflowRunId: null,
+        };
+        store.saveTaskRun(task, { cacheExpires: null, sourceHash: null, resultRef: null, history: [task.state] });
+      }
+    }
+    store.flush();
+    store.close();
+    await page.goto(`${ui.base}/runs/${runId}`);
+    await page.waitForFunction(() => ((globalThis as unknown as PageGlobals).__cellflowGraph?.nodes ?? 0) === 900 && (globalThis as unknown as PageGlobals).__cellflowGraph!.firstFrameAt > 0);
+    // Zoom in to cards with labels (blocks are drawn below 0.35).
+    for (let i = 0; i < 8; i++) await page.getByTitle("Zoom in").click();
+    const result = await page.evaluate(() => {
+      const w = globalThis as unknown as PageGlobals;
+      const g = w.__cellflowGraph!;
+      const c = w.document.querySelector('[data-testid="run-graph"]');
+      const pixels = () => c.getContext("2d").getImageData(0, 0, c.width, c.height).data as Uint8ClampedArray;
+      g.redraw();
+      const direct = pixels();
+      const before = g.tilesDrawn();
+      // A pan and its way back: the second frame shows the same view from tiles.
+      g.panBy(37, 11);
+      g.panBy(-37, -11);
+      const tiled = pixels();
+      const firstPan = g.tilesDrawn() - before;
+      let differ = 0;
+      for (let i = 0; i < direct.length; i += 4) {
+        if (Math.max(Math.abs(direct[i] - tiled[i]), Math.abs(direct[i + 1] - tiled[i + 1]), Math.abs(direct[i + 2] - tiled[i + 2])) > 24) differ++;
+      }
+      // Thirty steps of 20 px: tiles already drawn are reused, so only the columns coming into view are new.
+      const reused = g.tilesDrawn();
+      for (let i = 0; i < 30; i++) g.panBy(-20, 0);
+      const colours = new Set<number>();
+      for (let i = 0; i < tiled.length; i += 4) colours.add((tiled[i] << 16) | (tiled[i + 1] << 8) | tiled[i + 2]);
+      return { pixels: direct.length / 4, differ, firstPan, later: g.tilesDrawn() - reused, colours: colours.size, height: c.height };
+    });
+    await shot(page, "run-graph-900-tiled");
+    // Not blank: cards, labels, edges and state colours.
+    expect(result.colours).toBeGreaterThan(20);
+    expect(result.differ).toBeLessThan(result.pixels / 1000);
+    expect(result.firstPan).toBeGreaterThan(0);
+    // 600 px of panning brings at most four new tile columns (256 px) into view, not thirty frames of tiles.
+    expect(result.later).toBeGreaterThan(0);
+    expect(result.later).toBeLessThanOrEqual(4 * (Math.ceil(result.height / 256) + 1));
   }, 60_000);
 
   it("looks right in the dark theme too", async () => {

@@ -8,8 +8,8 @@ import type { TaskRunRecord } from "../../core/records.js";
 import { isRerunnable, isTerminal } from "../../core/states.js";
 import { cancelRun, retryRun } from "../../runner/index.js";
 import {
-  changeCursor, countRunsOverTime, getFlowRunWithHistory, getTaskRunDetail, listAllTaskRuns, listAttentionRuns, listFlowNames,
-  listArtifactRecords, listLogs, listRunSummaries, listRunTags, listSubflowRuns,
+  changeCursor, countRunsOverTime, getFlowRunWithHistory, getTaskRunDetail, listAttentionRuns, listFlowNames,
+  listArtifactRecords, listLogs, listRunSummaries, listRunTags, listSubflowRuns, listTaskRunBriefs, type TaskRunBrief,
 } from "../../store/ui-queries.js";
 import { listDeployments } from "../../deploy/index.js";
 import type { AttemptView, DashboardData, FlowRunSummary, RunDetail, RunGraphData, RunsPage, TaskRunDetail } from "../shared/api-types.js";
@@ -19,14 +19,14 @@ import { encodeCursor } from "./cursor.js";
 const DAY = 86_400_000;
 const PREVIEW_CHARS = 4000;
 
-async function subflowsOf(ui: UiContext, taskRuns: TaskRunRecord[]): Promise<Record<string, FlowRunSummary>> {
+async function subflowsOf(ui: UiContext, taskRuns: TaskRunBrief[]): Promise<Record<string, FlowRunSummary>> {
   const ids = taskRuns.filter((t) => t.subflowRunId).map((t) => t.id);
   const out: Record<string, FlowRunSummary> = {};
   for (const r of await listSubflowRuns(ui.store(), ids)) if (r.parentTaskRunId) out[r.parentTaskRunId] = summary(r);
   return out;
 }
 
-function attemptsOf(all: TaskRunRecord[], current: number): AttemptView[] {
+function attemptsOf(all: TaskRunBrief[], current: number): AttemptView[] {
   const byAttempt = new Map<number, AttemptView>();
   for (let a = 1; a <= current; a++) byAttempt.set(a, { attempt: a, taskRuns: 0, counts: {}, startTime: null, endTime: null });
   for (const t of all) {
@@ -100,7 +100,7 @@ export function registerRunRoutes(app: Hono, ui: UiContext): void {
     const found = await getFlowRunWithHistory(store, store.findFlowRun(c.req.param("id")).id);
     if (!found) throw new CellflowError("UNKNOWN_RUN", `no flow run '${c.req.param("id")}'`, "list runs on the Flow runs page");
     const { run, history } = found;
-    const all = await listAllTaskRuns(store, run.id);
+    const all = await listTaskRunBriefs(store, run.id);
     const taskRuns = all.filter((t) => t.flowAttempt === run.attempt);
     const parentTask = run.parentTaskRunId ? await getTaskRunDetail(store, run.parentTaskRunId) : null;
     const parentRun = parentTask ? await getFlowRunWithHistory(store, parentTask.run.flowRunId) : null;
@@ -128,7 +128,7 @@ export function registerRunRoutes(app: Hono, ui: UiContext): void {
   app.get("/api/runs/:id/graph", async (c) => {
     const store = ui.store();
     const run = store.findFlowRun(c.req.param("id"));
-    const taskRuns = (await listAllTaskRuns(store, run.id)).filter((t) => t.flowAttempt === run.attempt);
+    const taskRuns = (await listTaskRunBriefs(store, run.id)).filter((t) => t.flowAttempt === run.attempt);
     const { parameters: _p, entrypoint: _e, ...rest } = run;
     const data: RunGraphData = { run: rest, taskRuns, subflows: await subflowsOf(ui, taskRuns) };
     return reply(ui, c, data);
@@ -149,9 +149,9 @@ export function registerRunRoutes(app: Hono, ui: UiContext): void {
     const { run, history, resultRef } = found;
     const flow = (await getFlowRunWithHistory(store, run.flowRunId))?.run;
     if (!flow) throw new CellflowError("UNKNOWN_RUN", `task run ${run.id} belongs to no stored flow run`, "the flow run may have been removed");
-    const siblings = (await listAllTaskRuns(store, run.flowRunId)).filter((t) => t.flowAttempt === run.flowAttempt);
+    const siblings = (await listTaskRunBriefs(store, run.flowRunId)).filter((t) => t.flowAttempt === run.flowAttempt);
     const byId = new Map(siblings.map((t) => [t.id, t]));
-    const brief = (t: TaskRunRecord) => ({ id: t.id, dynamicKey: t.dynamicKey, state: t.state });
+    const brief = (t: TaskRunBrief) => ({ id: t.id, dynamicKey: t.dynamicKey, state: t.state });
     const cachedFrom = run.cachedFrom ? await getTaskRunDetail(store, run.cachedFrom) : null;
     const cachedFromRun = cachedFrom ? (await getFlowRunWithHistory(store, cachedFrom.run.flowRunId))?.run ?? null : null;
     const subflow = run.subflowRunId ? (await getFlowRunWithHistory(store, run.subflowRunId))?.run ?? null : null;
@@ -163,7 +163,7 @@ export function registerRunRoutes(app: Hono, ui: UiContext): void {
       taskRun: run,
       flowRun: strip(flow),
       history,
-      upstream: run.upstream.map((id) => byId.get(id)).filter((t): t is TaskRunRecord => t !== undefined).map(brief),
+      upstream: run.upstream.map((id) => byId.get(id)).filter((t): t is TaskRunBrief => t !== undefined).map(brief),
       downstream: siblings.filter((t) => t.upstream.includes(run.id)).map(brief),
       result: resultPreview(ui, resultRef, run),
       logs: await listLogs(store, [run.flowRunId], { taskRunId: run.id }),

@@ -3,8 +3,9 @@
 import type { ErrorInfo } from "../../core/errors.js";
 import type { ArtifactRecord, LogRecord, TaskRunRecord } from "../../core/records.js";
 import type { State, StateType } from "../../core/states.js";
+import type { TaskRunBrief } from "../../store/ui-queries.js";
 
-export type { State, StateType, TaskRunRecord, ErrorInfo, ArtifactRecord };
+export type { State, StateType, TaskRunRecord, TaskRunBrief, ErrorInfo, ArtifactRecord };
 
 /** A flow run as lists show it (no parameters). */
 export interface FlowRunSummary {
@@ -64,7 +65,8 @@ export interface AttemptView {
 export interface RunDetail {
   run: FlowRunFull;
   history: State[];
-  taskRuns: TaskRunRecord[];
+  /** The current attempt's task runs, as briefs: a 10,000-task run's page must load in well under a second. */
+  taskRuns: TaskRunBrief[];
   attempts: AttemptView[];
   /** Flow runs of subflow calls in this run, by the calling task run's id. */
   subflows: Record<string, FlowRunSummary>;
@@ -82,7 +84,7 @@ export interface RunDetail {
 /** GET /api/runs/:id/graph — a subflow's task runs, when a graph node is expanded. */
 export interface RunGraphData {
   run: FlowRunSummary;
-  taskRuns: TaskRunRecord[];
+  taskRuns: TaskRunBrief[];
   subflows: Record<string, FlowRunSummary>;
 }
 
@@ -196,6 +198,6 @@ export interface ApiError {
 export interface LiveBatch {
   cursor: string;
   flowRuns: FlowRunSummary[];
-  taskRuns: TaskRunRecord[];
+  taskRuns: TaskRunBrief[];
   logs: LogView[];
 }

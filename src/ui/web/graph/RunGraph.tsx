@@ -3,7 +3,11 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { buildGraph, layoutGraph, NODE_W, type GraphLayout, type GraphTask } from "./layout.js";
-import { drawGraph, hitTest, onToggle, type Palette, type View } from "./draw.js";
+import { drawGraph, drawSelection, hitTest, onToggle, type Palette, type View } from "./draw.js";
+import { drawTiled, TileCache } from "./tiles.js";
+
+/** Graphs with more nodes than this pan by copying tiles; smaller ones draw in well under a frame. */
+const TILED_ABOVE = 500;
 
 export interface RunGraphProps {
   tasks: GraphTask[];
@@ -26,7 +30,20 @@ function palette(): Palette {
 declare global {
   interface Window {
     /** For tests and benchmarks: the graph's size, its last draw time and a way to pan it. */
-    __cellflowGraph?: { nodes: number; lastDrawMs: number; layoutMs: number; firstDrawAt: number; panBy(dx: number, dy: number): number; screenOf(id: string): { x: number; y: number; toggleX: number } | null; fit(): void };
+    __cellflowGraph?: {
+      nodes: number;
+      lastDrawMs: number;
+      layoutMs: number;
+      firstDrawAt: number;
+      firstFrameAt: number;
+      panBy(dx: number, dy: number): number;
+      /** Draw the view afresh, as after a state change (no tiles). */
+      redraw(): number;
+      /** Tiles drawn so far. */
+      tilesDrawn(): number;
+      screenOf(id: string): { x: number; y: number; toggleX: number } | null;
+      fit(): void;
+    };
   }
 }
 
@@ -41,21 +58,33 @@ export function RunGraph(props: RunGraphProps) {
   const { tasks, shapeKey, expanded, depthOf } = props;
 
   const layoutMs = useRef(0);
+  /** The task list the layout was built from: its nodes already hold those records. */
+  const laidFrom = useRef<GraphTask[] | null>(null);
   const layout: GraphLayout = useMemo(() => {
     const started = performance.now();
     const { nodes, edges } = buildGraph(tasks, expanded, depthOf);
     const laid = layoutGraph(nodes, edges);
     layoutMs.current = performance.now() - started;
+    laidFrom.current = tasks;
     return laid;
     // Only a new shape re-lays out; states are refreshed in place below.
   }, [shapeKey, expanded]);
 
-  // A bitmap of the whole graph at the current zoom, while it fits: panning then only copies pixels.
-  const cache = useRef<{ canvas: HTMLCanvasElement; scale: number; theme: string } | null>(null);
+  // Tiles of the graph at the current zoom (big graphs only): a pan frame copies them instead of drawing nodes.
+  const tiles = useRef(new TileCache());
+  /** What the last frame showed: a frame that only moves the view (same zoom, same content) uses tiles. */
+  const last = useRef({ scale: 0, tx: 0, ty: 0, content: 0, picture: "" });
+  const content = useRef(0);
+  const changed = () => {
+    tiles.current.clear();
+    content.current++;
+  };
 
   // Refresh node states from the latest task records without moving anything.
   useMemo(() => {
-    cache.current = null;
+    changed();
+    if (laidFrom.current === tasks) return;
+    laidFrom.current = tasks;
     const byId = new Map(tasks.map((t) => [t.id, t]));
     for (const node of layout.nodes) {
       node.members = node.members.map((m) => byId.get(m.id) ?? m);
@@ -66,6 +95,10 @@ export function RunGraph(props: RunGraphProps) {
       } else node.state = node.members[0].state;
     }
   }, [tasks, layout]);
+  // An expanded node's toggle shows "−": tiles drawn with "+" are stale.
+  useMemo(changed, [expanded]);
+
+  const hoverNode = useMemo(() => (hover === null ? null : (layout.nodes.find((n) => n.id === hover) ?? null)), [layout, hover]);
 
   const draw = useCallback(() => {
     const el = canvas.current;
@@ -74,35 +107,26 @@ export function RunGraph(props: RunGraphProps) {
     const ctx = el.getContext("2d", { alpha: false })!;
     const dpr = window.devicePixelRatio || 1;
     const colors = palette();
-    const theme = document.documentElement.dataset.theme ?? "";
-    const { scale, tx, ty } = view.current;
-    const pad = 8;
-    const gw = layout.width * scale + 2 * pad;
-    const gh = layout.height * scale + 2 * pad;
-    if (layout.nodes.length > 500 && gw * dpr <= 4096 && gh * dpr <= 4096) {
-      let c = cache.current;
-      if (!c || c.scale !== scale || c.theme !== theme) {
-        const bitmap = document.createElement("canvas");
-        bitmap.width = Math.ceil(gw * dpr);
-        bitmap.height = Math.ceil(gh * dpr);
-        drawGraph(bitmap.getContext("2d", { alpha: false })!, layout, { scale, tx: pad, ty: pad }, gw, gh, dpr, colors, { selected: hover, expanded });
-        c = cache.current = { canvas: bitmap, scale, theme };
-      }
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.fillStyle = colors.background;
-      ctx.fillRect(0, 0, el.width, el.height);
-      ctx.drawImage(c.canvas, Math.round((tx - pad) * dpr), Math.round((ty - pad) * dpr));
+    const v = view.current;
+    const { w, h } = size.current;
+    const prev = last.current;
+    const picture = `${el.width}x${el.height}|${hover}|${document.documentElement.dataset.theme}`;
+    // Mounting asks for the same picture more than once (size, layout): it is drawn once.
+    if (prev.scale === v.scale && prev.tx === v.tx && prev.ty === v.ty && prev.content === content.current && prev.picture === picture) return 0;
+    // Only a pan reuses tiles: after a zoom step or a state change the next frame would draw every tile in view
+    // and throw them away at the next change, so such frames draw the view directly.
+    const panning = prev.scale === v.scale && prev.content === content.current && (prev.tx !== v.tx || prev.ty !== v.ty);
+    last.current = { scale: v.scale, tx: v.tx, ty: v.ty, content: content.current, picture };
+    if (layout.nodes.length > TILED_ABOVE && panning) {
+      const cards = drawTiled(ctx, layout, v, w, h, dpr, colors, expanded, tiles.current);
+      if (hoverNode && cards) drawSelection(ctx, hoverNode, v, dpr, colors);
     } else {
-      drawGraph(ctx, layout, view.current, size.current.w, size.current.h, dpr, colors, { selected: hover, expanded });
+      drawGraph(ctx, layout, v, w, h, dpr, colors, { selected: hover, expanded });
     }
     const ms = performance.now() - started;
     if (window.__cellflowGraph) window.__cellflowGraph.lastDrawMs = ms;
     return ms;
-  }, [layout, hover, expanded]);
-
-  useEffect(() => {
-    cache.current = null;
-  }, [draw]);
+  }, [layout, hover, hoverNode, expanded]);
 
   const request = useCallback(() => {
     cancelAnimationFrame(frame.current);
@@ -121,6 +145,8 @@ export function RunGraph(props: RunGraphProps) {
     if (!el || !c) return;
     const resize = () => {
       const dpr = window.devicePixelRatio || 1;
+      // The observer also reports the size it starts with; setting a canvas's size clears it, so only a change does.
+      if (c.width === Math.round(el.clientWidth * dpr) && c.height === Math.round(el.clientHeight * dpr) && fitted.current) return;
       size.current = { w: el.clientWidth, h: el.clientHeight };
       c.width = Math.round(el.clientWidth * dpr);
       c.height = Math.round(el.clientHeight * dpr);
@@ -150,10 +176,16 @@ export function RunGraph(props: RunGraphProps) {
       lastDrawMs: 0,
       layoutMs: layoutMs.current,
       firstDrawAt: 0,
+      firstFrameAt: 0,
       panBy: (dx, dy) => {
         view.current = { ...view.current, tx: view.current.tx + dx, ty: view.current.ty + dy };
         return draw();
       },
+      redraw: () => {
+        changed();
+        return draw();
+      },
+      tilesDrawn: () => tiles.current.drawn,
       screenOf: (id) => {
         const n = layout.nodes.find((node) => node.id === id || node.members.some((m) => m.id === id));
         if (!n) return null;
@@ -168,7 +200,11 @@ export function RunGraph(props: RunGraphProps) {
     };
     draw();
     // performance.now() counts from the page's navigation: this is the time to the graph's first full draw.
-    window.__cellflowGraph.firstDrawAt = performance.now();
+    const exposed = window.__cellflowGraph;
+    exposed.firstDrawAt = performance.now();
+    // A software canvas rasterizes when the frame is painted: a task queued from the next frame's callback
+    // runs after that frame, so this is when the drawing is on screen.
+    requestAnimationFrame(() => setTimeout(() => (exposed.firstFrameAt = performance.now())));
   }, [layout, draw, fit]);
 
   useEffect(() => {

@@ -2,12 +2,12 @@
 
 import { useMemo } from "react";
 import { stateColor } from "../../../core/state-colors.js";
-import type { TaskRunRecord } from "../../shared/api-types.js";
+import type { TaskRunBrief } from "../../shared/api-types.js";
 import { VirtualList } from "../components.js";
 import { duration, formatMs } from "../format.js";
 import { Link } from "../router.js";
 
-export function Timeline({ taskRuns, now }: { taskRuns: TaskRunRecord[]; now: number }) {
+export function Timeline({ taskRuns, now }: { taskRuns: TaskRunBrief[]; now: number }) {
   const rows = useMemo(() => taskRuns.filter((t) => t.startTime !== null).sort((a, b) => a.startTime! - b.startTime! || (a.dynamicKey < b.dynamicKey ? -1 : a.dynamicKey > b.dynamicKey ? 1 : 0)), [taskRuns]);
   if (rows.length === 0) return <div className="muted pad">No task run has started yet.</div>;
   const start = rows[0].startTime!;

@@ -39,15 +39,39 @@ function truncate(text: string, max: number): string {
   return text.length > max ? text.slice(0, max - 1) + "…" : text;
 }
 
-export function drawGraph(ctx: CanvasRenderingContext2D, layout: GraphLayout, view: View, width: number, height: number, dpr: number, palette: Palette, options: { selected?: string | null; expanded: ReadonlySet<string> }): void {
+/** The world rectangle a view of width × height CSS pixels shows, with 2 px more around for antialiased edges. */
+function viewBox(view: View, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } {
+  const { scale, tx, ty } = view;
+  return { x0: (-2 - tx) / scale, y0: (-2 - ty) / scale, x1: (width + 2 - tx) / scale, y1: (height + 2 - ty) / scale };
+}
+
+/** Whether the view shows nodes as cards (else plain coloured blocks): zoomed in far enough, and not thousands. */
+export function showsCards(layout: GraphLayout, view: View, width: number, height: number): boolean {
+  if (view.scale < 0.35) return false;
+  const { x0, y0, x1, y1 } = viewBox(view, width, height);
+  let visible = 0;
+  for (const n of layout.nodes) if (n.x + NODE_W >= x0 && n.x <= x1 && n.y + NODE_H >= y0 && n.y <= y1 && ++visible > 3000) return false;
+  return true;
+}
+
+/** A ring around the selected node, drawn over a tiled view (tiles are drawn without one). */
+export function drawSelection(ctx: CanvasRenderingContext2D, node: GraphNode, view: View, dpr: number, palette: Palette): void {
+  ctx.setTransform(dpr * view.scale, 0, 0, dpr * view.scale, dpr * view.tx, dpr * view.ty);
+  ctx.beginPath();
+  ctx.roundRect(node.x, node.y, NODE_W, NODE_H, 6);
+  ctx.lineWidth = 2.5;
+  ctx.strokeStyle = palette.selected;
+  ctx.stroke();
+}
+
+/** Draw what the view shows; `cards` (default: `showsCards` for this view) picks cards or blocks. */
+export function drawGraph(ctx: CanvasRenderingContext2D, layout: GraphLayout, view: View, width: number, height: number, dpr: number, palette: Palette, options: { selected?: string | null; expanded: ReadonlySet<string>; cards?: boolean }): void {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = palette.background;
   ctx.fillRect(0, 0, width, height);
   const { scale, tx, ty } = view;
-  const x0 = -tx / scale;
-  const y0 = -ty / scale;
-  const x1 = (width - tx) / scale;
-  const y1 = (height - ty) / scale;
+  const { x0, y0, x1, y1 } = viewBox(view, width, height);
+  const cards = options.cards ?? showsCards(layout, view, width, height);
   ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * tx, dpr * ty);
   const nodes = layout.nodes;
   const edges = layout.edges;
@@ -75,7 +99,7 @@ export function drawGraph(ctx: CanvasRenderingContext2D, layout: GraphLayout, vi
   const visible: GraphNode[] = [];
   for (const n of nodes) if (n.x + NODE_W >= x0 && n.x <= x1 && n.y + NODE_H >= y0 && n.y <= y1) visible.push(n);
 
-  if (scale < 0.35 || visible.length > 3000) {
+  if (!cards) {
     // Zoomed out: one filled block per node, grouped by colour so fillStyle changes a few times only.
     const byColor = new Map<string, GraphNode[]>();
     for (const n of visible) {

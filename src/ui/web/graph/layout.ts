@@ -55,41 +55,64 @@ export function groupKey(t: GraphTask): string {
  * several and none feeds another (a map or a fan-out), unless the group is in `expanded`.
  */
 export function buildGraph(tasks: GraphTask[], expanded: ReadonlySet<string> = new Set(), depthOf: (t: GraphTask) => number = () => 0): { nodes: GraphNode[]; edges: Int32Array } {
-  const byKey = new Map<string, GraphTask[]>();
-  for (const t of tasks) {
-    const k = groupKey(t);
-    const list = byKey.get(k);
-    if (list) list.push(t);
-    else byKey.set(k, [t]);
+  const n = tasks.length;
+  // Calls of one task in one flow run, numbered by first appearance (names are looked up per flow run: no key
+  // strings are built per task).
+  const callsOf: number[][] = [];
+  const groupOf = new Int32Array(n);
+  const byRun = new Map<string, Map<string, number>>();
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const t = tasks[i];
+    indexOf.set(t.id, i);
+    let names = byRun.get(t.flowRunId);
+    if (!names) byRun.set(t.flowRunId, (names = new Map()));
+    let g = names.get(t.taskName);
+    if (g === undefined) {
+      g = callsOf.length;
+      names.set(t.taskName, g);
+      callsOf.push([i]);
+    } else callsOf[g].push(i);
+    groupOf[i] = g;
   }
-  const grouped = new Set<string>();
-  for (const [k, list] of byKey) {
-    if (list.length < 2 || expanded.has(k)) continue;
-    const ids = new Set(list.map((t) => t.id));
-    if (list.some((t) => t.subflowRunId !== null || t.upstream.some((u) => ids.has(u)))) continue;
-    grouped.add(k);
+  // A group node stands for several calls when none feeds another (a map or a fan-out) and it is not expanded.
+  const grouped = new Uint8Array(callsOf.length);
+  for (let g = 0; g < callsOf.length; g++) {
+    const calls = callsOf[g];
+    if (calls.length < 2) continue;
+    const first = tasks[calls[0]];
+    if (expanded.has(groupKey(first))) continue;
+    let ok = true;
+    for (const i of calls) {
+      const t = tasks[i];
+      if (t.subflowRunId !== null || t.upstream.some((u) => groupOf[indexOf.get(u) ?? -1] === g)) {
+        ok = false;
+        break;
+      }
+    }
+    grouped[g] = ok ? 1 : 0;
   }
   const nodes: GraphNode[] = [];
-  const nodeOf = new Map<string, number>();
-  const blank = { layer: 0, x: 0, y: 0 };
-  for (const t of tasks) {
-    const k = groupKey(t);
-    if (grouped.has(k)) {
-      let index = nodeOf.get(k);
-      if (index === undefined) {
-        index = nodes.length;
-        nodeOf.set(k, index);
-        nodes.push({ id: k, label: t.taskName, kind: "group", members: [], state: t.state, counts: {}, depth: depthOf(t), ...blank });
+  const nodeOfTask = new Int32Array(n);
+  const nodeOfGroup = new Int32Array(callsOf.length).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const t = tasks[i];
+    const g = groupOf[i];
+    if (grouped[g]) {
+      let index = nodeOfGroup[g];
+      if (index < 0) {
+        index = nodeOfGroup[g] = nodes.length;
+        nodes.push({ id: groupKey(t), label: t.taskName, kind: "group", members: [], state: t.state, counts: {}, depth: depthOf(t), layer: 0, x: 0, y: 0 });
       }
       const node = nodes[index];
       node.members.push(t);
       node.counts[t.state.name] = (node.counts[t.state.name] ?? 0) + 1;
       if (RANK[t.state.type] < RANK[node.state.type]) node.state = t.state;
-      nodeOf.set(t.id, index);
+      nodeOfTask[i] = index;
     } else {
-      nodeOf.set(t.id, nodes.length);
-      const label = (byKey.get(k)?.length ?? 1) > 1 ? t.dynamicKey : t.taskName;
-      nodes.push({ id: t.id, label, kind: t.subflowRunId ? "subflow" : "task", members: [t], state: t.state, counts: {}, depth: depthOf(t), ...blank });
+      nodeOfTask[i] = nodes.length;
+      const label = callsOf[g].length > 1 ? t.dynamicKey : t.taskName;
+      nodes.push({ id: t.id, label, kind: t.subflowRunId ? "subflow" : "task", members: [t], state: t.state, counts: {}, depth: depthOf(t), layer: 0, x: 0, y: 0 });
     }
   }
   // Edges per target node, deduplicated with a stamp per source (no hashing of pairs).
@@ -98,8 +121,10 @@ export function buildGraph(tasks: GraphTask[], expanded: ReadonlySet<string> = n
   for (let to = 0; to < nodes.length; to++) {
     for (const member of nodes[to].members) {
       for (const u of member.upstream) {
-        const from = nodeOf.get(u);
-        if (from === undefined || from === to || stamp[from] === to + 1) continue;
+        const i = indexOf.get(u);
+        if (i === undefined) continue;
+        const from = nodeOfTask[i];
+        if (from === to || stamp[from] === to + 1) continue;
         stamp[from] = to + 1;
         edges.push(from, to);
       }

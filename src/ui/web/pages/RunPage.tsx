@@ -3,7 +3,7 @@
 
 import { useCallback, useMemo, useRef, useState } from "react";
 import { NAME_TO_TYPE, type StateName } from "../../../core/states.js";
-import type { FlowRunSummary, LiveBatch, LogView, RunDetail, RunGraphData, TaskRunRecord } from "../../shared/api-types.js";
+import type { FlowRunSummary, LiveBatch, LogView, RunDetail, RunGraphData, TaskRunBrief } from "../../shared/api-types.js";
 import { ApiFailure, getJson, sendJson } from "../api.js";
 import { Card, Empty, ErrorBox, Json, KeyValues, Loading, PageHeader, StateBadge, VirtualList } from "../components.js";
 import { clock, duration, shortId } from "../format.js";
@@ -30,7 +30,7 @@ function mergeLogs(logs: LogView[], more: LogView[]): LogView[] {
 export function RunPage({ id }: { id: string }) {
   const detail = useFetch<RunDetail>(`/api/runs/${encodeURIComponent(id)}`);
   const logsData = useFetch<LogView[]>(`/api/runs/${encodeURIComponent(id)}/logs`);
-  const [extraTasks, setExtraTasks] = useState<Map<string, TaskRunRecord>>(new Map());
+  const [extraTasks, setExtraTasks] = useState<Map<string, TaskRunBrief>>(new Map());
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [subgraphs, setSubgraphs] = useState<Record<string, RunGraphData>>({});
   const [tab, setTab] = useState<Tab>("timeline");
@@ -94,13 +94,13 @@ export function RunPage({ id }: { id: string }) {
     const list: GraphTask[] = [];
     const depth = new Map<string, number>();
     if (!data) return { graphTasks: list, shapeKey: "", depth };
-    const add = (tasks: TaskRunRecord[], parent: string | null, level: number) => {
-      const ids = new Set(tasks.map((t) => t.id));
+    const add = (tasks: TaskRunBrief[], parent: string | null, level: number) => {
+      const ids = parent ? new Set(tasks.map((t) => t.id)) : null;
       for (const t of tasks) {
         const live = extraTasks.get(t.id) ?? t;
-        const upstream = live.upstream.filter((u) => ids.has(u));
-        list.push({ ...live, upstream: parent && upstream.length === 0 ? [parent] : live.upstream });
-        depth.set(t.id, level);
+        // A subflow's roots hang after the task that called it; other records go in as they are (no copy).
+        list.push(ids && !live.upstream.some((u) => ids.has(u)) ? { ...live, upstream: [parent!] } : live);
+        if (level > 0) depth.set(t.id, level);
         if (expanded.has(t.id) && subgraphs[t.id]) {
           const childRun = subgraphs[t.id].run.id;
           const childTasks = [...subgraphs[t.id].taskRuns.map((c) => extraTasks.get(c.id) ?? c), ...[...extraTasks.values()].filter((x) => x.flowRunId === childRun && !subgraphs[t.id].taskRuns.some((c) => c.id === x.id))];
@@ -113,10 +113,12 @@ export function RunPage({ id }: { id: string }) {
     // A flow run's own state change leaves its task list alone: no graph work for it.
   }, [data?.taskRuns, data?.run.attempt, expanded, subgraphs, extraTasks]);
 
+  // The page re-renders every second (durations): derived maps are built when the task list changes only.
+  const taskName = useMemo(() => new Map((data?.taskRuns ?? []).map((t) => [t.id, t.dynamicKey])), [data?.taskRuns]);
+
   if (detail.error) return <ErrorBox error={detail.error} />;
   if (!data) return <Loading />;
   const { run } = data;
-  const taskName = new Map(data.taskRuns.map((t) => [t.id, t.dynamicKey]));
   const logs = logsData.data ?? [];
 
   const act = async (what: "retry" | "cancel") => {
@@ -205,7 +207,7 @@ export function RunPage({ id }: { id: string }) {
   );
 }
 
-function TaskTable({ taskRuns, subflows, now }: { taskRuns: TaskRunRecord[]; subflows: Record<string, FlowRunSummary>; now: number }) {
+function TaskTable({ taskRuns, subflows, now }: { taskRuns: TaskRunBrief[]; subflows: Record<string, FlowRunSummary>; now: number }) {
   if (taskRuns.length === 0) return <div className="muted pad">No task runs yet.</div>;
   return (
     <div className="table">

@@ -24,7 +24,7 @@ export function TaskRunPage({ id }: { id: string }) {
       else if (mine || logs.length) {
         detail.set((d) => {
           const seen = new Set(d.logs.map((l) => l.id));
-          return { ...d, taskRun: mine ?? d.taskRun, logs: [...d.logs, ...logs.filter((l) => !seen.has(l.id))] };
+          return { ...d, taskRun: mine ? { ...d.taskRun, ...mine } : d.taskRun, logs: [...d.logs, ...logs.filter((l) => !seen.has(l.id))] };
         });
       }
     },
