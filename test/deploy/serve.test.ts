@@ -51,7 +51,8 @@ function startScript(file: string, home: string, extra: Record<string, string> =
 
 const ids = (dir: string) => (fs.existsSync(path.join(dir, "ran.log")) ? fs.readFileSync(path.join(dir, "ran.log"), "utf8").split("\n").filter(Boolean) : []);
 
-describe("flow.serve() and flow.deploy()", { timeout: SLOW * 2 }, () => {
+// Each test has its own script folder and store: they run concurrently.
+describe.concurrent("flow.serve() and flow.deploy()", { timeout: SLOW * 2 }, () => {
   it("deploy() saves the deployment as `cellflow deploy` would, and validates the same way", async () => {
     const dir = tempDir("deploy-code");
     const home = tempDir("deploy-code-home");
