@@ -49,14 +49,14 @@ def no_reply(kc, seconds):
 
 
 def spin(kc, body):
-    """Executes `body` once the cell has written a marker file just before it: returns when the cell is running.
+    """Executes `body`, whose MARK writes a marker file, and returns once the marker exists: the cell is running.
 
     Waiting for the marker rather than a fixed sleep: on a loaded machine a cell can take longer than any sleep to
     start (it is type-checked first), and an interrupt that arrives before it runs finds the kernel idle and is dropped.
-    The cell needs `fs` from an earlier cell (`const fs = await import("node:fs")`), so it stays synchronous.
+    MARK needs `fs` from an earlier cell (`const fs = await import("node:fs")`), so a synchronous cell stays so.
     """
     marker = os.path.join(WORK, f"running-{time.time_ns()}")
-    msg_id = kc.execute(f"fs.writeFileSync({json.dumps(marker)}, ''); {body}")
+    msg_id = kc.execute(body.replace("MARK", f"fs.writeFileSync({json.dumps(marker)}, '')"))
     deadline = time.time() + 60
     while not os.path.exists(marker):
         if time.time() > deadline:
@@ -121,7 +121,7 @@ def interrupt():
         run(kc, 'let kept = 41; const fs = await import("node:fs")')
         # Message mode: the kernelspec says interrupt_mode "message", so this is an interrupt_request on control.
         found["interrupt_mode"] = km.kernel_spec.interrupt_mode
-        spin(kc, "while (true) {}")
+        spin(kc, "MARK; while (true) {}")
         found["heartbeat_while_busy"] = [ping(kc.hb_port) for _ in range(3)]
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=10)["content"]
@@ -130,11 +130,12 @@ def interrupt():
         found["after_message_interrupt"] = result_text(outputs)
         # Plain SIGINT to the kernel process, busy synchronously and then awaiting forever.
         pid = km.provisioner.process.pid
-        spin(kc, "for (;;) { kept = kept; }")
+        spin(kc, "MARK; for (;;) { kept = kept; }")
         os.kill(pid, signal.SIGINT)
         reply = kc.get_shell_msg(timeout=10)["content"]
         found["sigint_sync"] = {"status": reply["status"], "ename": reply.get("ename")}
-        spin(kc, "await new Promise(() => {})")
+        # Marked from a timer, so the cell is already awaiting (not still in its synchronous start) when SIGINT comes.
+        spin(kc, "await new Promise(() => setTimeout(() => MARK, 50))")
         os.kill(pid, signal.SIGINT)
         reply = kc.get_shell_msg(timeout=10)["content"]
         found["sigint_await"] = {"status": reply["status"], "ename": reply.get("ename")}
@@ -163,7 +164,7 @@ def lifecycle():
         found["new_pid_differs"] = km.provisioner.process.pid != old.pid
         # A shutdown while a cell spins: answered by the worker, and the process still exits.
         run(kc, 'const fs = await import("node:fs")')
-        spin(kc, "while (true) {}")
+        spin(kc, "MARK; while (true) {}")
         started = time.time()
         kc.shutdown(restart=False)
         reply = run_sync(kc.control_channel.get_msg)(timeout=10)
