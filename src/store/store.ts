@@ -76,10 +76,11 @@ export class Store {
       this.db.pragma("busy_timeout = 10000");
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
-      // Measured here: checkpoints dominate batched writes; a larger WAL between them and a larger page
-      // cache more than halve the cost per task run.
+      // Measured here: checkpoints dominate batched writes; a larger WAL between them halves the cost per task
+      // run. The page cache is 8 MB: a 100,000-task run wrote no slower than with 32 MB, and the 24 MB saved
+      // are a sixth of the `cellflow run` memory target.
       this.db.pragma("wal_autocheckpoint = 4000");
-      this.db.pragma("cache_size = -32768");
+      this.db.pragma("cache_size = -8192");
       this.db.pragma("foreign_keys = ON");
       migrate(this.db);
       this.writer = new BatchWriter(this.db);
