@@ -1,6 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // src/cells/typescript.cts loads TypeScript with require() for the built code's start-up time; vite cannot transform
+  // `import = require`, and in tests how TypeScript loads does not matter, so the package is imported directly.
+  resolve: { alias: [{ find: /^.*\/typescript\.cjs$/, replacement: "typescript" }] },
   test: {
     include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     // Rebuilds dist/ when src/ is newer: many suites run the built CLI, kernel and cell runtime in child processes.
@@ -9,6 +12,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     poolOptions: { forks: { singleFork: false } },
+    // vitest's default is one worker per core but one (so one on this 2-core machine): every file waited for the one
+    // before it, though most of a process-driving file's time is spent waiting on its children (CLI runs, workers,
+    // kernels), not computing. Four files at once keep both cores busy; CELLFLOW_TEST_WORKERS overrides.
+    maxWorkers: Number(process.env.CELLFLOW_TEST_WORKERS) || 4,
+    minWorkers: 1,
     reporters: ["default"],
   },
 });

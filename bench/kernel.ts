@@ -14,6 +14,7 @@ const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 const CLIENT = join(ROOT, "test", "kernel", "py", "bench_kernels.py");
 const CELLFLOW = "cellflow-bench";
+const BASELINE = "cellflow-baseline-bench";
 const TSLAB = "tslab-bench";
 const IPYKERNEL = "ipykernel-bench";
 
@@ -23,6 +24,7 @@ interface KernelNumbers {
   launchesDied: number;
   idleLost: number;
   firstCellMs: number;
+  startToFirstCellMs: number;
   cellP50Ms: number;
   cellP95Ms: number;
   stateChangeToUpdateMsP50?: number;
@@ -72,9 +74,10 @@ const ms = (n: number | undefined) => Number((n ?? Number.NaN).toFixed(2));
 
 /**
  * Starts each kernel from a kernelspec in a temporary Jupyter prefix (Cellflow's `cellflow kernel start`, then
- * tslab's `tslab kernel`, then ipykernel when the python has it) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
+ * tslab's `tslab kernel`, then ipykernel when the python has it; first, with CELLFLOW_BENCH_BASELINE=<another built
+ * checkout>, that checkout's kernel, reported as `baseline*`) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
  * in milliseconds: `*KernelInfoMs` (median of `launches` fresh starts, start_kernel until kernel_info_reply),
- * `*FirstCellMs`, `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (execute_request until reply and
+ * `*FirstCellMs`, `*StartToFirstCellMs` (start_kernel until the first cell's reply and idle), `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (execute_request until reply and
  * idle both arrived), and for Cellflow `stateChangeToUpdateMsP50`/`Max`: from a task's last `Date.now()` to the
  * client receiving the update_display_data showing it Completed (one machine, one wall clock). Also counts:
  * `*LaunchesDied` (kernels that exited before answering kernel_info), `*IdleLost` (rounds whose reply came
@@ -88,6 +91,11 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
   try {
     const prefix = join(dir, "prefix");
     await installKernelspec({ prefix, name: CELLFLOW, argv: [process.execPath, CLI, "kernel", "start", "{connection_file}"] });
+    // Another build of Cellflow (a checkout of main, built) measured in the same run, for before/after figures.
+    const baseline = process.env.CELLFLOW_BENCH_BASELINE;
+    const baselineCli = baseline ? join(resolve(baseline), "dist", "src", "cli", "main.js") : undefined;
+    if (baselineCli && !existsSync(baselineCli)) throw new Error(`CELLFLOW_BENCH_BASELINE: ${baselineCli} is missing: build that checkout first`);
+    if (baselineCli) await installKernelspec({ prefix, name: BASELINE, argv: [process.execPath, baselineCli, "kernel", "start", "{connection_file}"] });
     // ipykernel, the reference for start-up, when the python running the client has it.
     const withIpykernel = spawnSync(python, ["-c", "import ipykernel"], { stdio: "ignore" }).status === 0;
     if (withIpykernel) {
@@ -116,15 +124,39 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
     };
     // Cellflow type-checks every cell by default (%typecheck warn), as tslab does: its `1 + 1` round trip is with
     // checks on; `nocheck` measures it again after %typecheck off, `typed` a cell checked against 50 earlier cells.
-    const args = [CLIENT, work, String(launches), String(iterations), `${CELLFLOW}:dag,nocheck,typed`, `${TSLAB}:typed`, ...(withIpykernel ? [IPYKERNEL] : [])];
-    const found = JSON.parse(await run(python, args, env, 600_000)) as Record<string, KernelNumbers>;
+    const args = [
+      CLIENT, work, String(launches), String(iterations),
+      ...(baselineCli ? [`${BASELINE}:nocheck,typed`] : []), `${CELLFLOW}:dag,nocheck,typed`, `${TSLAB}:typed`, ...(withIpykernel ? [IPYKERNEL] : []),
+    ];
+    const found = JSON.parse(await run(python, args, env, 1_200_000)) as Record<string, KernelNumbers>;
     const cellflow = found[CELLFLOW];
     const other = found[TSLAB];
     const ipykernel = found[IPYKERNEL] as KernelNumbers | undefined;
+    const before = found[BASELINE] as KernelNumbers | undefined;
     return {
       cellflowKernelInfoMs: Math.round(cellflow.kernelInfoMs),
       tslabKernelInfoMs: Math.round(other.kernelInfoMs),
-      ...(ipykernel ? { ipykernelKernelInfoMs: Math.round(ipykernel.kernelInfoMs), ipykernelCellP50Ms: ms(ipykernel.cellP50Ms), ipykernelCellP95Ms: ms(ipykernel.cellP95Ms) } : {}),
+      ...(ipykernel
+        ? {
+            ipykernelKernelInfoMs: Math.round(ipykernel.kernelInfoMs),
+            ipykernelStartToFirstCellMs: Math.round(ipykernel.startToFirstCellMs),
+            ipykernelCellP50Ms: ms(ipykernel.cellP50Ms),
+            ipykernelCellP95Ms: ms(ipykernel.cellP95Ms),
+          }
+        : {}),
+      ...(before
+        ? {
+            baselineKernelInfoMs: Math.round(before.kernelInfoMs),
+            baselineStartToFirstCellMs: Math.round(before.startToFirstCellMs),
+            baselineCellP50Ms: ms(before.cellP50Ms),
+            baselineCellP95Ms: ms(before.cellP95Ms),
+            baselineUncheckedCellP50Ms: ms(before.uncheckedCellP50Ms),
+            baselineAfter50CellsP50Ms: ms(before.after50CellsP50Ms),
+            baselineAfter50CellsP95Ms: ms(before.after50CellsP95Ms),
+          }
+        : {}),
+      cellflowStartToFirstCellMs: Math.round(cellflow.startToFirstCellMs),
+      tslabStartToFirstCellMs: Math.round(other.startToFirstCellMs),
       cellflowFirstCellMs: Math.round(cellflow.firstCellMs),
       tslabFirstCellMs: Math.round(other.firstCellMs),
       cellflowCellP50Ms: ms(cellflow.cellP50Ms),

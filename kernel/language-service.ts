@@ -133,7 +133,7 @@ export class CellLanguageService {
 
 /** Loads the TypeScript compiler (slow: done on the first complete/inspect request, not at startup). */
 export async function createCellLanguageService(cwd: string): Promise<CellLanguageService> {
-  const ts = (await import("typescript")).default;
+  const ts = (await import("../src/cells/typescript.cjs")).default;
   // The same options cells are type-checked with (src/cells/type-check.ts).
   const { compilerOptions } = await import("../src/cells/type-check.js");
   return new CellLanguageService(ts, cwd, compilerOptions(cwd));

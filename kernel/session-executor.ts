@@ -3,8 +3,8 @@
 // %dag, %logs, %typecheck, %lsmagic) call the session, and an interrupt cancels the running task runs. No run
 // logic here: the session owns it.
 
-import path from "node:path";
-import { describeDiagnostic, TYPECHECK_MODES, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../src/cells/index.js";
+import { CellRuntime, describeDiagnostic, TYPECHECK_MODES, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../src/cells/index.js";
+import type { TypeCheckThread } from "../src/cells/type-check-thread.js";
 import type { RunGraph } from "../src/core/records.js";
 import { CellflowError } from "../src/core/errors.js";
 import { display } from "../src/display/display.js";
@@ -13,6 +13,7 @@ import { createLiveDag } from "../src/display/live-dag.js";
 import { getEngine } from "../src/engine/engine.js";
 import { NotebookSession, type SessionExecution } from "../src/session/notebook-session.js";
 import type { CellExecutor } from "./cell-executor.js";
+import { notebookName } from "./notebook-name.js";
 
 const MAGIC = /^%(\w+)\s*(.*)$/;
 
@@ -42,7 +43,14 @@ export class SessionExecutor implements CellExecutor {
   async run(code: string, cellId: number | string = "cell"): Promise<CellOutcome> {
     const magic = MAGIC.exec(code.trim());
     if (magic && !code.trim().includes("\n")) return this.magic(magic[1], magic[2].trim(), cellId);
-    const result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics: printDiagnostics }));
+    let result: SessionExecution;
+    try {
+      result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics: printDiagnostics }));
+    } catch (error) {
+      // The session refused the cell (a run still going, say): an error reply, never a request left unanswered.
+      if (!(error instanceof CellflowError)) throw error;
+      return { ok: false, error: magicError(cellId, "UsageError", error.message) };
+    }
     return result.cells[0]?.outcome ?? { ok: true, value: undefined, hasValue: false };
   }
 
@@ -148,12 +156,14 @@ function magicError(cell: number | string, name: string, message: string): CellE
   return { kind: "runtime", name, message, cell, stack: `${name}: ${message}`, describe: () => `cell ${cell}: ${name}: ${message}` };
 }
 
-/** The executor `cellflow kernel start` uses: a notebook session in the notebook's folder. */
-export async function createSessionExecutor(cwd: string): Promise<CellExecutor> {
-  const notebook = process.env.JPY_SESSION_NAME;
-  const name = notebook ? path.basename(notebook).replace(/\.ipynb$/, "") : undefined;
-  const session = new NotebookSession({ cwd, name, typecheck: "warn" });
-  // The first type check loads the compiler's libraries; do it now rather than in the user's first cell.
-  setImmediate(() => session.runtime.typeCheck("", "warm-up"));
+/**
+ * The executor `cellflow kernel start` uses: a notebook session in the notebook's folder, type-checking on
+ * `typeChecker` when the kernel started one already (kernel/session-factory.ts).
+ */
+export async function createSessionExecutor(cwd: string, typeChecker?: TypeCheckThread): Promise<CellExecutor> {
+  const runtime = new CellRuntime({ cwd, typeChecker });
+  const session = new NotebookSession({ cwd, name: notebookName(cwd), typecheck: "warn", runtime });
+  // The first type check loads the compiler's libraries (seconds): start that now, on the checker's own thread.
+  session.runtime.warmTypeChecker();
   return new SessionExecutor(session);
 }

@@ -10,12 +10,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD_INFO = path.join(ROOT, "dist", ".tsbuildinfo");
 const SOURCES = ["src", "kernel", "bench"];
 
-/** The newest modification time of a .ts/.tsx file under `dir`, and that file. */
+/** The newest modification time of a .ts/.tsx/.cts/.mts file under `dir`, and that file. */
 function newest(dir: string, found = { mtime: 0, file: "" }): { mtime: number; file: string } {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest(full, found);
-    else if (/\.tsx?$/.test(entry.name)) {
+    else if (/\.[cm]?tsx?$/.test(entry.name)) {
       const mtime = fs.statSync(full).mtimeMs;
       if (mtime > found.mtime) Object.assign(found, { mtime, file: full });
     }

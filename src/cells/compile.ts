@@ -1,7 +1,7 @@
 // Compiles one cell: parse (syntax errors with the cell's line/column), rewrite, strip types.
 
 import { transformSync } from "esbuild";
-import ts from "typescript";
+import ts from "./typescript.cjs";
 import { lineAndColumn, lineStarts } from "./edit-buffer.js";
 import { rewriteCell } from "./rewrite.js";
 import { decodeMappings, originalPosition } from "./source-map.js";

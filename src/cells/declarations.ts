@@ -1,7 +1,13 @@
 // Keeps the TypeScript declarations of cells run so far, latest definition of each name winning.
 
-import ts from "typescript";
+import ts from "./typescript.cjs";
 import { collectBindingNames } from "./rewrite.js";
+
+/** Earlier cells' declarations as one module exporting every name, and those names (what a type check imports). */
+export interface CellDeclarations {
+  source: string;
+  names: string[];
+}
 
 interface DeclarationEntry {
   names: string[];
@@ -15,7 +21,7 @@ interface DeclarationEntry {
  */
 export class DeclarationHistory {
   private entries: DeclarationEntry[] = [];
-  private module: { source: string; names: string[] } | undefined;
+  private module: CellDeclarations | undefined;
 
   /** Records the top-level declarations of a cell that was run. */
   record(sf: ts.SourceFile): void {
@@ -30,8 +36,8 @@ export class DeclarationHistory {
     this.module = undefined;
   }
 
-  /** The declarations as a module exporting every name (a checked cell imports them), and those names. */
-  asModule(): { source: string; names: string[] } {
+  /** The declarations as a module exporting every name (a checked cell imports them), and those names: the same object until a cell declares something. */
+  asModule(): CellDeclarations {
     if (this.module) return this.module;
     const names = [...new Set(this.entries.flatMap((e) => e.names))];
     const exports = names.length > 0 ? `\nexport { ${names.join(", ")} };\n` : "\nexport {};\n";

@@ -1,6 +1,6 @@
 // Jupyter's is_complete for TypeScript: does the code parse, need more lines, or never parse?
 
-import ts from "typescript";
+import ts from "./typescript.cjs";
 import { parseCell } from "./compile.js";
 
 /**

@@ -5,7 +5,7 @@
 // closures see the latest value); `import()` and `import.meta` go through the runtime's helper;
 // the last expression is returned; the whole cell runs inside an (async when needed) arrow.
 
-import ts from "typescript";
+import ts from "./typescript.cjs";
 import { EditBuffer } from "./edit-buffer.js";
 
 /** The global through which rewritten cells reach the runtime (imports, import.meta). */

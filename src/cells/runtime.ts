@@ -16,7 +16,8 @@ import { DeclarationHistory } from "./declarations.js";
 import { isComplete } from "./is-complete.js";
 import { HELPER } from "./rewrite.js";
 import { addStackRewriter } from "../core/errors.js";
-import { CellTypeChecker, type CellDiagnostic } from "./type-check.js";
+import type { CellDiagnostic } from "./type-check.js";
+import { TypeCheckThread } from "./type-check-thread.js";
 
 export type { CellError };
 
@@ -32,6 +33,11 @@ export interface CellRuntimeOptions {
    * @example new CellRuntime({ cwd: path.dirname(notebookPath) })
    */
   cwd: string;
+  /**
+   * The thread cells are type-checked on, when one was started early (the kernel starts it before its sockets).
+   * @default one started on the first check (or by {@link CellRuntime.warmTypeChecker})
+   */
+  typeChecker?: TypeCheckThread;
 }
 
 /** Options of one {@link CellRuntime.run}. */
@@ -72,10 +78,11 @@ export class CellRuntime {
   private readonly assigned = new Map<number | string, string[]>();
   private readonly history = new DeclarationHistory();
   private counter = 0;
-  private checker: CellTypeChecker | undefined;
+  private checker: TypeCheckThread | undefined;
 
   constructor(options: CellRuntimeOptions) {
     this.cwd = resolve(options.cwd);
+    this.checker = options.typeChecker;
     registerLoader();
     const filename = join(this.cwd, "[cell]");
     this.helper = {
@@ -120,12 +127,19 @@ export class CellRuntime {
   }
 
   /**
-   * The type errors of `code` if it ran now, checked against the declarations of the cells run so far (the first
-   * check loads the compiler's libraries: about a second; later ones reuse them).
+   * The type errors of `code` if it ran now, checked against the declarations of the cells run so far. The check
+   * runs on a worker thread, so the cell may run meanwhile (the declarations are taken now). The first check waits
+   * for the compiler's libraries to load (seconds): {@link warmTypeChecker} starts that early.
    */
-  typeCheck(code: string, cellId: number | string): CellDiagnostic[] {
-    this.checker ??= new CellTypeChecker(this.cwd);
-    return this.checker.check(this.history, code, cellId);
+  checkTypes(code: string, cellId: number | string): Promise<CellDiagnostic[]> {
+    this.checker ??= new TypeCheckThread(this.cwd);
+    return this.checker.check(this.history.asModule(), code, cellId);
+  }
+
+  /** Starts loading and warming up the type checker (on its thread) before the first cell asks for it. */
+  warmTypeChecker(): void {
+    this.checker ??= new TypeCheckThread(this.cwd);
+    this.checker.start();
   }
 
   /** Jupyter's is_complete: unclosed brackets, strings or templates are "incomplete". */

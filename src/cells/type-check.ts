@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
-import { DeclarationHistory, declaredNames } from "./declarations.js";
+import ts from "./typescript.cjs";
+import { DeclarationHistory, declaredNames, type CellDeclarations } from "./declarations.js";
 import { CELL_PARSE_OPTIONS, parseCell } from "./compile.js";
 import { cellError, type CellError } from "./cell-error.js";
 
@@ -17,7 +17,7 @@ export interface CellDiagnostic {
   line: number;
   column: number;
   message: string;
-  /** TypeScript's error code, e.g. 2322. */
+  /** TypeScript's error code, e.g. 2322 (0 when the compiler failed, see checkFailure). */
   code: number;
 }
 
@@ -28,7 +28,12 @@ export const TYPECHECK_MODES: readonly TypecheckMode[] = ["strict", "warn", "off
 
 /** "cell 3, line 2, col 7: Type 'string' is not assignable to type 'number'. (TS2322)" */
 export function describeDiagnostic(d: CellDiagnostic): string {
-  return `cell ${d.cell}, line ${d.line}, col ${d.column}: ${d.message.split("\n")[0]} (TS${d.code})`;
+  return `cell ${d.cell}, line ${d.line}, col ${d.column}: ${d.message.split("\n")[0]}${d.code > 0 ? ` (TS${d.code})` : ""}`;
+}
+
+/** What is shown when the compiler itself threw on a cell (code 0: not a TypeScript diagnostic). */
+export function checkFailure(cell: number | string, error: Error): CellDiagnostic {
+  return { cell, line: 1, column: 1, message: `not type-checked: the TypeScript compiler failed (${error.message.split("\n")[0]})`, code: 0 };
 }
 
 // The package root: dist/src/cells/type-check.js → ../../..; src/cells/type-check.ts (tests) → ../..
@@ -58,6 +63,8 @@ export function compilerOptions(cwd: string): ts.CompilerOptions {
 }
 
 const DECLARATIONS_MODULE = "__cellflow_cells__";
+/** "Cannot find module" (2307, 2792) and "could not find a declaration file for module" (7016). */
+const UNRESOLVED_MODULE = new Set([2307, 2792, 7016]);
 
 /**
  * Checks cells one at a time against what earlier cells declared. Library and package files are parsed once per
@@ -65,7 +72,7 @@ const DECLARATIONS_MODULE = "__cellflow_cells__";
  * changed) are parsed again.
  * @example
  * const checker = new CellTypeChecker(cwd);
- * checker.check(history, 'const n: number = "a"', 3) // [{ cell: 3, line: 1, column: 7, message: "Type 'string' …", code: 2322 }]
+ * checker.check(history.asModule(), 'const n: number = "a"', 3) // [{ cell: 3, line: 1, column: 7, message: "Type 'string' …", code: 2322 }]
  */
 export class CellTypeChecker {
   private readonly options: ts.CompilerOptions;
@@ -76,6 +83,8 @@ export class CellTypeChecker {
   private cell: ts.SourceFile | undefined;
   private declarations: { text: string; file: ts.SourceFile } | undefined;
   private program: ts.Program | undefined;
+  private readonly modules: ts.ModuleResolutionCache;
+  private readonly typeReferences: ts.TypeReferenceDirectiveResolutionCache;
 
   constructor(cwd: string) {
     this.options = compilerOptions(cwd);
@@ -83,8 +92,11 @@ export class CellTypeChecker {
     this.declarationsFile = join(cwd, `${DECLARATIONS_MODULE}.ts`);
     const base = ts.createCompilerHost(this.options);
     const own = (file: string): ts.SourceFile | undefined => (file === this.cellFile ? this.cell : file === this.declarationsFile ? this.declarations?.file : undefined);
-    this.host = {
+    const host: ts.CompilerHost = {
       ...base,
+      // As tsc does: JSDoc is parsed only where it can type code (.js files); @types/node is mostly JSDoc, so loading
+      // the libraries parses less. (Completion and hover, which show JSDoc, have their own language service.)
+      jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeErrors,
       getSourceFile: (file, language) => {
         const mine = own(file);
         if (mine) return mine;
@@ -94,13 +106,27 @@ export class CellTypeChecker {
       },
       fileExists: (file) => own(file) !== undefined || base.fileExists(file),
       readFile: (file) => own(file)?.text ?? base.readFile(file),
+      // Without these, every program makes fresh resolution caches and reads each package.json of every library
+      // file again (to learn its module format): about 40% of a warm check's time when profiled.
+      getModuleResolutionCache: () => this.modules,
+      resolveModuleNameLiterals: (names, containing, redirected, options, file) =>
+        names.map((name) => ts.resolveModuleName(name.text, containing, options, host, this.modules, redirected, ts.getModeForUsageLocation(file, name, options))),
+      resolveTypeReferenceDirectiveReferences: (refs, containing, redirected, options, file) =>
+        refs.map((ref) => {
+          const name = typeof ref === "string" ? ref : ref.fileName.toLowerCase();
+          return ts.resolveTypeReferenceDirective(name, containing, options, host, redirected, this.typeReferences, ts.getModeForFileReference(ref, file?.impliedNodeFormat));
+        }),
     };
+    this.host = host;
+    const canonical = (file: string) => base.getCanonicalFileName(file);
+    this.modules = ts.createModuleResolutionCache(cwd, canonical, this.options);
+    this.typeReferences = ts.createTypeReferenceDirectiveResolutionCache(cwd, canonical, this.options, this.modules.getPackageJsonInfoCache());
   }
 
-  /** The type errors of `code` run after the cells recorded in `history`. */
-  check(history: DeclarationHistory, code: string, cellId: number | string): CellDiagnostic[] {
+  /** The type errors of `code` run after the cells whose declarations are `declarations` (`history.asModule()`). */
+  check(declarations: CellDeclarations, code: string, cellId: number | string): CellDiagnostic[] {
     const redeclared = new Set(parseCell(code).statements.flatMap(declaredNames));
-    const { source, names } = history.asModule();
+    const { source, names } = declarations;
     if (this.declarations?.text !== source) this.declarations = { text: source, file: ts.createSourceFile(this.declarationsFile, source, CELL_PARSE_OPTIONS, true) };
     const imported = names.filter((n) => !redeclared.has(n));
     const prelude = imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
@@ -108,6 +134,11 @@ export class CellTypeChecker {
     this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
     const file = this.program.getSourceFile(this.cellFile)!;
     const found = [...this.program.getSyntacticDiagnostics(file), ...this.program.getSemanticDiagnostics(file)];
+    // A module that did not resolve may be installed before the next cell: resolve everything afresh then.
+    if (found.some((d) => UNRESOLVED_MODULE.has(d.code))) {
+      this.modules.clear();
+      this.typeReferences.clear();
+    }
     const out: CellDiagnostic[] = [];
     for (const d of found) {
       if (d.start === undefined || d.start < prelude.length || d.category !== ts.DiagnosticCategory.Error) continue;
@@ -124,7 +155,7 @@ export function typeCheckCells(cells: { id: number | string; source: string }[],
   const history = new DeclarationHistory();
   const out: CellDiagnostic[] = [];
   for (const cell of cells) {
-    out.push(...checker.check(history, cell.source, cell.id));
+    out.push(...checker.check(history.asModule(), cell.source, cell.id));
     history.record(parseCell(cell.source));
   }
   return out;

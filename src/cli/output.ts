@@ -4,6 +4,7 @@ import type { FlowRunRecord, RunEvent, RunGraph, TaskRunRecord } from "../core/r
 import { elapsedMs, formatDuration } from "../core/duration.js";
 import { stateGlyph } from "../core/states.js";
 import { escapeTerminal } from "../core/terminal-text.js";
+import { stringifyJson } from "../core/result-json.js";
 
 /** Write text to the terminal with user text in it neutralised (escape sequences, bidi marks): every CLI line goes here. */
 export function print(text: string, stream: NodeJS.WritableStream = process.stdout): void {
@@ -52,7 +53,7 @@ export function writeFlowRunJson(run: FlowRunRecord, taskRuns: Iterable<TaskRunR
   }
   text += count === 0 ? "]" : "\n  ]";
   for (const [key, value] of Object.entries(after)) {
-    const json = value === undefined ? undefined : JSON.stringify(value, null, 2);
+    const json = value === undefined ? undefined : stringifyJson(value, 2);
     if (json !== undefined) text += `,\n  ${JSON.stringify(key)}: ${json.replace(/\n/g, "\n  ")}`;
   }
   write(text + "\n}\n");
@@ -106,8 +107,11 @@ export function runDuration(run: { startTime: number | null; endTime: number | n
   return formatDuration(elapsedMs(run.startTime, run.endTime ?? Date.now()));
 }
 
+let lastClock = { ms: NaN, text: "" };
+/** HH:MM:SS.mmm (UTC); consecutive progress lines mostly share a millisecond, so the last one is reused. */
 function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 23);
+  if (ms !== lastClock.ms) lastClock = { ms, text: new Date(ms).toISOString().slice(11, 23) };
+  return lastClock.text;
 }
 
 /** One line per state change and per warning/error log line, for a run in progress. */

@@ -64,7 +64,7 @@ export function finishRun(outcome: FlowRunOutcome, json: boolean): void {
   let summary: string;
   if (store.hasSubflows(r.id, r.attempt)) {
     const graph = getRunGraph(r.id);
-    if (json) return void writeAndExit(r, JSON.stringify(flowRunJson(r, graph.taskRuns, result, graph.subflows), null, 2) + "\n");
+    if (json) return void writeAndExit(r, stringifyJson(flowRunJson(r, graph.taskRuns, result, graph.subflows), 2) + "\n");
     write(`\n${renderDag(graph)["text/plain"]}\n`);
     summary = graphSummary(graph);
   } else {
@@ -87,13 +87,18 @@ function writeAndExit(r: FlowRunRecord, text: string): void {
   process.exitCode = r.state.type === "COMPLETED" ? 0 : 1;
 }
 
-/** The flow's return value as JSON data, loaded secrets masked. */
+/** The flow's return value as JSON data, loaded secrets masked; BigInts stay BigInts (stringifyJson writes them exactly). */
 function safeResult(value: unknown): unknown {
   // A cyclic value becomes its inspect text (never "[object Object]"); a BigInt becomes a JSON number, not a string.
-  const view = jsonView(value);
-  try {
-    return JSON.parse(redact(stringifyJson(view.value)));
-  } catch {
-    return redact(String(view.value));
-  }
+  return redactData(jsonView(value).value);
+}
+
+/** Mask secrets in every string (keys too) of JSON data, without a JSON round trip that would round big integers. */
+function redactData(value: unknown): unknown {
+  if (typeof value === "string") return redact(value);
+  if (value === null || typeof value !== "object") return value;
+  const toJSON = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof toJSON === "function") return redactData(toJSON.call(value));
+  if (Array.isArray(value)) return value.map(redactData);
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), redactData(item)]));
 }

@@ -7,7 +7,6 @@ import { CellflowError } from "../core/errors.js";
 import { ALERT_STATES, type AlertState } from "../engine/options.js";
 import { checkFlowParameterNames, validateParameters } from "../engine/parameters.js";
 import { hasBlock } from "../blocks/store.js";
-import { checkNotebookParameters, readNotebook } from "../notebook/index.js";
 import { loadFlow, parseFlowSpec } from "../runner/load-flow.js";
 import type { Flow } from "../engine/flow.js";
 import { nextRunTimes, parseSchedule } from "../schedule/index.js";
@@ -56,6 +55,9 @@ async function resolveEntrypoint(spec: string, parameters: Record<string, unknow
   }
   if (parsed.file.endsWith(".ipynb")) {
     // A notebook run's flow is the notebook session, named after the file; its parameters cell declares the names.
+    // Loaded here only: the parameters cell is read with the TypeScript parser, which every `deployments` command
+    // would otherwise load (~1 s of CPU) through this module.
+    const { checkNotebookParameters, readNotebook } = await import("../notebook/index.js");
     checkNotebookParameters(parsed.file, readNotebook(parsed.file).cells, parameters);
     return { entrypoint: `${parsed.file}:${path.basename(parsed.file, ".ipynb")}`, flowName: path.basename(parsed.file, ".ipynb") };
   }

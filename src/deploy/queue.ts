@@ -3,7 +3,6 @@
 import path from "node:path";
 import type { FlowRunRecord } from "../core/records.js";
 import { checkFlowParameterNames, validateParameters } from "../engine/parameters.js";
-import { checkNotebookParameters, readNotebook } from "../notebook/index.js";
 import { loadFlow } from "../runner/load-flow.js";
 import { splitEntrypoint } from "../runner/runs.js";
 import type { Store } from "../store/store.js";
@@ -19,6 +18,8 @@ export async function queueDeploymentRun(store: Store, name: string, overrides: 
   const parameters = { ...deployment.parameters, ...overrides };
   const { file, flowName } = splitEntrypoint(deployment.entrypoint);
   if (path.extname(file) === ".ipynb") {
+    // Loaded only for notebooks: it brings the TypeScript parser, which no other deployments command needs.
+    const { checkNotebookParameters, readNotebook } = await import("../notebook/index.js");
     checkNotebookParameters(file, readNotebook(file).cells, overrides);
   } else {
     const flow = await loadFlow({ file, flowName });

@@ -27,7 +27,7 @@ interface Outline {
  */
 export function writeDagText(store: Store, flow: FlowRunRecord, write: (text: string) => void, now = Date.now()): void {
   write(headLines(flow, now).join("\n") + "\n");
-  const { outline, index, widths, perName } = readOutline(store, flow, now);
+  const { outline, indexOf, widths, perName } = readOutline(store, flow, now);
   const n = outline.id.length;
   if (n === 0) return void write("  (no task runs yet)\n");
   const label = (i: number) => ((perName.get(outline.name[i]) ?? 0) > 1 ? outline.key[i] : outline.name[i]);
@@ -36,7 +36,10 @@ export function writeDagText(store: Store, flow: FlowRunRecord, write: (text: st
   widths.layer = String(layer.reduce((a, b) => Math.max(a, b), 1)).length;
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => layer[a] - layer[b] || outline.start[a] - outline.start[b] || outline.key[a].localeCompare(outline.key[b]));
-  const nameOf = (id: string) => (index.has(id) ? label(index.get(id)!) : shortTaskRunId(id));
+  const nameOf = (id: string) => {
+    const at = indexOf(id);
+    return at === undefined ? shortTaskRunId(id) : label(at);
+  };
   for (let from = 0; from < n; from += PAGE) {
     const page = order.slice(from, from + PAGE);
     const records = store.taskRunsByRowid(page.map((i) => outline.rowid[i]));
@@ -52,25 +55,37 @@ export function writeDagText(store: Store, flow: FlowRunRecord, write: (text: st
 function readOutline(store: Store, flow: FlowRunRecord, now: number) {
   const count = store.taskRunCount(flow.id, flow.attempt);
   const outline: Outline = { rowid: new Float64Array(count), start: new Float64Array(count), id: [], key: [], name: [], upstream: [] };
-  const index = new Map<string, number>();
+  // Ids are looked up only to resolve edges: a run without any (often the huge ones) never builds the map.
+  let index = null as Map<string, number> | null;
+  const indexOf = (id: string): number | undefined => {
+    if (!index) {
+      index = new Map();
+      for (let k = 0; k < outline.id.length; k++) index.set(outline.id[k], k);
+    }
+    return index.get(id);
+  };
+  const names = new Map<string, string>();
   const perName = new Map<string, number>();
   const widths: TextWidths = { label: 0, state: 0, duration: 0, runs: 0, layer: 1 };
   const later: Array<[number, string[]]> = [];
   for (const o of store.taskRunOutlines(flow.id, flow.attempt)) {
     const i = outline.id.length;
     if (i >= count) break; // rows added since the count: they belong to the next listing
-    index.set(o.id, i);
     outline.rowid[i] = o.rowid;
     outline.start[i] = o.start_time ?? Number.MAX_SAFE_INTEGER;
     outline.id.push(o.id);
+    index?.set(o.id, i);
     outline.key.push(o.dynamic_key);
-    outline.name.push(o.task_name);
+    // One string per task name, not one per row.
+    let name = names.get(o.task_name);
+    if (name === undefined) names.set(o.task_name, (name = o.task_name));
+    outline.name.push(name);
     let up = NONE;
     if (o.upstream !== "[]") {
       const ids = JSON.parse(o.upstream) as string[];
       up = [];
       for (const id of ids) {
-        const at = index.get(id);
+        const at = indexOf(id);
         if (at !== undefined) up.push(at);
       }
       // An upstream created later than its downstream (rare): resolved once every id is known.
@@ -83,12 +98,12 @@ function readOutline(store: Store, flow: FlowRunRecord, now: number) {
     widths.runs = Math.max(widths.runs, `runs ${o.run_count}`.length);
   }
   for (const [i, ids] of later) {
-    outline.upstream[i] = ids.map((id) => index.get(id)).filter((at): at is number => at !== undefined);
+    outline.upstream[i] = ids.map(indexOf).filter((at): at is number => at !== undefined);
   }
   const n = outline.id.length;
   outline.rowid = outline.rowid.subarray(0, n);
   outline.start = outline.start.subarray(0, n);
-  return { outline, index, widths, perName };
+  return { outline, indexOf, widths, perName };
 }
 
 function rowOf(run: TaskRunRecord, label: string, layer: number, now: number, nameOf: (id: string) => string): Row {

@@ -83,7 +83,8 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
     return { future, promise };
   };
 
-  const invoke = ((...args: unknown[]) => start(args).promise) as Task<A, R>;
+  // An awaited call needs no future: its promise is the result (one promise chain and two closures less per task).
+  const invoke = ((...args: unknown[]) => runTask(def, createTaskRun(def, getEngine()), args, call)) as Task<A, R>;
   Object.defineProperties(invoke, {
     taskName: { value: name },
     options: { value: Object.freeze({ ...options }) },

@@ -1,7 +1,7 @@
 // Papermill's convention: `-p` overrides go into a new cell right after the `parameters` cell.
 
 import path from "node:path";
-import ts from "typescript";
+import ts from "../cells/typescript.cjs";
 import { CellflowError } from "../core/errors.js";
 import { checkParameterNames } from "../core/parameter-names.js";
 import type { NotebookCell } from "./ipynb.js";

@@ -7,13 +7,15 @@
 import path from "node:path";
 import { CellflowError, markStackMapped } from "../core/errors.js";
 import type { FlowRunRecord, RunEvent, RunGraph } from "../core/records.js";
-import { CellRuntime, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
+import { CellRuntime, checkFailure, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
 import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
 import { CancelledError, getEngine } from "../engine/engine.js";
 import { subscribe } from "../engine/events.js";
 import { getRunGraph } from "../engine/graph.js";
 import { isDisplayHandle } from "../display/display.js";
 import { closeFlowRun, openFlowRun, type FlowDefinition, type FlowRunOutcome } from "../engine/flow-run.js";
+
+const NO_DIAGNOSTICS: Promise<CellDiagnostic[]> = Promise.resolve([]);
 
 export interface CellInput {
   source: string;
@@ -24,7 +26,7 @@ export interface CellInput {
 export interface CellExecution {
   cell: number | string;
   outcome: CellOutcome;
-  /** The cell's type errors (checked before it ran, unless type checking is off). */
+  /** The cell's type errors (checked while it ran, or before under `strict`; none when type checking is off). */
   diagnostics: CellDiagnostic[];
 }
 
@@ -55,7 +57,10 @@ export interface ExecuteOptions {
   onCellStart?: (cell: CellInput) => void;
   /** Called after each cell with its outcome, e.g. to print it. */
   onCell?: (execution: CellExecution) => void;
-  /** Called with a cell's type errors before it runs (or is refused, under `strict`), to show them under the cell. */
+  /**
+   * Called with a cell's type errors as soon as they are known (while it runs; under `strict` before it is refused),
+   * always before `onCell`, to show them under the cell.
+   */
   onDiagnostics?: (cell: number | string, diagnostics: CellDiagnostic[]) => void;
 }
 
@@ -123,17 +128,37 @@ export class NotebookSession {
     const executions: CellExecution[] = [];
     const replayed = new Map<number | string, boolean>(cells.map((c) => [c.id, true]));
     let failure: unknown = null;
+    // A cell's type errors, then its outcome, are reported once its check ends: before the next cell starts, or for
+    // the last cell after its run has ended (a run's end never waits for a type check).
+    let report: (() => Promise<void>) | null = null;
     for (const cell of cells) {
+      await report?.();
+      report = null;
       this.latestSource.set(cell.id, cell.source);
       options.onCellStart?.(cell);
       const context = { flow: this.active, task: null, lazyFlow: open };
       const keep = replay ? this.newerDefinitions(cell.id) : undefined;
       const tasksBefore = this.taskCount();
-      // A replayed cell was checked when it first ran.
-      const diagnostics = replay || this.typecheck === "off" ? [] : this.runtime.typeCheck(cell.source, cell.id);
-      if (diagnostics.length > 0) options.onDiagnostics?.(cell.id, diagnostics);
+      // A replayed cell was checked when it first ran. Otherwise the check runs on its own thread: `strict` waits for
+      // it before running the cell, `warn` runs the cell meanwhile and shows its type errors as soon as they are known.
+      let abandoned = false;
+      const checked =
+        replay || this.typecheck === "off"
+          ? NO_DIAGNOSTICS
+          : this.runtime.checkTypes(cell.source, cell.id).then(
+              (found) => {
+                if (found.length > 0 && !abandoned) options.onDiagnostics?.(cell.id, found);
+                return found;
+              },
+              // The compiler itself failed: say so under the cell, which runs unchecked (never a crash of the session).
+              (error: Error) => {
+                if (!abandoned) options.onDiagnostics?.(cell.id, [checkFailure(cell.id, error)]);
+                return [];
+              },
+            );
+      const refused = this.typecheck === "strict" ? await checked : [];
       let outcome: CellOutcome;
-      if (diagnostics.length > 0 && this.typecheck === "strict") outcome = { ok: false, error: typeErrorOf(diagnostics) };
+      if (refused.length > 0) outcome = { ok: false, error: typeErrorOf(refused) };
       else {
         outcome = await runContextStorage.run(context, () => this.runtime.run(cell.source, cell.id, { keep }));
         this.recordDefinitions(cell.id);
@@ -141,9 +166,16 @@ export class NotebookSession {
       replayed.set(cell.id, !outcome.ok || this.taskCount() !== tasksBefore);
       // A cell ending in display(...) has shown its output; the handle is not a result to show again.
       if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };
-      const execution = { cell: cell.id, outcome, diagnostics };
-      executions.push(execution);
-      options.onCell?.(execution);
+      const ran = outcome;
+      const run = this.active as LiveFlowRun | null;
+      report = async () => {
+        // A cancelled run's cell is not waited for: an interrupted kernel cell has replied already, and its type
+        // errors must not land under the next cell.
+        abandoned = run?.controller.signal.aborted === true;
+        const execution = { cell: cell.id, outcome: ran, diagnostics: abandoned ? [] : await checked };
+        executions.push(execution);
+        options.onCell?.(execution);
+      };
       if (!outcome.ok) {
         failure = cellFailure(this.describeCellError(outcome.error, cell.id), outcome.error.stack);
         if (options.stopOnError !== false) break;
@@ -151,7 +183,10 @@ export class NotebookSession {
     }
     // Read through a cast: TypeScript narrowed `this.active` to null above, but open() may have set it since.
     const live = this.active as LiveFlowRun | null;
-    if (!live) return { cells: executions, run: null, ok: failure === null, outcome: null };
+    if (!live) {
+      await report?.();
+      return { cells: executions, run: null, ok: failure === null, outcome: null };
+    }
     this.cellsOfRun.set(live.record.id, cells.map((c) => ({ id: c.id, replay: replayed.get(c.id) ?? true })));
     let outcome: FlowRunOutcome;
     try {
@@ -162,6 +197,7 @@ export class NotebookSession {
     this.last = outcome.record;
     if (!outcome.ok) this.lastFailed = outcome.record;
     else if (this.lastFailed?.id === outcome.record.id) this.lastFailed = null;
+    await report?.();
     return { cells: executions, run: outcome.record, ok: outcome.ok && failure === null, outcome };
   }
 

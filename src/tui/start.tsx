@@ -25,6 +25,8 @@ export async function startTui(options: TuiOptions = {}): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const file = options.notebook ? path.resolve(options.notebook) : null;
   const session = new NotebookSession({ cwd: file ? path.dirname(file) : process.cwd(), notebookPath: file, typecheck: "warn" });
+  // The compiler loads on the checker's thread while the UI starts, not when the first cell is typed.
+  session.runtime.warmTypeChecker();
   const scrollback = new ScrollbackStore();
   const controller = new TuiController({ session, scrollback });
   const loaded = controller.load();

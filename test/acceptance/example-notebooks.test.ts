@@ -44,7 +44,8 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
-describe("example notebooks are correct however often they run", { timeout: SLOW * 2 }, () => {
+// Each test copies the notebooks to a folder of its own, with its own store: they run concurrently.
+describe.concurrent("example notebooks are correct however often they run", { timeout: SLOW * 2 }, () => {
   it("etl-complaints: run twice, after rm -rf out, after its input changed — in a project that installed nothing", async () => {
     const dir = copyNotebooks();
     const home = tempDir("trust-etl-home");
@@ -156,7 +157,7 @@ describe("taxi-ingest into PostgreSQL", { timeout: SLOW }, () => {
   });
 });
 
-describe("error locations in notebook runs", { timeout: SLOW }, () => {
+describe.concurrent("error locations in notebook runs", { timeout: SLOW }, () => {
   function notebook(dir: string, name: string, sources: string[]): string {
     const file = path.join(dir, name);
     const cells = sources.map((source, i) => ({ id: `c${i}`, cell_type: "code", metadata: {}, outputs: [], execution_count: null, source }));

@@ -73,14 +73,19 @@ export function errorLines(r: CliResult): string[] {
   return r.stderr.split("\n").filter((l) => l.trim().length > 0);
 }
 
-/** Poll `check` until it returns a value other than undefined; gives up after `attempts` tries. */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, attempts = 300, everyMs = 100): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
+/**
+ * Poll `check` until it returns a value other than undefined; gives up after `timeoutMs`. A deadline, not a number of
+ * tries: a check that reads the store takes a millisecond, one that starts a CLI takes seconds on a loaded machine,
+ * and either way the limit is for a machine under load, not an expectation.
+ */
+export async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     const value = await check();
     if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 /** Lines of a side-effect counter file: one per execution. */

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, cliJson, copyNotebooks, errorLines, requireBuiltCli, tempDir, type FlowRunJson, type TaskRunJson } from "./helpers.js";
+import { cli, cliJson, copyNotebooks, errorLines, requireBuiltCli, SLOW, tempDir, type FlowRunJson, type TaskRunJson } from "./helpers.js";
 
 function writeNotebook(dir: string, name: string, cells: Array<{ source: string; tags?: string[]; type?: string }>, language = "typescript"): string {
   const file = path.join(dir, name);
@@ -19,7 +19,8 @@ function writeNotebook(dir: string, name: string, cells: Array<{ source: string;
   return file;
 }
 
-describe("cellflow run notebook.ipynb", () => {
+// Each test has its own store and folders: they run concurrently.
+describe.concurrent("cellflow run notebook.ipynb", { timeout: SLOW }, () => {
   beforeAll(requireBuiltCli);
 
   it.each([

@@ -23,7 +23,8 @@ function refusedWith(r: { code: number | null; stderr: string }, line: string): 
   expect(errorLines(r as never)).toEqual([`error: ${line}`]);
 }
 
-describe("unknown parameter names are refused before anything runs", { timeout: SLOW }, () => {
+// Each test has its own store and folders: they run concurrently.
+describe.concurrent("unknown parameter names are refused before anything runs", { timeout: SLOW }, () => {
   it("cellflow run flows/etl.ts -p sizee=5 (a zod schema's keys)", async () => {
     const home = tempDir("strict-run");
     const out = tempDir("strict-run-out");

@@ -35,6 +35,8 @@ describe("lazy command loading", () => {
     const run = await cli(["run", flow, "--json"], { home });
     expect(run.code, run.stderr).toBe(0);
     runId = (JSON.parse(run.stdout) as { id: string }).id;
+    const deployed = await cli(["deploy", flow, "--name", "one"], { home });
+    expect(deployed.code, deployed.stderr).toBe(0);
   });
 
   it("--version loads commander and nothing else", () => {
@@ -46,6 +48,17 @@ describe("lazy command loading", () => {
       const loaded = packagesLoaded(args, home);
       expect(loaded).toContain("better-sqlite3");
       expect(loaded.filter((name) => HEAVY.includes(name))).toEqual([]);
+    }
+  });
+
+  it("deployments ls and inspect load neither the compiler nor the flow; deploy and deployments run of a .ts flow load no compiler", () => {
+    for (const args of [["deployments", "ls"], ["deployments", "inspect", "one"]]) {
+      expect(packagesLoaded(args, home).filter((name) => HEAVY.includes(name))).toEqual([]);
+    }
+    for (const args of [["deploy", path.join(home, "one.ts"), "--name", "again"], ["deployments", "run", "one"]]) {
+      const loaded = packagesLoaded(args, home);
+      expect(loaded).toContain("esbuild");
+      expect(loaded).not.toContain("typescript");
     }
   });
 

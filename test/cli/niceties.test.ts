@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, ROOT, SLOW, cli, cliJson, errorLines, requireBuiltCli, startCli, tempDir, until, type CliResult, type FlowRunJson } from "../acceptance/helpers.js";
-import { runsOf } from "../deploy/helpers.js";
+import { runStates } from "../deploy/helpers.js";
 
 requireBuiltCli();
 
@@ -42,7 +42,7 @@ describe("deployments run --wait", { timeout: SLOW }, () => {
     expect((await cli(["deploy", path.join(dir, "waited.ts"), "--name", "waited"], { home })).code).toBe(0);
     const ok = startCli(["deployments", "run", "waited", "--wait"], { home });
     const bad = startCli(["deployments", "run", "waited", "-p", "fail=true", "--wait"], { home });
-    await until("both runs queued", async () => ((await runsOf(home)).length === 2 ? true : undefined), 1200);
+    await until("both runs queued", async () => (runStates(home).length === 2 ? true : undefined), 120_000);
     const worker = await cli(["worker", "--once", "--concurrency", "2"], { home });
     expect(worker.code, worker.stderr).toBe(0);
     const [good, failed] = await Promise.all([ok.done, bad.done]);

@@ -32,7 +32,8 @@ function storeBytes(home: string): Buffer {
   return Buffer.concat(fs.readdirSync(home).filter((f) => f.startsWith("cellflow.db")).map((f) => fs.readFileSync(path.join(home, f))));
 }
 
-describe("blocks", { timeout: SLOW }, () => {
+// Each test has its own store: they run concurrently.
+describe.concurrent("blocks", { timeout: SLOW }, () => {
   it("create, ls, show (secrets masked) and rm round trips for every type", async () => {
     const home = tempDir("blocks-home");
     const dataDir = tempDir("blocks-fs");

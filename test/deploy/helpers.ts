@@ -46,6 +46,18 @@ export async function runsOf(home: string): Promise<Array<FlowRunJson & { deploy
   return cliJson(["runs", "ls", "--limit", "500"], { home });
 }
 
+/** Each run's state, read from the store in this process: for polling while waiting, where a CLI process per check
+ * would spend a core on Node start-ups that the worker under test needs (what a test asserts goes through the CLI). */
+export function runStates(home: string): Array<{ id: string; type: string; name: string; deploymentId: string | null }> {
+  if (!fs.existsSync(path.join(home, "cellflow.db"))) return [];
+  return withDb(home, (db) => db.prepare("SELECT id, state_type AS type, state_name AS name, deployment_id AS deploymentId FROM flow_runs").all() as ReturnType<typeof runStates>);
+}
+
+/** The state name of one run, read as runStates does. */
+export function stateNameOf(home: string, id: string): string | undefined {
+  return runStates(home).find((r) => r.id === id)?.name;
+}
+
 /** Read the store directly (read-only), for what the CLI does not print (state histories). */
 export function withDb<T>(home: string, read: (db: Database.Database) => T): T {
   const db = new Database(path.join(home, "cellflow.db"), { readonly: true, fileMustExist: true });

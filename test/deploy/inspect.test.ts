@@ -14,7 +14,8 @@ interface InspectJson {
   nextRuns: Array<{ time: string; timezone: string; schedule: number }>;
 }
 
-describe("deployments inspect", { timeout: SLOW }, () => {
+// Each test has its own store: they run concurrently, so their CLI processes overlap rather than queue.
+describe.concurrent("deployments inspect", { timeout: SLOW }, () => {
   const dir = tempDir("inspect");
   const file = writeFlow(dir);
 
@@ -104,7 +105,7 @@ deployments:
   });
 });
 
-describe("bad input to deploy, deployments and blocks: one line naming the thing and the fix, exit 2, nothing saved", { timeout: SLOW }, () => {
+describe.concurrent("bad input to deploy, deployments and blocks: one line naming the thing and the fix, exit 2, nothing saved", { timeout: SLOW }, () => {
   const dir = tempDir("deploy-bad");
   const file = writeFlow(dir);
   const cases: Array<[string, string[], RegExp]> = [

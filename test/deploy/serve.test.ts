@@ -51,7 +51,8 @@ function startScript(file: string, home: string, extra: Record<string, string> =
 
 const ids = (dir: string) => (fs.existsSync(path.join(dir, "ran.log")) ? fs.readFileSync(path.join(dir, "ran.log"), "utf8").split("\n").filter(Boolean) : []);
 
-describe("flow.serve() and flow.deploy()", { timeout: SLOW * 2 }, () => {
+// Each test has its own script folder and store: they run concurrently.
+describe.concurrent("flow.serve() and flow.deploy()", { timeout: SLOW * 2 }, () => {
   it("deploy() saves the deployment as `cellflow deploy` would, and validates the same way", async () => {
     const dir = tempDir("deploy-code");
     const home = tempDir("deploy-code-home");
@@ -82,12 +83,12 @@ describe("flow.serve() and flow.deploy()", { timeout: SLOW * 2 }, () => {
     let stopped: { code: number | null; stdout: string; stderr: string };
     let inProgress: string;
     try {
-      await until("three runs served", async () => ((serve.out().match(/serve: run \S+ \(\w+\) Completed/g) ?? []).length >= 3 ? true : undefined), 1200);
+      await until("three runs served", async () => ((serve.out().match(/serve: run \S+ \(\w+\) Completed/g) ?? []).length >= 3 ? true : undefined), 120_000);
       // Interrupt while a run is going: the last line says it started and nothing after it.
       inProgress = await until("a run in progress", async () => {
         const last = serve.out().trim().split("\n").at(-1) ?? "";
         return /serve: run \S+ \((\w+)\) starting$/.exec(last)?.[1];
-      }, 600, 20);
+      }, 60_000, 20);
       serve.child.kill("SIGINT");
       stopped = await serve.done;
     } finally {

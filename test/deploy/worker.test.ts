@@ -4,7 +4,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, cliJson, requireBuiltCli, SLOW, startCli, tempDir, until, type FlowRunJson } from "../acceptance/helpers.js";
-import { ranIds, runsOf, withDb, writeFlow } from "./helpers.js";
+import { ranIds, runsOf, runStates, stateNameOf, withDb, writeFlow } from "./helpers.js";
+import { Store } from "../../src/store/store.js";
+import { listDeployments, updateSchedulePlan } from "../../src/deploy/deployment-store.js";
+import { DEFAULT_LATE_AFTER_MS, schedulerPass } from "../../src/deploy/scheduler.js";
 
 requireBuiltCli();
 
@@ -21,17 +24,15 @@ async function stateOf(home: string, id: string): Promise<FlowRunJson> {
   return cliJson<FlowRunJson>(["runs", "show", id], { home });
 }
 
-describe("cellflow worker", { timeout: SLOW }, () => {
+// Each test has its own flow folder and store: they run concurrently, so one waiting on a worker does not hold up the rest.
+describe.concurrent("cellflow worker", { timeout: SLOW }, () => {
   it("runs a deployment with a 2-second interval several times, then stops cleanly on SIGTERM", async () => {
     const dir = tempDir("worker-interval");
     const home = tempDir("worker-interval-home");
     await deploy(home, [writeFlow(dir), "--name", "every-2s", "--interval", "2s"]);
     const worker = startCli(["worker", "--poll-ms", "200"], { home });
     try {
-      await until("three completed runs", async () => {
-        const done = (await runsOf(home)).filter((r) => r.state.name === "Completed" && r.deploymentId);
-        return done.length >= 3 ? done : undefined;
-      });
+      await until("three completed runs", async () => (runStates(home).filter((r) => r.name === "Completed" && r.deploymentId).length >= 3 ? true : undefined));
     } finally {
       worker.child.kill("SIGTERM");
     }
@@ -48,8 +49,7 @@ describe("cellflow worker", { timeout: SLOW }, () => {
     const dir = tempDir("worker-race");
     const home = tempDir("worker-race-home");
     await deploy(home, [writeFlow(dir), "--name", "race"]);
-    const queued = [];
-    for (let i = 0; i < 6; i++) queued.push((await queue(home, "race")).id);
+    const queued = (await Promise.all(Array.from({ length: 6 }, () => queue(home, "race")))).map((r) => r.id);
     const a = startCli(["worker", "--once", "--concurrency", "6"], { home });
     const b = startCli(["worker", "--once", "--concurrency", "6"], { home });
     const [ra, rb] = await Promise.all([a.done, b.done]);
@@ -68,7 +68,7 @@ describe("cellflow worker", { timeout: SLOW }, () => {
     const first = await queue(home, "blocking");
     const worker = startCli(["worker"], { home });
     try {
-      await until("the run to be Running", async () => ((await stateOf(home, first.id)).state.name === "Running" && ranIds(dir).length === 1 ? true : undefined));
+      await until("the run to be Running", async () => (stateNameOf(home, first.id) === "Running" && ranIds(dir).length === 1 ? true : undefined));
     } finally {
       worker.child.kill("SIGKILL");
     }
@@ -92,7 +92,7 @@ describe("cellflow worker", { timeout: SLOW }, () => {
     await deploy(home, [writeFlow(dir), "--name", "blocking", "-p", "block=true"]);
     const running = await queue(home, "blocking");
     const worker = startCli(["worker", "--concurrency", "1", "--grace", "1s"], { home });
-    await until("the run to be Running", async () => ((await stateOf(home, running.id)).state.name === "Running" ? true : undefined));
+    await until("the run to be Running", async () => (stateNameOf(home, running.id) === "Running" ? true : undefined));
     const waiting = await queue(home, "blocking");
     worker.child.kill("SIGTERM");
     const result = await worker.done;
@@ -114,7 +114,7 @@ describe("cellflow worker", { timeout: SLOW }, () => {
     const worker = startCli(["worker", "--grace", "120s"], { home });
     let out = "";
     worker.child.stdout!.on("data", (chunk: string) => (out += chunk));
-    await until("the run to be Running", async () => ((await stateOf(home, run.id)).state.name === "Running" ? true : undefined));
+    await until("the run to be Running", async () => (stateNameOf(home, run.id) === "Running" ? true : undefined));
     worker.child.kill("SIGTERM");
     await until("the worker to say it waits for the run", async () => (/waiting up to 120s for 1 running run/.test(out) ? true : undefined));
     expect(worker.child.exitCode).toBeNull();
@@ -147,14 +147,21 @@ describe("cellflow worker", { timeout: SLOW }, () => {
   it("deployments pause removes the Scheduled runs not started yet, also one already due, and a worker runs none; resume plans again", async () => {
     const dir = tempDir("worker-pause");
     const home = tempDir("worker-pause-home");
-    // Hourly, aligned to a time shortly ahead: the scheduler plans that run, which then becomes due.
-    const due = new Date(Math.ceil((Date.now() + 45_000) / 1000) * 1000);
-    await deploy(home, [writeFlow(dir), "--name", "paused", "--interval", "1h", "--anchor", due.toISOString().slice(0, 19)]);
-    const plan = await cli(["worker", "--once"], { home });
-    expect(plan.code, plan.stderr).toBe(0);
+    // An hourly slot that fell due a second ago, planned before it was due, as a worker plans ahead. Rather than wait
+    // for a slot to come due in real time, the worker's scheduler pass runs here (in process) as of half a second
+    // before the slot, from a plan made a second before it (the deploy itself planned from its own, later, time).
+    const due = Math.floor(Date.now() / 1000) * 1000 - 1000;
+    await deploy(home, [writeFlow(dir), "--name", "paused", "--interval", "1h", "--anchor", new Date(due).toISOString().slice(0, 19)]);
+    const store = Store.open(home);
+    try {
+      const [deployment] = listDeployments(store);
+      updateSchedulePlan(store, deployment.schedules[0].id, due - 1000, []);
+      expect(schedulerPass(store, due - 500, { lateAfterMs: DEFAULT_LATE_AFTER_MS }).created).toBeGreaterThan(0);
+    } finally {
+      store.close();
+    }
     const planned = (await runsOf(home)).filter((r) => r.state.name === "Scheduled");
-    expect(planned.map((r) => Date.parse(r.scheduledTime!))).toContain(due.getTime());
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due.getTime() - Date.now()) + 500));
+    expect(planned.map((r) => Date.parse(r.scheduledTime!))).toContain(due);
     expect((await cli(["deployments", "pause", "paused"], { home })).code).toBe(0);
     expect((await runsOf(home)).filter((r) => r.state.type === "SCHEDULED")).toEqual([]);
     const worker = await cli(["worker", "--once"], { home });
@@ -165,7 +172,7 @@ describe("cellflow worker", { timeout: SLOW }, () => {
     expect((await cli(["worker", "--once"], { home })).code).toBe(0);
     const replanned = (await runsOf(home)).filter((r) => r.state.name === "Scheduled");
     expect(replanned.length).toBeGreaterThan(0);
-    expect(replanned.every((r) => Date.parse(r.scheduledTime!) > due.getTime())).toBe(true);
+    expect(replanned.every((r) => Date.parse(r.scheduledTime!) > due)).toBe(true);
     expect(ranIds(dir)).toEqual([]);
   });
 

@@ -84,7 +84,7 @@ describe("SIGTERM and SIGHUP cancel a run like Ctrl-C", { timeout: SLOW }, () =>
       const { child, done } = startCli(["run", file], { home });
       let stdout = "";
       child.stdout!.on("data", (chunk: string) => (stdout += chunk));
-      await until("the gate task to start", async () => (stdout.includes("task gate-0 Running") ? true : undefined), 1200, 100);
+      await until("the gate task to start", async () => (stdout.includes("task gate-0 Running") ? true : undefined), 120_000, 100);
       child.kill(signal);
       const r = await done;
       expect(r.signal).toBeNull();

@@ -9,13 +9,17 @@ import { cli, requireBuiltCli, SLOW, tempDir } from "../acceptance/helpers.js";
 
 requireBuiltCli();
 
-const FLOWS = `import { flow } from "cellflow";
+const FLOWS = `import { flow, task } from "cellflow";
 export const cyclic = flow("cyclic", async () => {
   const node: Record<string, unknown> = { name: "root", items: [1, 2] };
   node.self = node;
   return node;
 });
 export const big = flow("big", async () => ({ total: 1234567890123n, small: -5n, label: "n" }));
+const count = task("count", () => 2n ** 64n);
+export const huge = flow("huge", async () => ({ huge: await count(), negative: -(2n ** 70n), list: [2n ** 53n + 1n] }));
+const child = flow("child", async () => 2n ** 64n + 1n);
+export const nested = flow("nested", async () => ({ fromChild: await child() }));
 `;
 
 describe("`cellflow run --json` of flows returning values JSON cannot hold", { timeout: SLOW }, () => {
@@ -41,6 +45,33 @@ describe("`cellflow run --json` of flows returning values JSON cannot hold", { t
     const run = JSON.parse(r.stdout) as { result: { label: string; small: number } };
     expect(run.result.small).toBe(-5);
     expect(run.result.label).toBe("n");
+  });
+});
+
+describe("integers beyond 2^53 in --json output", { timeout: SLOW }, () => {
+  const dir = tempDir("result-bigint");
+  const home = tempDir("result-bigint-home");
+  const file = path.join(dir, "flows.ts");
+  fs.writeFileSync(file, FLOWS);
+
+  it("`run --json` (streamed) and `runs result --json` print them exactly", async () => {
+    const r = await cli(["run", `${file}:huge`, "--json"], { home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"huge": 18446744073709551616');
+    expect(r.stdout).toContain('"negative": -1180591620717411303424');
+    expect(r.stdout).toMatch(/"list": \[\s*9007199254740993\s*\]/);
+    const id = (JSON.parse(r.stdout) as { id: string }).id;
+    const task = await cli(["runs", "result", id, "count", "--json"], { home });
+    expect(task.code, task.stderr).toBe(0);
+    expect(task.stdout).toBe("18446744073709551616\n");
+    const run = await cli(["runs", "result", id, "--json"], { home });
+    expect(run.stdout).toContain('"huge": 18446744073709551616');
+  });
+
+  it("a run with subflows (rendered whole) prints them exactly too", async () => {
+    const r = await cli(["run", `${file}:nested`, "--json"], { home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('"fromChild": 18446744073709551617');
   });
 });
 

@@ -47,6 +47,36 @@ describe("result files", () => {
     expect(calls).toBe(2);
   });
 
+  it("a corrupt result stored inline is replaced when the task executes again, so the next rerun reuses it", async () => {
+    let fail = true;
+    let calls = 0;
+    const small = task("small", () => (calls++, { rows: 42 }));
+    const last = task("last", (x: { rows: number }) => {
+      if (fail) throw new Error("broke");
+      return x.rows;
+    });
+    const f = flow("f", async () => last(await small()));
+    const first = await f.run();
+    const ref = resultRefOf(byKey(first.taskRuns, "small-0").id)!;
+    const db = getEngine().store.db;
+    const good = (db.prepare("SELECT bytes FROM results WHERE ref = ?").get(ref) as { bytes: Buffer }).bytes;
+    const corrupt = Buffer.from(good);
+    corrupt[corrupt.length - 1] ^= 0xff;
+    db.prepare("UPDATE results SET bytes = ? WHERE ref = ?").run(corrupt, ref);
+    configureStore(home); // a new process: nothing in memory
+    const second = await f.run(undefined, { resume: first });
+    expect(byKey(second.taskRuns, "small-0").cacheReason).toMatch(/unreadable/);
+    expect(calls).toBe(2);
+    const stored = (flushed().db.prepare("SELECT bytes FROM results WHERE ref = ?").get(ref) as { bytes: Buffer }).bytes;
+    expect(stored.equals(good)).toBe(true);
+    fail = false;
+    configureStore(home);
+    const third = await f.run(undefined, { resume: second });
+    expect(third.state.name).toBe("Completed");
+    expect(byKey(third.taskRuns, "small-0").state.name).toBe("Cached");
+    expect(calls).toBe(2);
+  });
+
   it("a result write that fails leaves no temp file behind", () => {
     const dir = path.join(tempHome(), "results");
     const { bytes, ref } = serializeResult({ text: "z".repeat(8000) });

@@ -1,6 +1,7 @@
 // Notebooks executed by a real Jupyter client (nbclient, as `jupyter nbconvert --execute`) on the Cellflow kernel:
 // acceptance scenario 5 (live DAG, %rerun after a fix) and every example notebook in notebooks/.
 
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython, jupyterEnv, KERNEL_NAME, ROOT, runPython, type JupyterEnv } from "./harness.js";
 
 const { python, skip } = findPython();
+const NBCONVERT = "/usr/bin/jupyter-nbconvert";
+const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 
 interface Executed {
   error: string | null;
@@ -75,6 +78,18 @@ describe.skipIf(!python)(`notebooks on the Cellflow kernel${skip ? ` (skipped: $
     const count = (k: string) => readFileSync(join(dir, `count-${k}`), "utf8").length;
     expect([count("extract"), count("transform"), count("load")]).toEqual([1, 2, 1]);
     expect(out.cells[5].outputs[0].text).toMatch(/Completed/);
+  });
+
+  it.skipIf(!existsSync(NBCONVERT))("`jupyter nbconvert --execute` names the notebook's runs after it (nbconvert gives the kernel no name)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cellflow-nbconvert-"));
+    const runsHome = mkdtempSync(join(tmpdir(), "cellflow-nbconvert-home-"));
+    writeFileSync(join(dir, "sales-report.ipynb"), notebook([{ source: 'import { task } from "cellflow";\nconst total = task("total", () => 42);\nawait total()' }]));
+    const env = { ...jupyter.env, CELLFLOW_HOME: runsHome };
+    const converted = spawnSync(NBCONVERT, ["--to", "notebook", "--execute", "sales-report.ipynb", "--output", "executed.ipynb"], { cwd: dir, env, encoding: "utf8", timeout: 180_000 });
+    expect(converted.status, converted.stderr).toBe(0);
+    const listed = spawnSync(process.execPath, [CLI, "runs", "ls", "--json"], { cwd: dir, env, encoding: "utf8" });
+    const runs = JSON.parse(listed.stdout) as Array<{ flowName: string; state: { name: string } }>;
+    expect(runs.map((r) => [r.flowName, r.state.name])).toEqual([["sales-report", "Completed"]]);
   });
 
   it.each(["etl-complaints", "taxi-ingest", "daily-backup"])("example notebook %s runs end to end", async (name) => {

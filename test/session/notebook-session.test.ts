@@ -2,7 +2,8 @@
 // through the real loader, which vitest's module runner bypasses, so each scenario runs in a child `node`
 // against the built dist/ (npm test builds it first).
 
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +14,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const SESSION = path.join(ROOT, "dist", "src", "session", "notebook-session.js");
 
 /** Runs `body` (an async function body with `session`, `dir` and `out(value)` in scope) in a child node. */
-function scenario(body: string): any {
+async function scenario(body: string): Promise<any> {
   if (!fs.existsSync(SESSION)) throw new Error(`${SESSION} is missing: build first with \`npx tsc -p tsconfig.json\` (npm test does)`);
   const dir = tempHome("cellflow-session-");
   const script = path.join(dir, "scenario.mjs");
@@ -27,28 +28,29 @@ function scenario(body: string): any {
      ${body}
      process.stdout.write(JSON.stringify(results));`,
   );
-  const stdout = execFileSync(process.execPath, [script], { cwd: dir, env: { ...process.env, CELLFLOW_HOME: path.join(dir, "home") }, encoding: "utf8" });
+  const { stdout } = await promisify(execFile)(process.execPath, [script], { cwd: dir, env: { ...process.env, CELLFLOW_HOME: path.join(dir, "home") }, encoding: "utf8" });
   return { results: JSON.parse(stdout), dir };
 }
 
-describe("NotebookSession", () => {
-  it("a cell that calls no task makes no flow run", () => {
-    const { results } = scenario(`
+// Each scenario has its own folder and store, in a child node of its own: they run concurrently.
+describe.concurrent("NotebookSession", { timeout: 180_000 }, () => {
+  it("a cell that calls no task makes no flow run", async () => {
+    const { results } = await scenario(`
       const r = await session.runCell("const plain = 40 + 2; plain", 1);
       out({ ok: r.outcome.ok, value: r.outcome.value, run: r.run });`);
     expect(results).toEqual([{ ok: true, value: 42, run: null }]);
   });
 
-  it("task calls in a cell become task runs of one session flow run", () => {
-    const { results } = scenario(`
+  it("task calls in a cell become task runs of one session flow run", async () => {
+    const { results } = await scenario(`
       await session.runCell('import { task } from "cellflow";\\nconst sq = task("sq", (x: number) => x * x);', 1);
       const r = await session.runCell("const a = await sq(3); const b = await sq(4); a + b", 2);
       out({ value: r.outcome.value, state: r.run.state.name, flow: r.run.flowName, keys: session.graph().taskRuns.map((t) => t.dynamicKey) });`);
     expect(results).toEqual([{ value: 25, state: "Completed", flow: "nb", keys: ["sq-0", "sq-1"] }]);
   });
 
-  it("rerun after a fix executes only the failed task and what depends on it; upstream is Cached", () => {
-    const { results, dir } = scenario(`
+  it("rerun after a fix executes only the failed task and what depends on it; upstream is Cached", async () => {
+    const { results, dir } = await scenario(`
       await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', "setup");
       await session.runCell('const extract = task("extract", () => { bump("extract"); return [1, 2, 3]; });', "e");
       await session.runCell('const transform = task("transform", (rows: number[]) => { bump("transform"); throw new Error("bad transform"); });', "t");
@@ -65,8 +67,8 @@ describe("NotebookSession", () => {
     expect([count("extract"), count("transform"), count("load")]).toEqual([1, 2, 1]);
   });
 
-  it("a new run of the same cells executes every task again (no silent cache); %refresh re-executes a cross-run cached task", () => {
-    const { results, dir } = scenario(`
+  it("a new run of the same cells executes every task again (no silent cache); %refresh re-executes a cross-run cached task", async () => {
+    const { results, dir } = await scenario(`
       await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', "setup");
       await session.runCell('const store = task("store", (n: number) => { bump("store"); return n; });\\nconst daily = task({ name: "daily", cachePolicy: "inputs" }, (n: number) => { bump("daily"); return n; });', "defs");
       const state = (r) => session.graph(r.run.id).taskRuns.map((t) => [t.taskName, t.state.name, t.cacheReason]);
@@ -90,14 +92,14 @@ describe("NotebookSession", () => {
     expect([count("store"), count("daily")]).toEqual([4, 2]);
   });
 
-  it("rerun with no failed run is a clear error", () => {
-    const { results } = scenario(`
+  it("rerun with no failed run is a clear error", async () => {
+    const { results } = await scenario(`
       try { await session.rerun(); out("no error"); } catch (e) { out(e.message); }`);
     expect(results[0]).toMatch(/^no failed run in this session to rerun — /);
   });
 
-  it("rerun keeps a fix typed in a new cell: the failing cell defined the task, a later cell redefined it", () => {
-    const { results, dir } = scenario(`
+  it("rerun keeps a fix typed in a new cell: the failing cell defined the task, a later cell redefined it", async () => {
+    const { results, dir } = await scenario(`
       await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', 1);
       const failed = await session.runCell('const extract = task("extract", () => { bump("extract"); return [1, 2, 3]; });\\nconst transform = task("transform", (rows: number[]) => { bump("transform-broken"); throw new Error("bad transform"); });\\nconst total = (await transform(await extract())).length;', 2);
       out({ ok: failed.outcome.ok });
@@ -115,8 +117,8 @@ describe("NotebookSession", () => {
     expect(results[3][0]).toBe(3);
   });
 
-  it("rerun replays only task-calling cells: a definition-only cell of the failed run is not replayed over a newer one", () => {
-    const { results, dir } = scenario(`
+  it("rerun replays only task-calling cells: a definition-only cell of the failed run is not replayed over a newer one", async () => {
+    const { results, dir } = await scenario(`
       await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");', 0);
       const failed = await session.execute([
         { id: 1, source: 'const source = task("source", () => { bump("source"); return 2; });' },
@@ -135,8 +137,8 @@ describe("NotebookSession", () => {
     expect([count("source"), count("double-broken"), count("double-fixed")]).toEqual([1, 1, 1]);
   });
 
-  it("rerun after an upstream task's source changed: it re-executes, and its dependent stays Cached when the result is the same", () => {
-    const { results, dir } = scenario(`
+  it("rerun after an upstream task's source changed: it re-executes, and its dependent stays Cached when the result is the same", async () => {
+    const { results, dir } = await scenario(`
       await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");\\nlet fail = true;', 0);
       await session.runCell('const a = task("a", () => { bump("a"); return 1; });\\nconst b = task("b", (x: number) => { bump("b"); return x + 1; });\\nconst c = task("c", (x: number) => { bump("c"); if (fail) throw new Error("c fails"); return x; });', 1);
       const failed = await session.runCell("await c(await b(await a()))", 2);

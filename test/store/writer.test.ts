@@ -1,6 +1,10 @@
 import os from "node:os";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import type { SqliteDatabase } from "../../src/store/sqlite/database.js";
 import { Store } from "../../src/store/store.js";
+import { BatchWriter } from "../../src/store/writer.js";
+import { flowRunToRow } from "../../src/store/rows.js";
 import { Running, Cancelled, Completed, Pending } from "../../src/core/states.js";
 import type { FlowRunRecord, TaskRunRecord } from "../../src/core/records.js";
 import { taskRunsChangedSince } from "../../src/store/ui-queries.js";
@@ -85,6 +89,31 @@ describe("the task runs' change sequence", () => {
     expect(after.done).toBe(before.done);
     const top = Math.max(...Object.values(before));
     expect([after.running, after.pending].sort((x, y) => x - y)).toEqual([top + 1, top + 2]);
+    store.close();
+  });
+});
+
+describe("a store that stays busy", () => {
+  it("says once that writes are failing and once that they work again, not once per retry", async () => {
+    const home = tempHome();
+    const store = Store.open(home);
+    (store.db as SqliteDatabase).raw.pragma("busy_timeout = 0");
+    const lines: string[] = [];
+    const writer = new BatchWriter(store.db, 20, (line) => void lines.push(line));
+    const other = new Database(store.dbPath);
+    other.prepare("BEGIN IMMEDIATE").run(); // holds the write lock
+    writer.flowRun("run-busy", () => flowRunToRow(record("run-busy"), { history: [], resultRef: null, owner: null, heartbeat: null }));
+    await new Promise((resolve) => setTimeout(resolve, 400)); // ~20 retries
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^cellflow: store write failed, keeping 1 records and retrying every 20 ms: database is locked\n$/);
+    other.prepare("ROLLBACK").run();
+    const committed = new Promise<void>((resolve) => writer.onCommit(resolve));
+    await committed;
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^cellflow: store writes work again after (\d+) failed attempts over \d+ ms; nothing was lost\n$/);
+    expect(Number(/after (\d+)/.exec(lines[1])![1])).toBeGreaterThan(2);
+    expect(store.findFlowRun("run-busy").name).toBe("f-run");
+    other.close();
     store.close();
   });
 });

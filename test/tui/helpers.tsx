@@ -46,7 +46,8 @@ export const KEY = {
   ctrlC: "\u0003",
 };
 
-export async function until(check: () => boolean, what: () => string, timeoutMs = 20_000): Promise<void> {
+/** A deadline for a loaded machine (several test files share two cores), not an expectation. */
+export async function until(check: () => boolean, what: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`);

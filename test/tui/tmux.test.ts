@@ -82,6 +82,8 @@ describe.skipIf(!hasTmux || !fs.existsSync(CLI))("cellflow tui in a real termina
       await shows(/✗ transform\s+Failed/, "transform Failed");
       await type('const transform = task("transform", (r: number[]) => { bump("fixed"); return r; });');
       await until(() => /\[3\] const transform/.test(tmux("capture-pane", "-p", "-t", name)), () => "cell 3 echoed", 60_000);
+      // r while a cell still runs (or is still being type-checked, on its own thread) is refused: wait as a user would.
+      await until(() => !/running \(/.test(tmux("capture-pane", "-p", "-t", name)), () => "cell 3 finished", 60_000);
       tmux("send-keys", "-t", name, "Escape");
       await shows(/enter details/, "the DAG pane focused");
       tmux("send-keys", "-t", name, "r");

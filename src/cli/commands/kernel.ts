@@ -22,9 +22,9 @@ export function registerKernelCommands(program: Command): void {
     .description("run the kernel (what the kernelspec starts)")
     .action(async (connectionFile: string) => {
       const { startKernel } = await import("../../../kernel/main.js");
-      // The session (and the cell runtime under it) loads after the sockets are bound, so kernel_info is answered fast.
-      const executor = async (cwd: string) => (await import("../../../kernel/session-executor.js")).createSessionExecutor(cwd);
+      // The type checker's thread starts now; the session loads after the sockets are bound, so kernel_info is fast.
+      const { sessionExecutor } = await import("../../../kernel/session-factory.js");
       // The kernel serves requests until a shutdown request, then exits the process.
-      await startKernel(connectionFile, { executor });
+      await startKernel(connectionFile, { executor: sessionExecutor(process.cwd()) });
     });
 }

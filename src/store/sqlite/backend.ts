@@ -29,10 +29,11 @@ export class SqliteBackend implements StoreBackend {
       raw.pragma("busy_timeout = 10000");
       raw.pragma("journal_mode = WAL");
       raw.pragma("synchronous = NORMAL");
-      // Measured here: checkpoints dominate batched writes; a larger WAL between them and a larger page
-      // cache more than halve the cost per task run.
+      // Measured here: checkpoints dominate batched writes; a larger WAL between them halves the cost per task
+      // run. The page cache is 8 MB: a 100,000-task run wrote no slower than with 32 MB, and the 24 MB saved
+      // are a sixth of the `cellflow run` memory target.
       raw.pragma("wal_autocheckpoint = 4000");
-      raw.pragma("cache_size = -32768");
+      raw.pragma("cache_size = -8192");
       raw.pragma("foreign_keys = ON");
       migrate(raw);
     } catch (error) {

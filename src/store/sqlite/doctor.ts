@@ -116,8 +116,9 @@ function salvageTable(source: Database.Database, target: Database.Database, tabl
     columns = (target.pragma(`table_info(${q(table)})`) as Array<{ name: string }>).map((c) => c.name).filter((c) => theirs.has(c));
     if (columns.length === 0) return { saved: 0, damaged: false };
     const list = columns.map(q).join(", ");
-    select = source.prepare(`SELECT rowid AS "__rowid", ${list} FROM ${q(table)} WHERE rowid > ? ORDER BY rowid`);
     insert = target.prepare(`INSERT OR IGNORE INTO ${q(table)} (${list}) VALUES (${columns.map(() => "?").join(", ")})`);
+    if (!hasRowid(source, table)) return salvageInKeyOrder(source, target, table, list, columns, insert);
+    select = source.prepare(`SELECT rowid AS "__rowid", ${list} FROM ${q(table)} WHERE rowid > ? ORDER BY rowid`);
   } catch {
     return { saved: 0, damaged: true };
   }
@@ -151,4 +152,32 @@ function salvageTable(source: Database.Database, target: Database.Database, tabl
     }
   }
   return { saved, damaged };
+}
+
+function hasRowid(db: Database.Database, table: string): boolean {
+  const sql = (db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table) as { sql: string } | undefined)?.sql ?? "";
+  return !/WITHOUT\s+ROWID\s*$/i.test(sql.trim());
+}
+
+/** A table without rowids (results, tags) is read in key order up to the first damaged page. */
+function salvageInKeyOrder(source: Database.Database, target: Database.Database, table: string, list: string, columns: string[], insert: Database.Statement): { saved: number; damaged: boolean } {
+  let saved = 0;
+  let batch: unknown[][] = [];
+  const write = target.transaction((rows: unknown[][]) => {
+    for (const values of rows) saved += insert.run(values).changes;
+  });
+  try {
+    for (const row of source.prepare(`SELECT ${list} FROM "${table.replace(/"/g, '""')}"`).iterate() as Iterable<Record<string, unknown>>) {
+      batch.push(columns.map((c) => row[c]));
+      if (batch.length >= 500) {
+        write(batch);
+        batch = [];
+      }
+    }
+    write(batch);
+    return { saved, damaged: false };
+  } catch {
+    write(batch);
+    return { saved, damaged: true };
+  }
 }

@@ -236,6 +236,17 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TRIGGER task_runs_seq_update;
     `,
   },
+  {
+    version: 7,
+    description: "results in a table without rowid",
+    sql: `
+      -- One B-tree insert per result instead of a rowid row plus an index entry repeating the 64-character ref.
+      CREATE TABLE results_by_ref (ref TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+      INSERT INTO results_by_ref (ref, bytes) SELECT ref, bytes FROM results;
+      DROP TABLE results;
+      ALTER TABLE results_by_ref RENAME TO results;
+    `,
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */

@@ -1,7 +1,8 @@
 """Kernel benchmark client (run by bench/kernel.ts): one jupyter_client driving each named kernel; prints one JSON line.
 
 Usage: python3 bench_kernels.py <work dir> <launches> <cells> <kernel name>[:dag] ...
-For each kernel: launch → kernel_info_reply (median of <launches> fresh starts), the first cell, and the round
+For each kernel: launch → kernel_info_reply (median of <launches> fresh starts), the first cell (and launch → its
+reply, on the last start), and the round
 trip of `1 + 1` over <cells> runs (execute_request sent until its reply and idle status both arrived; a round
 whose idle status never came is counted as idleLost, not timed). With ":dag", also how long after a task records
 Date.now() (its last statement) the client receives the update_display_data showing it Completed. Both clocks
@@ -76,6 +77,16 @@ def launch(name, work):
             if not km.is_alive() or time.time() > deadline:
                 stop(km, kc)
                 raise Died(name)
+
+
+def cpu_ms(km):
+    """CPU time (user + system, every thread) the kernel process has used so far, from /proc; None elsewhere."""
+    try:
+        with open(f"/proc/{km.provisioner.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def stop(km, kc):
@@ -169,8 +180,16 @@ def bench(spec, work, launches, cells):
         if len(times) < launches:
             stop(km, kc)
     try:
-        found = {"kernelInfoMs": statistics.median(times), "launchesDied": died, "firstCellMs": execute_all(kc, "1 + 1")}
+        first = execute_all(kc, "1 + 1")
+        # The last launch is the one whose first cell is timed: start_kernel until that cell's reply and idle.
+        found = {"kernelInfoMs": statistics.median(times), "launchesDied": died, "firstCellMs": first, "startToFirstCellMs": times[-1] + first}
+        # CPU time is what a loaded machine's wall clock hides: the kernel's own cost (every thread) per cell.
+        found["cpuToFirstCellMs"] = cpu_ms(km)
+        cpu_before = found["cpuToFirstCellMs"]
         timed = [execute(kc, "1 + 1") for _ in range(cells)]
+        cpu_after = cpu_ms(km)
+        if cpu_before is not None and cpu_after is not None:
+            found["cellCpuMs"] = (cpu_after - cpu_before) / cells
         rounds = [ms for ms in timed if ms is not None]
         found["idleLost"] = len(timed) - len(rounds)
         found["cellP50Ms"] = percentile(rounds, 50)

@@ -48,6 +48,23 @@ def no_reply(kc, seconds):
         return True
 
 
+def spin(kc, body):
+    """Executes `body`, whose MARK writes a marker file, and returns once the marker exists: the cell is running.
+
+    Waiting for the marker rather than a fixed sleep: on a loaded machine a cell can take longer than any sleep to
+    start (it is type-checked first), and an interrupt that arrives before it runs finds the kernel idle and is dropped.
+    MARK needs `fs` from an earlier cell (`const fs = await import("node:fs")`), so a synchronous cell stays so.
+    """
+    marker = os.path.join(WORK, f"running-{time.time_ns()}")
+    msg_id = kc.execute(body.replace("MARK", f"fs.writeFileSync({json.dumps(marker)}, '')"))
+    deadline = time.time() + 60
+    while not os.path.exists(marker):
+        if time.time() > deadline:
+            raise RuntimeError(f"the cell `{body}` did not start within 60 s")
+        time.sleep(0.02)
+    return msg_id
+
+
 def ping(port, timeout_ms=1000):
     ctx = zmq.Context.instance()
     sock = ctx.socket(zmq.REQ)
@@ -101,11 +118,10 @@ def interrupt():
     km, kc = start()
     try:
         found = {}
-        run(kc, "let kept = 41")
+        run(kc, 'let kept = 41; const fs = await import("node:fs")')
         # Message mode: the kernelspec says interrupt_mode "message", so this is an interrupt_request on control.
         found["interrupt_mode"] = km.kernel_spec.interrupt_mode
-        kc.execute("while (true) {}")
-        time.sleep(0.5)
+        spin(kc, "MARK; while (true) {}")
         found["heartbeat_while_busy"] = [ping(kc.hb_port) for _ in range(3)]
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=10)["content"]
@@ -114,13 +130,12 @@ def interrupt():
         found["after_message_interrupt"] = result_text(outputs)
         # Plain SIGINT to the kernel process, busy synchronously and then awaiting forever.
         pid = km.provisioner.process.pid
-        kc.execute("for (;;) { kept = kept; }")
-        time.sleep(0.5)
+        spin(kc, "MARK; for (;;) { kept = kept; }")
         os.kill(pid, signal.SIGINT)
         reply = kc.get_shell_msg(timeout=10)["content"]
         found["sigint_sync"] = {"status": reply["status"], "ename": reply.get("ename")}
-        kc.execute("await new Promise(() => {})")
-        time.sleep(0.5)
+        # Marked from a timer, so the cell is already awaiting (not still in its synchronous start) when SIGINT comes.
+        spin(kc, "await new Promise(() => setTimeout(() => MARK, 50))")
         os.kill(pid, signal.SIGINT)
         reply = kc.get_shell_msg(timeout=10)["content"]
         found["sigint_await"] = {"status": reply["status"], "ename": reply.get("ename")}
@@ -148,8 +163,8 @@ def lifecycle():
         found["after_restart"] = result_text(outputs)
         found["new_pid_differs"] = km.provisioner.process.pid != old.pid
         # A shutdown while a cell spins: answered by the worker, and the process still exits.
-        kc.execute("while (true) {}")
-        time.sleep(0.3)
+        run(kc, 'const fs = await import("node:fs")')
+        spin(kc, "MARK; while (true) {}")
         started = time.time()
         kc.shutdown(restart=False)
         reply = run_sync(kc.control_channel.get_msg)(timeout=10)
