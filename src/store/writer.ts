@@ -40,18 +40,20 @@ function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)
   return out;
 }
 
-/** One batch's statements: results before the task runs that reference them, logs last. Rows are built as consumed. */
+/** One batch's statements: results before the task runs that reference them, logs last. */
 function batchOf(results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]): SqlBatchGroup[] {
+  const flowRows: unknown[][] = [];
+  for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
+  const taskRows: unknown[][] = [];
+  for (const row of tasks) taskRows.push(valuesOf(row(), TASK_COLUMNS));
+  const logRows: unknown[][] = [];
+  for (const l of logs) logRows.push([l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]);
   return [
     { sql: RESULT_UPSERT, rows: results.entries() },
-    { sql: FLOW_UPSERT, rows: mapRows(flows, (row) => valuesOf(row(), FLOW_COLUMNS)) },
-    { sql: TASK_UPSERT, rows: mapRows(tasks, (row) => valuesOf(row(), TASK_COLUMNS)), seqOf: "task_runs" },
-    { sql: LOG_INSERT, rows: mapRows(logs, (l) => [l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]) },
+    { sql: FLOW_UPSERT, rows: flowRows },
+    { sql: TASK_UPSERT, rows: taskRows, seqOf: "task_runs" },
+    { sql: LOG_INSERT, rows: logRows },
   ];
-}
-
-function* mapRows<T>(items: Iterable<T>, toRow: (item: T) => unknown[]): Generator<unknown[]> {
-  for (const item of items) yield toRow(item);
 }
 
 /**
