@@ -26,7 +26,7 @@ export interface SqlStatement {
 /** One statement run for many parameter rows, as `SqlDatabase.runBatch` takes it. */
 export interface SqlBatchGroup {
   sql: string;
-  /** Iterated once, inside the transaction (the writer builds each row as it is consumed). */
+  /** Iterated once, inside the transaction. */
   rows: Iterable<unknown[]>;
   /**
    * Append to each row, as its last parameter, the next value of this table's change sequence (its `seq` column),
