@@ -1,0 +1,261 @@
+// A synchronous PostgreSQL connection with the shape of better-sqlite3 (prepare → get/all/run, exec,
+// transaction), so one synchronous store serves both backends. A worker thread owns the `pg` client; a call
+// posts its request and blocks in Atomics.wait until the worker has posted the reply (the synckit idea).
+
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { CellflowError } from "../../core/errors.js";
+import { toPgPlaceholders } from "./placeholders.js";
+import { checkDatabaseUrl, redactUrl } from "./url.js";
+import type { ErrorReply, QueryResult, Reply, Request, Statement, WorkerInit } from "./protocol.js";
+
+/** How long one call may wait for the worker before the connection is declared lost. */
+const CALL_TIMEOUT_MS = 120_000;
+
+/** An error PostgreSQL reported for a statement (not a lost connection): carries SQLSTATE as `code`. */
+export class PgStatementError extends Error {
+  readonly code: string | undefined;
+  constructor(message: string, code: string | undefined) {
+    super(message);
+    this.name = "PgStatementError";
+    this.code = code;
+  }
+}
+
+export interface RunResult {
+  changes: number;
+}
+
+export interface PgStatement {
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): RunResult;
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+}
+
+/** A transaction function as better-sqlite3 makes them: call it, or its `.immediate` (the same on PostgreSQL). */
+export type Transaction<F extends (...args: never[]) => unknown> = F & { immediate: F; deferred: F; exclusive: F };
+
+/** The compiled worker: beside this file when compiled, in dist/ when a test runner executes the .ts. */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith(".js")) return path.join(path.dirname(here), "worker.js");
+  const compiled = path.resolve(path.dirname(here), "..", "..", "..", "dist", "src", "store", "pg", "worker.js");
+  if (!fs.existsSync(compiled)) throw new Error(`${compiled} is missing: build first (npm run build)`);
+  return compiled;
+}
+
+/** Positional values: better-sqlite3 takes them spread or as one array. */
+function positional(params: unknown[]): unknown[] {
+  const values = params.length === 1 && Array.isArray(params[0]) ? (params[0] as unknown[]) : params;
+  return values.map((v) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
+}
+
+/** Rows come back with Buffers turned into Uint8Arrays by the structured clone; give Buffers back. */
+function revive(rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  for (const row of rows) {
+    for (const key in row) {
+      const v = row[key];
+      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[key] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    }
+  }
+  return rows;
+}
+
+export class PgConnection {
+  readonly dialect = "pg" as const;
+  readonly url: string;
+  /** The URL as messages show it (password hidden). */
+  readonly shownUrl: string;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signal: Int32Array;
+  private nextId = 1;
+  private depth = 0;
+  private closed = false;
+  private readonly listeners = new Set<() => void>();
+
+  /**
+   * Start the worker and connect (the first round trip proves the server, the database and the credentials).
+   * `listen` names a LISTEN/NOTIFY channel whose notifications call `onNotify` listeners.
+   */
+  constructor(url: string, options: { listen?: string } = {}) {
+    checkDatabaseUrl(url);
+    this.url = url;
+    this.shownUrl = redactUrl(url);
+    const shared = new SharedArrayBuffer(4);
+    this.signal = new Int32Array(shared);
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    const init: WorkerInit & { port: MessagePort } = { url, signal: shared, listen: options.listen ?? null, port: channel.port2 };
+    this.worker = new Worker(workerFile(), { workerData: init, transferList: [channel.port2] });
+    this.worker.on("message", () => {
+      for (const listener of this.listeners) listener();
+    });
+    this.worker.on("error", () => {});
+    // The worker must not keep a finished CLI alive; close() ends it properly.
+    this.worker.unref();
+    this.port.unref();
+    try {
+      this.call({ id: 0, kind: "query", statement: { sql: "SELECT 1", params: [] }, reply: true });
+    } catch (error) {
+      this.terminate();
+      throw error;
+    }
+  }
+
+  /** Call `listener` when a NOTIFY arrives on the channel given at construction; returns a remover. */
+  onNotify(listener: () => void): () => void {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) this.worker.ref();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.worker.unref();
+    };
+  }
+
+  prepare(sql: string): PgStatement {
+    const text = toPgPlaceholders(sql);
+    const query = (params: unknown[]) => this.query({ sql: text, params: positional(params) });
+    return {
+      get: (...params) => query(params).rows[0],
+      all: (...params) => query(params).rows,
+      run: (...params) => ({ changes: query(params).rowCount }),
+      iterate: (...params) => query(params).rows[Symbol.iterator](),
+    };
+  }
+
+  /** One statement with positional values, blocking until its result is in. */
+  query(statement: Statement): QueryResult {
+    const result = this.call({ id: this.nextId++, kind: "query", statement, reply: true });
+    revive(result.rows);
+    return result;
+  }
+
+  /** SQL text without parameters (several statements allowed). */
+  exec(sql: string): void {
+    this.call({ id: this.nextId++, kind: "exec", sql, reply: true });
+  }
+
+  /**
+   * Several statements in one transaction and one trip to the worker (a writer's batch). With `wait: false`
+   * it is posted and this returns at once: the one connection runs requests in order, so a later read sees
+   * it, and a failure is raised by the next call that waits.
+   */
+  batch(statements: Statement[], options: { wait?: boolean } = {}): number {
+    const texts = statements.map((s) => ({ sql: toPgPlaceholders(s.sql), params: positional(s.params) }));
+    if (this.depth > 0) {
+      // Inside a transaction already: the statements join it.
+      let changes = 0;
+      for (const s of texts) changes += this.query(s).rowCount;
+      return changes;
+    }
+    const request: Request = { id: this.nextId++, kind: "batch", statements: texts, reply: options.wait !== false };
+    if (!request.reply) {
+      this.assertOpen();
+      this.worker.postMessage(request);
+      return 0;
+    }
+    return this.call(request).rowCount;
+  }
+
+  /** better-sqlite3's transaction(): BEGIN/COMMIT around `fn`, ROLLBACK when it throws; SAVEPOINTs when nested. */
+  transaction<F extends (...args: never[]) => unknown>(fn: F): Transaction<F> {
+    const wrapped = ((...args: Parameters<F>) => {
+      const savepoint = this.depth > 0 ? `cellflow_sp${this.depth}` : null;
+      this.exec(savepoint ? `SAVEPOINT ${savepoint}` : "BEGIN");
+      this.depth++;
+      try {
+        const result = fn(...args);
+        this.depth--;
+        this.exec(savepoint ? `RELEASE SAVEPOINT ${savepoint}` : "COMMIT");
+        return result;
+      } catch (error) {
+        this.depth--;
+        try {
+          this.exec(savepoint ? `ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}` : "ROLLBACK");
+        } catch {
+          // The connection itself failed: the server rolls the transaction back; the first error is the story.
+        }
+        throw error;
+      }
+    }) as Transaction<F>;
+    wrapped.immediate = wrapped;
+    wrapped.deferred = wrapped;
+    wrapped.exclusive = wrapped;
+    return wrapped;
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.call({ id: this.nextId++, kind: "close", reply: true });
+    } catch {
+      // Closing a connection whose server is gone is not an error.
+    }
+    this.terminate();
+  }
+
+  private terminate(): void {
+    this.closed = true;
+    this.listeners.clear();
+    this.port.close();
+    void this.worker.terminate();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CellflowError("STORE", `the PostgreSQL store ${this.shownUrl} is closed`, "open the store again");
+  }
+
+  /** Post a request and block until its reply is in (or the worker stops answering). */
+  private call(request: Request): QueryResult {
+    this.assertOpen();
+    Atomics.store(this.signal, 0, 0);
+    this.worker.postMessage(request);
+    const deadline = Date.now() + CALL_TIMEOUT_MS;
+    for (;;) {
+      const received = receiveMessageOnPort(this.port);
+      if (received) {
+        const reply = received.message as Reply;
+        if (reply.id !== request.id) continue; // a reply to a call that timed out earlier
+        if (reply.ok) return reply.result;
+        throw this.failure(reply.error);
+      }
+      const waited = Atomics.wait(this.signal, 0, 0, 1000);
+      // Reset before reading the port: the worker posts first and signals after, so nothing is missed.
+      Atomics.store(this.signal, 0, 0);
+      if (waited === "timed-out" && Date.now() > deadline) {
+        throw this.failure({ message: `no answer within ${CALL_TIMEOUT_MS / 1000}s`, connection: true });
+      }
+    }
+  }
+
+  /** A lost or refused connection is one line naming the URL and the fix; a statement's error keeps its code. */
+  private failure(error: ErrorReply): Error {
+    if (error.code === "3D000") {
+      const name = new URL(this.url).pathname.replace(/^\//, "");
+      return new CellflowError("STORE", `the PostgreSQL database '${name}' of ${this.shownUrl} does not exist`, `create it (createdb ${name}), or fix CELLFLOW_DATABASE_URL`);
+    }
+    if (error.code === "28P01" || error.code === "28000") {
+      return new CellflowError("STORE", `PostgreSQL refused the login to ${this.shownUrl}: ${error.message}`, "fix the user or password in CELLFLOW_DATABASE_URL");
+    }
+    if (error.connection) {
+      return new CellflowError(
+        "STORE",
+        `cannot reach the PostgreSQL store ${this.shownUrl}: ${error.message}`,
+        "start the server or fix CELLFLOW_DATABASE_URL (unset it to use the embedded SQLite store)",
+      );
+    }
+    return new PgStatementError(error.message, error.code);
+  }
+}

@@ -1,0 +1,41 @@
+// Messages between a synchronous PostgreSQL connection (the caller's thread) and the worker thread that owns
+// the `pg` client. Shared by connection.ts and worker.ts; no runtime code, so it costs nothing to import.
+
+/** One statement and its positional values (already in `$n` form). */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+export type Request =
+  /** A statement; `rows` asks for its rows back. */
+  | { id: number; kind: "query"; statement: Statement; reply: boolean }
+  /** Several statements in one transaction (a writer's batch): one trip to the worker. */
+  | { id: number; kind: "batch"; statements: Statement[]; reply: boolean }
+  /** SQL text with no parameters, possibly several statements (simple query protocol). */
+  | { id: number; kind: "exec"; sql: string; reply: boolean }
+  | { id: number; kind: "close"; reply: boolean };
+
+export interface QueryResult {
+  rows: Array<Record<string, unknown>>;
+  rowCount: number;
+}
+
+export interface ErrorReply {
+  message: string;
+  /** PostgreSQL's SQLSTATE or Node's errno code. */
+  code?: string;
+  /** Whether the connection to the server failed (as opposed to the statement). */
+  connection: boolean;
+}
+
+export type Reply = { id: number; ok: true; result: QueryResult } | { id: number; ok: false; error: ErrorReply };
+
+/** What the worker is started with. */
+export interface WorkerInit {
+  url: string;
+  /** Int32Array over it: slot 0 is set to 1 and notified when a reply has been posted. */
+  signal: SharedArrayBuffer;
+  /** Channel name for LISTEN/NOTIFY wake-ups, or null. */
+  listen: string | null;
+}
