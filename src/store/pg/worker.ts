@@ -66,12 +66,13 @@ function bytes(value: unknown): unknown {
 
 /** Statement names per SQL text: a named statement is parsed and planned once per connection. */
 const names = new Map<string, string>();
+let named = 0;
 
 async function run(c: pg.Client, s: Statement): Promise<QueryResult> {
   let name = names.get(s.sql);
   // Generated SQL (IN lists, multi-row inserts) varies in length; only texts seen twice are worth naming.
   if (name === undefined && names.size < 2000) names.set(s.sql, (name = ""));
-  else if (name === "") names.set(s.sql, (name = `cf${names.size}`));
+  else if (name === "") names.set(s.sql, (name = `cf${++named}`));
   const result = await c.query({ text: s.sql, values: s.params.map(bytes), name: name || undefined });
   return { rows: result.rows ?? [], rowCount: result.rowCount ?? 0 };
 }
