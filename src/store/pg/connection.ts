@@ -35,8 +35,48 @@ export interface PgStatement {
   iterate(...params: unknown[]): IterableIterator<unknown>;
 }
 
-/** A transaction function as better-sqlite3 makes them: call it, or its `.immediate` (the same on PostgreSQL). */
-export type Transaction<F extends (...args: never[]) => unknown> = F & { immediate: F; deferred: F; exclusive: F };
+/** One statement run for many parameter rows (SqlDatabase's batch group). */
+export interface BatchGroup {
+  sql: string;
+  rows: unknown[][];
+}
+
+/** PostgreSQL takes at most 65,535 parameters per statement; chunks stay well below. */
+const MAX_PARAMS = 30_000;
+const MAX_ROWS = 1000;
+
+/**
+ * `INSERT … VALUES (?, ?) …` for n rows as statements of up to MAX_ROWS rows each: `VALUES ($1, $2), ($3, $4) …`.
+ * Other statements, and an upsert whose rows repeat a key (one statement may not update a row twice), run row by row.
+ */
+function multiRow(group: BatchGroup): Statement[] {
+  if (group.rows.length === 0) return [];
+  const sql = toPgPlaceholders(group.sql);
+  const match = /\bVALUES\s*\(([^()]*)\)/i.exec(sql);
+  const updates = /DO\s+UPDATE/i.test(sql);
+  const oneByOne = () => group.rows.map((row) => ({ sql, params: positional(row) }));
+  if (!match || !/^\s*INSERT\b/i.test(sql) || group.rows.length === 1) return oneByOne();
+  if (updates && new Set(group.rows.map((r) => r[0])).size !== group.rows.length) return oneByOne();
+  const head = sql.slice(0, match.index);
+  const tail = sql.slice(match.index + match[0].length);
+  // Parameters outside the VALUES tuple would need renumbering per chunk: not worth it for the writer's SQL.
+  if (/\$\d/.test(head + tail)) return oneByOne();
+  const width = group.rows[0].length;
+  const per = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Math.max(1, width))));
+  const out: Statement[] = [];
+  for (let start = 0; start < group.rows.length; start += per) {
+    const rows = group.rows.slice(start, start + per);
+    const tuples: string[] = [];
+    const params: unknown[] = [];
+    for (const row of rows) {
+      const base = params.length;
+      tuples.push(`(${row.map((_, i) => `$${base + i + 1}`).join(", ")})`);
+      params.push(...positional(row));
+    }
+    out.push({ sql: `${head}VALUES ${tuples.join(", ")}${tail}`, params });
+  }
+  return out;
+}
 
 /** The compiled worker: beside this file when compiled, in dist/ when a test runner executes the .ts. */
 function workerFile(): string {
@@ -140,52 +180,48 @@ export class PgConnection {
   }
 
   /**
-   * Several statements in one transaction and one trip to the worker (a writer's batch). With `wait: false`
-   * it is posted and this returns at once: the one connection runs requests in order, so a later read sees
-   * it, and a failure is raised by the next call that waits.
+   * The writer's batch: each group's statement for each of its rows, in one transaction and one trip to the
+   * worker. An INSERT's rows become multi-row statements (one round trip to the server per group and chunk).
+   * With `wait: false` it is posted and this returns at once: the one connection runs requests in order, so a
+   * later read sees it, and a failure is raised by the next call that waits.
    */
-  batch(statements: Statement[], options: { wait?: boolean } = {}): number {
-    const texts = statements.map((s) => ({ sql: toPgPlaceholders(s.sql), params: positional(s.params) }));
+  runBatch(groups: readonly BatchGroup[], options: { wait?: boolean } = {}): void {
+    const statements: Statement[] = [];
+    for (const group of groups) statements.push(...multiRow(group));
+    if (statements.length === 0) return;
     if (this.depth > 0) {
       // Inside a transaction already: the statements join it.
-      let changes = 0;
-      for (const s of texts) changes += this.query(s).rowCount;
-      return changes;
+      for (const s of statements) this.query(s);
+      return;
     }
-    const request: Request = { id: this.nextId++, kind: "batch", statements: texts, reply: options.wait !== false };
+    const request: Request = { id: this.nextId++, kind: "batch", statements, reply: options.wait !== false };
     if (!request.reply) {
       this.assertOpen();
       this.worker.postMessage(request);
-      return 0;
+      return;
     }
-    return this.call(request).rowCount;
+    this.call(request);
   }
 
-  /** better-sqlite3's transaction(): BEGIN/COMMIT around `fn`, ROLLBACK when it throws; SAVEPOINTs when nested. */
-  transaction<F extends (...args: never[]) => unknown>(fn: F): Transaction<F> {
-    const wrapped = ((...args: Parameters<F>) => {
-      const savepoint = this.depth > 0 ? `cellflow_sp${this.depth}` : null;
-      this.exec(savepoint ? `SAVEPOINT ${savepoint}` : "BEGIN");
-      this.depth++;
+  /** Run `fn` in a transaction and return its value: BEGIN/COMMIT, ROLLBACK when it throws; SAVEPOINTs when nested. */
+  transaction<T>(fn: () => T): T {
+    const savepoint = this.depth > 0 ? `cellflow_sp${this.depth}` : null;
+    this.exec(savepoint ? `SAVEPOINT ${savepoint}` : "BEGIN");
+    this.depth++;
+    try {
+      const result = fn();
+      this.depth--;
+      this.exec(savepoint ? `RELEASE SAVEPOINT ${savepoint}` : "COMMIT");
+      return result;
+    } catch (error) {
+      this.depth--;
       try {
-        const result = fn(...args);
-        this.depth--;
-        this.exec(savepoint ? `RELEASE SAVEPOINT ${savepoint}` : "COMMIT");
-        return result;
-      } catch (error) {
-        this.depth--;
-        try {
-          this.exec(savepoint ? `ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}` : "ROLLBACK");
-        } catch {
-          // The connection itself failed: the server rolls the transaction back; the first error is the story.
-        }
-        throw error;
+        this.exec(savepoint ? `ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}` : "ROLLBACK");
+      } catch {
+        // The connection itself failed: the server rolls the transaction back; the first error is the story.
       }
-    }) as Transaction<F>;
-    wrapped.immediate = wrapped;
-    wrapped.deferred = wrapped;
-    wrapped.exclusive = wrapped;
-    return wrapped;
+      throw error;
+    }
   }
 
   get inTransaction(): boolean {

@@ -246,7 +246,7 @@ export function migratePg(db: PgConnection, migrations: readonly Migration[] = P
       db.transaction(() => {
         db.exec(m.sql);
         db.prepare("INSERT INTO cellflow_migrations (version, description, applied_at) VALUES (?, ?, ?)").run(m.version, m.description, Date.now());
-      })();
+      });
     }
   } finally {
     db.exec(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
