@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import type { FlowRunRecord, TaskRunRecord } from "../src/core/records.js";
 import { makeState, type StateName } from "../src/core/states.js";
 import { saveDeployments, type DeploymentRecord } from "../src/deploy/index.js";
-import { explainListFlowRuns, type ListRunsOptions } from "../src/store/run-filters.js";
+import type { ListRunsOptions } from "../src/store/run-filters.js";
 import { Store } from "../src/store/store.js";
 
 const RUNS = Number(process.env.CELLFLOW_BENCH_RUNS) || 50_000;
@@ -87,7 +87,7 @@ export async function benchRuns(): Promise<Record<string, number>> {
       samples.push(performance.now() - start);
     }
     out[`runs ls ${name} (ms, median of 15)`] = round(median(samples));
-    process.stderr.write(`plan ${name}: ${explainListFlowRuns(store.db, options).join(" | ")}\n`);
+    process.stderr.write(`plan ${name}: ${store.explainListFlowRuns(options).join(" | ")}\n`);
   }
 
   const sizeBefore = store.compact(false);

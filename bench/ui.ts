@@ -153,7 +153,7 @@ async function inBrowser(): Promise<Record<string, number>> {
     import { Store } from ${JSON.stringify(path.join(ROOT, "dist", "src", "store", "store.js"))};
     const store = Store.open(${JSON.stringify(home)}, { reap: false });
     for (let i = 0; i < 40; i++) {
-      store.setFlowRunStateDirect(${JSON.stringify(runId)}, i % 2 ? "RUNNING" : "PENDING", i % 2 ? "Running" : "Pending", "change " + i + " at " + Date.now());
+      store.setFlowRunState(${JSON.stringify(runId)}, i % 2 ? "Running" : "Pending", "change " + i + " at " + Date.now());
       await new Promise((r) => setTimeout(r, 250));
     }
     store.close();`;

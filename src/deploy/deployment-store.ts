@@ -124,7 +124,7 @@ export function saveDeployments(store: Store, records: DeploymentRecord[]): void
         addSchedule.run(s.id, record.id, s.position, JSON.stringify(definition), active ? 1 : 0, s.scheduledThrough, JSON.stringify(s.upcoming));
       }
     }
-  }).immediate();
+  });
 }
 
 /** Delete a deployment's scheduled runs that nobody claimed and that are due after `after`: plans, not history. */
@@ -152,7 +152,7 @@ export function setPaused(store: Store, name: string, paused: boolean, position?
     // would otherwise still run them); one schedule's runs cannot be told apart, so only future ones go then.
     dropFutureRuns(store, record.id, paused && position === undefined ? Number.MIN_SAFE_INTEGER : now);
     store.db.prepare("UPDATE deployment_schedules SET scheduled_through = ?, upcoming = '[]' WHERE deployment_id = ?").run(now, record.id);
-  }).immediate();
+  });
   return findDeployment(store, name);
 }
 
@@ -162,7 +162,7 @@ export function removeDeployment(store: Store, name: string): DeploymentRecord {
   store.db.transaction(() => {
     store.db.prepare("DELETE FROM flow_runs WHERE deployment_id = ? AND state_type = 'SCHEDULED' AND owner IS NULL").run(record.id);
     store.db.prepare("DELETE FROM deployments WHERE id = ?").run(record.id);
-  }).immediate();
+  });
   return record;
 }
 

@@ -1,6 +1,6 @@
 // Scheduled flow runs as rows: inserted ahead of time (idempotently), moved between SCHEDULED states in bulk SQL.
 
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "../store/sql.js";
 import { runName } from "../engine/run-names.js";
 import type { Store } from "../store/store.js";
 import type { DeploymentRecord } from "./types.js";
@@ -32,7 +32,7 @@ export function insertScheduledRun(store: Store, deployment: DeploymentRecord, t
  * Move unclaimed Scheduled/Late runs to another state, appending to their history. Only rows still SCHEDULED and
  * unowned change, so a run a worker claimed meanwhile is left alone. Returns the ids that changed.
  */
-export function moveScheduledRuns(db: Database.Database, ids: string[], state: { type: string; name: string; message: string }, now = Date.now()): string[] {
+export function moveScheduledRuns(db: SqlDatabase, ids: string[], state: { type: string; name: string; message: string }, now = Date.now()): string[] {
   const terminal = state.type === "CANCELLED" ? now : null;
   const stmt = db.prepare(
     `UPDATE flow_runs SET state_type=@type, state_name=@name, state_message=@message, state_ts=@now, end_time=COALESCE(@end, end_time),

@@ -89,6 +89,6 @@ export function schedulerPass(store: Store, now: number, options: PlanOptions): 
     planDeployments(store, deployments, now, options, pass);
     catchUp(store, deployments, now, options.lateAfterMs, pass);
     markLate(store, now, options.lateAfterMs, pass);
-  }).immediate();
+  });
   return pass;
 }

@@ -79,7 +79,7 @@ export class TagLimits {
     const owner = ownerId();
     const count = db.prepare("SELECT count(*) AS n FROM concurrency_slots WHERE tag = ?");
     const insert = db.prepare("INSERT OR IGNORE INTO concurrency_slots (tag, task_run_id, owner, acquired_at) VALUES (?, ?, ?, ?)");
-    const tryAcquire = db.transaction(() => {
+    const tryAcquire = () => db.transaction(() => {
       for (const [tag, slots] of limits) {
         if ((count.get(tag) as { n: number }).n >= slots) return false;
       }
@@ -88,7 +88,7 @@ export class TagLimits {
     });
     let delay = 5;
     let lastReap = Date.now();
-    while (!tryAcquire.immediate()) {
+    while (!tryAcquire()) {
       if (signal.aborted) throw signal.reason;
       await sleep(delay, signal);
       delay = Math.min(delay * 2, 100);

@@ -108,10 +108,10 @@ export function cancelRun(idOrPrefix: string): { record: FlowRunRecord; immediat
   const row = store.getFlowRunRow(record.id)!;
   const alive = row.owner ? ownerAlive(row.owner) : false;
   if (alive === false) {
-    store.setFlowRunStateDirect(record.id, "CANCELLED", "Cancelled", "cancelled by request");
+    store.setFlowRunState(record.id, "Cancelled", "cancelled by request");
     return { record: store.findFlowRun(record.id), immediate: true };
   }
-  store.setFlowRunStateDirect(record.id, "CANCELLING", "Cancelling", "cancel requested");
+  store.setFlowRunState(record.id, "Cancelling", "cancel requested");
   return { record: store.findFlowRun(record.id), immediate: false };
 }
 

@@ -1,6 +1,6 @@
 // Artifacts in the store: table, markdown and link artifacts attached to runs, versioned by key (1, 2, … per key).
 
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sql.js";
 import type { ArtifactData, ArtifactRecord, ArtifactType } from "../core/records.js";
 
 export type { ArtifactData, ArtifactRecord, ArtifactType };
@@ -42,7 +42,7 @@ export interface NewArtifact {
 }
 
 /** Insert the next version of `key` (one statement, so two writers never take the same version). */
-export function insertArtifact(db: Database.Database, artifact: NewArtifact, now = Date.now()): ArtifactRecord {
+export function insertArtifact(db: SqlDatabase, artifact: NewArtifact, now = Date.now()): ArtifactRecord {
   const id = crypto.randomUUID();
   db.prepare(
     `INSERT INTO artifacts (id, key, version, type, description, data, flow_run_id, task_run_id, created_at)
@@ -63,7 +63,7 @@ export interface ListArtifactsOptions {
 }
 
 /** Artifacts matching the filter: a run's in the order they were made; otherwise newest first. */
-export function listArtifacts(db: Database.Database, options: ListArtifactsOptions = {}): ArtifactRecord[] {
+export function listArtifacts(db: SqlDatabase, options: ListArtifactsOptions = {}): ArtifactRecord[] {
   const where: string[] = [];
   const args: unknown[] = [];
   if (options.flowRunId !== undefined) {
@@ -85,6 +85,6 @@ export function listArtifacts(db: Database.Database, options: ListArtifactsOptio
 }
 
 /** Every version of a key, newest first (empty when the key is unknown). */
-export function getArtifactVersions(db: Database.Database, key: string): ArtifactRecord[] {
+export function getArtifactVersions(db: SqlDatabase, key: string): ArtifactRecord[] {
   return (db.prepare("SELECT * FROM artifacts WHERE key = ? ORDER BY version DESC").all(key) as ArtifactRow[]).map(fromRow);
 }

@@ -3,6 +3,7 @@
 
 import type { Store } from "./store.js";
 import { ownerAlive } from "./owner.js";
+import { ACTIVE_FLOW_TYPES_SQL, stateNamed, transitionRuns } from "./run-state.js";
 
 /** A run owned by another host counts as crashed when its heartbeat is older than this. */
 export const REMOTE_HEARTBEAT_STALE_MS = 90_000;
@@ -10,7 +11,7 @@ export const REMOTE_HEARTBEAT_STALE_MS = 90_000;
 export function reapCrashedRuns(store: Store): number {
   const db = store.db;
   const candidates = db
-    .prepare("SELECT id, owner, heartbeat FROM flow_runs WHERE state_type IN ('PENDING','RUNNING','CANCELLING') AND owner IS NOT NULL")
+    .prepare(`SELECT id, owner, heartbeat FROM flow_runs WHERE state_type IN ${ACTIVE_FLOW_TYPES_SQL} AND owner IS NOT NULL`)
     .all() as Array<{ id: string; owner: string; heartbeat: number | null }>;
   const now = Date.now();
   const dead = candidates.filter((c) => {
@@ -21,20 +22,14 @@ export function reapCrashedRuns(store: Store): number {
   releaseDeadSlots(store);
   if (dead.length === 0) return 0;
 
-  const markFlow = db.prepare(
-    "UPDATE flow_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)) WHERE id=@id AND state_type IN ('PENDING','RUNNING','CANCELLING')",
-  );
-  const markTasks = db.prepare(
-    "UPDATE task_runs SET state_type='CRASHED', state_name='Crashed', state_message=@message, state_ts=@now, end_time=@now, history=json_insert(history, '$[#]', json_array('Crashed',@now,@message)) WHERE flow_run_id=@id AND state_type IN ('PENDING','RUNNING','SCHEDULED','CANCELLING')",
-  );
   let count = 0;
   db.transaction(() => {
     for (const run of dead) {
-      const message = `the process that ran it (${run.owner.split(":").slice(0, -1).join(":")}) is gone`;
-      count += markFlow.run({ id: run.id, now, message }).changes;
-      markTasks.run({ id: run.id, now, message });
+      const state = stateNamed("Crashed", `the process that ran it (${run.owner.split(":").slice(0, -1).join(":")}) is gone`, now);
+      count += transitionRuns(db, "flow_runs", { state, where: `id = ? AND state_type IN ${ACTIVE_FLOW_TYPES_SQL}`, args: [run.id] });
+      transitionRuns(db, "task_runs", { state, where: "flow_run_id = ? AND state_type IN ('PENDING', 'RUNNING', 'SCHEDULED', 'CANCELLING')", args: [run.id] });
     }
-  }).immediate();
+  });
   return count;
 }
 
@@ -62,6 +57,6 @@ export function releaseDeadSlots(store: Store): number {
   let count = 0;
   db.transaction(() => {
     for (const owner of dead) count += release.run(owner).changes;
-  }).immediate();
+  });
   return count;
 }

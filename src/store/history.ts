@@ -1,8 +1,8 @@
 // A run's full state history: every transition of the flow run and of its task runs (all attempts), in time order.
 
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sql.js";
 import { TERMINAL, type StateName, type StateType } from "../core/states.js";
-import { decodeHistory } from "./rows.js";
+import { decodeHistory } from "./run-state.js";
 
 export interface HistoryEntry {
   timestamp: number;
@@ -19,7 +19,7 @@ export interface HistoryEntry {
 }
 
 /** Transitions of the flow run `flowRunId` and its task runs, oldest first; ties keep the order they were recorded in. */
-export function runHistory(db: Database.Database, flowRunId: string): HistoryEntry[] {
+export function runHistory(db: SqlDatabase, flowRunId: string): HistoryEntry[] {
   const flow = db.prepare("SELECT id, name, history FROM flow_runs WHERE id = ?").get(flowRunId) as { id: string; name: string; history: string } | undefined;
   if (!flow) return [];
   const tasks = db.prepare("SELECT id, dynamic_key, flow_attempt, history FROM task_runs WHERE flow_run_id = ? ORDER BY flow_attempt, rowid").all(flowRunId) as Array<{ id: string; dynamic_key: string; flow_attempt: number; history: string }>;

@@ -2,7 +2,7 @@
 // run references (content-addressed, so a result a newer run reused as its cache entry stays). Never a live run.
 
 import fs from "node:fs";
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sql.js";
 import { CellflowError } from "../core/errors.js";
 import { resultPath } from "./results.js";
 import { runFilterSql } from "./run-filters.js";
@@ -23,7 +23,7 @@ const DELETABLE = "('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED', 'SCHEDULED')"
 const CHUNK = 2000;
 
 /** Ids of top-level runs created before `before` that have ended, optionally in one state, oldest first. */
-export function selectPrunable(db: Database.Database, options: { before: number; state?: string }): string[] {
+export function selectPrunable(db: SqlDatabase, options: { before: number; state?: string }): string[] {
   const { where, args } = runFilterSql({ before: options.before, state: options.state });
   const sql = `SELECT id FROM flow_runs ${where} AND parent_task_run_id IS NULL AND state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') ORDER BY created_at`;
   return (db.prepare(sql).all(...args) as Array<{ id: string }>).map((r) => r.id);
@@ -36,7 +36,7 @@ class Rollback extends Error {}
  * of it) is refused before anything is deleted. With `dryRun` the same statements run and are rolled back, so
  * the counts are exact.
  */
-export function deleteRuns(db: Database.Database, resultsDir: string, ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
+export function deleteRuns(db: SqlDatabase, resultsDir: string, ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS doomed_runs (id TEXT PRIMARY KEY) WITHOUT ROWID;
            CREATE TEMP TABLE IF NOT EXISTS doomed_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
            DELETE FROM doomed_runs; DELETE FROM doomed_refs;`);
@@ -89,7 +89,7 @@ export function deleteRuns(db: Database.Database, resultsDir: string, ids: strin
         chunk(ids);
         keepReferenced();
         throw new Rollback();
-      }).immediate();
+      });
     } catch (error) {
       if (!(error instanceof Rollback)) throw error;
     }
@@ -104,25 +104,10 @@ export function deleteRuns(db: Database.Database, resultsDir: string, ids: strin
       if (running) throw new CellflowError("USAGE", `run ${running.name} (${running.id.slice(0, 8)}) is ${running.state_name}; nothing was deleted`, `cancel it first (cellflow runs cancel ${running.id.slice(0, 8)}) or wait until it ends`);
     }
   }
-  for (let i = 0; i < ids.length; i += CHUNK) db.transaction(() => chunk(ids.slice(i, i + CHUNK))).immediate();
-  const files = db.transaction(keepReferenced).immediate();
+  for (let i = 0; i < ids.length; i += CHUNK) db.transaction(() => chunk(ids.slice(i, i + CHUNK)));
+  const files = db.transaction(keepReferenced);
   // Files go after the commit: a crash in between leaves an unreferenced file, never a reference to a missing one.
   for (const ref of files) fs.rmSync(resultPath(resultsDir, ref), { force: true });
   db.exec("DELETE FROM doomed_runs; DELETE FROM doomed_refs;");
   return summary;
-}
-
-/** Give the freed pages back to the file system: checkpoint the WAL, then VACUUM when asked. Returns the file size. */
-export function compactStore(db: Database.Database, dbPath: string, vacuum: boolean): number {
-  db.pragma("wal_checkpoint(TRUNCATE)");
-  if (vacuum) {
-    db.exec("VACUUM");
-    db.pragma("wal_checkpoint(TRUNCATE)");
-  }
-  return fs.statSync(dbPath).size;
-}
-
-/** `PRAGMA integrity_check`: "ok" or the problems found. */
-export function integrityCheck(db: Database.Database): string {
-  return (db.pragma("integrity_check") as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join("; ");
 }

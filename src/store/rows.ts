@@ -1,7 +1,8 @@
 // Mapping between database rows and the plain run records of src/core/records.ts.
 
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
-import { NAME_TO_TYPE, type State, type StateName, type StateType } from "../core/states.js";
+import type { State, StateName, StateType } from "../core/states.js";
+import { encodeHistory } from "./run-state.js";
 
 export interface FlowRunRow {
   id: string;
@@ -69,25 +70,6 @@ export interface FlowRunExtra {
   resultRef: string | null;
   owner: string | null;
   heartbeat: number | null;
-}
-
-/**
- * State histories are stored compactly, as [name, timestamp] or [name, timestamp, message] (the type follows
- * from the name): a task run's row is written on the hot path, and its size is most of the write's cost.
- */
-export function encodeHistory(history: State[]): string {
-  let out = "[";
-  for (let i = 0; i < history.length; i++) {
-    const s = history[i];
-    if (i > 0) out += ",";
-    out += s.message ? `["${s.name}",${s.timestamp},${JSON.stringify(s.message)}]` : `["${s.name}",${s.timestamp}]`;
-  }
-  return out + "]";
-}
-
-export function decodeHistory(json: string): State[] {
-  const raw = JSON.parse(json) as Array<[StateName, number, string?]>;
-  return raw.map(([name, timestamp, message]) => ({ type: NAME_TO_TYPE[name], name, message: message ?? "", timestamp }));
 }
 
 function stateOf(row: { state_type: string; state_name: string; state_message: string; state_ts: number }): State {

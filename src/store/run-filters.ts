@@ -1,6 +1,6 @@
 // Flow run listings with filters (state, flow, deployment, tag, since), each served by an index of migration 3.
 
-import type Database from "better-sqlite3";
+import type { SqlDatabase } from "./sql.js";
 import { NAME_TO_TYPE, STATE_TYPES, type StateName, type StateType } from "../core/states.js";
 import type { LogRecord } from "../core/records.js";
 import type { FlowRunRow } from "./rows.js";
@@ -54,7 +54,7 @@ export function runFilterSql(options: ListRunsOptions): { from: string; where: s
     if (filter) {
       where.push(`flow_runs.${filter.column} = ?`);
       args.push(filter.value);
-    } else where.push("0");
+    } else where.push("1 = 0");
   }
   if (options.flow) {
     where.push("flow_runs.flow_name = ?");
@@ -77,18 +77,16 @@ export function runFilterSql(options: ListRunsOptions): { from: string; where: s
   return { from, where: where.length ? `WHERE ${where.join(" AND ")}` : "", order, args };
 }
 
-/** Flow run rows matching the filter, newest first. */
-export function listFlowRunRows(db: Database.Database, options: ListRunsOptions = {}): FlowRunRow[] {
+/** The listing statement for a filter and its arguments (the limit last). */
+export function listFlowRunsSql(options: ListRunsOptions = {}): { sql: string; args: unknown[] } {
   const { from, where, order, args } = runFilterSql(options);
-  const sql = `SELECT flow_runs.* FROM ${from} ${where} ORDER BY ${order} LIMIT ?`;
-  return db.prepare(sql).all(...args, options.limit ?? 20) as FlowRunRow[];
+  return { sql: `SELECT flow_runs.* FROM ${from} ${where} ORDER BY ${order} LIMIT ?`, args: [...args, options.limit ?? 20] };
 }
 
-/** The query plan of a listing, for benchmarks and tests that check an index serves it. */
-export function explainListFlowRuns(db: Database.Database, options: ListRunsOptions = {}): string[] {
-  const { from, where, order, args } = runFilterSql(options);
-  const rows = db.prepare(`EXPLAIN QUERY PLAN SELECT flow_runs.* FROM ${from} ${where} ORDER BY ${order} LIMIT ?`).all(...args, options.limit ?? 20) as Array<{ detail: string }>;
-  return rows.map((r) => r.detail);
+/** Flow run rows matching the filter, newest first. */
+export function listFlowRunRows(db: SqlDatabase, options: ListRunsOptions = {}): FlowRunRow[] {
+  const { sql, args } = listFlowRunsSql(options);
+  return db.prepare(sql).all(...args) as FlowRunRow[];
 }
 
 export const LOG_LEVELS: readonly LogRecord["level"][] = ["debug", "info", "warning", "error"];

@@ -1,30 +1,31 @@
-// The embedded store: one SQLite file (WAL) under CELLFLOW_HOME, results beside it; reads here, writes batched.
+// The store: run records, logs, results and the rest, on one backend (embedded SQLite by default) behind one
+// SQL interface; reads here, writes batched.
 
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { CellflowError } from "../core/errors.js";
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
-import type { State, StateName, StateType } from "../core/states.js";
+import type { State, StateName } from "../core/states.js";
 import { echo } from "../core/input-bounds.js";
 import { resolveHome } from "./home.js";
-import { DB_FILE_NAME, prepareStoreFiles } from "./create.js";
-import { checkReadyForRun } from "./health.js";
 import { storeError } from "./store-errors.js";
-import { migrate } from "./migrations.js";
+import type { SqlDatabase } from "./sql.js";
+import type { StoreBackend } from "./backend.js";
+import { SqliteBackend } from "./sqlite/backend.js";
 import { ownerId } from "./owner.js";
 import { INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
 import {
-  decodeHistory, encodeHistory, flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
+  flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
 } from "./rows.js";
+import { ACTIVE_FLOW_TYPES_SQL, decodeHistory, stateNamed, transitionRuns } from "./run-state.js";
 import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
 import { reapCrashedRuns } from "./crash.js";
-import { levelsFrom, listFlowRunRows, type ListRunsOptions } from "./run-filters.js";
+import { levelsFrom, listFlowRunRows, listFlowRunsSql, type ListRunsOptions } from "./run-filters.js";
 import { getArtifactVersions, insertArtifact, listArtifacts, type ListArtifactsOptions, type NewArtifact } from "./artifacts.js";
 import { runHistory, type HistoryEntry } from "./history.js";
-import { compactStore, deleteRuns, integrityCheck, selectPrunable, type DeleteSummary } from "./prune.js";
+import { deleteRuns, selectPrunable, type DeleteSummary } from "./prune.js";
 import type { ArtifactRecord } from "../core/records.js";
 
 /** The shortest id prefix a run can be named by (as git does for commits). */
@@ -55,38 +56,22 @@ export interface CachedResultRef {
 
 export class Store {
   readonly home: string;
+  /** Where the data lives, for messages: the SQLite file, or the server URL without its password. */
   readonly dbPath: string;
   readonly resultsDir: string;
-  readonly db: Database.Database;
+  readonly db: SqlDatabase;
   readonly writer: BatchWriter;
+  private readonly backend: StoreBackend;
   private closed = false;
   private readyForRun = false;
 
-  private constructor(home: string) {
+  private constructor(home: string, backend: StoreBackend) {
     this.home = home;
-    this.dbPath = path.join(home, DB_FILE_NAME);
+    this.backend = backend;
+    this.db = backend.db;
+    this.dbPath = backend.location;
     this.resultsDir = path.join(home, "results");
-    prepareStoreFiles(home);
-    try {
-      this.db = new Database(this.dbPath);
-    } catch (error) {
-      throw storeError(error, "open", this.dbPath, home);
-    }
-    try {
-      this.db.pragma("busy_timeout = 10000");
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      // Measured here: checkpoints dominate batched writes; a larger WAL between them and a larger page
-      // cache more than halve the cost per task run.
-      this.db.pragma("wal_autocheckpoint = 4000");
-      this.db.pragma("cache_size = -32768");
-      this.db.pragma("foreign_keys = ON");
-      migrate(this.db);
-      this.writer = new BatchWriter(this.db);
-    } catch (error) {
-      this.db.close();
-      throw storeError(error, "open", this.dbPath, home);
-    }
+    this.writer = new BatchWriter(this.db);
   }
 
   /**
@@ -95,17 +80,22 @@ export class Store {
    */
   checkReadyForRun(): void {
     if (this.readyForRun) return;
-    checkReadyForRun(this.db, this.dbPath, this.home, this.resultsDir);
+    this.backend.checkReadyForRun(this.home, this.resultsDir);
     this.readyForRun = true;
   }
 
   /** Open the store at `home` (default: resolved from CELLFLOW_HOME and the cwd) and mark orphaned runs Crashed. */
   static open(home = resolveHome(), options: { reap?: boolean } = {}): Store {
-    const store = new Store(home);
+    return Store.withBackend(home, new SqliteBackend(home), options);
+  }
+
+  /** A store on an opened (and migrated) backend; results and keys still live under `home`. */
+  static withBackend(home: string, backend: StoreBackend, options: { reap?: boolean } = {}): Store {
+    const store = new Store(home, backend);
     try {
       if (options.reap !== false) store.reapCrashed();
     } catch (error) {
-      store.db.close();
+      backend.close();
       throw storeError(error, "update", store.dbPath, home);
     }
     return store;
@@ -115,7 +105,7 @@ export class Store {
     if (this.closed) return;
     this.writer.flush();
     this.closed = true;
-    this.db.close();
+    this.backend.close();
   }
 
   get isClosed(): boolean {
@@ -229,7 +219,7 @@ export class Store {
    * wants would otherwise fill with pages read once.
    */
   useSmallCache(): void {
-    this.db.pragma("cache_size = -2048");
+    this.backend.useSmallCache();
   }
 
   /** Whether any task run of this attempt stands for a subflow (its DAG then nests the child's). */
@@ -343,14 +333,26 @@ export class Store {
     return deleteRuns(this.db, this.resultsDir, ids, options);
   }
 
-  /** Checkpoint the WAL (and VACUUM when asked) so freed pages leave the file; returns its size in bytes. */
+  /** Give freed space back (SQLite: checkpoint the WAL, VACUUM when asked); returns the store's size in bytes. */
   compact(vacuum = false): number {
     this.writer.flush();
-    return compactStore(this.db, this.dbPath, vacuum);
+    return this.backend.compact(vacuum);
   }
 
+  /** The backend's consistency check (SQLite's integrity_check): "ok" or the problems found. */
   integrityCheck(): string {
-    return integrityCheck(this.db);
+    return this.backend.integrityCheck();
+  }
+
+  /** A cheap "did anything change" probe: moves when another connection commits. */
+  dataVersion(): number {
+    return this.backend.dataVersion();
+  }
+
+  /** The query plan of a run listing, for benchmarks and tests that check an index serves it. */
+  explainListFlowRuns(options: ListRunsOptions = {}): string[] {
+    const { sql, args } = listFlowRunsSql(options);
+    return this.backend.explainQueryPlan(sql, args);
   }
 
   // ── ownership: heartbeats and cancellation requests ─────────────────────────────────────────────────────
@@ -375,17 +377,15 @@ export class Store {
   claimNextAttempt(id: string, expectedAttempt: number, message: string): State {
     // A row of this run still queued in the writer would land later and overwrite the claim.
     this.writer.flush();
-    const now = Date.now();
+    const state = stateNamed("Pending", message);
     const owner = ownerId();
-    const changes = this.db
-      .prepare(
-        `UPDATE flow_runs SET attempt = @next, state_type = 'PENDING', state_name = 'Pending', state_message = @message, state_ts = @now,
-           start_time = NULL, end_time = NULL, error = NULL, owner = @owner, heartbeat = @now,
-           history = json_insert(history, '$[#]', json_array('Pending', @now, @message))
-         WHERE id = @id AND attempt = @expected AND (state_type NOT IN ('PENDING', 'RUNNING', 'CANCELLING') OR owner IS NULL OR owner = @owner)`,
-      )
-      .run({ id, expected: expectedAttempt, next: expectedAttempt + 1, message, now, owner }).changes;
-    if (changes === 1) return { type: "PENDING", name: "Pending", message, timestamp: now };
+    const changes = transitionRuns(this.db, "flow_runs", {
+      state,
+      set: { attempt: expectedAttempt + 1, start_time: null, end_time: null, error: null, owner, heartbeat: state.timestamp },
+      where: `id = ? AND attempt = ? AND (state_type NOT IN ${ACTIVE_FLOW_TYPES_SQL} OR owner IS NULL OR owner = ?)`,
+      args: [id, expectedAttempt, owner],
+    });
+    if (changes === 1) return state;
     throw this.runClaimedError(id);
   }
 
@@ -395,15 +395,14 @@ export class Store {
    */
   adoptPending(id: string, expectedOwner: string | null, message: string): State {
     this.writer.flush();
-    const now = Date.now();
-    const changes = this.db
-      .prepare(
-        `UPDATE flow_runs SET state_type = 'PENDING', state_name = 'Pending', state_message = @message, state_ts = @now, owner = @owner, heartbeat = @now,
-           history = json_insert(history, '$[#]', json_array('Pending', @now, @message))
-         WHERE id = @id AND state_type = 'PENDING' AND owner IS @expected`,
-      )
-      .run({ id, expected: expectedOwner, owner: ownerId(), message, now }).changes;
-    if (changes === 1) return { type: "PENDING", name: "Pending", message, timestamp: now };
+    const state = stateNamed("Pending", message);
+    const changes = transitionRuns(this.db, "flow_runs", {
+      state,
+      set: { owner: ownerId(), heartbeat: state.timestamp },
+      where: expectedOwner === null ? "id = ? AND state_type = 'PENDING' AND owner IS NULL" : "id = ? AND state_type = 'PENDING' AND owner = ?",
+      args: expectedOwner === null ? [id] : [id, expectedOwner],
+    });
+    if (changes === 1) return state;
     throw this.runClaimedError(id);
   }
 
@@ -419,17 +418,10 @@ export class Store {
     );
   }
 
-  setFlowRunStateDirect(id: string, type: StateType, name: string, message: string): void {
+  /** Move a flow run to the state `name` from whatever it is in (cancellation, a worker's verdict on a run it could not start). */
+  setFlowRunState(id: string, name: StateName, message: string): void {
     // A row of this run still queued in the writer would land later and overwrite this state.
     this.writer.flush();
-    const now = Date.now();
-    const row = this.getFlowRunRow(id);
-    if (!row) return;
-    const history = decodeHistory(row.history);
-    history.push({ type, name: name as StateName, message, timestamp: now });
-    const terminal = type === "COMPLETED" || type === "FAILED" || type === "CANCELLED" || type === "CRASHED";
-    this.db
-      .prepare("UPDATE flow_runs SET state_type=?, state_name=?, state_message=?, state_ts=?, history=?, end_time=CASE WHEN ? THEN ? ELSE end_time END WHERE id=?")
-      .run(type, name, message, now, encodeHistory(history), terminal ? 1 : 0, now, id);
+    transitionRuns(this.db, "flow_runs", { state: stateNamed(name, message), where: "id = ?", args: [id] });
   }
 }

@@ -3,7 +3,8 @@
 
 import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
 import type { StateType } from "../core/states.js";
-import { decodeHistory, flowRunFromRow, logFromRow, taskRunFromRow, type FlowRunRow, type LogRow, type TaskRunRow } from "./rows.js";
+import { flowRunFromRow, logFromRow, taskRunFromRow, type FlowRunRow, type LogRow, type TaskRunRow } from "./rows.js";
+import { decodeHistory } from "./run-state.js";
 import type { Store } from "./store.js";
 import { runFilterSql } from "./run-filters.js";
 import { listArtifacts, type ArtifactRecord, type ListArtifactsOptions } from "./artifacts.js";
@@ -159,11 +160,6 @@ export async function taskRunsChangedSince(store: Store, flowRunIds: string[], a
     .prepare(`SELECT * FROM task_runs WHERE seq > ? AND flow_run_id IN (${flowRunIds.map(() => "?").join(",")}) ORDER BY seq LIMIT ?`)
     .all(afterSeq, ...flowRunIds, limit) as Array<TaskRunRow & { seq: number }>;
   return rows.map((r) => ({ ...taskRunFromRow(r), seq: r.seq }));
-}
-
-/** A cheap "did anything change" check: SQLite's data_version moves when another connection commits. */
-export function storeDataVersion(store: Store): number {
-  return store.db.pragma("data_version", { simple: true }) as number;
 }
 
 export interface WorkerSeen {

@@ -1,8 +1,9 @@
-// Batched, coalescing writes: the engine hands records over on the hot path and they reach SQLite in one
-// transaction per batch. A run that changes state three times between flushes is written once.
+// Batched, coalescing writes: the engine hands records over on the hot path and they reach the database in one
+// transaction per batch (SqlDatabase.runBatch). A run that changes state three times between flushes is written once.
 
-import type Database from "better-sqlite3";
 import type { FlowRunRow, LogRow, TaskRunRow } from "./rows.js";
+import type { SqlBatchGroup, SqlDatabase } from "./sql.js";
+import { KEEP_CANCEL_REQUEST } from "./run-state.js";
 
 const FLOW_COLUMNS = [
   "id", "flow_name", "name", "state_type", "state_name", "state_message", "state_ts", "history", "parameters",
@@ -19,21 +20,33 @@ const TASK_COLUMNS = [
 function upsertSql(table: string, columns: readonly string[], guard = ""): string {
   const updates = columns.filter((c) => c !== "id").map((c) => `${c}=excluded.${c}`).join(", ");
   return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
-          ON CONFLICT(id) DO UPDATE SET ${updates}${guard}`;
+          ON CONFLICT (id) DO UPDATE SET ${updates}${guard}`;
 }
 
-/**
- * Another process may have asked a flow run to cancel (state Cancelling) since its owner last wrote it; the
- * owner's next ordinary write must not erase that request before its heartbeat reads it. Only an end state or
- * the owner's own Cancelling replaces it.
- */
-const KEEP_CANCEL_REQUEST = ` WHERE flow_runs.state_type <> 'CANCELLING' OR excluded.state_type IN ('CANCELLING', 'CANCELLED', 'COMPLETED', 'FAILED', 'CRASHED')`;
+const FLOW_UPSERT = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE ${KEEP_CANCEL_REQUEST}`);
+const TASK_UPSERT = upsertSql("task_runs", TASK_COLUMNS);
+const LOG_INSERT = "INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (?, ?, ?, ?, ?)";
+const RESULT_INSERT = "INSERT INTO results (ref, bytes) VALUES (?, ?) ON CONFLICT (ref) DO NOTHING";
 
 /** Positional values in column order: binding by position is several times cheaper than by name. */
 function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)[]): unknown[] {
   const out = new Array(columns.length);
   for (let i = 0; i < columns.length; i++) out[i] = row[columns[i]];
   return out;
+}
+
+/** One batch's statements: results before the task runs that reference them, logs last. */
+function batchOf(results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]): SqlBatchGroup[] {
+  const flowRows: unknown[][] = [];
+  for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
+  const taskRows: unknown[][] = [];
+  for (const row of tasks) taskRows.push(valuesOf(row(), TASK_COLUMNS));
+  return [
+    { sql: RESULT_INSERT, rows: Array.from(results, ([ref, bytes]) => [ref, bytes]) },
+    { sql: FLOW_UPSERT, rows: flowRows },
+    { sql: TASK_UPSERT, rows: taskRows },
+    { sql: LOG_INSERT, rows: logs.map((l) => [l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]) },
+  ];
 }
 
 /** Flush at once when this many records wait: a tight loop of awaited tasks never yields to the timer. */
@@ -51,21 +64,9 @@ export class BatchWriter {
   private readonly commit: () => void;
 
   constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqlDatabase,
     private readonly delayMs = 20,
   ) {
-    const flowStmt = db.prepare(upsertSql("flow_runs", FLOW_COLUMNS, KEEP_CANCEL_REQUEST));
-    const taskStmt = db.prepare(upsertSql("task_runs", TASK_COLUMNS));
-    const logStmt = db.prepare("INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (@flow_run_id, @task_run_id, @level, @message, @ts)");
-    const resultStmt = db.prepare("INSERT OR IGNORE INTO results (ref, bytes) VALUES (?, ?)");
-    const tx = db.transaction(
-      (results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]) => {
-        for (const [ref, bytes] of results) resultStmt.run(ref, bytes);
-        for (const row of flows) flowStmt.run(valuesOf(row(), FLOW_COLUMNS));
-        for (const row of tasks) taskStmt.run(valuesOf(row(), TASK_COLUMNS));
-        for (const row of logs) logStmt.run(row);
-      },
-    );
     this.commit = () => {
       const results = this.results;
       const flows = this.flows;
@@ -76,7 +77,7 @@ export class BatchWriter {
       this.tasks = new Map();
       this.logs = [];
       try {
-        tx.immediate(results, flows.values(), tasks.values(), logs);
+        this.db.runBatch(batchOf(results, flows.values(), tasks.values(), logs));
       } catch (error) {
         // Nothing is lost: the batch goes back in front of what arrived meanwhile, and the next flush retries.
         for (const [k, v] of this.results) results.set(k, v);

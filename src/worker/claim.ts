@@ -24,7 +24,7 @@ export function claimDueRuns(store: Store, owner: string, limit: number, now = D
       if (claim.run({ id: row.id, now, owner, message }).changes === 1) claimed.push(flowRunFromRow(reread.get(row.id) as FlowRunRow));
     }
     return claimed;
-  }).immediate();
+  });
 }
 
 /** When the next unclaimed run (of one deployment, when given) is due, or null when none is scheduled. */

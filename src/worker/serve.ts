@@ -93,7 +93,7 @@ async function serveFlow(flow: Flow<any, any>, options: FlowServeOptions): Promi
       const params = validateParameters(flow.flowName, flow.definition.options.parameters, run.parameters) as Record<string, unknown>;
       final = (await runFlow(flow.definition, params, { adopt: run })).record;
     } catch (error) {
-      store.setFlowRunStateDirect(run.id, "FAILED", "Failed", `could not start: ${describeError(toErrorInfo(error))}`.split(" — ")[0]);
+      store.setFlowRunState(run.id, "Failed", `could not start: ${describeError(toErrorInfo(error))}`.split(" — ")[0]);
       final = store.findFlowRun(run.id);
     }
     log(`run ${final.name} (${final.id.slice(0, 8)}) ${final.state.name}${final.state.type === "COMPLETED" ? "" : `: ${final.state.message}`}`);

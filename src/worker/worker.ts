@@ -141,7 +141,7 @@ export class Worker {
       detected = true;
       // Claimed but never taken over by the child: its owner is this (live) worker, so the reaper would not see it.
       if (record.state.type === "PENDING" && store.getFlowRunRow(run.id)?.owner === this.owner) {
-        store.setFlowRunStateDirect(run.id, "CRASHED", "Crashed", `its process exited (${code}) before the run started`);
+        store.setFlowRunState(run.id, "Crashed", `its process exited (${code}) before the run started`);
       } else {
         store.reapCrashed();
       }

@@ -15,7 +15,7 @@ describe("batched flow run writes", () => {
     const extra = { history: [run.state], resultRef: null, owner: "host:1:1", heartbeat: 1 };
     store.saveFlowRun(run, extra);
     store.flush();
-    store.setFlowRunStateDirect(run.id, "CANCELLING", "Cancelling", "cancel requested");
+    store.setFlowRunState(run.id, "Cancelling", "cancel requested");
     store.saveFlowRun({ ...run, state: Running("still going") }, extra);
     store.flush();
     expect(store.findFlowRun(run.id).state.name).toBe("Cancelling");

@@ -13,7 +13,7 @@ export function registerDoctorCommand(program: Command): void {
     .option("--backup <file>", "write a consistent copy of the store to <file>")
     .option("--rebuild", "move the damaged database aside and copy every readable row into a new one")
     .action(async (opts: { backup?: string; rebuild?: boolean }) => {
-      const { backupStore, diagnose, rebuildStore } = await import("../../store/doctor.js");
+      const { backupStore, diagnose, rebuildStore } = await import("../../store/sqlite/doctor.js");
       const home = resolveHome();
       const out = (line: string) => process.stdout.write(line + "\n");
       if (opts.rebuild) {

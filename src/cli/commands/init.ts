@@ -10,7 +10,7 @@ export function registerInitCommand(program: Command): void {
     .command("init")
     .description(`create ./${HOME_DIR_NAME}: the store for this project (runs, results, logs, blocks)`)
     .action(async () => {
-      const [{ Store }, { restrictPermissions }] = await Promise.all([import("../../store/store.js"), import("../../store/create.js")]);
+      const [{ Store }, { restrictPermissions }] = await Promise.all([import("../../store/store.js"), import("../../store/sqlite/create.js")]);
       const home = path.resolve(HOME_DIR_NAME);
       const existed = fs.existsSync(path.join(home, "cellflow.db"));
       Store.open(home).close();

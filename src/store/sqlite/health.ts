@@ -4,8 +4,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type Database from "better-sqlite3";
-import { CellflowError } from "../core/errors.js";
-import { storeError } from "./store-errors.js";
+import { CellflowError } from "../../core/errors.js";
+import { storeError } from "../store-errors.js";
 
 /** Problems quick_check reports (empty when the database is sound). At most `limit` are listed. */
 export function quickCheck(db: Database.Database, limit = 10): string[] {

@@ -5,9 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { CellflowError } from "../core/errors.js";
+import { CellflowError } from "../../core/errors.js";
 import { migrate } from "./migrations.js";
-import { storeError } from "./store-errors.js";
+import { storeError } from "../store-errors.js";
 
 export const DB_FILE_NAME = "cellflow.db";
 

@@ -1,0 +1,40 @@
+// The SQL surface every store module is written against: the synchronous subset of better-sqlite3 the store
+// uses, so one store implementation serves SQLite (better-sqlite3 itself) and PostgreSQL (a blocking client).
+
+/**
+ * A prepared statement. Parameters are positional `?` only (the PostgreSQL backend numbers them), never named.
+ * Values are strings, numbers, bigints, Buffers or null; rows come back as plain objects keyed by column name.
+ */
+export interface SqlStatement {
+  /** The first row, or undefined when there is none. */
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  /** How many rows an INSERT/UPDATE/DELETE changed. New ids come back through `RETURNING` and `get`, not a rowid. */
+  run(...params: unknown[]): { changes: number };
+  /** Rows one at a time, for listings that must not hold them all. */
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+}
+
+/** One statement run for many parameter rows, as `SqlDatabase.runBatch` takes it. */
+export interface SqlBatchGroup {
+  sql: string;
+  rows: unknown[][];
+}
+
+export interface SqlDatabase {
+  readonly dialect: "sqlite" | "pg";
+  prepare(sql: string): SqlStatement;
+  /** Run one or more statements without parameters (DDL, temp tables). */
+  exec(sql: string): void;
+  /**
+   * Run `fn` in one write transaction and return its value; a throw rolls it back. SQLite takes the write lock
+   * at BEGIN (IMMEDIATE), so a read-then-write inside cannot lose a race; nested calls are savepoints.
+   */
+  transaction<T>(fn: () => T): T;
+  /**
+   * The hot path's write: every group's statement for each of its rows, in order, in one transaction. Results are
+   * not returned, so a backend may send the whole batch at once (multi-row statements, one round trip).
+   */
+  runBatch(groups: readonly SqlBatchGroup[]): void;
+  close(): void;
+}
