@@ -12,6 +12,7 @@ import { storeError } from "./store-errors.js";
 import type { SqlDatabase } from "./sql.js";
 import type { StoreBackend } from "./backend.js";
 import { SqliteBackend } from "./sqlite/backend.js";
+import { PgBackend } from "./pg/backend.js";
 import { ownerId } from "./owner.js";
 import { INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
 import {
@@ -27,6 +28,14 @@ import { getArtifactVersions, insertArtifact, listArtifacts, type ListArtifactsO
 import { runHistory, type HistoryEntry } from "./history.js";
 import { deleteRuns, selectPrunable, type DeleteSummary } from "./prune.js";
 import type { ArtifactRecord } from "../core/records.js";
+
+/**
+ * CELLFLOW_DATABASE_URL=postgres://… puts the store on PostgreSQL; unset, the embedded SQLite file under `home`.
+ * The PostgreSQL module loads no driver itself: `pg` is imported only by its connection's worker thread.
+ */
+function openBackend(home: string, url = process.env.CELLFLOW_DATABASE_URL?.trim()): StoreBackend {
+  return url ? new PgBackend(url, home) : new SqliteBackend(home);
+}
 
 /** The shortest id prefix a run can be named by (as git does for commits). */
 const MIN_PREFIX = 4;
@@ -86,7 +95,7 @@ export class Store {
 
   /** Open the store at `home` (default: resolved from CELLFLOW_HOME and the cwd) and mark orphaned runs Crashed. */
   static open(home = resolveHome(), options: { reap?: boolean } = {}): Store {
-    return Store.withBackend(home, new SqliteBackend(home), options);
+    return Store.withBackend(home, openBackend(home), options);
   }
 
   /** A store on an opened (and migrated) backend; results and keys still live under `home`. */

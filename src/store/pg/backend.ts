@@ -16,7 +16,9 @@ export class PgBackend implements StoreBackend {
   readonly location: string;
 
   /** Connect to `url` and migrate; a refused connection, a missing database or a failed migration is one STORE error. */
-  constructor(url: string) {
+  constructor(url: string, home: string) {
+    // Results too large to inline and the block secrets key still live under CELLFLOW_HOME.
+    fs.mkdirSync(path.join(home, "results"), { recursive: true, mode: 0o700 });
     this.db = new PgConnection(url);
     this.location = this.db.shownUrl;
     try {

@@ -9,6 +9,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "
 import { CellflowError } from "../../core/errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import { checkDatabaseUrl, redactUrl } from "./url.js";
+import type { SqlDatabase } from "../sql.js";
 import type { ErrorReply, QueryResult, Reply, Request, Statement, WorkerInit } from "./protocol.js";
 
 /** How long one call may wait for the worker before the connection is declared lost. */
@@ -104,7 +105,7 @@ function revive(rows: Array<Record<string, unknown>>): Array<Record<string, unkn
   return rows;
 }
 
-export class PgConnection {
+export class PgConnection implements SqlDatabase {
   readonly dialect = "pg" as const;
   readonly url: string;
   /** The URL as messages show it (password hidden). */

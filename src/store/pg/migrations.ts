@@ -2,7 +2,7 @@
 // BIGINT, BLOB → BYTEA; 0/1 flags stay integers), applied under an advisory lock so processes that open a new
 // database at once migrate it once. `cellflow_migrations` plays the part of SQLite's PRAGMA user_version.
 
-import type { Migration } from "../migrations.js";
+import type { Migration } from "../sqlite/migrations.js";
 import type { PgConnection } from "./connection.js";
 
 /** The advisory lock key every migrating process takes (any constant; this one spells "cellflow"). */
