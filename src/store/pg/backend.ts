@@ -64,9 +64,9 @@ export class PgBackend implements StoreBackend {
     return problems.length === 0 ? "ok" : problems.join("; ");
   }
 
-  /** Moves when any process commits a run change (the shared seq counter) or a log line. */
+  /** Moves when any process commits a run change (the shared seq) or a log line. */
   dataVersion(): number {
-    return (this.db.prepare("SELECT (SELECT value FROM cellflow_seq) + COALESCE((SELECT MAX(id) FROM logs), 0) AS n").get() as { n: number }).n;
+    return (this.db.prepare("SELECT (SELECT last_value FROM cellflow_seq) + COALESCE((SELECT MAX(id) FROM logs), 0) AS n").get() as { n: number }).n;
   }
 
   /** The server's cache is shared and managed by PostgreSQL: nothing to trade here. */

@@ -10,7 +10,7 @@ import { CellflowError } from "../../core/errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import { checkDatabaseUrl, redactUrl } from "./url.js";
 import type { SqlDatabase } from "../sql.js";
-import type { ErrorReply, QueryResult, Reply, Request, Statement, WorkerInit } from "./protocol.js";
+import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Request, type Statement, type WorkerInit } from "./protocol.js";
 
 /** How long one call may wait for the worker before the connection is declared lost. */
 const CALL_TIMEOUT_MS = 120_000;
@@ -181,10 +181,11 @@ export class PgConnection implements SqlDatabase {
   }
 
   /**
-   * The writer's batch: each group's statement for each of its rows, in one transaction and one trip to the
-   * worker. An INSERT's rows become multi-row statements (one round trip to the server per group and chunk).
-   * With `wait: false` it is posted and this returns at once: the one connection runs requests in order, so a
-   * later read sees it, and a failure is raised by the next call that waits.
+   * The writer's batch: each group's statement for each of its rows, in one write transaction and one trip to
+   * the worker; an INSERT's rows become multi-row statements. It is posted and this returns at once (the engine
+   * goes on while PostgreSQL writes): the one connection runs requests in order, so any later call from this
+   * process, read or write, sees it; a batch the server could not take for a lost connection is kept and
+   * written before the next request. `wait: true` returns only once it is committed.
    */
   runBatch(groups: readonly BatchGroup[], options: { wait?: boolean } = {}): void {
     const statements: Statement[] = [];
@@ -195,7 +196,7 @@ export class PgConnection implements SqlDatabase {
       for (const s of statements) this.query(s);
       return;
     }
-    const request: Request = { id: this.nextId++, kind: "batch", statements, reply: options.wait !== false };
+    const request: Request = { id: this.nextId++, kind: "batch", statements, reply: options.wait === true };
     if (!request.reply) {
       this.assertOpen();
       this.worker.postMessage(request);
@@ -204,10 +205,13 @@ export class PgConnection implements SqlDatabase {
     this.call(request);
   }
 
-  /** Run `fn` in a transaction and return its value: BEGIN/COMMIT, ROLLBACK when it throws; SAVEPOINTs when nested. */
+  /**
+   * Run `fn` in a write transaction and return its value: BEGIN and the write lock (as SQLite's IMMEDIATE), COMMIT,
+   * ROLLBACK when it throws; SAVEPOINTs when nested.
+   */
   transaction<T>(fn: () => T): T {
     const savepoint = this.depth > 0 ? `cellflow_sp${this.depth}` : null;
-    this.exec(savepoint ? `SAVEPOINT ${savepoint}` : "BEGIN");
+    this.exec(savepoint ? `SAVEPOINT ${savepoint}` : BEGIN_WRITE);
     this.depth++;
     try {
       const result = fn();

@@ -4,17 +4,24 @@
 
 import type { Migration } from "../sqlite/migrations.js";
 import type { PgConnection } from "./connection.js";
+import { WRITE_LOCK } from "./protocol.js";
 
 /** The advisory lock key every migrating process takes (any constant; this one spells "cellflow"). */
 const MIGRATION_LOCK = 0x63656c6c666c6f77n;
 
-/** A change counter shared by flow and task runs; its row lock serializes writers, so seq commits in order. */
+
+/**
+ * The change sequence shared by flow and task runs. A transaction that changes a run holds the write lock
+ * (protocol.ts; the connection takes it at BEGIN, the trigger makes sure) to its commit: writers of runs are serialized (as SQLite's write lock
+ * does), so seq values commit in order and a reader resuming after seq N never misses a later commit below N.
+ * (A counter row updated per change did the same but costs O(n²) within one large batch: measured 10× slower.)
+ */
 const SEQ_FUNCTION = `
-  CREATE TABLE cellflow_seq (id INTEGER PRIMARY KEY CHECK (id = 1), value BIGINT NOT NULL);
-  INSERT INTO cellflow_seq (id, value) VALUES (1, 0);
+  CREATE SEQUENCE cellflow_seq;
   CREATE FUNCTION cellflow_next_seq() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE cellflow_seq SET value = value + 1 WHERE id = 1 RETURNING value INTO NEW.seq;
+    PERFORM pg_advisory_xact_lock(${WRITE_LOCK});
+    NEW.seq := nextval('cellflow_seq');
     RETURN NEW;
   END $$;
 `;

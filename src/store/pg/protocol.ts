@@ -1,5 +1,13 @@
 // Messages between a synchronous PostgreSQL connection (the caller's thread) and the worker thread that owns
-// the `pg` client. Shared by connection.ts and worker.ts; no runtime code, so it costs nothing to import.
+// the `pg` client. Shared by connection.ts and worker.ts.
+
+/**
+ * The advisory lock every write transaction takes first and holds to its commit: writers are serialized as
+ * SQLite's IMMEDIATE transactions are, so the `seq` change sequence commits in order (see migrations.ts), and
+ * taking it before any row lock means two writers never deadlock over it.
+ */
+export const WRITE_LOCK = "7161285233512034560";
+export const BEGIN_WRITE = `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`;
 
 /** One statement and its positional values (already in `$n` form). */
 export interface Statement {
@@ -10,7 +18,7 @@ export interface Statement {
 export type Request =
   /** A statement; `rows` asks for its rows back. */
   | { id: number; kind: "query"; statement: Statement; reply: boolean }
-  /** Several statements in one transaction (a writer's batch): one trip to the worker. */
+  /** Several statements in one write transaction (a writer's batch): one trip; the last one's rows come back. */
   | { id: number; kind: "batch"; statements: Statement[]; reply: boolean }
   /** SQL text with no parameters, possibly several statements (simple query protocol). */
   | { id: number; kind: "exec"; sql: string; reply: boolean }

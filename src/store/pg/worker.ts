@@ -3,7 +3,7 @@
 
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import pg from "pg";
-import type { ErrorReply, QueryResult, Reply, Request, Statement, WorkerInit } from "./protocol.js";
+import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Request, type Statement, type WorkerInit } from "./protocol.js";
 
 // Timestamps are ms in BIGINT columns and counts are int8: JS numbers hold them exactly up to 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -15,8 +15,11 @@ const port = init.port;
 
 let client: pg.Client | null = null;
 let broken: ErrorReply | null = null;
-/** An error of a request nobody waited for (a posted write): reported with the next reply instead. */
-let deferred: ErrorReply | null = null;
+/**
+ * Posted batches (nobody waits for them) that failed because the server was unreachable: kept, in order, and
+ * written before any later request, so a lost connection loses no write and a later read still sees them.
+ */
+const held: Request[] = [];
 let queue: Promise<void> = Promise.resolve();
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
@@ -94,15 +97,19 @@ async function handle(request: Request): Promise<QueryResult> {
     }
     case "batch": {
       let changes = 0;
-      await c.query("BEGIN");
+      let last: QueryResult = { rows: [], rowCount: 0 };
+      await c.query(BEGIN_WRITE);
       try {
-        for (const s of request.statements) changes += (await run(c, s)).rowCount;
+        for (const s of request.statements) {
+          last = await run(c, s);
+          changes += last.rowCount;
+        }
         await c.query("COMMIT");
       } catch (error) {
         await c.query("ROLLBACK").catch(() => {});
         throw error;
       }
-      return { rows: [], rowCount: changes };
+      return { rows: last.rows, rowCount: changes };
     }
   }
 }
@@ -113,22 +120,31 @@ function reply(message: Reply): void {
   Atomics.notify(signal, 0);
 }
 
+/** Write the held batches first; throws (keeping them) while the server is still unreachable. */
+async function drainHeld(): Promise<void> {
+  while (held.length > 0) {
+    await handle(held[0]);
+    held.shift();
+  }
+}
+
+async function serve(request: Request): Promise<void> {
+  try {
+    if (request.kind !== "close") await drainHeld();
+    const result = await handle(request);
+    if (request.reply) reply({ id: request.id, ok: true, result });
+  } catch (error) {
+    const described = describe(error);
+    if (described.connection) broken = described;
+    if (request.reply) reply({ id: request.id, ok: false, error: described });
+    else if (described.connection) held.push(request);
+    // A posted batch the server refused (not a lost connection) cannot succeed by retrying: say so, as the
+    // writer does for its own failures, rather than fail an unrelated later call.
+    else process.stderr.write(`cellflow: store write failed: ${described.message}\n`);
+  }
+  if (request.kind === "close") process.exit(0);
+}
+
 parentPort!.on("message", (request: Request) => {
-  queue = queue.then(async () => {
-    try {
-      const result = await handle(request);
-      if (!request.reply) return;
-      if (deferred) {
-        const error = deferred;
-        deferred = null;
-        reply({ id: request.id, ok: false, error });
-      } else reply({ id: request.id, ok: true, result });
-    } catch (error) {
-      const described = describe(error);
-      if (described.connection) broken = described;
-      if (request.reply) reply({ id: request.id, ok: false, error: described });
-      else deferred ??= described;
-    }
-    if (request.kind === "close") process.exit(0);
-  });
+  queue = queue.then(() => serve(request));
 });
