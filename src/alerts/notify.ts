@@ -28,7 +28,7 @@ function webhooksFor(run: FlowRunRecord, flowAlerts: FlowAlerts | undefined): { 
   let deploymentName: string | null = null;
   if (flowAlerts && matchesAlertState(run.state, flowAlerts.on ?? ["Failed", "Crashed"])) names.add(flowAlerts.webhook);
   if (run.deploymentId) {
-    const row = getEngine().store.db.prepare("SELECT name, alerts FROM deployments WHERE id = ?").get(run.deploymentId) as { name: string; alerts: string } | undefined;
+    const row = getEngine().store.deployments.byId(run.deploymentId);
     deploymentName = row?.name ?? null;
     for (const rule of row ? (JSON.parse(row.alerts) as Array<{ webhook: string; on: AlertState[] }>) : []) {
       if (matchesAlertState(run.state, rule.on)) names.add(rule.webhook);

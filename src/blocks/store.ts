@@ -30,45 +30,41 @@ export function saveBlock<T extends BlockType>(store: Store, type: T, name: stri
   checkBlockRef(type, name);
   const parsed = validateBlockValue(type, value);
   // A new key only for a store with no blocks yet: blocks sealed with a lost key would be split from new ones.
-  const anyBlock = store.db.prepare("SELECT 1 FROM blocks LIMIT 1").get() !== undefined;
+  const anyBlock = store.blocks.any();
   const key = anyBlock ? loadKey(store.home) : loadOrCreateKey(store.home);
   const sealed = encryptSecret(JSON.stringify(parsed), key, { associatedData: aad(type, name) });
   const now = Date.now();
-  store.db
-    .prepare("INSERT INTO blocks (type, name, value, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(type, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-    .run(type, name, sealed, now, now);
+  store.blocks.put(type, name, sealed, now);
   return parsed;
 }
 
 /** Read and decrypt a block's value; a missing block is a BLOCK error that lists what exists. */
 export function readBlock<T extends BlockType>(store: Store, type: T, name: string): BlockValue<T> {
   checkBlockRef(type, name);
-  const row = store.db.prepare("SELECT value FROM blocks WHERE type = ? AND name = ?").get(type, name) as { value: string } | undefined;
-  if (!row) {
-    const others = store.db.prepare("SELECT type FROM blocks WHERE name = ?").all(name) as Array<{ type: string }>;
+  const sealed = store.blocks.sealedValue(type, name);
+  if (sealed === undefined) {
+    const others = store.blocks.typesNamed(name);
     const hint = others.length
-      ? `'${name}' exists as ${others.map((o) => `${o.type}/${name}`).join(", ")}; load it with that type`
+      ? `'${name}' exists as ${others.map((other) => `${other}/${name}`).join(", ")}; load it with that type`
       : `create it with: cellflow blocks create ${type} ${name} --value '…'`;
     throw new CellflowError("BLOCK", `no ${type} block named '${name}'`, hint);
   }
-  const json = decryptSecret(row.value, loadKey(store.home), { associatedData: aad(type, name) });
+  const json = decryptSecret(sealed, loadKey(store.home), { associatedData: aad(type, name) });
   return validateBlockValue(type, JSON.parse(json));
 }
 
 export function listBlocks(store: Store): BlockInfo[] {
-  const rows = store.db.prepare("SELECT type, name, created_at, updated_at FROM blocks ORDER BY type, name").all() as Array<{ type: BlockType; name: string; created_at: number; updated_at: number }>;
-  return rows.map((r) => ({ type: r.type, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at }));
+  return store.blocks.list() as BlockInfo[];
 }
 
 export function hasBlock(store: Store, type: BlockType, name: string): boolean {
-  return store.db.prepare("SELECT 1 FROM blocks WHERE type = ? AND name = ?").get(type, name) !== undefined;
+  return store.blocks.has(type, name);
 }
 
 /** Remove a block; a missing one is a BLOCK error. */
 export function removeBlock(store: Store, type: string, name: string): void {
   checkBlockRef(type, name);
-  const { changes } = store.db.prepare("DELETE FROM blocks WHERE type = ? AND name = ?").run(type, name);
-  if (changes === 0) throw new CellflowError("BLOCK", `no ${type} block named '${name}'`, "see them with: cellflow blocks ls");
+  if (!store.blocks.remove(type, name)) throw new CellflowError("BLOCK", `no ${type} block named '${name}'`, "see them with: cellflow blocks ls");
 }
 
 /** Split "type/name" as `blocks show` and `blocks rm` take it. */

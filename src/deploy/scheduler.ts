@@ -1,12 +1,11 @@
 // The scheduler pass a worker makes: create the runs schedules call for, apply catch-up to runs that were
 // missed, and mark runs Late when their time has passed unstarted. Safe to run in several workers at once.
 
-import { flowRunFromRow, type FlowRunRow } from "../store/rows.js";
 import type { FlowRunRecord } from "../core/records.js";
 import type { Store } from "../store/store.js";
 import { listDeployments, updateSchedulePlan } from "./deployment-store.js";
 import { capPlan, DEFAULT_MAX_RUNS_PER_PASS, needsPlanning, planSchedule, type PlanOptions } from "./plan.js";
-import { insertScheduledRun, moveScheduledRuns } from "./run-rows.js";
+import { insertScheduledRun } from "./run-rows.js";
 import type { CatchupPolicy, DeploymentRecord } from "./types.js";
 
 /** Prefect's default: a run 15 s past its time without starting is Late. */
@@ -53,38 +52,33 @@ const SKIP_MESSAGE: Record<Exclude<CatchupPolicy, "all">, string> = {
 
 /** Scheduled runs already in the store that are now missed: skip them, or all but the newest, per deployment. */
 function catchUp(store: Store, deployments: DeploymentRecord[], now: number, lateAfterMs: number, pass: SchedulerPass): void {
-  const rows = store.db
-    .prepare("SELECT id, deployment_id FROM flow_runs WHERE state_type = 'SCHEDULED' AND owner IS NULL AND idempotency_key IS NOT NULL AND scheduled_time <= ? ORDER BY scheduled_time")
-    .all(now - lateAfterMs) as Array<{ id: string; deployment_id: string }>;
+  const rows = store.scheduledRuns.missed(now - lateAfterMs);
   if (rows.length === 0) return;
   const byId = new Map(deployments.map((d) => [d.id, d]));
   const missed = new Map<string, string[]>();
-  for (const row of rows) missed.set(row.deployment_id, [...(missed.get(row.deployment_id) ?? []), row.id]);
+  for (const row of rows) missed.set(row.deploymentId, [...(missed.get(row.deploymentId) ?? []), row.id]);
   for (const [deploymentId, ids] of missed) {
     const deployment = byId.get(deploymentId);
     if (!deployment || deployment.catchup === "all") continue;
     const drop = deployment.catchup === "once" ? ids.slice(0, -1) : ids;
-    const moved = moveScheduledRuns(store.db, drop, { type: "CANCELLED", name: "Cancelled", message: SKIP_MESSAGE[deployment.catchup] }, now);
+    const moved = store.scheduledRuns.move(drop, "Cancelled", SKIP_MESSAGE[deployment.catchup], now);
     addSkipped(pass, deployment.name, moved.length);
   }
 }
 
 /** Scheduled runs past their time by more than `lateAfterMs`, not started: state name Late (type SCHEDULED). */
 function markLate(store: Store, now: number, lateAfterMs: number, pass: SchedulerPass): void {
-  const rows = store.db
-    .prepare("SELECT id, scheduled_time FROM flow_runs WHERE state_type = 'SCHEDULED' AND state_name = 'Scheduled' AND owner IS NULL AND scheduled_time <= ?")
-    .all(now - lateAfterMs) as Array<{ id: string; scheduled_time: number }>;
-  for (const row of rows) {
-    const late = Math.round((now - row.scheduled_time) / 1000);
-    const [id] = moveScheduledRuns(store.db, [row.id], { type: "SCHEDULED", name: "Late", message: `not started ${late}s after its scheduled time` }, now);
-    if (id) pass.late.push(flowRunFromRow(store.db.prepare("SELECT * FROM flow_runs WHERE id = ?").get(id) as FlowRunRow));
+  for (const row of store.scheduledRuns.overdue(now - lateAfterMs)) {
+    const late = Math.round((now - row.scheduledTime) / 1000);
+    const [id] = store.scheduledRuns.move([row.id], "Late", `not started ${late}s after its scheduled time`, now);
+    if (id) pass.late.push(store.findFlowRun(id));
   }
 }
 
-/** One scheduler pass at `now`, in one IMMEDIATE transaction. */
+/** One scheduler pass at `now`, in one write transaction. */
 export function schedulerPass(store: Store, now: number, options: PlanOptions): SchedulerPass {
   const pass: SchedulerPass = { created: 0, skipped: new Map(), late: [] };
-  store.db.transaction(() => {
+  store.transaction(() => {
     const deployments = listDeployments(store);
     planDeployments(store, deployments, now, options, pass);
     catchUp(store, deployments, now, options.lateAfterMs, pass);

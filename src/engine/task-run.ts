@@ -3,7 +3,7 @@
 
 import type { TaskInput, TaskRunRecord } from "../core/records.js";
 import { CellflowError, toErrorInfo, describeError } from "../core/errors.js";
-import { AwaitingRetry, Cached, Cancelled, Completed, Failed, Pending, Retrying, Running, TimedOut, type State } from "../core/states.js";
+import { AwaitingRetry, Cached, Cancelled, Completed, Failed, isTerminal, Pending, Retrying, Running, TimedOut, type State } from "../core/states.js";
 import { NotPersistableError, serializeResult } from "../store/serialize.js";
 import { cacheKeyFor, fromRun, effectivePolicy, explainExecution } from "./cache.js";
 import { sleep } from "./concurrency.js";
@@ -139,16 +139,12 @@ async function runTaskToEnd(def: TaskDefinition, live: LiveTaskRun, args: unknow
     if (cached) return handleCached(live, cached, engine);
     return await execute(def, live, resolved, engine);
   } catch (error) {
-    if (!isTerminalState(live.record.state)) handleException(def, live, error, engine);
+    if (!isTerminal(live.record.state)) handleException(def, live, error, engine);
     throw error;
   } finally {
     release?.();
     flow?.running.delete(live);
   }
-}
-
-function isTerminalState(state: State): boolean {
-  return state.type === "COMPLETED" || state.type === "FAILED" || state.type === "CANCELLED" || state.type === "CRASHED";
 }
 
 // ── inputs ──────────────────────────────────────────────────────────────────────────────────────────────────

@@ -43,12 +43,13 @@ export interface NewArtifact {
 
 /** Insert the next version of `key` (one statement, so two writers never take the same version). */
 export function insertArtifact(db: SqlDatabase, artifact: NewArtifact, now = Date.now()): ArtifactRecord {
-  const id = crypto.randomUUID();
-  db.prepare(
-    `INSERT INTO artifacts (id, key, version, type, description, data, flow_run_id, task_run_id, created_at)
-     SELECT ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ?, ?, ? FROM artifacts WHERE key = ?`,
-  ).run(id, artifact.key, artifact.type, artifact.description ?? "", artifact.data, artifact.flowRunId, artifact.taskRunId, now, artifact.key);
-  return fromRow(db.prepare("SELECT * FROM artifacts WHERE id = ?").get(id) as ArtifactRow);
+  const row = db
+    .prepare(
+      `INSERT INTO artifacts (id, key, version, type, description, data, flow_run_id, task_run_id, created_at)
+       VALUES (?, ?, (SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts WHERE key = ?), ?, ?, ?, ?, ?, ?) RETURNING *`,
+    )
+    .get(crypto.randomUUID(), artifact.key, artifact.key, artifact.type, artifact.description ?? "", artifact.data, artifact.flowRunId, artifact.taskRunId, now) as ArtifactRow;
+  return fromRow(row);
 }
 
 export interface ListArtifactsOptions {

@@ -6,6 +6,8 @@ import type { SqlDatabase } from "./sql.js";
 import { CellflowError } from "../core/errors.js";
 import { resultPath } from "./results.js";
 import { runFilterSql } from "./run-filters.js";
+import { TERMINAL } from "../core/states.js";
+import { TERMINAL_TYPES_SQL } from "./run-state.js";
 
 export interface DeleteSummary {
   /** Flow runs deleted, subflow runs included. */
@@ -18,14 +20,14 @@ export interface DeleteSummary {
 }
 
 /** States a run can be deleted in: ended, or planned and not claimed. */
-const DELETABLE = "('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED', 'SCHEDULED')";
+const DELETABLE = `(${[...TERMINAL, "SCHEDULED"].map((t) => `'${t}'`).join(", ")})`;
 /** Runs deleted per transaction, so other processes' writes wait at most one chunk. */
 const CHUNK = 2000;
 
 /** Ids of top-level runs created before `before` that have ended, optionally in one state, oldest first. */
 export function selectPrunable(db: SqlDatabase, options: { before: number; state?: string }): string[] {
   const { where, args } = runFilterSql({ before: options.before, state: options.state });
-  const sql = `SELECT id FROM flow_runs ${where} AND parent_task_run_id IS NULL AND state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') ORDER BY created_at`;
+  const sql = `SELECT id FROM flow_runs ${where} AND parent_task_run_id IS NULL AND state_type IN ${TERMINAL_TYPES_SQL} ORDER BY created_at`;
   return (db.prepare(sql).all(...args) as Array<{ id: string }>).map((r) => r.id);
 }
 
@@ -37,18 +39,18 @@ class Rollback extends Error {}
  * the counts are exact.
  */
 export function deleteRuns(db: SqlDatabase, resultsDir: string, ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
-  db.exec(`CREATE TEMP TABLE IF NOT EXISTS doomed_runs (id TEXT PRIMARY KEY) WITHOUT ROWID;
-           CREATE TEMP TABLE IF NOT EXISTS doomed_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS doomed_runs (id TEXT PRIMARY KEY);
+           CREATE TEMP TABLE IF NOT EXISTS doomed_refs (ref TEXT PRIMARY KEY);
            DELETE FROM doomed_runs; DELETE FROM doomed_refs;`);
   const summary: DeleteSummary = { runs: 0, taskRuns: 0, logs: 0, artifacts: 0, results: 0 };
-  const addRoot = db.prepare("INSERT OR IGNORE INTO doomed_runs (id) VALUES (?)");
+  const addRoot = db.prepare("INSERT INTO doomed_runs (id) VALUES (?) ON CONFLICT DO NOTHING");
   const addChildren = db.prepare(
-    "INSERT OR IGNORE INTO doomed_runs (id) SELECT subflow_run_id FROM task_runs WHERE flow_run_id IN (SELECT id FROM doomed_runs) AND subflow_run_id IS NOT NULL",
+    "INSERT INTO doomed_runs (id) SELECT subflow_run_id FROM task_runs WHERE flow_run_id IN (SELECT id FROM doomed_runs) AND subflow_run_id IS NOT NULL ON CONFLICT DO NOTHING",
   );
   const live = db.prepare(`SELECT id, name, state_name FROM flow_runs WHERE id IN (SELECT id FROM doomed_runs) AND state_type NOT IN ${DELETABLE} LIMIT 1`);
   const steps = [
-    db.prepare("INSERT OR IGNORE INTO doomed_refs (ref) SELECT result_ref FROM task_runs WHERE flow_run_id IN (SELECT id FROM doomed_runs) AND result_ref IS NOT NULL"),
-    db.prepare("INSERT OR IGNORE INTO doomed_refs (ref) SELECT result_ref FROM flow_runs WHERE id IN (SELECT id FROM doomed_runs) AND result_ref IS NOT NULL"),
+    db.prepare("INSERT INTO doomed_refs (ref) SELECT result_ref FROM task_runs WHERE flow_run_id IN (SELECT id FROM doomed_runs) AND result_ref IS NOT NULL ON CONFLICT DO NOTHING"),
+    db.prepare("INSERT INTO doomed_refs (ref) SELECT result_ref FROM flow_runs WHERE id IN (SELECT id FROM doomed_runs) AND result_ref IS NOT NULL ON CONFLICT DO NOTHING"),
   ];
   const deletes = {
     logs: db.prepare("DELETE FROM logs WHERE flow_run_id IN (SELECT id FROM doomed_runs)"),

@@ -22,7 +22,11 @@ import {
 import { ACTIVE_FLOW_TYPES_SQL, decodeHistory, stateNamed, transitionRuns } from "./run-state.js";
 import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
-import { reapCrashedRuns } from "./crash.js";
+import { reapCrashedRuns, releaseDeadSlots } from "./crash.js";
+import { DeploymentTable } from "./deployments.js";
+import { ScheduledRuns } from "./scheduled-runs.js";
+import { TagSlots } from "./tag-slots.js";
+import { BlockTable } from "./blocks.js";
 import { levelsFrom, listFlowRunRows, listFlowRunsSql, type ListRunsOptions } from "./run-filters.js";
 import { getArtifactVersions, insertArtifact, listArtifacts, type ListArtifactsOptions, type NewArtifact } from "./artifacts.js";
 import { runHistory, type HistoryEntry } from "./history.js";
@@ -70,6 +74,14 @@ export class Store {
   readonly resultsDir: string;
   readonly db: SqlDatabase;
   readonly writer: BatchWriter;
+  /** Deployments and their schedules. */
+  readonly deployments: DeploymentTable;
+  /** Runs deployments planned: inserted, caught up, marked Late, claimed by workers. */
+  readonly scheduledRuns: ScheduledRuns;
+  /** Tag concurrency limits and the slots held under them. */
+  readonly tagSlots: TagSlots;
+  /** Sealed block values. */
+  readonly blocks: BlockTable;
   private readonly backend: StoreBackend;
   private closed = false;
   private readyForRun = false;
@@ -81,6 +93,15 @@ export class Store {
     this.dbPath = backend.location;
     this.resultsDir = path.join(home, "results");
     this.writer = new BatchWriter(this.db);
+    this.deployments = new DeploymentTable(this.db);
+    this.scheduledRuns = new ScheduledRuns(this.db);
+    this.tagSlots = new TagSlots(this.db);
+    this.blocks = new BlockTable(this.db);
+  }
+
+  /** Run `fn` in one write transaction (the store methods it calls join it) and return its value. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn);
   }
 
   /**
@@ -131,8 +152,14 @@ export class Store {
     }
   }
 
+  /** Mark runs whose owner process is gone Crashed (with their unfinished task runs); returns how many. */
   reapCrashed(): number {
     return reapCrashedRuns(this);
+  }
+
+  /** Free the tag slots of owners that are gone; returns how many. */
+  releaseDeadSlots(): number {
+    return releaseDeadSlots(this);
   }
 
   // ── writes ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -185,7 +212,8 @@ export class Store {
     if (idOrPrefix.length < MIN_PREFIX) {
       throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' is too short (at least ${MIN_PREFIX} characters)`, "give more characters of the id, as `cellflow runs ls` shows it");
     }
-    const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.replace(/[%_]/g, "")}%`) as FlowRunRow[];
+    // Ids are lowercase; lowering the prefix keeps PostgreSQL's case-sensitive LIKE matching as SQLite's does.
+    const rows = this.db.prepare("SELECT * FROM flow_runs WHERE id LIKE ? LIMIT 2").all(`${idOrPrefix.toLowerCase().replace(/[%_]/g, "")}%`) as FlowRunRow[];
     if (rows.length === 1) return flowRunFromRow(rows[0]);
     if (rows.length > 1) throw new CellflowError("UNKNOWN_RUN", `run id prefix '${idOrPrefix}' matches several runs`, "give more characters of the id");
     throw new CellflowError("UNKNOWN_RUN", `no flow run '${echo(idOrPrefix)}' in ${this.dbPath}`, "list runs with `cellflow runs ls`");
@@ -253,7 +281,7 @@ export class Store {
   /** How many task runs of one attempt are in each state name, in order of first appearance. */
   taskRunStateCounts(flowRunId: string, attempt: number): Array<{ name: string; count: number }> {
     return this.db
-      .prepare("SELECT state_name AS name, count(*) AS count, min(rowid) AS first FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? GROUP BY state_name ORDER BY first")
+      .prepare("SELECT state_name AS name, count(*) AS count, min(rowid) AS first_rowid FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ? GROUP BY state_name ORDER BY first_rowid")
       .all(flowRunId, attempt) as Array<{ name: string; count: number }>;
   }
 

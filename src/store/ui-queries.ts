@@ -48,7 +48,8 @@ function filterOf(filter: RunsFilter): { from: string; where: string; order: str
   }
   if (filter.search) {
     const like = `%${filter.search.replace(/[%_\\]/g, (c) => "\\" + c)}%`;
-    where.push("(flow_runs.name LIKE ? ESCAPE '\\' OR flow_runs.flow_name LIKE ? ESCAPE '\\' OR flow_runs.id LIKE ? ESCAPE '\\')");
+    // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+    where.push("(lower(flow_runs.name) LIKE lower(?) ESCAPE '\\' OR lower(flow_runs.flow_name) LIKE lower(?) ESCAPE '\\' OR flow_runs.id LIKE lower(?) ESCAPE '\\')");
     args.push(like, like, `${filter.search.replace(/[%_\\]/g, "")}%`);
   }
   return { from: base.from, where: where.length ? `WHERE ${where.join(" AND ")}` : "", order: base.order, args };
@@ -173,8 +174,8 @@ export interface WorkerSeen {
 export async function listWorkersSeen(store: Store, since: number): Promise<WorkerSeen[]> {
   return store.db
     .prepare(
-      `SELECT owner, MAX(heartbeat) AS lastHeartbeat, SUM(CASE WHEN state_type = 'RUNNING' THEN 1 ELSE 0 END) AS running, COUNT(*) AS claimed
-       FROM flow_runs WHERE owner IS NOT NULL AND deployment_id IS NOT NULL AND heartbeat >= ? GROUP BY owner ORDER BY lastHeartbeat DESC`,
+      `SELECT owner, MAX(heartbeat) AS "lastHeartbeat", SUM(CASE WHEN state_type = 'RUNNING' THEN 1 ELSE 0 END) AS running, COUNT(*) AS claimed
+       FROM flow_runs WHERE owner IS NOT NULL AND deployment_id IS NOT NULL AND heartbeat >= ? GROUP BY owner ORDER BY "lastHeartbeat" DESC`,
     )
     .all(since) as WorkerSeen[];
 }
