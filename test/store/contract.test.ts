@@ -72,7 +72,7 @@ describe.each(["sqlite", "pg"] as const)("the store on %s", (backend) => {
 
   it("a task that retries and fails leaves Retrying in its history and fails the flow; logs keep order and level", async () => {
     let calls = 0;
-    const flaky = task({ name: "flaky", retries: 1, retryDelaySeconds: 0 }, () => {
+    const flaky = task({ name: "flaky", retries: 1, retryDelay: 0 }, () => {
       calls++;
       getRunLogger().warn(`attempt ${calls}`);
       throw new Error("boom");
