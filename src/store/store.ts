@@ -382,6 +382,24 @@ export class Store {
   }
 
   /** A cheap "did anything change" probe: moves when another connection commits. */
+  /**
+   * Resolve at the next committed change to runs or logs (PostgreSQL tells of them), or after `ms` at the latest
+   * (SQLite is not told: this is then a plain poll interval). For followers: `runs logs --follow`, the web UI feed.
+   */
+  waitForChange(ms: number): Promise<void> {
+    const subscribe = this.backend.onChange?.bind(this.backend);
+    return new Promise((resolve) => {
+      let remove = () => {};
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        remove();
+        resolve();
+      };
+      if (subscribe) remove = subscribe(done);
+    });
+  }
+
   dataVersion(): number {
     return this.backend.dataVersion();
   }

@@ -246,3 +246,27 @@ describe.each(["sqlite", "pg"] as const)("the store on %s", (backend) => {
     expect(s.compact(true)).toBeGreaterThan(0);
   });
 });
+
+describe("followers on PostgreSQL", () => {
+  it("waitForChange resolves at another store's commit (LISTEN/NOTIFY), not at its fallback", async () => {
+    const database = await createTestDatabase();
+    process.env.CELLFLOW_DATABASE_URL = database.url;
+    const home = freshStore();
+    const writer = Store.open(home);
+    const follower = Store.open(home);
+    try {
+      // The fallback is far beyond the test's time limit: only a notification can resolve it in time.
+      const woken = follower.waitForChange(3_600_000);
+      writer.appendLog({ flowRunId: "run-1", taskRunId: null, level: "info", message: "hello", timestamp: Date.now() });
+      writer.flush();
+      await woken;
+      expect(follower.getLogs("run-1").map((l) => l.message)).toEqual(["hello"]);
+    } finally {
+      writer.close();
+      follower.close();
+      configureStore(null);
+      delete process.env.CELLFLOW_DATABASE_URL;
+      await database.drop();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import path from "node:path";
 import { CellflowError } from "../../core/errors.js";
 import type { StoreBackend } from "../backend.js";
 import { PgConnection, PgStatementError } from "./connection.js";
-import { migratePg, pgSchemaVersion, PG_MIGRATIONS } from "./migrations.js";
+import { CHANGES_CHANNEL, migratePg, pgSchemaVersion, PG_MIGRATIONS } from "./migrations.js";
 
 /** Tables every store has, read by the consistency check. */
 const TABLES = ["flow_runs", "task_runs", "logs", "results", "artifacts", "deployments", "deployment_schedules", "blocks", "concurrency_limits", "concurrency_slots", "flow_run_tags"];
@@ -67,6 +67,11 @@ export class PgBackend implements StoreBackend {
   /** Moves when any process commits a run change (the shared seq) or a log line. */
   dataVersion(): number {
     return (this.db.prepare("SELECT (SELECT last_value FROM cellflow_seq) + COALESCE((SELECT MAX(id) FROM logs), 0) AS n").get() as { n: number }).n;
+  }
+
+  /** LISTEN/NOTIFY: the notify triggers of migration 4 fire at every commit that changes runs or logs. */
+  onChange(listener: () => void): () => void {
+    return this.db.onNotify(CHANGES_CHANNEL, listener);
   }
 
   /** The server's cache is shared and managed by PostgreSQL: nothing to trade here. */

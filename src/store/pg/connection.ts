@@ -117,12 +117,10 @@ export class PgConnection implements SqlDatabase {
   private depth = 0;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  private readonly listened = new Set<string>();
 
-  /**
-   * Start the worker and connect (the first round trip proves the server, the database and the credentials).
-   * `listen` names a LISTEN/NOTIFY channel whose notifications call `onNotify` listeners.
-   */
-  constructor(url: string, options: { listen?: string } = {}) {
+  /** Start the worker and connect (the first round trip proves the server, the database and the credentials). */
+  constructor(url: string) {
     checkDatabaseUrl(url);
     this.url = url;
     this.shownUrl = redactUrl(url);
@@ -130,7 +128,7 @@ export class PgConnection implements SqlDatabase {
     this.signal = new Int32Array(shared);
     const channel = new MessageChannel();
     this.port = channel.port1;
-    const init: WorkerInit & { port: MessagePort } = { url, signal: shared, listen: options.listen ?? null, port: channel.port2 };
+    const init: WorkerInit & { port: MessagePort } = { url, signal: shared, port: channel.port2 };
     this.worker = new Worker(workerFile(), { workerData: init, transferList: [channel.port2] });
     this.worker.on("message", () => {
       for (const listener of this.listeners) listener();
@@ -147,8 +145,15 @@ export class PgConnection implements SqlDatabase {
     }
   }
 
-  /** Call `listener` when a NOTIFY arrives on the channel given at construction; returns a remover. */
-  onNotify(listener: () => void): () => void {
+  /**
+   * Call `listener` at each NOTIFY on `channel` (LISTEN is sent with the first listener); returns a remover.
+   * While a listener is registered the worker keeps the process alive, as a timer would.
+   */
+  onNotify(channel: string, listener: () => void): () => void {
+    if (!this.listened.has(channel)) {
+      this.call({ id: this.nextId++, kind: "listen", channel, reply: true });
+      this.listened.add(channel);
+    }
     this.listeners.add(listener);
     if (this.listeners.size === 1) this.worker.ref();
     return () => {

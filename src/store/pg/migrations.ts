@@ -26,6 +26,20 @@ const SEQ_FUNCTION = `
   END $$;
 `;
 
+/**
+ * Followers (runs logs --follow, the web UI's feed) LISTEN on this channel and wake at a commit instead of at
+ * their next poll. One NOTIFY per statement; PostgreSQL folds identical ones of a transaction into one, sent at
+ * commit.
+ */
+export const CHANGES_CHANNEL = "cellflow_changes";
+const NOTIFY_FUNCTION = `
+  CREATE FUNCTION cellflow_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('${CHANGES_CHANNEL}', '');
+    RETURN NULL;
+  END $$;
+`;
+
 export const PG_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -195,6 +209,10 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER flow_runs_seq_update BEFORE UPDATE OF state_type, state_name, state_message, state_ts, attempt, start_time, end_time, name, parameters
         ON flow_runs FOR EACH ROW EXECUTE FUNCTION cellflow_next_seq();
       CREATE TRIGGER task_runs_seq_insert BEFORE INSERT ON task_runs FOR EACH ROW EXECUTE FUNCTION cellflow_next_seq();
+      ${NOTIFY_FUNCTION}
+      CREATE TRIGGER flow_runs_notify AFTER INSERT OR UPDATE OR DELETE ON flow_runs FOR EACH STATEMENT EXECUTE FUNCTION cellflow_notify();
+      CREATE TRIGGER task_runs_notify AFTER INSERT OR UPDATE OR DELETE ON task_runs FOR EACH STATEMENT EXECUTE FUNCTION cellflow_notify();
+      CREATE TRIGGER logs_notify AFTER INSERT ON logs FOR EACH STATEMENT EXECUTE FUNCTION cellflow_notify();
       CREATE TRIGGER task_runs_seq_update BEFORE UPDATE OF state_type, state_name, state_message, state_ts, start_time, end_time, run_count, cache_reason, subflow_run_id, error
         ON task_runs FOR EACH ROW EXECUTE FUNCTION cellflow_next_seq();
     `,

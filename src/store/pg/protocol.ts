@@ -22,6 +22,8 @@ export type Request =
   | { id: number; kind: "batch"; statements: Statement[]; reply: boolean }
   /** SQL text with no parameters, possibly several statements (simple query protocol). */
   | { id: number; kind: "exec"; sql: string; reply: boolean }
+  /** LISTEN on a channel: from then on (and after a reconnect) each notification is posted as "notify". */
+  | { id: number; kind: "listen"; channel: string; reply: boolean }
   | { id: number; kind: "close"; reply: boolean };
 
 export interface QueryResult {
@@ -44,6 +46,4 @@ export interface WorkerInit {
   url: string;
   /** Int32Array over it: slot 0 is set to 1 and notified when a reply has been posted. */
   signal: SharedArrayBuffer;
-  /** Channel name for LISTEN/NOTIFY wake-ups, or null. */
-  listen: string | null;
 }

@@ -20,6 +20,8 @@ let broken: ErrorReply | null = null;
  * written before any later request, so a lost connection loses no write and a later read still sees them.
  */
 const held: Request[] = [];
+/** Channels LISTENed on, again after a reconnect. */
+const listening = new Set<string>();
 let queue: Promise<void> = Promise.resolve();
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
@@ -52,10 +54,8 @@ async function connected(): Promise<pg.Client> {
     void fresh.end().catch(() => {});
     throw error;
   }
-  if (init.listen) {
-    fresh.on("notification", () => parentPort?.postMessage("notify"));
-    await fresh.query(`LISTEN ${init.listen}`);
-  }
+  fresh.on("notification", () => parentPort?.postMessage("notify"));
+  for (const channel of listening) await fresh.query(`LISTEN ${channel}`);
   broken = null;
   client = fresh;
   names.clear();
@@ -88,6 +88,10 @@ async function handle(request: Request): Promise<QueryResult> {
   }
   const c = await connected();
   switch (request.kind) {
+    case "listen":
+      if (!listening.has(request.channel)) await c.query(`LISTEN ${request.channel}`);
+      listening.add(request.channel);
+      return { rows: [], rowCount: 0 };
     case "query":
       return run(c, request.statement);
     case "exec": {
