@@ -2,6 +2,7 @@
 // PostgreSQL (CELLFLOW_DATABASE_URL pointing at a new database per test).
 
 import fs from "node:fs";
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configureStore, getEngine } from "../../src/engine/engine.js";
 import { flow, getRunLogger, task } from "../../src/index.js";
@@ -265,6 +266,34 @@ describe("followers on PostgreSQL", () => {
       writer.close();
       follower.close();
       configureStore(null);
+      delete process.env.CELLFLOW_DATABASE_URL;
+      await database.drop();
+    }
+  });
+});
+
+describe("a lost PostgreSQL connection", () => {
+  it("is reopened at the next call, and a batch posted meanwhile is written, not lost", async () => {
+    const database = await createTestDatabase();
+    process.env.CELLFLOW_DATABASE_URL = database.url;
+    const store = Store.open(freshStore());
+    const log = (message: string) => store.appendLog({ flowRunId: "run-1", taskRunId: null, level: "info", message, timestamp: Date.now() });
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      log("before");
+      store.flush();
+      expect(store.getLogs("run-1").map((l) => l.message)).toEqual(["before"]);
+      const killed = await admin.query("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+      expect(killed.rows.length).toBeGreaterThanOrEqual(1);
+      // Let the worker see its connection end (an error event), as it would between two calls.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      log("after");
+      store.flush();
+      expect(store.getLogs("run-1").map((l) => l.message)).toEqual(["before", "after"]);
+    } finally {
+      await admin.end();
+      store.close();
       delete process.env.CELLFLOW_DATABASE_URL;
       await database.drop();
     }

@@ -190,9 +190,9 @@ export class PgConnection implements SqlDatabase {
    * the worker; an INSERT's rows become multi-row statements. It is posted and this returns at once (the engine
    * goes on while PostgreSQL writes): the one connection runs requests in order, so any later call from this
    * process, read or write, sees it; a batch the server could not take for a lost connection is kept and
-   * written before the next request. `wait: true` returns only once it is committed.
+   * written before the next request. `durable` returns only once it is committed.
    */
-  runBatch(groups: readonly BatchGroup[], options: { wait?: boolean } = {}): void {
+  runBatch(groups: readonly BatchGroup[], options: { durable?: boolean } = {}): void {
     const statements: Statement[] = [];
     for (const group of groups) statements.push(...multiRow(group));
     if (statements.length === 0) return;
@@ -201,7 +201,7 @@ export class PgConnection implements SqlDatabase {
       for (const s of statements) this.query(s);
       return;
     }
-    const request: Request = { id: this.nextId++, kind: "batch", statements, reply: options.wait === true };
+    const request: Request = { id: this.nextId++, kind: "batch", statements, reply: options.durable === true };
     if (!request.reply) {
       this.assertOpen();
       this.worker.postMessage(request);

@@ -133,6 +133,10 @@ async function drainHeld(): Promise<void> {
 }
 
 async function serve(request: Request): Promise<void> {
+  if (request.kind === "close" && held.length > 0) {
+    // Last chance for writes held over a lost connection; if the server is still gone, say what is lost.
+    await drainHeld().catch((error) => process.stderr.write(`cellflow: ${held.length} store write batches were not written: ${describe(error).message}\n`));
+  }
   try {
     if (request.kind !== "close") await drainHeld();
     const result = await handle(request);
