@@ -14,6 +14,8 @@ import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Reques
 
 /** How long one call may wait for the worker before the connection is declared lost. */
 const CALL_TIMEOUT_MS = 120_000;
+/** The first call also waits for the worker thread to start and connect (10 s of it is pg's connect timeout). */
+const START_TIMEOUT_MS = 30_000;
 
 /** An error PostgreSQL reported for a statement (not a lost connection): carries SQLSTATE as `code`. */
 export class PgStatementError extends Error {
@@ -129,7 +131,9 @@ export class PgConnection implements SqlDatabase {
     const channel = new MessageChannel();
     this.port = channel.port1;
     const init: WorkerInit & { port: MessagePort } = { url, signal: shared, port: channel.port2 };
-    this.worker = new Worker(workerFile(), { workerData: init, transferList: [channel.port2] });
+    // Not --input-type (a `node -e` script's flag), which a worker refuses before running a line.
+    const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--input-type"));
+    this.worker = new Worker(workerFile(), { workerData: init, transferList: [channel.port2], execArgv });
     this.worker.on("message", () => {
       for (const listener of this.listeners) listener();
     });
@@ -138,7 +142,8 @@ export class PgConnection implements SqlDatabase {
     this.worker.unref();
     this.port.unref();
     try {
-      this.call({ id: 0, kind: "query", statement: { sql: "SELECT 1", params: [] }, reply: true });
+      // A worker that fails to start never answers, and this thread, blocked, cannot hear its error event.
+      this.call({ id: 0, kind: "query", statement: { sql: "SELECT 1", params: [] }, reply: true }, START_TIMEOUT_MS);
     } catch (error) {
       this.terminate();
       throw error;
@@ -264,11 +269,11 @@ export class PgConnection implements SqlDatabase {
   }
 
   /** Post a request and block until its reply is in (or the worker stops answering). */
-  private call(request: Request): QueryResult {
+  private call(request: Request, timeoutMs = CALL_TIMEOUT_MS): QueryResult {
     this.assertOpen();
     Atomics.store(this.signal, 0, 0);
     this.worker.postMessage(request);
-    const deadline = Date.now() + CALL_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const received = receiveMessageOnPort(this.port);
       if (received) {
@@ -281,7 +286,7 @@ export class PgConnection implements SqlDatabase {
       // Reset before reading the port: the worker posts first and signals after, so nothing is missed.
       Atomics.store(this.signal, 0, 0);
       if (waited === "timed-out" && Date.now() > deadline) {
-        throw this.failure({ message: `no answer within ${CALL_TIMEOUT_MS / 1000}s`, connection: true });
+        throw this.failure({ message: `no answer within ${timeoutMs / 1000}s`, connection: true });
       }
     }
   }
