@@ -18,7 +18,8 @@ export interface SqlStatement {
 /** One statement run for many parameter rows, as `SqlDatabase.runBatch` takes it. */
 export interface SqlBatchGroup {
   sql: string;
-  rows: unknown[][];
+  /** Iterated once, inside the transaction (the writer builds each row as it is consumed). */
+  rows: Iterable<unknown[]>;
 }
 
 export interface SqlDatabase {
