@@ -3,10 +3,9 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliJson, errorLines, executions, requireBuiltCli, SLOW, startCli, taskNamed, tempDir, type FlowRunJson } from "./helpers.js";
-import { createTestDatabase, type TestDatabase } from "../store/pg-database.js";
+import { freshDatabase, type TestDatabase } from "../support/postgres.js";
 
 requireBuiltCli();
 
@@ -54,7 +53,7 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
   let failed: FlowRunJson;
 
   beforeAll(async () => {
-    database = await createTestDatabase("cellflow_accept");
+    database = await freshDatabase("accept");
     process.env.CELLFLOW_DATABASE_URL = database.url;
     fs.writeFileSync(file, FLOW);
     fs.writeFileSync(path.join(dir, "quick.ts"), QUICK);
@@ -71,11 +70,7 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
     expect(failed.state.name).toBe("Failed");
     expect(taskNamed(failed, "transform").state.message).toContain("transform is broken");
     expect(fs.existsSync(path.join(home, "cellflow.db"))).toBe(false);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const rows = await client.query("SELECT name, state_name FROM flow_runs WHERE id = $1", [failed.id]);
-    await client.end();
-    expect(rows.rows).toEqual([{ name: failed.name, state_name: "Failed" }]);
+    expect(await database.query("SELECT name, state_name FROM flow_runs WHERE id = $1", [failed.id])).toEqual([{ name: failed.name, state_name: "Failed" }]);
   });
 
   it("runs ls, runs show and runs logs --json read it back", async () => {

@@ -9,7 +9,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "
 import { CellflowError } from "../../core/errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import { checkDatabaseUrl, redactUrl } from "./url.js";
-import type { SqlDatabase } from "../sql.js";
+import type { SqlBatchGroup, SqlDatabase } from "../sql.js";
 import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Request, type Statement, type WorkerInit } from "./protocol.js";
 
 /** How long one call may wait for the worker before the connection is declared lost. */
@@ -38,12 +38,6 @@ export interface PgStatement {
   iterate(...params: unknown[]): IterableIterator<unknown>;
 }
 
-/** One statement run for many parameter rows (SqlDatabase's batch group). */
-export interface BatchGroup {
-  sql: string;
-  rows: unknown[][];
-}
-
 /** PostgreSQL takes at most 65,535 parameters per statement; chunks stay well below. */
 const MAX_PARAMS = 30_000;
 const MAX_ROWS = 1000;
@@ -52,26 +46,27 @@ const MAX_ROWS = 1000;
  * `INSERT … VALUES (?, ?) …` for n rows as statements of up to MAX_ROWS rows each: `VALUES ($1, $2), ($3, $4) …`.
  * Other statements, and an upsert whose rows repeat a key (one statement may not update a row twice), run row by row.
  */
-function multiRow(group: BatchGroup): Statement[] {
-  if (group.rows.length === 0) return [];
+function multiRow(group: SqlBatchGroup): Statement[] {
+  // The rows are built as they are read (the writer's rows come from live records): read them once, here.
+  const rows = Array.from(group.rows);
+  if (rows.length === 0) return [];
   const sql = toPgPlaceholders(group.sql);
   const match = /\bVALUES\s*\(([^()]*)\)/i.exec(sql);
   const updates = /DO\s+UPDATE/i.test(sql);
-  const oneByOne = () => group.rows.map((row) => ({ sql, params: positional(row) }));
-  if (!match || !/^\s*INSERT\b/i.test(sql) || group.rows.length === 1) return oneByOne();
-  if (updates && new Set(group.rows.map((r) => r[0])).size !== group.rows.length) return oneByOne();
+  const oneByOne = () => rows.map((row) => ({ sql, params: positional(row) }));
+  if (!match || !/^\s*INSERT\b/i.test(sql) || rows.length === 1) return oneByOne();
+  if (updates && new Set(rows.map((r) => r[0])).size !== rows.length) return oneByOne();
   const head = sql.slice(0, match.index);
   const tail = sql.slice(match.index + match[0].length);
   // Parameters outside the VALUES tuple would need renumbering per chunk: not worth it for the writer's SQL.
   if (/\$\d/.test(head + tail)) return oneByOne();
-  const width = group.rows[0].length;
+  const width = rows[0].length;
   const per = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Math.max(1, width))));
   const out: Statement[] = [];
-  for (let start = 0; start < group.rows.length; start += per) {
-    const rows = group.rows.slice(start, start + per);
+  for (let start = 0; start < rows.length; start += per) {
     const tuples: string[] = [];
     const params: unknown[] = [];
-    for (const row of rows) {
+    for (const row of rows.slice(start, start + per)) {
       const base = params.length;
       tuples.push(`(${row.map((_, i) => `$${base + i + 1}`).join(", ")})`);
       params.push(...positional(row));
@@ -197,7 +192,7 @@ export class PgConnection implements SqlDatabase {
    * process, read or write, sees it; a batch the server could not take for a lost connection is kept and
    * written before the next request. `durable` returns only once it is committed.
    */
-  runBatch(groups: readonly BatchGroup[], options: { durable?: boolean } = {}): void {
+  runBatch(groups: readonly SqlBatchGroup[], options: { durable?: boolean } = {}): void {
     const statements: Statement[] = [];
     for (const group of groups) statements.push(...multiRow(group));
     if (statements.length === 0) return;
