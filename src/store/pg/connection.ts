@@ -16,6 +16,8 @@ import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Reques
 const CALL_TIMEOUT_MS = 120_000;
 /** The first call also waits for the worker thread to start and connect (10 s of it is pg's connect timeout). */
 const START_TIMEOUT_MS = 30_000;
+/** Rows per trip when a listing is iterated. */
+const CURSOR_PAGE = 2000;
 
 /** An error PostgreSQL reported for a statement (not a lost connection): carries SQLSTATE as `code`. */
 export class PgStatementError extends Error {
@@ -164,13 +166,40 @@ export class PgConnection implements SqlDatabase {
 
   prepare(sql: string): PgStatement {
     const text = toPgPlaceholders(sql);
-    const query = (params: unknown[]) => this.query({ sql: text, params: positional(params) });
+    // A write outside a transaction takes the write lock first too (in the same trip), so it never waits for it
+    // while holding a row lock a batch wants: the order is always write lock, then rows.
+    const locked = /^\s*(INSERT|UPDATE|DELETE)\b/i.test(text);
+    const query = (params: unknown[]) => {
+      const statement = { sql: text, params: positional(params) };
+      if (!locked || this.depth > 0) return this.query(statement);
+      const result = this.call({ id: this.nextId++, kind: "batch", statements: [statement], reply: true });
+      revive(result.rows);
+      return result;
+    };
     return {
       get: (...params) => query(params).rows[0],
       all: (...params) => query(params).rows,
       run: (...params) => ({ changes: query(params).rowCount }),
-      iterate: (...params) => query(params).rows[Symbol.iterator](),
+      iterate: (...params) => (locked ? query(params).rows[Symbol.iterator]() : this.cursor(text, positional(params))),
     };
+  }
+
+  /**
+   * A query's rows a page at a time (a listing of 100,000 task runs must not hold them all): a WITH HOLD cursor,
+   * which the server keeps outside any transaction, so the writer's batches may run between two pages.
+   */
+  private *cursor(sql: string, params: unknown[]): Generator<unknown> {
+    const name = `cellflow_cursor_${this.nextId++}`;
+    this.query({ sql: `DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, params });
+    try {
+      for (;;) {
+        const page = this.query({ sql: `FETCH ${CURSOR_PAGE} FROM ${name}`, params: [] }).rows;
+        yield* page;
+        if (page.length < CURSOR_PAGE) return;
+      }
+    } finally {
+      if (!this.closed) this.exec(`CLOSE ${name}`);
+    }
   }
 
   /** One statement with positional values, blocking until its result is in. */
