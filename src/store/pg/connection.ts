@@ -9,7 +9,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "
 import { CellflowError } from "../../core/errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import { checkDatabaseUrl, redactUrl } from "./url.js";
-import type { SqlBatchGroup, SqlDatabase } from "../sql.js";
+import type { SqlBatchGroup, SqlDatabase, SqlStatement } from "../sql.js";
 import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Request, type Statement, type WorkerInit } from "./protocol.js";
 
 /** How long one call may wait for the worker before the connection is declared lost. */
@@ -27,17 +27,6 @@ export class PgStatementError extends Error {
     this.name = "PgStatementError";
     this.code = code;
   }
-}
-
-export interface RunResult {
-  changes: number;
-}
-
-export interface PgStatement {
-  get(...params: unknown[]): unknown;
-  all(...params: unknown[]): unknown[];
-  run(...params: unknown[]): RunResult;
-  iterate(...params: unknown[]): IterableIterator<unknown>;
 }
 
 /** PostgreSQL takes at most 65,535 parameters per statement; chunks stay well below. */
@@ -115,6 +104,7 @@ export class PgConnection implements SqlDatabase {
   private nextId = 1;
   private depth = 0;
   private closed = false;
+  private workerError: Error | null = null;
   private readonly listeners = new Set<() => void>();
   private readonly listened = new Set<string>();
 
@@ -134,7 +124,8 @@ export class PgConnection implements SqlDatabase {
     this.worker.on("message", () => {
       for (const listener of this.listeners) listener();
     });
-    this.worker.on("error", () => {});
+    // Heard only while this thread is idle; the next call then fails at once instead of waiting out its timeout.
+    this.worker.on("error", (error) => (this.workerError = error));
     // The worker must not keep a finished CLI alive; close() ends it properly.
     this.worker.unref();
     this.port.unref();
@@ -164,7 +155,7 @@ export class PgConnection implements SqlDatabase {
     };
   }
 
-  prepare(sql: string): PgStatement {
+  prepare(sql: string): SqlStatement {
     const text = toPgPlaceholders(sql);
     // A write outside a transaction takes the write lock first too (in the same trip), so it never waits for it
     // while holding a row lock a batch wants: the order is always write lock, then rows.
@@ -295,6 +286,7 @@ export class PgConnection implements SqlDatabase {
   /** Post a request and block until its reply is in (or the worker stops answering). */
   private call(request: Request, timeoutMs = CALL_TIMEOUT_MS): QueryResult {
     this.assertOpen();
+    if (this.workerError) throw this.failure({ message: `its connection thread failed: ${this.workerError.message}`, connection: true });
     Atomics.store(this.signal, 0, 0);
     this.worker.postMessage(request);
     const deadline = Date.now() + timeoutMs;
