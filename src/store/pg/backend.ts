@@ -29,16 +29,11 @@ export class PgBackend implements StoreBackend {
     }
   }
 
-  /** The server answered at connect time; what is left to check is that results too large to inline can be written. */
-  checkReadyForRun(home: string, resultsDir: string): void {
-    const probe = path.join(resultsDir, `.probe-${process.pid}.tmp`);
-    try {
-      fs.mkdirSync(resultsDir, { recursive: true });
-      fs.writeFileSync(probe, "x");
-    } catch (error) {
-      throw new CellflowError("STORE", `cannot write large results to ${resultsDir}: ${(error as Error).message}`, `make ${home} writable, or point CELLFLOW_HOME at a writable folder`);
-    } finally {
-      fs.rmSync(probe, { force: true });
+  /** The server answered at connect time and the schema is migrated; what is left: it takes writes (not a standby). */
+  checkReadyForRun(): void {
+    const row = this.db.prepare("SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS readonly").get() as { standby: boolean; readonly: string };
+    if (row.standby || row.readonly === "on") {
+      throw new CellflowError("STORE", `the PostgreSQL store ${this.location} is read-only${row.standby ? " (a standby server)" : ""}`, "point CELLFLOW_DATABASE_URL at the primary, or at a user that may write");
     }
   }
 
