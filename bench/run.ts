@@ -23,6 +23,7 @@ await optional("deploy", "./deploy.js", "benchDeploy");
 await optional("cli-memory", "./cli-memory.js", "benchCliMemory");
 await optional("runs", "./runs.js", "benchRuns");
 await optional("ui", "./ui.js", "benchUi");
+await optional("store-backends", "./store-backends.js", "benchStoreBackends");
 
 const only = process.argv.slice(2);
 for (const [name, bench] of BENCHES) {

@@ -11,6 +11,11 @@ export interface StoreBackend {
   checkReadyForRun(home: string): void;
   /** Give freed space back (SQLite: checkpoint, then VACUUM when asked); returns the store's size in bytes. */
   compact(vacuum: boolean): number;
+  /**
+   * Call `listener` when another connection (or this one) commits a change to runs or logs; returns a remover.
+   * Only backends that are told of commits have it (PostgreSQL's LISTEN/NOTIFY); others are polled.
+   */
+  onChange?(listener: () => void): () => void;
   /** The backend's own consistency check: "ok" or the problems found. */
   integrityCheck(): string;
   /** A number that moves when another connection commits (a cheap "did anything change" probe). */

@@ -47,8 +47,10 @@ export interface SqlDatabase {
   transaction<T>(fn: () => T): T;
   /**
    * The hot path's write: every group's statement for each of its rows, in order, in one transaction. Results are
-   * not returned, so a backend may send the whole batch at once (multi-row statements, one round trip).
+   * not returned, so a backend may send the whole batch at once (multi-row statements, one round trip). Unless
+   * `durable` (someone reports the commit), a backend may also return before it commits: PostgreSQL posts it to
+   * its one connection, which keeps order, so every later call of this process sees it.
    */
-  runBatch(groups: readonly SqlBatchGroup[]): void;
+  runBatch(groups: readonly SqlBatchGroup[], options?: { durable?: boolean }): void;
   close(): void;
 }

@@ -12,6 +12,7 @@ import { storeError } from "./store-errors.js";
 import type { SqlDatabase } from "./sql.js";
 import type { StoreBackend } from "./backend.js";
 import { SqliteBackend } from "./sqlite/backend.js";
+import { PgBackend } from "./pg/backend.js";
 import { ownerId } from "./owner.js";
 import { checkResultsWritable, INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
 import {
@@ -31,6 +32,14 @@ import { getArtifactVersions, insertArtifact, listArtifacts, type ListArtifactsO
 import { runHistory, type HistoryEntry } from "./history.js";
 import { deleteRuns, selectPrunable, type DeleteSummary } from "./prune.js";
 import type { ArtifactRecord } from "../core/records.js";
+
+/**
+ * CELLFLOW_DATABASE_URL=postgres://… puts the store on PostgreSQL; unset, the embedded SQLite file under `home`.
+ * The PostgreSQL module loads no driver itself: `pg` is imported only by its connection's worker thread.
+ */
+function openBackend(home: string, url = process.env.CELLFLOW_DATABASE_URL?.trim()): StoreBackend {
+  return url ? new PgBackend(url, home) : new SqliteBackend(home);
+}
 
 /** The shortest id prefix a run can be named by (as git does for commits). */
 const MIN_PREFIX = 4;
@@ -108,7 +117,7 @@ export class Store {
 
   /** Open the store at `home` (default: resolved from CELLFLOW_HOME and the cwd) and mark orphaned runs Crashed. */
   static open(home = resolveHome(), options: { reap?: boolean } = {}): Store {
-    return Store.withBackend(home, new SqliteBackend(home), options);
+    return Store.withBackend(home, openBackend(home), options);
   }
 
   /** A store on an opened (and migrated) backend; results and keys still live under `home`. */
@@ -374,6 +383,24 @@ export class Store {
   }
 
   /** A cheap "did anything change" probe: moves when another connection commits. */
+  /**
+   * Resolve at the next committed change to runs or logs (PostgreSQL tells of them), or after `ms` at the latest
+   * (SQLite is not told: this is then a plain poll interval). For followers: `runs logs --follow`, the web UI feed.
+   */
+  waitForChange(ms: number): Promise<void> {
+    const subscribe = this.backend.onChange?.bind(this.backend);
+    return new Promise((resolve) => {
+      let remove = () => {};
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        remove();
+        resolve();
+      };
+      if (subscribe) remove = subscribe(done);
+    });
+  }
+
   dataVersion(): number {
     return this.backend.dataVersion();
   }

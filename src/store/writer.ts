@@ -93,7 +93,8 @@ export class BatchWriter {
       this.tasks = new Map();
       this.logs = [];
       try {
-        this.db.runBatch(batchOf(results, flows.values(), tasks.values(), logs));
+        // Durable when a listener will report the commit (the console prints a state only once it is on disk).
+        this.db.runBatch(batchOf(results, flows.values(), tasks.values(), logs), { durable: this.commitListeners.size > 0 });
       } catch (error) {
         // Nothing is lost: the batch goes back in front of what arrived meanwhile, and the next flush retries.
         for (const [k, v] of this.results) results.set(k, v);

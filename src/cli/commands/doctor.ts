@@ -13,9 +13,13 @@ export function registerDoctorCommand(program: Command): void {
     .option("--backup <file>", "write a consistent copy of the store to <file>")
     .option("--rebuild", "move the damaged database aside and copy every readable row into a new one")
     .action(async (opts: { backup?: string; rebuild?: boolean }) => {
-      const { backupStore, diagnose, rebuildStore } = await import("../../store/sqlite/doctor.js");
       const home = resolveHome();
       const out = (line: string) => process.stdout.write(line + "\n");
+      if (process.env.CELLFLOW_DATABASE_URL?.trim()) {
+        await doctorPostgres(home, opts, out);
+        return;
+      }
+      const { backupStore, diagnose, rebuildStore } = await import("../../store/sqlite/doctor.js");
       if (opts.rebuild) {
         const report = rebuildStore(home);
         out(`moved the damaged store to ${report.movedTo}`);
@@ -45,4 +49,36 @@ export function registerDoctorCommand(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+/**
+ * On PostgreSQL the server keeps its own pages sound; the doctor checks what Cellflow owns: the connection, the
+ * schema version, every table readable, and the results folder writable. Backup and rebuild are the server's.
+ */
+async function doctorPostgres(home: string, opts: { backup?: string; rebuild?: boolean }, out: (line: string) => void): Promise<void> {
+  if (opts.backup || opts.rebuild) {
+    throw new CellflowError(
+      "STORE",
+      `cellflow doctor ${opts.backup ? "--backup" : "--rebuild"} works on the embedded SQLite store, not on PostgreSQL`,
+      "back up and restore a PostgreSQL store with pg_dump and pg_restore",
+    );
+  }
+  const { Store } = await import("../../store/store.js");
+  const store = Store.open(home, { reap: false });
+  try {
+    out(`store: ${store.dbPath} (${store.compact(false)} bytes)`);
+    let writable = true;
+    try {
+      store.checkReadyForRun();
+    } catch (error) {
+      writable = false;
+      out(`results folder writable: NO (${(error as Error).message})`);
+    }
+    if (writable) out(`results folder writable: yes (${store.resultsDir})`);
+    const integrity = store.integrityCheck();
+    out(`integrity: ${integrity}`);
+    if (integrity !== "ok" || !writable) process.exitCode = 1;
+  } finally {
+    store.close();
+  }
 }

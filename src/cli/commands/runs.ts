@@ -135,7 +135,8 @@ export function registerRunsCommands(program: Command): void {
       };
       printNew();
       while (opts.follow && !isTerminal(store.findFlowRun(run.id).state)) {
-        await sleep(250);
+        // Woken by the next commit on PostgreSQL (LISTEN/NOTIFY); a 250 ms poll on SQLite.
+        await store.waitForChange(250);
         printNew();
       }
       if (opts.follow) printNew();

@@ -4,13 +4,12 @@
 
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { sleep } from "../../engine/concurrency.js";
 import { changeCursor, flowRunOfTaskRun, flowRunsChangedSince, listLogs, listSubflowCallIds, listSubflowRuns, taskRunsChangedSince } from "../../store/ui-queries.js";
 import type { LiveBatch } from "../shared/api-types.js";
 import { summary, type UiContext } from "./context.js";
 import { decodeCursor, encodeCursor, type Cursor } from "./cursor.js";
 
-/** Time between reads of the store: the stream's upper bound of updates per second is 1000 / TICK_MS. */
+/** Time between reads of the store (SQLite; on PostgreSQL a commit's notification wakes the feed sooner). */
 export const TICK_MS = 100;
 const KEEPALIVE_MS = 15_000;
 const LOG_BATCH = 2000;
@@ -78,7 +77,8 @@ export function registerEventRoutes(app: Hono, ui: UiContext): void {
           await stream.write(": keepalive\n\n");
           lastSent = Date.now();
         }
-        await sleep(TICK_MS);
+        // On PostgreSQL a commit (LISTEN/NOTIFY) wakes the feed at once; TICK_MS is then only the fallback.
+        await store.waitForChange(TICK_MS);
       }
     });
   });
