@@ -32,6 +32,8 @@ export { getResult } from "./engine/get-result.js";
 export type { FlowDeployOptions, FlowServeOptions, FlowDeployment } from "./engine/flow-deploy.js";
 export { Block, SecretBlock, JsonBlock, SqlBlock, FilesystemBlock, WebhookBlock } from "./blocks/block.js";
 export type { BlockOf } from "./blocks/block.js";
+export { connectSql } from "./blocks/sql-client.js";
+export type { SqlClient, SqlRow } from "./blocks/sql-client.js";
 export type { BlockType, BlockValue } from "./blocks/types.js";
 export type { FlowAlerts, AlertState } from "./engine/options.js";
 

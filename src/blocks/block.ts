@@ -3,12 +3,12 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { CellflowError } from "../core/errors.js";
 import { getEngine } from "../engine/engine.js";
 import { addSecret } from "../core/redaction.js";
 import { postWebhook, type WebhookOptions, type WebhookResult } from "../alerts/webhook.js";
 import { secretParts } from "./mask.js";
+import { connectSql, type SqlClient } from "./sql-client.js";
 import { readBlock, saveBlock } from "./store.js";
 import type { BlockType, BlockValue } from "./types.js";
 
@@ -22,7 +22,7 @@ export class Block<T extends BlockType = BlockType> {
 
   /**
    * Load a stored block by type and name. Secret values it holds are redacted from every log line from then on.
-   * @example const db = await Block.load("sql", "warehouse"); const conn = db.connect();
+   * @example const db = (await Block.load("sql", "warehouse")).connect();
    */
   static async load<K extends BlockType>(type: K, name: string): Promise<BlockOf<K>> {
     const value = readBlock(getEngine().store, type, name);
@@ -65,24 +65,12 @@ export class SqlBlock extends Block<"sql"> {
   }
 
   /**
-   * Open a connection: a better-sqlite3 Database for a SQLite path (relative to the current directory).
-   * PostgreSQL URLs are refused: Cellflow ships no PostgreSQL driver.
-   * @example const conn = (await Block.load("sql", "warehouse")).connect(); conn.prepare("select 1").get();
+   * Open a connection to the block's database, a SQLite file (relative to the current directory) or a PostgreSQL
+   * server: one async client with `?` placeholders on both (`query`, `execute`, `executeMany`, `insertRows`, `close`).
+   * @example const db = (await Block.load("sql", "warehouse")).connect(); const rows = await db.query("select 1 as one");
    */
-  connect(options: Database.Options = {}): Database.Database {
-    if (this.isPostgres) {
-      throw new CellflowError(
-        "BLOCK",
-        `sql block '${this.name}' points at PostgreSQL, and Cellflow ships no PostgreSQL driver`,
-        "install one (e.g. npm install pg) and connect with block.url yourself, or point the block at a SQLite file",
-      );
-    }
-    const file = this.value.url === ":memory:" ? ":memory:" : path.resolve(this.value.url);
-    try {
-      return new Database(file, options);
-    } catch (error) {
-      throw new CellflowError("BLOCK", `sql block '${this.name}' could not open ${file}: ${(error as Error).message}`, "check the path and that its folder exists", { cause: error });
-    }
+  connect(): SqlClient {
+    return connectSql(this.value.url, `sql block '${this.name}'`);
   }
 }
 

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { freshDatabase } from "../support/postgres.js";
 import { cli, cliJson, copyNotebooks, requireBuiltCli, SLOW, taskNamed, tempDir, type FlowRunJson } from "./helpers.js";
 
 requireBuiltCli();
@@ -130,6 +131,28 @@ describe("example notebooks are correct however often they run", { timeout: SLOW
     expect(cleared.stdout).toMatch(/^cleared [1-9]\d* cached results? of task read-trips$/m);
     const after = await run();
     expect(taskNamed(after, "read-trips").state.name).toBe("Completed");
+  });
+});
+
+describe("taxi-ingest into PostgreSQL", { timeout: SLOW }, () => {
+  it("given databaseUrl, the notebook loads the month's trips into a table on the local PostgreSQL server", async () => {
+    const pg = await freshDatabase("taxi");
+    try {
+      const dir = copyNotebooks();
+      const home = tempDir("taxi-pg-home");
+      const csv = path.join(dir, "data", "taxi", "green_tripdata_2024-02.csv");
+      const [header, ...lines] = fs.readFileSync(csv, "utf8").trim().split("\n");
+      const passengers = header.split(",").indexOf("passenger_count");
+      const kept = lines.filter((l) => Number(l.split(",")[passengers]) > 0).length;
+      const run = await cliJson<FlowRunJson>(["run", path.join(dir, "taxi-ingest.ipynb"), "-p", "month=2", "-p", "color=green", "-p", `databaseUrl=${pg.url}`], { home, cwd: dir });
+      expect(run.state.name).toBe("Completed");
+      expect((await pg.query<{ n: number }>("select count(*)::int as n from green_trips_2024_02"))[0].n).toBe(kept);
+      expect((await pg.query<{ n: number }>("select count(*)::int as n from green_trips_2024_02 where passenger_count = 0"))[0].n).toBe(0);
+      // Nothing went to the SQLite default.
+      expect(fs.existsSync(path.join(dir, "out", "taxi.db"))).toBe(false);
+    } finally {
+      await pg.drop();
+    }
   });
 });
 

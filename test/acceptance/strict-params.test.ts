@@ -61,7 +61,7 @@ describe("unknown parameter names are refused before anything runs", { timeout: 
     const flowDeploy = await cli(["deploy", path.join(ROOT, "flows/etl.ts"), "--name", "etl-daily", "-p", "sise=5"], { home });
     refusedWith(flowDeploy, `unknown parameter 'sise' for flow etl; ${ETL_KNOWN} — did you mean 'size'?`);
     const nbDeploy = await cli(["deploy", path.join(dir, "taxi-ingest.ipynb"), "--name", "taxi", "-p", "mnth=2"], { home });
-    refusedWith(nbDeploy, "unknown parameter 'mnth' for notebook taxi-ingest; known: color, year, month, outDir — did you mean 'month'?");
+    refusedWith(nbDeploy, "unknown parameter 'mnth' for notebook taxi-ingest; known: color, year, month, outDir, databaseUrl — did you mean 'month'?");
     expect(await deploymentsIn(home)).toEqual([]);
   });
 
@@ -71,7 +71,7 @@ describe("unknown parameter names are refused before anything runs", { timeout: 
     expect((await cli(["deploy", path.join(ROOT, "flows/etl.ts"), "--name", "etl-daily", "-p", "size=5"], { home })).code).toBe(0);
     expect((await cli(["deploy", path.join(dir, "taxi-ingest.ipynb"), "--name", "taxi", "-p", "month=2"], { home })).code).toBe(0);
     refusedWith(await cli(["deployments", "run", "etl-daily", "-p", "szie=5"], { home }), `unknown parameter 'szie' for flow etl; ${ETL_KNOWN} — did you mean 'size'?`);
-    refusedWith(await cli(["deployments", "run", "taxi", "-p", "colr=green"], { home }), "unknown parameter 'colr' for notebook taxi-ingest; known: color, year, month, outDir — did you mean 'color'?");
+    refusedWith(await cli(["deployments", "run", "taxi", "-p", "colr=green"], { home }), "unknown parameter 'colr' for notebook taxi-ingest; known: color, year, month, outDir, databaseUrl — did you mean 'color'?");
     expect(await runsIn(home)).toEqual([]);
   });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliJson, requireBuiltCli, SLOW, tempDir, until, type FlowRunJson } from "../acceptance/helpers.js";
 import { spawn } from "node:child_process";
 import { CLI } from "../acceptance/helpers.js";
+import { freshDatabase } from "../support/postgres.js";
 import { writeFlow } from "./helpers.js";
 
 requireBuiltCli();
@@ -65,7 +66,7 @@ describe("blocks", { timeout: SLOW }, () => {
     const dir = tempDir("blocks-flow");
     expect((await cliWithStdin(["blocks", "create", "secret", "api-key", "--secret-stdin"], home, SECRET)).code).toBe(0);
     expect((await cli(["blocks", "create", "sql", "warehouse", "--value", JSON.stringify({ url: path.join(dir, "w.db") })], { home })).code).toBe(0);
-    expect((await cli(["blocks", "create", "sql", "pg", "--value", '{"url":"postgres://user:pw@db.example/x"}'], { home })).code).toBe(0);
+    expect((await cli(["blocks", "create", "sql", "pg", "--value", '{"url":"postgres://user:pw@127.0.0.1:1/x"}'], { home })).code).toBe(0);
     expect((await cli(["blocks", "create", "filesystem", "out", "--value", JSON.stringify({ path: path.join(dir, "out") })], { home })).code).toBe(0);
     fs.writeFileSync(
       path.join(dir, "uses-blocks.ts"),
@@ -75,12 +76,13 @@ const use = task("use-blocks", async () => {
   getRunLogger().info("calling the API with key %s", secret.get());
   console.error("printed: " + secret.get().length);
   const db = (await Block.load("sql", "warehouse")).connect();
-  db.exec("create table t (x)"); db.prepare("insert into t values (?)").run(42);
-  const n = (db.prepare("select x from t").get() as { x: number }).x;
+  await db.execute("create table t (x)"); await db.execute("insert into t values (?)", [42]);
+  const n = (await db.query<{ x: number }>("select x from t"))[0].x;
+  await db.close();
   const fsBlock = await Block.load("filesystem", "out");
   await fsBlock.write("sub/result.txt", "n=" + n);
   let pgError = "";
-  try { (await Block.load("sql", "pg")).connect(); } catch (error) { pgError = (error as Error).message; }
+  try { await (await Block.load("sql", "pg")).connect().query("select 1"); } catch (error) { pgError = (error as Error).message; }
   getRunLogger().info("pg: %s", pgError);
   return { n, text: await fsBlock.readText("sub/result.txt"), files: await fsBlock.list("sub") };
 });
@@ -93,10 +95,52 @@ export const blocks = flow("blocks", async () => use());
     expect(run.result).toEqual({ n: 42, text: "n=42", files: ["result.txt"] });
     const logs = await cli(["runs", "logs", run.id], { home });
     expect(logs.stdout).toContain("calling the API with key ****");
-    expect(logs.stdout).toContain("sql block 'pg' points at PostgreSQL, and Cellflow ships no PostgreSQL driver");
+    // An unreachable server is one line naming the block, never its password (the block's URL holds "pw").
+    expect(logs.stdout).toMatch(/pg: sql block 'pg': connect ECONNREFUSED 127\.0\.0\.1:1/);
+    expect(logs.stdout).not.toContain(":pw@");
     expect(logs.stdout).not.toContain(SECRET);
     expect(storeBytes(home).includes(Buffer.from(SECRET))).toBe(false);
   });
+});
+
+it("a sql block on PostgreSQL: connect() loads rows into a real server with ? placeholders, batched and in one transaction", { timeout: SLOW }, async () => {
+  const pg = await freshDatabase("sqlblock");
+  try {
+    const home = tempDir("blocks-pg-home");
+    const dir = tempDir("blocks-pg");
+    expect((await cli(["blocks", "create", "sql", "warehouse", "--value", JSON.stringify({ url: pg.url })], { home })).code).toBe(0);
+    fs.writeFileSync(
+      path.join(dir, "pg-load.ts"),
+      `import { Block, flow, task } from "cellflow";
+const load = task("load", async (n: number) => {
+  const db = (await Block.load("sql", "warehouse")).connect();
+  try {
+    await db.execute('create table "trips?" (id int primary key, note text)');
+    const inserted = await db.insertRows("trips?", Array.from({ length: n }, (_, i) => ({ id: i, note: i % 2 ? "odd?" : "even" })));
+    const updated = await db.executeMany('update "trips?" set note = ? where id = ?', [["first", 0], ["second", 1]]);
+    let failed = "";
+    // A failing batch leaves nothing behind: the duplicate key rolls back the whole insert.
+    try { await db.insertRows("trips?", [{ id: n, note: "new" }, { id: 0, note: "dup" }]); } catch (error) { failed = (error as Error).message; }
+    const [{ count }] = await db.query<{ count: number }>('select count(*)::int as count from "trips?" where note <> ?', ["x?"]);
+    return { inserted, updated, count, failed };
+  } finally {
+    await db.close();
+  }
+});
+export const pgLoad = flow("pg-load", async () => load(2500));
+`,
+    );
+    const r = await cli(["run", path.join(dir, "pg-load.ts"), "--json"], { home });
+    expect(r.code, r.stderr).toBe(0);
+    const result = (JSON.parse(r.stdout) as FlowRunJson).result as { inserted: number; updated: number; count: number; failed: string };
+    expect(result).toMatchObject({ inserted: 2500, updated: 2, count: 2500 });
+    expect(result.failed).toMatch(/^sql block 'warehouse': duplicate key value violates unique constraint/);
+    const rows = await pg.query<{ id: number; note: string }>('select id, note from "trips?" where id < 3 order by id');
+    expect(rows).toEqual([{ id: 0, note: "first" }, { id: 1, note: "second" }, { id: 2, note: "even" }]);
+    expect((await pg.query<{ n: number }>('select count(*)::int as n from "trips?"'))[0].n).toBe(2500);
+  } finally {
+    await pg.drop();
+  }
 });
 
 describe("alerts", { timeout: SLOW }, () => {
