@@ -24,6 +24,7 @@ import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
 import { reapCrashedRuns, releaseDeadSlots } from "./crash.js";
 import { DeploymentTable } from "./deployments.js";
+import { WorkQueue } from "./work-queue.js";
 import { ScheduledRuns } from "./scheduled-runs.js";
 import { TagSlots } from "./tag-slots.js";
 import { BlockTable } from "./blocks.js";
@@ -80,6 +81,8 @@ export class Store {
   readonly scheduledRuns: ScheduledRuns;
   /** Tag concurrency limits and the slots held under them. */
   readonly tagSlots: TagSlots;
+  /** Deployment runs through graphile-worker, worker heartbeats and the reaper (PostgreSQL only). */
+  readonly workQueue: WorkQueue;
   /** Sealed block values. */
   readonly blocks: BlockTable;
   private readonly backend: StoreBackend;
@@ -96,6 +99,7 @@ export class Store {
     this.deployments = new DeploymentTable(this.db);
     this.scheduledRuns = new ScheduledRuns(this.db);
     this.tagSlots = new TagSlots(this.db);
+    this.workQueue = new WorkQueue(this.db);
     this.blocks = new BlockTable(this.db);
   }
 
@@ -112,6 +116,11 @@ export class Store {
     if (this.readyForRun) return;
     this.backend.checkReadyForRun(this.home, this.resultsDir);
     this.readyForRun = true;
+  }
+
+  /** Whether the store is on PostgreSQL (workers on many machines, graphile-worker) rather than its SQLite file. */
+  get onPostgres(): boolean {
+    return this.db.dialect === "pg";
   }
 
   /** Open the store at `home` (default: resolved from CELLFLOW_HOME and the cwd) and mark orphaned runs Crashed. */
@@ -448,12 +457,14 @@ export class Store {
    * Take over a Pending run from `expectedOwner` (the worker that claimed it, or nobody) for this process: a
    * compare-and-set on the owner, so of two processes adopting the same run exactly one wins. Throws RUN_CLAIMED.
    */
-  adoptPending(id: string, expectedOwner: string | null, message: string): State {
+  adoptPending(id: string, expectedOwner: string | null, message: string, crashRetries?: number): State {
     this.writer.flush();
     const state = stateNamed("Pending", message);
+    // On PostgreSQL the reaper of a dead worker's runs needs the flow's retries, which only the flow's code knows.
+    const retries = this.db.dialect === "pg" && crashRetries !== undefined ? { crash_retries: crashRetries } : {};
     const changes = transitionRuns(this.db, "flow_runs", {
       state,
-      set: { owner: ownerId(), heartbeat: state.timestamp },
+      set: { owner: ownerId(), heartbeat: state.timestamp, ...retries },
       where: expectedOwner === null ? "id = ? AND state_type = 'PENDING' AND owner IS NULL" : "id = ? AND state_type = 'PENDING' AND owner = ?",
       args: expectedOwner === null ? [id] : [id, expectedOwner],
     });
