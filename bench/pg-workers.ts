@@ -16,6 +16,8 @@ import { Store } from "../src/store/store.js";
 const SERVER = process.env.CELLFLOW_BENCH_PG ?? "postgres://postgres@127.0.0.1:5432";
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const HEARTBEAT_MS = 500;
+/** The lease the workers get (CELLFLOW_WORKER_LEASE_MS, to compare settings); the workers' default is 3 heartbeats. */
+const LEASE_MS = Number(process.env.CELLFLOW_WORKER_LEASE_MS) || 3 * HEARTBEAT_MS;
 const HANDOFFS = 30;
 const KILLS = 3;
 
@@ -67,7 +69,7 @@ export async function benchPgWorkers(): Promise<Record<string, number>> {
   await admin(`CREATE DATABASE ${name}`);
   const url = `${SERVER}/${name}`;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-pgw-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_DATABASE_URL: url, CELLFLOW_HEARTBEAT_MS: String(HEARTBEAT_MS), NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_DATABASE_URL: url, CELLFLOW_HEARTBEAT_MS: String(HEARTBEAT_MS), CELLFLOW_WORKER_LEASE_MS: String(LEASE_MS), NO_COLOR: "1" };
   const saved = process.env.CELLFLOW_DATABASE_URL;
   process.env.CELLFLOW_DATABASE_URL = url;
   const workers: ChildProcess[] = [];
@@ -130,7 +132,7 @@ export async function benchPgWorkers(): Promise<Record<string, number>> {
     }
     return {
       "heartbeat interval (ms)": HEARTBEAT_MS,
-      "worker lease (ms)": 3 * HEARTBEAT_MS,
+      "worker lease (ms)": LEASE_MS,
       "handoff created → claimed by a worker p50 (ms)": percentile(claims, 50),
       "handoff created → claimed by a worker p95 (ms)": percentile(claims, 95),
       "handoff created → Running p50 (ms)": percentile(handoffs, 50),

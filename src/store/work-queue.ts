@@ -14,7 +14,8 @@ const REAPER_LOCK = 0x6366726561706572n;
 /** What one reaper pass did: the workers it declared dead and the runs it crashed, and which of them run again. */
 export interface ReapReport {
   workers: string[];
-  crashed: Array<{ id: string; name: string; attempt: number; retried: boolean }>;
+  /** Runs crashed (and retried as their next attempt when allowed), or `requeued` as they were when never started. */
+  crashed: Array<{ id: string; name: string; attempt: number; retried: boolean; requeued?: boolean }>;
 }
 
 export class WorkQueue {
@@ -102,9 +103,17 @@ export class WorkQueue {
       const report: ReapReport = { workers: dead.map((w) => w.id), crashed: [] };
       if (dead.length === 0) return report;
       const runs = this.db
-        .prepare(`SELECT id, name, attempt, crash_retries, scheduled_time, worker_id FROM flow_runs WHERE worker_id IN (${dead.map(() => "?").join(",")}) AND state_type IN ${ACTIVE_FLOW_TYPES_SQL}`)
-        .all(...dead.map((w) => w.id)) as Array<{ id: string; name: string; attempt: number; crash_retries: number | null; worker_id: string }>;
+        .prepare(`SELECT id, name, attempt, crash_retries, worker_id, owner, state_type FROM flow_runs WHERE worker_id IN (${dead.map(() => "?").join(",")}) AND state_type IN ${ACTIVE_FLOW_TYPES_SQL}`)
+        .all(...dead.map((w) => w.id)) as Array<{ id: string; name: string; attempt: number; crash_retries: number | null; worker_id: string; owner: string; state_type: string }>;
+      const workerOwners = new Set(dead.map((w) => w.owner));
       for (const run of runs) {
+        // Claimed, but no child took it over yet: it never started, so it goes back to the queue as it was.
+        if (run.state_type === "PENDING" && workerOwners.has(run.owner)) {
+          const back = stateNamed("Scheduled", `put back: its worker ${run.worker_id} died before starting it`, now);
+          transitionRuns(this.db, "flow_runs", { state: back, set: { owner: null, worker_id: null, heartbeat: null }, where: "id = ? AND state_type = 'PENDING' AND owner = ?", args: [run.id, run.owner] });
+          report.crashed.push({ id: run.id, name: run.name, attempt: run.attempt, retried: true, requeued: true });
+          continue;
+        }
         const retried = this.crash(run, `its worker ${run.worker_id} stopped heartbeating (lease ${staleMs} ms)`, "unsafe_dedupe", now);
         report.crashed.push({ id: run.id, name: run.name, attempt: run.attempt, retried });
       }

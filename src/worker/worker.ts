@@ -168,7 +168,10 @@ export class Worker {
       store.workQueue.beat(this.workerId, this.owner, this.queue?.workerIds() ?? []);
       const report = store.workQueue.reap(WORKER_LEASE_MS);
       for (const dead of report?.workers ?? []) this.log(`worker ${dead} stopped heartbeating: declared dead, its queue locks freed`);
-      for (const run of report?.crashed ?? []) this.log(`run ${run.name} (${run.id.slice(0, 8)}) attempt ${run.attempt} Crashed with its worker${run.retried ? `; attempt ${run.attempt + 1} enqueued` : ""}`);
+      for (const run of report?.crashed ?? []) {
+        if (run.requeued) this.log(`run ${run.name} (${run.id.slice(0, 8)}) was claimed by the dead worker but never started: back in the queue`);
+        else this.log(`run ${run.name} (${run.id.slice(0, 8)}) attempt ${run.attempt} Crashed with its worker${run.retried ? `; attempt ${run.attempt + 1} enqueued` : ""}`);
+      }
     } catch (error) {
       this.log(`heartbeat failed (retrying): ${(error as Error).message}`);
     }
