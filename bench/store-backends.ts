@@ -75,6 +75,26 @@ async function once(): Promise<{ seqUs: number; fanUs: number; readUs: number }>
   return { seqUs: ((seqMs - plainMs) / TASKS) * 1000, fanUs: ((fanMs - plainMs) / TASKS) * 1000, readUs: (readMs / READS) * 1000 };
 }
 
+/** What the synchronous read costs beyond PostgreSQL's own round trip: the same statement from an async client. */
+async function asyncRead(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT id FROM flow_runs LIMIT 1");
+    const id = (rows[0] as { id: string }).id;
+    const samples: number[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const took = await ms(async () => {
+        for (let i = 0; i < READS; i++) await client.query({ name: "read", text: "SELECT * FROM flow_runs WHERE id = $1", values: [id] });
+      });
+      samples.push((took / READS) * 1000);
+    }
+    return median(samples);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function benchStoreBackends(): Promise<Record<string, number>> {
   const name = `cellflow_bench_${Date.now().toString(36)}`;
   try {
@@ -84,6 +104,7 @@ export async function benchStoreBackends(): Promise<Record<string, number>> {
     return {};
   }
   const homes = { sqlite: fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-sqlite-")), pg: fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-pg-")) };
+  let asyncUs = 0;
   const results: Record<"sqlite" | "pg", Array<{ seqUs: number; fanUs: number; readUs: number }>> = { sqlite: [], pg: [] };
   try {
     // One warm-up each, then REPS interleaved repetitions: the machine's load falls on both alike.
@@ -97,6 +118,7 @@ export async function benchStoreBackends(): Promise<Record<string, number>> {
         configureStore(null);
       }
     }
+    asyncUs = await asyncRead(`${SERVER}/${name}`);
   } finally {
     delete process.env.CELLFLOW_DATABASE_URL;
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -107,6 +129,7 @@ export async function benchStoreBackends(): Promise<Record<string, number>> {
     out[`${backend}: submitted task overhead (µs/task)`] = +median(results[backend].map((r) => r.fanUs)).toFixed(1);
     out[`${backend}: one synchronous read, getFlowRunRow (µs)`] = +median(results[backend].map((r) => r.readUs)).toFixed(1);
   }
+  out["pg: the same read from an async pg client, no thread hop (µs)"] = +asyncUs.toFixed(1);
   out["load average (1 min)"] = +os.loadavg()[0].toFixed(2);
   return out;
 }

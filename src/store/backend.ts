@@ -7,8 +7,8 @@ export interface StoreBackend {
   readonly db: SqlDatabase;
   /** Where the data lives, for messages: the database file, or the server URL without its password. */
   readonly location: string;
-  /** Throw a one-line STORE error unless the store is sound and takes a write (called once per opened store). */
-  checkReadyForRun(home: string, resultsDir: string): void;
+  /** Throw a one-line STORE error unless the database is sound and takes a write (called once per opened store). */
+  checkReadyForRun(home: string): void;
   /** Give freed space back (SQLite: checkpoint, then VACUUM when asked); returns the store's size in bytes. */
   compact(vacuum: boolean): number;
   /**

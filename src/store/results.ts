@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { deserializeResult } from "./serialize.js";
 import { sha256 } from "../core/hash.js";
+import { storeError } from "./store-errors.js";
 
 /** Results up to this size live in the results table; larger ones are files. */
 export const INLINE_RESULT_LIMIT = 4096;
@@ -42,4 +43,16 @@ function isSound(file: string, ref: string): boolean {
 /** Reads a result file and checks its content hash; throws when missing or corrupt. */
 export function readResultFile(resultsDir: string, ref: string): unknown {
   return deserializeResult(fs.readFileSync(resultPath(resultsDir, ref)), ref);
+}
+
+/** Throw a one-line STORE error unless the results folder takes a write (checked before a run's user code). */
+export function checkResultsWritable(resultsDir: string, dbPath: string, home: string): void {
+  const probe = path.join(resultsDir, `.probe-${process.pid}-${Date.now()}.tmp`);
+  try {
+    fs.writeFileSync(probe, Buffer.alloc(4096));
+  } catch (error) {
+    throw storeError(error, "write results to", dbPath, home);
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
 }

@@ -1,9 +1,15 @@
 // The SQL surface every store module is written against: the synchronous subset of better-sqlite3 the store
 // uses, so one store implementation serves SQLite (better-sqlite3 itself) and PostgreSQL (a blocking client).
+//
+// The SQL is the subset both dialects share: `?` placeholders, `INSERT … ON CONFLICT (…) DO UPDATE SET
+// x = excluded.x` / `DO NOTHING`, `RETURNING`, `coalesce`, `||`, `substr`/`length`, camelCase aliases in double
+// quotes. Flow and task runs are ordered by `rowid` (insertion order): SQLite's own, a declared identity column on
+// PostgreSQL. Statements that must differ live under the backend's folder (src/store/sqlite/).
 
 /**
  * A prepared statement. Parameters are positional `?` only (the PostgreSQL backend numbers them), never named.
- * Values are strings, numbers, bigints, Buffers or null; rows come back as plain objects keyed by column name.
+ * Values are strings, numbers, Buffers or null; rows come back as plain objects keyed by column name, integers
+ * (counts, sums, times in ms, rowids) as JS numbers on both backends.
  */
 export interface SqlStatement {
   /** The first row, or undefined when there is none. */
@@ -18,7 +24,8 @@ export interface SqlStatement {
 /** One statement run for many parameter rows, as `SqlDatabase.runBatch` takes it. */
 export interface SqlBatchGroup {
   sql: string;
-  rows: unknown[][];
+  /** Iterated once, inside the transaction (the writer builds each row as it is consumed). */
+  rows: Iterable<unknown[]>;
 }
 
 export interface SqlDatabase {

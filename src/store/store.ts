@@ -14,7 +14,7 @@ import type { StoreBackend } from "./backend.js";
 import { SqliteBackend } from "./sqlite/backend.js";
 import { PgBackend } from "./pg/backend.js";
 import { ownerId } from "./owner.js";
-import { INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
+import { checkResultsWritable, INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
 import {
   flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
@@ -114,7 +114,8 @@ export class Store {
    */
   checkReadyForRun(): void {
     if (this.readyForRun) return;
-    this.backend.checkReadyForRun(this.home, this.resultsDir);
+    this.backend.checkReadyForRun(this.home);
+    checkResultsWritable(this.resultsDir, this.dbPath, this.home);
     this.readyForRun = true;
   }
 

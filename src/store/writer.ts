@@ -41,18 +41,18 @@ function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)
   return out;
 }
 
-/** One batch's statements: results before the task runs that reference them, logs last. */
+/** One batch's statements: results before the task runs that reference them, logs last. Rows are built as consumed. */
 function batchOf(flowUpsert: string, results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]): SqlBatchGroup[] {
-  const flowRows: unknown[][] = [];
-  for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
-  const taskRows: unknown[][] = [];
-  for (const row of tasks) taskRows.push(valuesOf(row(), TASK_COLUMNS));
   return [
-    { sql: RESULT_INSERT, rows: Array.from(results, ([ref, bytes]) => [ref, bytes]) },
-    { sql: flowUpsert, rows: flowRows },
-    { sql: TASK_UPSERT, rows: taskRows },
-    { sql: LOG_INSERT, rows: logs.map((l) => [l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]) },
+    { sql: RESULT_INSERT, rows: results.entries() },
+    { sql: flowUpsert, rows: mapRows(flows, (row) => valuesOf(row(), FLOW_COLUMNS)) },
+    { sql: TASK_UPSERT, rows: mapRows(tasks, (row) => valuesOf(row(), TASK_COLUMNS)) },
+    { sql: LOG_INSERT, rows: mapRows(logs, (l) => [l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]) },
   ];
+}
+
+function* mapRows<T>(items: Iterable<T>, toRow: (item: T) => unknown[]): Generator<unknown[]> {
+  for (const item of items) yield toRow(item);
 }
 
 /** Flush at once when this many records wait: a tight loop of awaited tasks never yields to the timer. */

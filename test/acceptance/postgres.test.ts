@@ -3,10 +3,9 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliJson, errorLines, executions, requireBuiltCli, SLOW, startCli, taskNamed, tempDir, type FlowRunJson } from "./helpers.js";
-import { createTestDatabase, type TestDatabase } from "../store/pg-database.js";
+import { cli, cliJson, errorLines, executions, requireBuiltCli, SLOW, startCli, taskNamed, tempDir, until, type FlowRunJson } from "./helpers.js";
+import { freshDatabase, type TestDatabase } from "../support/postgres.js";
 
 requireBuiltCli();
 
@@ -45,6 +44,19 @@ export const quick = flow("quick", async ({ n = 3 }: { n?: number }) => {
 });
 `;
 
+const SLOW_FLOW = `import fs from "node:fs";
+import path from "node:path";
+import { flow, getRunLogger, task } from "cellflow";
+const dir = path.dirname(new URL(import.meta.url).pathname);
+const wait = task("wait", async () => {
+  getRunLogger().info("waiting for go.marker");
+  while (!fs.existsSync(path.join(dir, "go.marker"))) await new Promise((r) => setTimeout(r, 50));
+  getRunLogger().info("done waiting");
+  return 1;
+});
+export const slow = flow("slow", async () => wait());
+`;
+
 describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () => {
   let database: TestDatabase;
   const dir = tempDir("pg-flow");
@@ -54,7 +66,7 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
   let failed: FlowRunJson;
 
   beforeAll(async () => {
-    database = await createTestDatabase("cellflow_accept");
+    database = await freshDatabase("accept");
     process.env.CELLFLOW_DATABASE_URL = database.url;
     fs.writeFileSync(file, FLOW);
     fs.writeFileSync(path.join(dir, "quick.ts"), QUICK);
@@ -71,11 +83,7 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
     expect(failed.state.name).toBe("Failed");
     expect(taskNamed(failed, "transform").state.message).toContain("transform is broken");
     expect(fs.existsSync(path.join(home, "cellflow.db"))).toBe(false);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const rows = await client.query("SELECT name, state_name FROM flow_runs WHERE id = $1", [failed.id]);
-    await client.end();
-    expect(rows.rows).toEqual([{ name: failed.name, state_name: "Failed" }]);
+    expect(await database.query("SELECT name, state_name FROM flow_runs WHERE id = $1", [failed.id])).toEqual([{ name: failed.name, state_name: "Failed" }]);
   });
 
   it("runs ls, runs show and runs logs --json read it back", async () => {
@@ -125,6 +133,36 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
       expect(run.result).toBe(20540);
       const shown = await cliJson<FlowRunJson>(["runs", "show", run.id], { home });
       expect([shown.state.name, shown.taskRuns!.length]).toEqual(["Completed", 40]);
+    }
+  });
+});
+
+describe("following a run on PostgreSQL", { timeout: SLOW }, () => {
+  it("runs logs --follow prints another process's lines as they commit and exits when the run ends", async () => {
+    const database = await freshDatabase("follow");
+    process.env.CELLFLOW_DATABASE_URL = database.url;
+    const dir = tempDir("pg-follow");
+    const home = tempDir("pg-follow-home");
+    fs.writeFileSync(path.join(dir, "slow.ts"), SLOW_FLOW);
+    const run = startCli(["run", path.join(dir, "slow.ts")], { home });
+    try {
+      const id = await until("the run to start", async () => {
+        const rows = await database.query<{ id: string }>("SELECT id FROM flow_runs WHERE state_type = 'RUNNING'").catch(() => []);
+        return rows[0]?.id;
+      });
+      const follow = startCli(["runs", "logs", id, "--follow"], { home });
+      let printed = "";
+      follow.child.stdout!.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+      await until("the first line", async () => (printed.includes("waiting for go.marker") ? true : undefined));
+      fs.writeFileSync(path.join(dir, "go.marker"), "");
+      const followed = await follow.done;
+      expect(followed.code, followed.stderr).toBe(0);
+      expect(followed.stdout).toMatch(/waiting for go.marker[\s\S]*done waiting/);
+      expect((await run.done).code).toBe(0);
+    } finally {
+      run.child.kill();
+      delete process.env.CELLFLOW_DATABASE_URL;
+      await database.drop();
     }
   });
 });

@@ -17,7 +17,7 @@ import { claimDueRuns } from "../../src/worker/claim.js";
 import { flowRunsChangedSince } from "../../src/store/ui-queries.js";
 import type { DeploymentRecord } from "../../src/deploy/types.js";
 import { freshStore } from "../engine/helpers.js";
-import { createTestDatabase, type TestDatabase } from "./pg-database.js";
+import { freshDatabase, type TestDatabase } from "../support/postgres.js";
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 const MIN = 60_000;
@@ -31,7 +31,7 @@ describe.each(["sqlite", "pg"] as const)("the store on %s", (backend) => {
 
   beforeEach(async () => {
     if (backend === "pg") {
-      database = await createTestDatabase();
+      database = await freshDatabase("contract");
       process.env.CELLFLOW_DATABASE_URL = database.url;
     }
     home = freshStore();
@@ -250,7 +250,7 @@ describe.each(["sqlite", "pg"] as const)("the store on %s", (backend) => {
 
 describe("followers on PostgreSQL", () => {
   it("waitForChange resolves at another store's commit (LISTEN/NOTIFY), not at its fallback", async () => {
-    const database = await createTestDatabase();
+    const database = await freshDatabase("contract");
     process.env.CELLFLOW_DATABASE_URL = database.url;
     const home = freshStore();
     const writer = Store.open(home);
@@ -274,7 +274,7 @@ describe("followers on PostgreSQL", () => {
 
 describe("a lost PostgreSQL connection", () => {
   it("is reopened at the next call, and a batch posted meanwhile is written, not lost", async () => {
-    const database = await createTestDatabase();
+    const database = await freshDatabase("contract");
     process.env.CELLFLOW_DATABASE_URL = database.url;
     const store = Store.open(freshStore());
     const log = (message: string) => store.appendLog({ flowRunId: "run-1", taskRunId: null, level: "info", message, timestamp: Date.now() });

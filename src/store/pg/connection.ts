@@ -9,11 +9,15 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "
 import { CellflowError } from "../../core/errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import { checkDatabaseUrl, redactUrl } from "./url.js";
-import type { SqlDatabase } from "../sql.js";
+import type { SqlBatchGroup, SqlDatabase, SqlStatement } from "../sql.js";
 import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Request, type Statement, type WorkerInit } from "./protocol.js";
 
 /** How long one call may wait for the worker before the connection is declared lost. */
 const CALL_TIMEOUT_MS = 120_000;
+/** The first call also waits for the worker thread to start and connect (10 s of it is pg's connect timeout). */
+const START_TIMEOUT_MS = 30_000;
+/** Rows per trip when a listing is iterated. */
+const CURSOR_PAGE = 2000;
 
 /** An error PostgreSQL reported for a statement (not a lost connection): carries SQLSTATE as `code`. */
 export class PgStatementError extends Error {
@@ -25,23 +29,6 @@ export class PgStatementError extends Error {
   }
 }
 
-export interface RunResult {
-  changes: number;
-}
-
-export interface PgStatement {
-  get(...params: unknown[]): unknown;
-  all(...params: unknown[]): unknown[];
-  run(...params: unknown[]): RunResult;
-  iterate(...params: unknown[]): IterableIterator<unknown>;
-}
-
-/** One statement run for many parameter rows (SqlDatabase's batch group). */
-export interface BatchGroup {
-  sql: string;
-  rows: unknown[][];
-}
-
 /** PostgreSQL takes at most 65,535 parameters per statement; chunks stay well below. */
 const MAX_PARAMS = 30_000;
 const MAX_ROWS = 1000;
@@ -50,26 +37,27 @@ const MAX_ROWS = 1000;
  * `INSERT … VALUES (?, ?) …` for n rows as statements of up to MAX_ROWS rows each: `VALUES ($1, $2), ($3, $4) …`.
  * Other statements, and an upsert whose rows repeat a key (one statement may not update a row twice), run row by row.
  */
-function multiRow(group: BatchGroup): Statement[] {
-  if (group.rows.length === 0) return [];
+function multiRow(group: SqlBatchGroup): Statement[] {
+  // The rows are built as they are read (the writer's rows come from live records): read them once, here.
+  const rows = Array.from(group.rows);
+  if (rows.length === 0) return [];
   const sql = toPgPlaceholders(group.sql);
   const match = /\bVALUES\s*\(([^()]*)\)/i.exec(sql);
   const updates = /DO\s+UPDATE/i.test(sql);
-  const oneByOne = () => group.rows.map((row) => ({ sql, params: positional(row) }));
-  if (!match || !/^\s*INSERT\b/i.test(sql) || group.rows.length === 1) return oneByOne();
-  if (updates && new Set(group.rows.map((r) => r[0])).size !== group.rows.length) return oneByOne();
+  const oneByOne = () => rows.map((row) => ({ sql, params: positional(row) }));
+  if (!match || !/^\s*INSERT\b/i.test(sql) || rows.length === 1) return oneByOne();
+  if (updates && new Set(rows.map((r) => r[0])).size !== rows.length) return oneByOne();
   const head = sql.slice(0, match.index);
   const tail = sql.slice(match.index + match[0].length);
   // Parameters outside the VALUES tuple would need renumbering per chunk: not worth it for the writer's SQL.
   if (/\$\d/.test(head + tail)) return oneByOne();
-  const width = group.rows[0].length;
+  const width = rows[0].length;
   const per = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / Math.max(1, width))));
   const out: Statement[] = [];
-  for (let start = 0; start < group.rows.length; start += per) {
-    const rows = group.rows.slice(start, start + per);
+  for (let start = 0; start < rows.length; start += per) {
     const tuples: string[] = [];
     const params: unknown[] = [];
-    for (const row of rows) {
+    for (const row of rows.slice(start, start + per)) {
       const base = params.length;
       tuples.push(`(${row.map((_, i) => `$${base + i + 1}`).join(", ")})`);
       params.push(...positional(row));
@@ -116,6 +104,7 @@ export class PgConnection implements SqlDatabase {
   private nextId = 1;
   private depth = 0;
   private closed = false;
+  private workerError: Error | null = null;
   private readonly listeners = new Set<() => void>();
   private readonly listened = new Set<string>();
 
@@ -129,16 +118,20 @@ export class PgConnection implements SqlDatabase {
     const channel = new MessageChannel();
     this.port = channel.port1;
     const init: WorkerInit & { port: MessagePort } = { url, signal: shared, port: channel.port2 };
-    this.worker = new Worker(workerFile(), { workerData: init, transferList: [channel.port2] });
+    // Not --input-type (a `node -e` script's flag), which a worker refuses before running a line.
+    const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--input-type"));
+    this.worker = new Worker(workerFile(), { workerData: init, transferList: [channel.port2], execArgv });
     this.worker.on("message", () => {
       for (const listener of this.listeners) listener();
     });
-    this.worker.on("error", () => {});
+    // Heard only while this thread is idle; the next call then fails at once instead of waiting out its timeout.
+    this.worker.on("error", (error) => (this.workerError = error));
     // The worker must not keep a finished CLI alive; close() ends it properly.
     this.worker.unref();
     this.port.unref();
     try {
-      this.call({ id: 0, kind: "query", statement: { sql: "SELECT 1", params: [] }, reply: true });
+      // A worker that fails to start never answers, and this thread, blocked, cannot hear its error event.
+      this.call({ id: 0, kind: "query", statement: { sql: "SELECT 1", params: [] }, reply: true }, START_TIMEOUT_MS);
     } catch (error) {
       this.terminate();
       throw error;
@@ -162,15 +155,42 @@ export class PgConnection implements SqlDatabase {
     };
   }
 
-  prepare(sql: string): PgStatement {
+  prepare(sql: string): SqlStatement {
     const text = toPgPlaceholders(sql);
-    const query = (params: unknown[]) => this.query({ sql: text, params: positional(params) });
+    // A write outside a transaction takes the write lock first too (in the same trip), so it never waits for it
+    // while holding a row lock a batch wants: the order is always write lock, then rows.
+    const locked = /^\s*(INSERT|UPDATE|DELETE)\b/i.test(text);
+    const query = (params: unknown[]) => {
+      const statement = { sql: text, params: positional(params) };
+      if (!locked || this.depth > 0) return this.query(statement);
+      const result = this.call({ id: this.nextId++, kind: "batch", statements: [statement], reply: true });
+      revive(result.rows);
+      return result;
+    };
     return {
       get: (...params) => query(params).rows[0],
       all: (...params) => query(params).rows,
       run: (...params) => ({ changes: query(params).rowCount }),
-      iterate: (...params) => query(params).rows[Symbol.iterator](),
+      iterate: (...params) => (locked ? query(params).rows[Symbol.iterator]() : this.cursor(text, positional(params))),
     };
+  }
+
+  /**
+   * A query's rows a page at a time (a listing of 100,000 task runs must not hold them all): a WITH HOLD cursor,
+   * which the server keeps outside any transaction, so the writer's batches may run between two pages.
+   */
+  private *cursor(sql: string, params: unknown[]): Generator<unknown> {
+    const name = `cellflow_cursor_${this.nextId++}`;
+    this.query({ sql: `DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${sql}`, params });
+    try {
+      for (;;) {
+        const page = this.query({ sql: `FETCH ${CURSOR_PAGE} FROM ${name}`, params: [] }).rows;
+        yield* page;
+        if (page.length < CURSOR_PAGE) return;
+      }
+    } finally {
+      if (!this.closed) this.exec(`CLOSE ${name}`);
+    }
   }
 
   /** One statement with positional values, blocking until its result is in. */
@@ -192,7 +212,7 @@ export class PgConnection implements SqlDatabase {
    * process, read or write, sees it; a batch the server could not take for a lost connection is kept and
    * written before the next request. `durable` returns only once it is committed.
    */
-  runBatch(groups: readonly BatchGroup[], options: { durable?: boolean } = {}): void {
+  runBatch(groups: readonly SqlBatchGroup[], options: { durable?: boolean } = {}): void {
     const statements: Statement[] = [];
     for (const group of groups) statements.push(...multiRow(group));
     if (statements.length === 0) return;
@@ -264,11 +284,12 @@ export class PgConnection implements SqlDatabase {
   }
 
   /** Post a request and block until its reply is in (or the worker stops answering). */
-  private call(request: Request): QueryResult {
+  private call(request: Request, timeoutMs = CALL_TIMEOUT_MS): QueryResult {
     this.assertOpen();
+    if (this.workerError) throw this.failure({ message: `its connection thread failed: ${this.workerError.message}`, connection: true });
     Atomics.store(this.signal, 0, 0);
     this.worker.postMessage(request);
-    const deadline = Date.now() + CALL_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const received = receiveMessageOnPort(this.port);
       if (received) {
@@ -281,7 +302,7 @@ export class PgConnection implements SqlDatabase {
       // Reset before reading the port: the worker posts first and signals after, so nothing is missed.
       Atomics.store(this.signal, 0, 0);
       if (waited === "timed-out" && Date.now() > deadline) {
-        throw this.failure({ message: `no answer within ${CALL_TIMEOUT_MS / 1000}s`, connection: true });
+        throw this.failure({ message: `no answer within ${timeoutMs / 1000}s`, connection: true });
       }
     }
   }

@@ -42,8 +42,8 @@ export class SqliteBackend implements StoreBackend {
     this.db = new SqliteDatabase(raw);
   }
 
-  checkReadyForRun(home: string, resultsDir: string): void {
-    checkReadyForRun(this.db.raw, this.location, home, resultsDir);
+  checkReadyForRun(home: string): void {
+    checkReadyForRun(this.db.raw, this.location, home);
   }
 
   /** Checkpoint the WAL (TRUNCATE), then VACUUM when asked, so freed pages leave the file. */

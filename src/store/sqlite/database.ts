@@ -27,13 +27,14 @@ export class SqliteDatabase implements SqlDatabase {
     this.raw
       .transaction(() => {
         for (const group of groups) {
-          if (group.rows.length === 0) continue;
           let stmt = this.batchStatements.get(group.sql);
-          if (!stmt) {
-            stmt = this.raw.prepare(group.sql);
-            this.batchStatements.set(group.sql, stmt);
+          for (const row of group.rows) {
+            if (!stmt) {
+              stmt = this.raw.prepare(group.sql);
+              this.batchStatements.set(group.sql, stmt);
+            }
+            stmt.run(row);
           }
-          for (const row of group.rows) stmt.run(row);
         }
       })
       .immediate();

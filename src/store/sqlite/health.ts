@@ -1,8 +1,7 @@
-// Is the store fit for a run? Checked once per opened store, before any user code: the database is sound
-// (PRAGMA quick_check) and both it and the results folder take a write.
+// Is the SQLite database fit for a run? Checked once per opened store, before any user code: it is sound
+// (PRAGMA quick_check) and takes a commit.
 
 import fs from "node:fs";
-import path from "node:path";
 import type Database from "better-sqlite3";
 import { CellflowError } from "../../core/errors.js";
 import { storeError } from "../store-errors.js";
@@ -41,8 +40,8 @@ function checkBeforeRun(db: Database.Database, dbPath: string): string[] {
   return [];
 }
 
-/** Throw a one-line STORE error unless the store at `dbPath` is sound and writable. */
-export function checkReadyForRun(db: Database.Database, dbPath: string, home: string, resultsDir: string): void {
+/** Throw a one-line STORE error unless the database at `dbPath` is sound and takes a commit. */
+export function checkReadyForRun(db: Database.Database, dbPath: string, home: string): void {
   let problems: string[];
   try {
     problems = checkBeforeRun(db, dbPath);
@@ -58,13 +57,5 @@ export function checkReadyForRun(db: Database.Database, dbPath: string, home: st
     db.transaction(() => db.pragma(`user_version = ${version}`)).immediate();
   } catch (error) {
     throw storeError(error, "write to", dbPath, home);
-  }
-  const probe = path.join(resultsDir, `.probe-${process.pid}-${Date.now()}.tmp`);
-  try {
-    fs.writeFileSync(probe, Buffer.alloc(4096));
-  } catch (error) {
-    throw storeError(error, "write results to", dbPath, home);
-  } finally {
-    fs.rmSync(probe, { force: true });
   }
 }
