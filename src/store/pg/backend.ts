@@ -29,18 +29,8 @@ export class PgBackend implements StoreBackend {
     }
   }
 
-  /** The server answered at connect time; what is left to check is that results too large to inline can be written. */
-  checkReadyForRun(home: string, resultsDir: string): void {
-    const probe = path.join(resultsDir, `.probe-${process.pid}.tmp`);
-    try {
-      fs.mkdirSync(resultsDir, { recursive: true });
-      fs.writeFileSync(probe, "x");
-    } catch (error) {
-      throw new CellflowError("STORE", `cannot write large results to ${resultsDir}: ${(error as Error).message}`, `make ${home} writable, or point CELLFLOW_HOME at a writable folder`);
-    } finally {
-      fs.rmSync(probe, { force: true });
-    }
-  }
+  /** The server answered at connect time and the schema is migrated; the results folder is the store's to probe. */
+  checkReadyForRun(): void {}
 
   /** VACUUM the run tables when asked (PostgreSQL's autovacuum does the rest); returns the database's size in bytes. */
   compact(vacuum: boolean): number {
