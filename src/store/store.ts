@@ -486,9 +486,15 @@ export class Store {
   }
 
   /** Move a flow run to the state `name` from whatever it is in (cancellation, a worker's verdict on a run it could not start). */
-  setFlowRunState(id: string, name: StateName, message: string): void {
+  setFlowRunState(id: string, name: StateName, message: string, fence?: { attempt: number }): void {
     // A row of this run still queued in the writer would land later and overwrite this state.
     this.writer.flush();
+    // A worker's verdict on PostgreSQL holds only for its attempt, and never over a reaper's Crashed (as the writer's fence).
+    if (fence && this.onPostgres) {
+      const moved = transitionRuns(this.db, "flow_runs", { state: stateNamed(name, message), where: "id = ? AND attempt = ? AND state_type <> 'CRASHED'", args: [id, fence.attempt] });
+      if (moved === 0) process.stderr.write(`cellflow: run ${id.slice(0, 8)} attempt ${fence.attempt} is no longer this process's: its state ${name} was refused\n`);
+      return;
+    }
     transitionRuns(this.db, "flow_runs", { state: stateNamed(name, message), where: "id = ?", args: [id] });
   }
 }

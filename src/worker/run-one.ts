@@ -41,7 +41,7 @@ export async function runClaimedRun(id: string): Promise<FlowRunRecord> {
     // Another process took the run first: it is theirs to finish, not ours to fail.
     if (error instanceof CellflowError && error.code === "RUN_CLAIMED") throw error;
     // The flow file failed to load or the parameters no longer pass its schema: the run never started.
-    store.setFlowRunState(id, "Failed", `could not start: ${describeError(toErrorInfo(error))}`.split(" — ")[0]);
+    store.setFlowRunState(id, "Failed", `could not start: ${describeError(toErrorInfo(error))}`.split(" — ")[0], { attempt: record.attempt });
     const failed = store.findFlowRun(id);
     await sendRunAlerts(failed);
     return failed;
