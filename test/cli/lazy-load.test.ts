@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI, ROOT, cli, requireBuiltCli, tempDir } from "../acceptance/helpers.js";
-import { createTestDatabase } from "../store/pg-database.js";
+import { freshDatabase } from "../support/postgres.js";
 
 const TRACE = path.join(ROOT, "test", "cli", "fixtures", "trace-modules.mjs");
 const HEAVY = ["typescript", "esbuild", "ink", "react", "zeromq", "pg", "hono", "@hono/node-server", "graphile-worker", "playwright-core", "chokidar"];
@@ -61,7 +61,7 @@ describe("lazy command loading", () => {
   it("graphile-worker loads only for a worker on PostgreSQL: not for a SQLite worker, nor for other commands on PostgreSQL", async () => {
     const sqliteWorker = packagesLoaded(["worker", "--once"], home);
     expect(sqliteWorker.filter((name) => ["pg", "graphile-worker"].includes(name))).toEqual([]);
-    const database = await createTestDatabase("cellflow_lazy");
+    const database = await freshDatabase("lazy");
     try {
       const pgHome = tempDir("lazy-pg");
       const onPg = { CELLFLOW_DATABASE_URL: database.url };

@@ -8,7 +8,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cli, CLI, requireBuiltCli, SLOW, tempDir, until } from "../acceptance/helpers.js";
-import { createTestDatabase, type TestDatabase } from "../store/pg-database.js";
+import { freshDatabase, type TestDatabase } from "../support/postgres.js";
 
 requireBuiltCli();
 
@@ -48,7 +48,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
   const workers: Array<{ name: string; child: ChildProcess; output: () => string }> = [];
 
   beforeEach(async () => {
-    database = await createTestDatabase("cellflow_workers");
+    database = await freshDatabase("workers");
     home = tempDir("pgw-home");
     dir = tempDir("pgw-flow");
     fs.writeFileSync(path.join(dir, "counted.ts"), FLOW);

@@ -9,7 +9,7 @@ import { insertScheduledRun } from "../../src/deploy/run-rows.js";
 import type { DeploymentRecord } from "../../src/deploy/types.js";
 import { decodeHistory } from "../../src/store/run-state.js";
 import { freshStore } from "../engine/helpers.js";
-import { createTestDatabase, type TestDatabase } from "./pg-database.js";
+import { freshDatabase, type TestDatabase } from "../support/postgres.js";
 
 const WORKER = { id: "host-a:100:w1", owner: "host-a:100:7" };
 const CHILD = "host-a:101:8";
@@ -20,7 +20,7 @@ describe("the work queue on PostgreSQL", () => {
   let deployment: DeploymentRecord;
 
   beforeEach(async () => {
-    database = await createTestDatabase("cellflow_queue");
+    database = await freshDatabase("queue");
     process.env.CELLFLOW_DATABASE_URL = database.url;
     store = Store.open(freshStore(), { reap: false });
     const now = Date.now();
