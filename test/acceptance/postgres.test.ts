@@ -121,6 +121,15 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
     expect(result.stdout.trim()).toBe("14");
   });
 
+  it("cellflow doctor checks the PostgreSQL store; --backup and --rebuild say they are for the SQLite file", async () => {
+    const doctor = await cli(["doctor"], { home });
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(doctor.stdout).toMatch(/^store: postgres:\/\/.*\(\d+ bytes\)\nresults folder writable: yes .*\nintegrity: ok\n$/);
+    const rebuild = await cli(["doctor", "--rebuild"], { home });
+    expect(rebuild.code).toBe(2);
+    expect(errorLines(rebuild)).toEqual([expect.stringMatching(/--rebuild works on the embedded SQLite store, not on PostgreSQL — back up and restore a PostgreSQL store with pg_dump/)]);
+  });
+
   it("two processes use the store at once: both runs complete with all their task runs", async () => {
     const quick = path.join(dir, "quick.ts");
     const a = startCli(["run", quick, "-p", "n=40", "--json"], { home });

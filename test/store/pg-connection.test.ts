@@ -81,3 +81,13 @@ describe("PgConnection", () => {
     expect(() => db.prepare("SELECT * FROM no_such_table").all()).toThrow(expect.objectContaining({ code: "42P01", message: expect.stringContaining("no_such_table") }));
   });
 });
+
+describe("the PostgreSQL schema follows SQLite's, version for version", () => {
+  it("every SQLite migration has a PostgreSQL migration of the same number and description", async () => {
+    const { MIGRATIONS } = await import("../../src/store/sqlite/migrations.js");
+    const { PG_MIGRATIONS } = await import("../../src/store/pg/migrations.js");
+    const pgByVersion = new Map(PG_MIGRATIONS.map((m) => [m.version, m.description]));
+    for (const m of MIGRATIONS) expect([m.version, pgByVersion.get(m.version)]).toEqual([m.version, m.description]);
+    expect(PG_MIGRATIONS.map((m) => m.version)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
+  });
+});

@@ -29,8 +29,13 @@ export class PgBackend implements StoreBackend {
     }
   }
 
-  /** The server answered at connect time and the schema is migrated; the results folder is the store's to probe. */
-  checkReadyForRun(): void {}
+  /** The server answered at connect time and the schema is migrated; what is left: it takes writes (not a standby). */
+  checkReadyForRun(): void {
+    const row = this.db.prepare("SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS readonly").get() as { standby: boolean; readonly: string };
+    if (row.standby || row.readonly === "on") {
+      throw new CellflowError("STORE", `the PostgreSQL store ${this.location} is read-only${row.standby ? " (a standby server)" : ""}`, "point CELLFLOW_DATABASE_URL at the primary, or at a user that may write");
+    }
+  }
 
   /** VACUUM the run tables when asked (PostgreSQL's autovacuum does the rest); returns the database's size in bytes. */
   compact(vacuum: boolean): number {
