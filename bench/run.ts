@@ -24,6 +24,7 @@ await optional("cli-memory", "./cli-memory.js", "benchCliMemory");
 await optional("runs", "./runs.js", "benchRuns");
 await optional("ui", "./ui.js", "benchUi");
 await optional("store-backends", "./store-backends.js", "benchStoreBackends");
+await optional("pg-workers", "./pg-workers.js", "benchPgWorkers");
 
 const only = process.argv.slice(2);
 for (const [name, bench] of BENCHES) {

@@ -107,8 +107,9 @@ function adoptFlowRun(def: FlowDefinition, scheduled: FlowRunRecord, params: Rec
   const handedOver = current === null || current === ownerId() || holder?.pid === process.ppid || ownerAlive(current) === false;
   const history = engine.store.getHistory("flow", scheduled.id) as State[];
   if (!handedOver) throw engine.store.runClaimedError(scheduled.id);
-  const claimed = engine.store.adoptPending(scheduled.id, current, `picked up by process ${process.pid}`);
-  const record: FlowRunRecord = { ...scheduled, parameters: params, attempt: 1, startTime: null, endTime: null, state: claimed };
+  const claimed = engine.store.adoptPending(scheduled.id, current, `picked up by process ${process.pid}`, def.options.retries ?? 0);
+  // Attempt 1, or the next attempt of a run its worker's reaper retried after a crash (PostgreSQL).
+  const record: FlowRunRecord = { ...scheduled, parameters: params, attempt: scheduled.attempt, startTime: null, endTime: null, state: claimed };
   delete record.error;
   const live = newLive(record, def, refreshCache);
   live.history = history;

@@ -11,7 +11,8 @@ export const REMOTE_HEARTBEAT_STALE_MS = 90_000;
 export function reapCrashedRuns(store: Store): number {
   const db = store.db;
   const candidates = db
-    .prepare(`SELECT id, owner, heartbeat FROM flow_runs WHERE state_type IN ${ACTIVE_FLOW_TYPES_SQL} AND owner IS NOT NULL`)
+    // On PostgreSQL a run claimed through the work queue is its worker's reaper's (work-queue.ts), which retries it.
+    .prepare(`SELECT id, owner, heartbeat FROM flow_runs WHERE state_type IN ${ACTIVE_FLOW_TYPES_SQL} AND owner IS NOT NULL${db.dialect === "pg" ? " AND worker_id IS NULL" : ""}`)
     .all() as Array<{ id: string; owner: string; heartbeat: number | null }>;
   const now = Date.now();
   const dead = candidates.filter((c) => {

@@ -49,6 +49,9 @@ function sqlList(types: StateType[]): string {
  */
 export const KEEP_CANCEL_REQUEST = `flow_runs.state_type <> 'CANCELLING' OR excluded.state_type IN ${sqlList(["CANCELLING", ...TERMINAL])}`;
 
+/** The fencing condition of a flow run upsert on PostgreSQL (writer.ts): the row's attempt is current and not reaped. */
+export const ATTEMPT_FENCE = "flow_runs.attempt <= excluded.attempt AND flow_runs.state_type <> 'CRASHED'";
+
 /**
  * Append one encoded entry to a history column in SQL both dialects share (the column is always a compact JSON
  * array, so the closing bracket is its last character). Takes the entry twice.

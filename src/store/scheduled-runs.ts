@@ -2,7 +2,7 @@
 // workers. Every statement deployments and workers run on flow_runs is here; state changes go through run-state.
 
 import type { FlowRunRecord } from "../core/records.js";
-import type { StateName } from "../core/states.js";
+import type { State, StateName } from "../core/states.js";
 import { flowRunFromRow, type FlowRunRow } from "./rows.js";
 import { encodeHistory, stateNamed, transitionRuns } from "./run-state.js";
 import type { SqlDatabase } from "./sql.js";
@@ -30,6 +30,17 @@ export class ScheduledRuns {
   insert(run: NewScheduledRun, now = Date.now()): string | null {
     const id = crypto.randomUUID();
     const state = stateNamed("Scheduled", run.message, now);
+    // On PostgreSQL the run's graphile-worker job commits with it (work-queue.ts): no run without its job.
+    if (this.db.dialect === "pg") return this.db.transaction(() => (this.insertRow(id, run, state, now) ? this.enqueued(id, run.scheduledTime) : null));
+    return this.insertRow(id, run, state, now) ? id : null;
+  }
+
+  private enqueued(id: string, runAt: number): string {
+    this.db.prepare("SELECT cellflow_enqueue_run(?, ?, 'unsafe_dedupe')").get(id, runAt);
+    return id;
+  }
+
+  private insertRow(id: string, run: NewScheduledRun, state: State, now: number): boolean {
     const { changes } = this.db
       .prepare(
         `INSERT INTO flow_runs (id, flow_name, name, state_type, state_name, state_message, state_ts, history, parameters, attempt,
@@ -38,7 +49,7 @@ export class ScheduledRuns {
          ON CONFLICT DO NOTHING`,
       )
       .run(id, run.flowName, run.name, state.type, state.name, state.message, state.timestamp, encodeHistory([state]), JSON.stringify(run.parameters), now, run.entrypoint, run.deploymentId, run.scheduledTime, run.idempotencyKey);
-    return changes === 1 ? id : null;
+    return changes === 1;
   }
 
   /** Planned (keyed) runs due at or before `before`, unclaimed, oldest first: what catch-up looks at. */

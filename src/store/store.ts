@@ -24,6 +24,7 @@ import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
 import { reapCrashedRuns, releaseDeadSlots } from "./crash.js";
 import { DeploymentTable } from "./deployments.js";
+import { WorkQueue } from "./work-queue.js";
 import { ScheduledRuns } from "./scheduled-runs.js";
 import { TagSlots } from "./tag-slots.js";
 import { BlockTable } from "./blocks.js";
@@ -80,6 +81,8 @@ export class Store {
   readonly scheduledRuns: ScheduledRuns;
   /** Tag concurrency limits and the slots held under them. */
   readonly tagSlots: TagSlots;
+  /** Deployment runs through graphile-worker, worker heartbeats and the reaper (PostgreSQL only). */
+  readonly workQueue: WorkQueue;
   /** Sealed block values. */
   readonly blocks: BlockTable;
   private readonly backend: StoreBackend;
@@ -96,6 +99,7 @@ export class Store {
     this.deployments = new DeploymentTable(this.db);
     this.scheduledRuns = new ScheduledRuns(this.db);
     this.tagSlots = new TagSlots(this.db);
+    this.workQueue = new WorkQueue(this.db);
     this.blocks = new BlockTable(this.db);
   }
 
@@ -113,6 +117,11 @@ export class Store {
     this.backend.checkReadyForRun(this.home);
     checkResultsWritable(this.resultsDir, this.dbPath, this.home);
     this.readyForRun = true;
+  }
+
+  /** Whether the store is on PostgreSQL (workers on many machines, graphile-worker) rather than its SQLite file. */
+  get onPostgres(): boolean {
+    return this.db.dialect === "pg";
   }
 
   /** Open the store at `home` (default: resolved from CELLFLOW_HOME and the cwd) and mark orphaned runs Crashed. */
@@ -449,12 +458,14 @@ export class Store {
    * Take over a Pending run from `expectedOwner` (the worker that claimed it, or nobody) for this process: a
    * compare-and-set on the owner, so of two processes adopting the same run exactly one wins. Throws RUN_CLAIMED.
    */
-  adoptPending(id: string, expectedOwner: string | null, message: string): State {
+  adoptPending(id: string, expectedOwner: string | null, message: string, crashRetries?: number): State {
     this.writer.flush();
     const state = stateNamed("Pending", message);
+    // On PostgreSQL the reaper of a dead worker's runs needs the flow's retries, which only the flow's code knows.
+    const retries = this.db.dialect === "pg" && crashRetries !== undefined ? { crash_retries: crashRetries } : {};
     const changes = transitionRuns(this.db, "flow_runs", {
       state,
-      set: { owner: ownerId(), heartbeat: state.timestamp },
+      set: { owner: ownerId(), heartbeat: state.timestamp, ...retries },
       where: expectedOwner === null ? "id = ? AND state_type = 'PENDING' AND owner IS NULL" : "id = ? AND state_type = 'PENDING' AND owner = ?",
       args: expectedOwner === null ? [id] : [id, expectedOwner],
     });
@@ -475,9 +486,15 @@ export class Store {
   }
 
   /** Move a flow run to the state `name` from whatever it is in (cancellation, a worker's verdict on a run it could not start). */
-  setFlowRunState(id: string, name: StateName, message: string): void {
+  setFlowRunState(id: string, name: StateName, message: string, fence?: { attempt: number }): void {
     // A row of this run still queued in the writer would land later and overwrite this state.
     this.writer.flush();
+    // A worker's verdict on PostgreSQL holds only for its attempt, and never over a reaper's Crashed (as the writer's fence).
+    if (fence && this.onPostgres) {
+      const moved = transitionRuns(this.db, "flow_runs", { state: stateNamed(name, message), where: "id = ? AND attempt = ? AND state_type <> 'CRASHED'", args: [id, fence.attempt] });
+      if (moved === 0) process.stderr.write(`cellflow: run ${id.slice(0, 8)} attempt ${fence.attempt} is no longer this process's: its state ${name} was refused\n`);
+      return;
+    }
     transitionRuns(this.db, "flow_runs", { state: stateNamed(name, message), where: "id = ?", args: [id] });
   }
 }

@@ -3,7 +3,7 @@
 
 import type { FlowRunRow, LogRow, TaskRunRow } from "./rows.js";
 import type { SqlBatchGroup, SqlDatabase } from "./sql.js";
-import { KEEP_CANCEL_REQUEST } from "./run-state.js";
+import { ATTEMPT_FENCE, KEEP_CANCEL_REQUEST } from "./run-state.js";
 
 const FLOW_COLUMNS = [
   "id", "flow_name", "name", "state_type", "state_name", "state_message", "state_ts", "history", "parameters",
@@ -24,6 +24,12 @@ function upsertSql(table: string, columns: readonly string[], guard = ""): strin
 }
 
 const FLOW_UPSERT = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE ${KEEP_CANCEL_REQUEST}`);
+/**
+ * On PostgreSQL, where workers on other machines may reap a run and start its next attempt, a row is written
+ * only for the attempt the run is at and never over a Crashed verdict: a paused worker that wakes up cannot
+ * overwrite a newer attempt (its task rows are fenced the same way by a trigger, migration 7).
+ */
+const FLOW_UPSERT_FENCED = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE (${KEEP_CANCEL_REQUEST}) AND ${ATTEMPT_FENCE}`);
 // Task runs take their change `seq` from the batch (SqlBatchGroup.seqOf), one past the newest, in write order: the
 // transaction holds the write lock, so sequence order is commit order across processes (a trigger per row re-ran
 // an UPDATE of each write).
@@ -41,7 +47,7 @@ function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)
 }
 
 /** One batch's statements: results before the task runs that reference them, logs last. */
-function batchOf(results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]): SqlBatchGroup[] {
+function batchOf(flowUpsert: string, results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]): SqlBatchGroup[] {
   const flowRows: unknown[][] = [];
   for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
   const taskRows: unknown[][] = [];
@@ -50,7 +56,7 @@ function batchOf(results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>
   for (const l of logs) logRows.push([l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]);
   return [
     { sql: RESULT_UPSERT, rows: results.entries() },
-    { sql: FLOW_UPSERT, rows: flowRows },
+    { sql: flowUpsert, rows: flowRows },
     { sql: TASK_UPSERT, rows: taskRows, seqOf: "task_runs" },
     { sql: LOG_INSERT, rows: logRows },
   ];
@@ -94,7 +100,7 @@ export class BatchWriter {
       this.logs = [];
       try {
         // Durable when a listener will report the commit (the console prints a state only once it is on disk).
-        this.db.runBatch(batchOf(results, flows.values(), tasks.values(), logs), { durable: this.commitListeners.size > 0 });
+        this.db.runBatch(batchOf(this.db.dialect === "pg" ? FLOW_UPSERT_FENCED : FLOW_UPSERT, results, flows.values(), tasks.values(), logs), { durable: this.commitListeners.size > 0 });
       } catch (error) {
         // Nothing is lost: the batch goes back in front of what arrived meanwhile, and the next flush retries.
         for (const [k, v] of this.results) results.set(k, v);

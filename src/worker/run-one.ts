@@ -35,14 +35,30 @@ export async function runClaimedRun(id: string): Promise<FlowRunRecord> {
   }
   try {
     const outcome = await runAdopted(record);
+    reportFenced(outcome.record);
     return outcome.record;
   } catch (error) {
     // Another process took the run first: it is theirs to finish, not ours to fail.
     if (error instanceof CellflowError && error.code === "RUN_CLAIMED") throw error;
     // The flow file failed to load or the parameters no longer pass its schema: the run never started.
-    store.setFlowRunState(id, "Failed", `could not start: ${describeError(toErrorInfo(error))}`.split(" — ")[0]);
+    store.setFlowRunState(id, "Failed", `could not start: ${describeError(toErrorInfo(error))}`.split(" — ")[0], { attempt: record.attempt });
     const failed = store.findFlowRun(id);
     await sendRunAlerts(failed);
     return failed;
   }
+}
+
+/**
+ * PostgreSQL: this process may have been paused past its worker's lease, and the run reaped and run again as a
+ * newer attempt meanwhile. Its writes for the older attempt were then refused by the store's fence; say so.
+ */
+function reportFenced(ours: FlowRunRecord): void {
+  const store = getEngine().store;
+  if (!store.onPostgres) return;
+  store.flush();
+  const stored = store.findFlowRun(ours.id);
+  if (stored.attempt === ours.attempt && stored.state.type !== "CRASHED") return;
+  process.stderr.write(
+    `cellflow: run ${ours.name} (${ours.id.slice(0, 8)}) attempt ${ours.attempt} ended ${ours.state.name} here, but the store holds attempt ${stored.attempt} ${stored.state.name}: this process was declared dead and its late writes were refused\n`,
+  );
 }

@@ -1,15 +1,23 @@
 // The worker: scheduler passes (create runs ahead, catch-up, Late), claims due runs and runs each in a child
 // process, heartbeats what it claimed, turns runs whose process died into Crashed, and shuts down gracefully.
 
+import os from "node:os";
 import type { FlowRunRecord } from "../core/records.js";
 import { isTerminal } from "../core/states.js";
 import { getEngine } from "../engine/engine.js";
-import { ownerId } from "../store/owner.js";
+import { HEARTBEAT_MS, ownerId } from "../store/owner.js";
 import { schedulerPass, DEFAULT_LATE_AFTER_MS } from "../deploy/scheduler.js";
 import { sendRunAlerts } from "../alerts/notify.js";
 import { claimDueRuns, nextDueTime, touchClaimed } from "./claim.js";
 import { spawnRunChild, type RunChild } from "./child.js";
 import { ChildPool } from "./pool.js";
+import type { JobQueue } from "./job-queue.js";
+
+/**
+ * On PostgreSQL, a worker whose heartbeat is older than this is dead to the other workers' reaper
+ * (CELLFLOW_WORKER_LEASE_MS; default three heartbeats, CELLFLOW_HEARTBEAT_MS).
+ */
+export const WORKER_LEASE_MS = Number(process.env.CELLFLOW_WORKER_LEASE_MS) || 3 * HEARTBEAT_MS;
 
 export interface WorkerOptions {
   /** Runs at once. @default 4 */
@@ -46,6 +54,11 @@ export class Worker {
   private wakeUp: (() => void) | null = null;
   private readonly summary: WorkerSummary = { started: 0, completed: 0, failed: 0 };
   private pool: ChildPool | null = null;
+  /** PostgreSQL: the graphile-worker runner that hands this worker its deployment runs, and its heartbeat timer. */
+  private queue: JobQueue | null = null;
+  private beatTimer: NodeJS.Timeout | null = null;
+  /** This worker's name in the store's worker table (a restarted process is a new worker). */
+  private readonly workerId = `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
 
   constructor(options: WorkerOptions = {}) {
     this.options = {
@@ -91,6 +104,8 @@ export class Worker {
       // One idle child per free slot: a busy child leaves the pool, and its replacement starts when it is done.
       this.pool = new ChildPool({ home: store.home, out: this.options.out, target: () => this.options.concurrency - this.children.size });
     }
+    // On PostgreSQL (not --once) runs come as graphile-worker jobs; --once claims what is due, as on SQLite.
+    if (store.onPostgres && !this.options.once && !this.stopping) await this.startQueue();
     while (!this.stopping) {
       this.pass(started);
       const due = nextDueTime(store);
@@ -99,7 +114,7 @@ export class Worker {
       const untilDue = due === null || !free ? this.options.pollMs : Math.max(0, due - Date.now());
       await this.sleep(Math.min(this.options.pollMs, untilDue));
     }
-    await Promise.all([this.pool?.close(), this.drain()]);
+    await Promise.all([this.pool?.close(), this.drain(), this.stopQueue()]);
     await Promise.all(this.alerts);
     this.log(`stopped: ${this.summary.started} runs started, ${this.summary.completed} completed, ${this.summary.failed} not completed`);
     return this.summary;
@@ -117,19 +132,77 @@ export class Worker {
     }
     // --once runs what was due when it started, not what falls due while it works.
     const dueBy = this.options.once ? startedAt : now;
-    const claimed = claimDueRuns(store, this.owner, this.options.concurrency - this.children.size, dueBy);
-    for (const run of claimed) this.start(run);
+    if (!this.queue) {
+      const claimed = claimDueRuns(store, this.owner, this.options.concurrency - this.children.size, dueBy);
+      for (const run of claimed) void this.start(run);
+    }
     touchClaimed(store, this.owner, [...this.children.keys()]);
     this.pool?.fill();
   }
 
-  private start(run: FlowRunRecord): void {
+  /** Install graphile-worker's schema, enqueue runs planned before it existed, heartbeat, reap, take jobs. */
+  private async startQueue(): Promise<void> {
+    const store = getEngine().store;
+    const url = process.env.CELLFLOW_DATABASE_URL!.trim();
+    const { installJobQueue, startJobQueue } = await import("./job-queue.js");
+    await installJobQueue(url, (line) => this.log(line));
+    const waiting = store.workQueue.enqueueWaiting();
+    if (waiting > 0) this.log(`${waiting} waiting run${waiting === 1 ? "" : "s"} enqueued`);
+    store.workQueue.beat(this.workerId, this.owner, []);
+    this.queue = await startJobQueue({
+      url,
+      concurrency: this.options.concurrency,
+      pollMs: Math.min(this.options.pollMs, HEARTBEAT_MS),
+      handle: (id) => this.handleJob(id),
+      log: (line) => this.log(line),
+    });
+    this.beat();
+    this.beatTimer = setInterval(() => this.beat(), Math.max(10, Math.round(HEARTBEAT_MS / 2)));
+    this.log(`taking deployment runs from graphile-worker as ${this.workerId} (heartbeat ${HEARTBEAT_MS}ms, lease ${WORKER_LEASE_MS}ms)`);
+  }
+
+  /** Heartbeat this worker, then reap (if no other worker's reaper is at it) the workers that stopped beating. */
+  private beat(): void {
+    const store = getEngine().store;
+    try {
+      store.workQueue.beat(this.workerId, this.owner, this.queue?.workerIds() ?? []);
+      const report = store.workQueue.reap(WORKER_LEASE_MS);
+      for (const dead of report?.workers ?? []) this.log(`worker ${dead} stopped heartbeating: declared dead, its queue locks freed`);
+      for (const run of report?.crashed ?? []) {
+        if (run.requeued) this.log(`run ${run.name} (${run.id.slice(0, 8)}) was claimed by the dead worker but never started: back in the queue`);
+        else this.log(`run ${run.name} (${run.id.slice(0, 8)}) attempt ${run.attempt} Crashed with its worker${run.retried ? `; attempt ${run.attempt + 1} enqueued` : ""}`);
+      }
+    } catch (error) {
+      this.log(`heartbeat failed (retrying): ${(error as Error).message}`);
+    }
+  }
+
+  /** A deployment-run job: claim the run (compare-and-set, so it never runs twice) and run it in a child. */
+  private async handleJob(id: string): Promise<void> {
+    if (this.stopping) throw new Error("this worker is stopping; another takes the job");
+    const run = getEngine().store.workQueue.claim(id, this.owner, this.workerId);
+    // Ran already, taken by another worker, or cancelled: the job is done.
+    if (!run) return;
+    await this.start(run);
+  }
+
+  private async stopQueue(): Promise<void> {
+    if (this.beatTimer) clearInterval(this.beatTimer);
+    this.beatTimer = null;
+    if (!this.queue) return;
+    await this.queue.stop();
+    this.queue = null;
+    getEngine().store.workQueue.leave(this.workerId);
+  }
+
+  /** Start `run` in a child; resolves once the child is gone and the outcome is recorded. */
+  private start(run: FlowRunRecord): Promise<void> {
     const lateBy = run.scheduledTime === undefined ? 0 : Date.now() - run.scheduledTime;
     this.log(`run ${run.name} (${run.id.slice(0, 8)}) of ${run.flowName} starting, ${Math.max(0, lateBy)}ms after its time`);
     const child = this.pool?.take(run) ?? spawnRunChild(run, getEngine().store.home, this.options.out);
     this.children.set(run.id, child);
     this.summary.started += 1;
-    void child.exited.then((code) => this.finish(run, code));
+    return child.exited.then((code) => this.finish(run, code));
   }
 
   private finish(run: FlowRunRecord, code: number | string): void {
@@ -137,10 +210,21 @@ export class Worker {
     const store = getEngine().store;
     let record = store.findFlowRun(run.id);
     let detected = false;
+    if (record.attempt > run.attempt) {
+      // This worker was declared dead while it ran the run (paused, cut off): a newer attempt owns the run now.
+      this.log(`run ${record.name} (${record.id.slice(0, 8)}) attempt ${run.attempt} was reaped and is at attempt ${record.attempt} elsewhere: this worker's late writes to it were refused`);
+      this.summary.failed += 1;
+      if (!this.stopping) this.pool?.fill();
+      this.wake();
+      return;
+    }
     if (!isTerminal(record.state)) {
       detected = true;
-      // Claimed but never taken over by the child: its owner is this (live) worker, so the reaper would not see it.
-      if (record.state.type === "PENDING" && store.getFlowRunRow(run.id)?.owner === this.owner) {
+      if (this.queue) {
+        // PostgreSQL: Crashed, and on to its next attempt (a new job) as the flow's retries allow.
+        const retried = store.workQueue.crashRun(run.id, run.attempt, `its process exited (${code}) before the run ended`);
+        if (retried) this.log(`run ${run.name} (${run.id.slice(0, 8)}) Crashed with its process (${code}); attempt ${run.attempt + 1} enqueued`);
+      } else if (record.state.type === "PENDING" && store.getFlowRunRow(run.id)?.owner === this.owner) {
         store.setFlowRunState(run.id, "Crashed", `its process exited (${code}) before the run started`);
       } else {
         store.reapCrashed();

@@ -5,14 +5,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI, ROOT, cli, requireBuiltCli, tempDir } from "../acceptance/helpers.js";
+import { freshDatabase } from "../support/postgres.js";
 
 const TRACE = path.join(ROOT, "test", "cli", "fixtures", "trace-modules.mjs");
 const HEAVY = ["typescript", "esbuild", "ink", "react", "zeromq", "pg", "hono", "@hono/node-server", "graphile-worker", "playwright-core", "chokidar"];
 
 /** The npm packages a `cellflow <args>` process loaded, by name. */
-function packagesLoaded(args: string[], home: string): string[] {
+function packagesLoaded(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): string[] {
   const trace = path.join(home, `trace-${Math.random().toString(36).slice(2)}.txt`);
-  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_TEST_MODULE_TRACE: trace, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_TEST_MODULE_TRACE: trace, NO_COLOR: "1", ...extraEnv };
   delete env.NODE_OPTIONS;
   const result = spawnSync(process.execPath, ["--import", TRACE, CLI, ...args], { cwd: ROOT, env, encoding: "utf8" });
   expect(result.status, result.stderr).toBe(0);
@@ -68,5 +69,18 @@ describe("lazy command loading", () => {
     fs.writeFileSync(notebook, JSON.stringify({ cells: [cell], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
     expect(packagesLoaded(["run", notebook], home)).toContain("typescript");
     expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("typescript");
+  });
+
+  it("graphile-worker loads only for a worker on PostgreSQL: not for a SQLite worker, nor for other commands on PostgreSQL", async () => {
+    const sqliteWorker = packagesLoaded(["worker", "--once"], home);
+    expect(sqliteWorker.filter((name) => ["pg", "graphile-worker"].includes(name))).toEqual([]);
+    const database = await freshDatabase("lazy");
+    try {
+      const pgHome = tempDir("lazy-pg");
+      const onPg = { CELLFLOW_DATABASE_URL: database.url };
+      for (const args of [["runs", "ls"], ["deployments", "ls"]]) expect(packagesLoaded(args, pgHome, onPg)).not.toContain("graphile-worker");
+    } finally {
+      await database.drop();
+    }
   });
 });

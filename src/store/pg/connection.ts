@@ -39,8 +39,11 @@ const MAX_ROWS = 1000;
  */
 function multiRow(group: SqlBatchGroup): Statement[] {
   // The rows are built as they are read (the writer's rows come from live records): read them once, here.
-  const rows = Array.from(group.rows);
+  let rows = Array.from(group.rows);
   if (rows.length === 0) return [];
+  // The seq column's value comes from a trigger here (migration 6, in commit order under the write lock): the
+  // batch's rows get a placeholder the trigger overrides, where SQLite's backend appends the next numbers.
+  if (group.seqOf) rows = rows.map((row) => [...row, 0]);
   const sql = toPgPlaceholders(group.sql);
   const match = /\bVALUES\s*\(([^()]*)\)/i.exec(sql);
   const updates = /DO\s+UPDATE/i.test(sql);

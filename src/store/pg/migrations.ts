@@ -255,6 +255,49 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     // lock, and it overrides whatever seq a writer sends: kept, so the feed is right whatever the writer does.
     sql: "SELECT 1",
   },
+  {
+    version: 7,
+    description: "workers on many machines: worker heartbeats, the worker a deployment run was claimed by, the crash retries it may use, its graphile-worker job, and task writes fenced by their flow run's attempt",
+    sql: `
+      -- One row per running \`cellflow worker\`: its heartbeat (the reaper's lease) and its graphile-worker ids,
+      -- which force_unlock_workers frees when it is declared dead.
+      CREATE TABLE cellflow_workers (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        heartbeat BIGINT NOT NULL,
+        queue_ids TEXT NOT NULL DEFAULT '[]'
+      );
+      ALTER TABLE flow_runs ADD COLUMN worker_id TEXT;
+      ALTER TABLE flow_runs ADD COLUMN crash_retries INTEGER;
+      CREATE INDEX flow_runs_worker ON flow_runs(worker_id) WHERE worker_id IS NOT NULL;
+      -- The job of a deployment run, added in the transaction that inserts the run. graphile-worker's schema is
+      -- installed by the first \`cellflow worker\` (its own migrations); before that there is nothing to add to,
+      -- and that worker enqueues every waiting run when it starts. job_key = run id: adding twice is one job.
+      CREATE FUNCTION cellflow_enqueue_run(run_id TEXT, run_at_ms BIGINT, key_mode TEXT) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+      BEGIN
+        IF to_regproc('graphile_worker.add_job') IS NULL THEN
+          RETURN FALSE;
+        END IF;
+        EXECUTE 'SELECT graphile_worker.add_job($1, json_build_object(''id'', $2), run_at => to_timestamp($3 / 1000.0), max_attempts => 1000, job_key => $2, job_key_mode => $4)'
+          USING 'cellflow.deployment_run', run_id, run_at_ms, key_mode;
+        RETURN TRUE;
+      END $$;
+      -- Fencing: a task run's row is written for one attempt of its flow run. Once the flow run has moved on to a
+      -- later attempt, or was declared Crashed, a write for the older attempt (a paused worker waking up) is
+      -- dropped here, whatever statement carries it; the reaper's own Crashed rows pass.
+      CREATE FUNCTION cellflow_fence_task_run() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.state_type <> 'CRASHED' AND EXISTS (
+          SELECT 1 FROM flow_runs f WHERE f.id = NEW.flow_run_id AND (f.attempt > NEW.flow_attempt OR f.state_type = 'CRASHED')
+        ) THEN
+          RETURN NULL;
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER task_runs_fence BEFORE INSERT OR UPDATE ON task_runs FOR EACH ROW EXECUTE FUNCTION cellflow_fence_task_run();
+    `,
+  },
 ];
 
 /** The schema version of the database (0 for an empty one). */

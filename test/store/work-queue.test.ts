@@ -1,0 +1,116 @@
+// The work queue on PostgreSQL at the store level: the reaper puts a never-started run back, crashes a started
+// one and moves it to its next attempt as its retries allow, runs one at a time; writes of an older attempt are
+// fenced off (flow upsert and task trigger). A database per test.
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Store } from "../../src/store/store.js";
+import { saveDeployments } from "../../src/deploy/deployment-store.js";
+import { insertScheduledRun } from "../../src/deploy/run-rows.js";
+import type { DeploymentRecord } from "../../src/deploy/types.js";
+import { decodeHistory } from "../../src/store/run-state.js";
+import { freshStore } from "../engine/helpers.js";
+import { freshDatabase, type TestDatabase } from "../support/postgres.js";
+
+const WORKER = { id: "host-a:100:w1", owner: "host-a:100:7" };
+const CHILD = "host-a:101:8";
+
+describe("the work queue on PostgreSQL", () => {
+  let database: TestDatabase;
+  let store: Store;
+  let deployment: DeploymentRecord;
+
+  beforeEach(async () => {
+    database = await freshDatabase("queue");
+    process.env.CELLFLOW_DATABASE_URL = database.url;
+    store = Store.open(freshStore(), { reap: false });
+    const now = Date.now();
+    deployment = { id: crypto.randomUUID(), name: "d", entrypoint: "/nowhere/flow.ts:f", flowName: "f", parameters: {}, catchup: "all", alerts: [], paused: false, schedules: [], createdAt: now, updatedAt: now };
+    saveDeployments(store, [deployment]);
+  });
+
+  afterEach(async () => {
+    store.close();
+    delete process.env.CELLFLOW_DATABASE_URL;
+    await database.drop();
+  });
+
+  /** A run claimed by WORKER at `at`, adopted by its child with `retries` when given (then Running). */
+  function claimedRun(at: number, retries?: number): string {
+    const id = insertScheduledRun(store, deployment, at - 10, {}, "test", false)!;
+    expect(store.workQueue.claim(id, WORKER.owner, WORKER.id, at)).not.toBeNull();
+    if (retries !== undefined) {
+      store.db.prepare("UPDATE flow_runs SET owner = ?, crash_retries = ?, state_type = 'RUNNING', state_name = 'Running' WHERE id = ?").run(CHILD, retries, id);
+    }
+    return id;
+  }
+
+  const row = (id: string) => store.getFlowRunRow(id)!;
+
+  it("a second claim of the same run finds nothing: a run is claimed once", () => {
+    const id = claimedRun(Date.now());
+    expect(store.workQueue.claim(id, "host-b:200:9", "host-b:200:w2")).toBeNull();
+    expect(row(id).owner).toBe(WORKER.owner);
+  });
+
+  it("the reaper puts a claimed, never-started run back, crashes a started one, and retries it as its retries allow", () => {
+    const now = Date.now();
+    store.workQueue.beat(WORKER.id, WORKER.owner, ["pool-x"], now - 10_000);
+    const waiting = claimedRun(now - 5_000);
+    const retried = claimedRun(now - 5_000, 1);
+    const final = claimedRun(now - 5_000, 0);
+    const report = store.workQueue.reap(3_000, now)!;
+    expect(report.workers).toEqual([WORKER.id]);
+    expect(row(waiting)).toMatchObject({ state_name: "Scheduled", attempt: 1, owner: null, worker_id: null });
+    expect(row(retried)).toMatchObject({ state_name: "AwaitingRetry", state_type: "SCHEDULED", attempt: 2, owner: null });
+    expect(decodeHistory(row(retried).history).map((h) => h.name).slice(-2)).toEqual(["Crashed", "AwaitingRetry"]);
+    expect(row(final)).toMatchObject({ state_name: "Crashed", attempt: 1 });
+    // The dead worker is gone; a live one is left alone by the next pass.
+    store.workQueue.beat("host-b:200:w2", "host-b:200:9", []);
+    expect(store.workQueue.reap(3_000)).toEqual({ workers: [], crashed: [] });
+    // Attempt 2 is claimable by another worker; attempt 2 crashing again has no retry left.
+    expect(store.workQueue.claim(retried, "host-b:200:9", "host-b:200:w2")).not.toBeNull();
+    store.db.prepare("UPDATE flow_runs SET owner = 'host-b:201:1' WHERE id = ?").run(retried);
+    expect(store.workQueue.crashRun(retried, 2, "its process exited")).toBe(false);
+    expect(row(retried)).toMatchObject({ state_name: "Crashed", attempt: 2 });
+  });
+
+  it("one reaper at a time: a pass while another holds the reaper lock returns null", () => {
+    const other = Store.open(freshStore(), { reap: false });
+    try {
+      other.db.exec("BEGIN");
+      other.db.exec("SELECT pg_advisory_xact_lock(x'6366726561706572'::bigint)");
+      expect(store.workQueue.reap(3_000)).toBeNull();
+      other.db.exec("ROLLBACK");
+      expect(store.workQueue.reap(3_000)).not.toBeNull();
+    } finally {
+      other.close();
+    }
+  });
+
+  it("fencing: a flow row or task row of an older attempt, or over a Crashed verdict, is refused", () => {
+    const now = Date.now();
+    store.workQueue.beat(WORKER.id, WORKER.owner, [], now - 10_000);
+    const id = claimedRun(now - 5_000, 1);
+    const zombie = store.findFlowRun(id);
+    store.workQueue.reap(3_000, now);
+    expect(row(id).attempt).toBe(2);
+    // The paused child wakes and writes attempt 1 Completed with a task run: neither lands.
+    store.saveFlowRun({ ...zombie, state: { type: "COMPLETED", name: "Completed", message: "", timestamp: Date.now() }, attempt: 1 }, { history: [], resultRef: null, owner: null, heartbeat: Date.now() });
+    const done = { type: "COMPLETED", name: "Completed", message: "", timestamp: Date.now() } as const;
+    store.saveTaskRun(
+      { id: crypto.randomUUID(), flowRunId: id, flowAttempt: 1, taskName: "t", dynamicKey: "t-1", state: done, inputs: [], upstream: [], cacheKey: null, cacheReason: "", cachedFrom: null, runCount: 1, startTime: done.timestamp, endTime: done.timestamp, tags: [], subflowRunId: null },
+      { cacheExpires: null, sourceHash: null, resultRef: null, history: [done] },
+    );
+    store.flush();
+    expect(row(id)).toMatchObject({ state_name: "AwaitingRetry", attempt: 2 });
+    expect(store.getTaskRuns(id)).toEqual([]);
+    // Same attempt, but the run was declared Crashed (no retry left): refused too.
+    store.workQueue.beat(WORKER.id, WORKER.owner, [], Date.now() - 10_000);
+    const crashed = claimedRun(Date.now() - 5_000, 0);
+    const late = store.findFlowRun(crashed);
+    store.workQueue.reap(3_000);
+    store.saveFlowRun({ ...late, state: { type: "COMPLETED", name: "Completed", message: "", timestamp: Date.now() } }, { history: [], resultRef: null, owner: null, heartbeat: Date.now() });
+    store.flush();
+    expect(row(crashed).state_name).toBe("Crashed");
+  });
+});
