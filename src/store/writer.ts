@@ -27,7 +27,7 @@ const FLOW_UPSERT = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE ${KEEP_CANCEL_R
 /**
  * On PostgreSQL, where workers on other machines may reap a run and start its next attempt, a row is written
  * only for the attempt the run is at and never over a Crashed verdict: a paused worker that wakes up cannot
- * overwrite a newer attempt (its task rows are fenced the same way by a trigger, migration 7).
+ * overwrite a newer attempt (its task rows are fenced the same way by a trigger, PostgreSQL migration 8).
  */
 const FLOW_UPSERT_FENCED = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE (${KEEP_CANCEL_REQUEST}) AND ${ATTEMPT_FENCE}`);
 // Task runs take their change `seq` from the batch (SqlBatchGroup.seqOf), one past the newest, in write order: the

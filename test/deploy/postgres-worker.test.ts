@@ -97,7 +97,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
 
   /** Wait until every named worker says it takes runs from graphile-worker. */
   async function ready(...names: string[]): Promise<void> {
-    await until("the workers to take runs", async () => (names.every((n) => outputOf(n).includes("taking deployment runs from graphile-worker")) ? true : undefined), 600, 200);
+    await until("the workers to take runs", async () => (names.every((n) => outputOf(n).includes("taking deployment runs from graphile-worker")) ? true : undefined), 120_000, 200);
   }
 
   async function deploy(args: string[] = []): Promise<void> {
@@ -145,7 +145,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     await until("20 completed runs", async () => {
       const { rows } = await client.query("SELECT count(*)::int AS n FROM flow_runs WHERE state_name = 'Completed'");
       return rows[0].n === 20 ? true : undefined;
-    }, 450, 200);
+    }, 90_000, 200);
     const ran = executions();
     expect(ran.map((e) => e.id).sort()).toEqual([...ids].sort());
     expect(new Set(ran.map((e) => e.worker))).toEqual(new Set(["A", "B"]));
@@ -153,7 +153,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     await until("every job to be done", async () => {
       const { rows } = await client.query("SELECT count(*)::int AS n FROM graphile_worker.jobs");
       return rows[0].n === 0 ? true : undefined;
-    }, 150, 200);
+    }, 30_000, 200);
   });
 
   it("two workers' schedulers never create a run twice", async () => {
@@ -164,7 +164,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     await until("6 completed runs", async () => {
       const { rows } = await client.query("SELECT count(*)::int AS n FROM flow_runs WHERE state_name = 'Completed'");
       return rows[0].n >= 6 ? true : undefined;
-    }, 450, 200);
+    }, 90_000, 200);
     const { rows } = await client.query("SELECT scheduled_time, count(*)::int AS n FROM flow_runs GROUP BY scheduled_time HAVING count(*) > 1");
     expect(rows).toEqual([]);
     const ran = executions();
@@ -177,11 +177,11 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     startWorker("B", ["--concurrency", "1"]);
     await ready("A", "B");
     const [id] = await queueRuns(1);
-    const first = await until("the first execution", async () => executions()[0], 600, 100);
+    const first = await until("the first execution", async () => executions()[0], 60_000, 100);
     const victim = workers.find((w) => w.name === first.worker)!;
     const survivor = first.worker === "A" ? "B" : "A";
     process.kill(-victim.child.pid!, "SIGKILL");
-    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), 450, 200);
+    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), 90_000, 200);
     const row = await runRow(id);
     expect(row.attempt).toBe(2);
     const names = (JSON.parse(row.history) as Array<[string]>).map((h) => h[0]);
@@ -197,16 +197,16 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     startWorker("B", ["--concurrency", "1"]);
     await ready("A", "B");
     const [id] = await queueRuns(1);
-    const first = await until("the first execution", async () => executions()[0], 600, 100);
+    const first = await until("the first execution", async () => executions()[0], 60_000, 100);
     const zombie = workers.find((w) => w.name === first.worker)!;
     process.kill(-zombie.child.pid!, "SIGSTOP");
     // The other worker reaps it and runs attempt 2 to its end.
-    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), 450, 200);
+    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), 90_000, 200);
     expect((await runRow(id)).attempt).toBe(2);
     // Attempt 1 may now finish: its Completed must not land over attempt 2's.
     fs.writeFileSync(path.join(dir, "release.marker"), "");
     process.kill(-zombie.child.pid!, "SIGCONT");
-    await until("the refused write to be logged", async () => (/late writes were refused/.test(zombie.output()) ? true : undefined), 600, 200);
+    await until("the refused write to be logged", async () => (/late writes were refused/.test(zombie.output()) ? true : undefined), 120_000, 200);
     const row = await runRow(id);
     expect(row).toMatchObject({ state_name: "Completed", attempt: 2 });
     expect(row.worker_id).not.toContain(`:${zombie.child.pid}:`);
@@ -222,11 +222,11 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     startWorker("A", ["--concurrency", "1"]);
     await ready("A");
     const [before] = await queueRuns(1);
-    await until("the run to complete", async () => ((await runRow(before)).state_name === "Completed" ? true : undefined), 600, 200);
+    await until("the run to complete", async () => ((await runRow(before)).state_name === "Completed" ? true : undefined), 120_000, 200);
     const { rows } = await client.query("SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
     expect(rows[0].n).toBeGreaterThan(0);
     const [after] = await queueRuns(1);
-    await until("the run to complete", async () => ((await runRow(after)).state_name === "Completed" ? true : undefined), 450, 200);
+    await until("the run to complete", async () => ((await runRow(after)).state_name === "Completed" ? true : undefined), 90_000, 200);
     expect(executions().map((e) => e.id)).toEqual([before, after]);
   });
 });

@@ -70,6 +70,23 @@ function multiRow(group: SqlBatchGroup): Statement[] {
   return out;
 }
 
+/**
+ * Rows as arrays in SELECT order, as better-sqlite3's raw() gives them: a row object keeps its columns in the
+ * order the server sent them (the queries using raw() name distinct columns).
+ */
+function arrayRows(statement: SqlStatement): SqlStatement {
+  const asArray = (row: unknown) => (row === undefined ? undefined : Object.values(row as Record<string, unknown>));
+  return {
+    get: (...params) => asArray(statement.get(...params)),
+    all: (...params) => statement.all(...params).map(asArray),
+    run: (...params) => statement.run(...params),
+    iterate: function* (...params) {
+      for (const row of statement.iterate(...params)) yield asArray(row);
+    },
+    raw: () => arrayRows(statement),
+  };
+}
+
 /** The compiled worker: beside this file when compiled, in dist/ when a test runner executes the .ts. */
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
@@ -170,12 +187,14 @@ export class PgConnection implements SqlDatabase {
       revive(result.rows);
       return result;
     };
-    return {
+    const statement: SqlStatement = {
       get: (...params) => query(params).rows[0],
       all: (...params) => query(params).rows,
       run: (...params) => ({ changes: query(params).rowCount }),
       iterate: (...params) => (locked ? query(params).rows[Symbol.iterator]() : this.cursor(text, positional(params))),
+      raw: () => arrayRows(statement),
     };
+    return statement;
   }
 
   /**

@@ -257,6 +257,13 @@ export const PG_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
+    description: "results in a table without rowid",
+    // SQLite's version 7 drops the rowid its tables carry by default; a PostgreSQL table is keyed by its primary key
+    // (results.ref) already, so there is nothing to change here: kept so the numbers stay in step.
+    sql: "SELECT 1",
+  },
+  {
+    version: 8,
     description: "workers on many machines: worker heartbeats, the worker a deployment run was claimed by, the crash retries it may use, its graphile-worker job, and task writes fenced by their flow run's attempt",
     sql: `
       -- One row per running \`cellflow worker\`: its heartbeat (the reaper's lease) and its graphile-worker ids,
