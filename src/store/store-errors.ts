@@ -3,6 +3,12 @@
 
 import { CellflowError } from "../core/errors.js";
 
+/**
+ * The store's server went away mid-call (restarted, failed over, or ended the session): the next call reconnects,
+ * so a long-lived process (a worker) goes on at its next step instead of exiting.
+ */
+export class StoreConnectionLost extends CellflowError {}
+
 export type StoreFault = "corrupt" | "readonly" | "full" | "io" | "other";
 
 /** What kind of trouble an error from SQLite or the file system means for the store. */

@@ -6,6 +6,9 @@ import type { Runner } from "graphile-worker";
 /** The job's name; cellflow_enqueue_run (store migration 6) adds jobs under it, payload { id }. */
 export const DEPLOYMENT_RUN_TASK = "cellflow.deployment_run";
 
+/** How long after its runner stopped on an error the worker starts a new one. */
+const RESTART_MS = 1000;
+
 export interface JobQueueOptions {
   /** The store's PostgreSQL URL (graphile-worker opens its own small pool on it). */
   url: string;
@@ -38,27 +41,78 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
   // Jobs are locked by the pool's id (its batched get_job) or a worker's: a reaper frees both.
   events.on("pool:create", ({ workerPool }) => ids.push(workerPool.id));
   events.on("worker:create", ({ worker }) => ids.push(worker.workerId));
-  const runner: Runner = await run({
+  const runnerOptions = {
     connectionString: options.url,
     concurrency: options.concurrency,
     // Its own pool: the runner's LISTEN client, one connection per concurrent job's bookkeeping, and spare.
     maxPoolSize: options.concurrency + 2,
     pollInterval: options.pollMs,
     noHandleSignals: true,
+    // Batched completion (as the queue was measured with): a job's outcome that cannot be recorded stops the runner
+    // (restarted below). Unbatched, graphile-worker 0.17 drops that failure as an unhandled rejection, which ends
+    // the process when a lost connection meets a job finishing.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
     events,
     logger: await quietLogger(options.log),
     taskList: {
-      [DEPLOYMENT_RUN_TASK]: async (payload) => {
+      [DEPLOYMENT_RUN_TASK]: async (payload: unknown) => {
         const id = (payload as { id?: unknown } | null)?.id;
         if (typeof id !== "string") throw new Error(`job payload has no run id: ${JSON.stringify(payload)}`);
         await options.handle(id);
       },
     },
-  });
+  };
+  let stopping = false;
+  let runner: Runner = await run(runnerOptions);
+  // graphile-worker stops its runner when it cannot record a job's outcome (the server went away at that moment):
+  // the worker starts a new one and goes on, as after any lost connection; the job's lock is freed by the reaper
+  // (or the 4-hour timeout of a runner that never comes back).
+  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  const restart = (why: string): void => {
+    if (stopping) return;
+    options.log(`graphile-worker's runner ${why}; starting it again in ${RESTART_MS} ms`);
+    setTimeout(() => {
+      if (stopping) return;
+      // The stopped runner's jobs stay locked under its ids: free them first, so they run now, not in 4 hours.
+      const stale = ids.splice(0);
+      unlockWorkers(options.url, stale)
+        .then(() => run(runnerOptions))
+        .then(
+          (next) => supervise((runner = next)),
+          (error: unknown) => {
+            ids.push(...stale);
+            restart(`could not start (${messageOf(error)})`);
+          },
+        );
+    }, RESTART_MS);
+  };
+  const supervise = (current: Runner): void => {
+    // Its promise settles when the runner stops, fulfilled even when its pool died of an error (it logs why).
+    current.promise.then(
+      () => restart("stopped"),
+      (error: unknown) => restart(`stopped (${messageOf(error)})`),
+    );
+  };
+  supervise(runner);
   return {
     workerIds: () => [...ids],
-    stop: () => runner.stop(),
+    stop: async () => {
+      stopping = true;
+      await runner.stop().catch(() => {});
+    },
   };
+}
+
+/** Free the jobs graphile-worker holds under these worker or pool ids (their runner is gone). */
+async function unlockWorkers(url: string, workerIds: string[]): Promise<void> {
+  if (workerIds.length === 0) return;
+  const { makeWorkerUtils } = await import("graphile-worker");
+  const utils = await makeWorkerUtils({ connectionString: url });
+  try {
+    await utils.forceUnlockWorkers(workerIds);
+  } finally {
+    await utils.release();
+  }
 }
 
 /** graphile-worker's warnings and errors go to the worker's output; its info and debug lines do not. */

@@ -6,6 +6,7 @@ import type { FlowRunRecord } from "../core/records.js";
 import { isTerminal } from "../core/states.js";
 import { getEngine } from "../engine/engine.js";
 import { HEARTBEAT_MS, ownerId } from "../store/owner.js";
+import { StoreConnectionLost } from "../store/store-errors.js";
 import { schedulerPass, DEFAULT_LATE_AFTER_MS } from "../deploy/scheduler.js";
 import { sendRunAlerts } from "../alerts/notify.js";
 import { claimDueRuns, nextDueTime, touchClaimed } from "./claim.js";
@@ -107,7 +108,14 @@ export class Worker {
     // On PostgreSQL (not --once) runs come as graphile-worker jobs; --once claims what is due, as on SQLite.
     if (store.onPostgres && !this.options.once && !this.stopping) await this.startQueue();
     while (!this.stopping) {
-      this.pass(started);
+      try {
+        this.pass(started);
+      } catch (error) {
+        // The store's server went away (PostgreSQL restarted, failed over, or ended our session): the next pass
+        // reconnects; runs already started go on in their children.
+        if (!(error instanceof StoreConnectionLost)) throw error;
+        this.log(`store unreachable (${error.message}); trying again at the next pass`);
+      }
       const due = nextDueTime(store);
       if (this.options.once && this.children.size === 0 && (due === null || due > started)) break;
       const free = this.children.size < this.options.concurrency;

@@ -226,7 +226,9 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     const { rows } = await client.query("SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
     expect(rows[0].n).toBeGreaterThan(0);
     const [after] = await queueRuns(1);
-    await until("the run to complete", async () => ((await runRow(after)).state_name === "Completed" ? true : undefined), 90_000, 200);
+    await until("the run to complete", async () => ((await runRow(after)).state_name === "Completed" ? true : undefined), 90_000, 200).catch((error: Error) => {
+      throw new Error(`${error.message}; worker A said:\n${outputOf("A")}`);
+    });
     expect(executions().map((e) => e.id)).toEqual([before, after]);
   });
 });

@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { CellflowError } from "../../core/errors.js";
+import { StoreConnectionLost } from "../store-errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import { checkDatabaseUrl, redactUrl } from "./url.js";
 import type { SqlBatchGroup, SqlDatabase, SqlStatement } from "../sql.js";
@@ -182,7 +183,8 @@ export class PgConnection implements SqlDatabase {
     const locked = /^\s*(INSERT|UPDATE|DELETE)\b/i.test(text);
     const query = (params: unknown[]) => {
       const statement = { sql: text, params: positional(params) };
-      if (!locked || this.depth > 0) return this.query(statement);
+      if (this.depth > 0) return this.query(statement);
+      if (!locked) return this.read(statement);
       const result = this.call({ id: this.nextId++, kind: "batch", statements: [statement], reply: true });
       revive(result.rows);
       return result;
@@ -216,6 +218,19 @@ export class PgConnection implements SqlDatabase {
   }
 
   /** One statement with positional values, blocking until its result is in. */
+  /**
+   * A read outside a transaction, asked once more on a fresh connection when the server dropped the one it went
+   * out on (a read changes nothing, so asking twice is safe; a write might have committed, so it is not retried).
+   */
+  private read(statement: Statement): QueryResult {
+    try {
+      return this.query(statement);
+    } catch (error) {
+      if (!(error instanceof StoreConnectionLost) || this.closed) throw error;
+      return this.query(statement);
+    }
+  }
+
   query(statement: Statement): QueryResult {
     const result = this.call({ id: this.nextId++, kind: "query", statement, reply: true });
     revive(result.rows);
@@ -339,7 +354,7 @@ export class PgConnection implements SqlDatabase {
       return new CellflowError("STORE", `PostgreSQL refused the login to ${this.shownUrl}: ${error.message}`, "fix the user or password in CELLFLOW_DATABASE_URL");
     }
     if (error.connection) {
-      return new CellflowError(
+      return new StoreConnectionLost(
         "STORE",
         `cannot reach the PostgreSQL store ${this.shownUrl}: ${error.message}`,
         "start the server or fix CELLFLOW_DATABASE_URL (unset it to use the embedded SQLite store)",
