@@ -201,7 +201,9 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     const zombie = workers.find((w) => w.name === first.worker)!;
     process.kill(-zombie.child.pid!, "SIGSTOP");
     // The other worker reaps it and runs attempt 2 to its end.
-    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), 90_000, 200);
+    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), 90_000, 200).catch((error: Error) => {
+      throw new Error(`${error.message}; run ${JSON.stringify(executions())}; the workers said:\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join("\n")}`);
+    });
     expect((await runRow(id)).attempt).toBe(2);
     // Attempt 1 may now finish: its Completed must not land over attempt 2's.
     fs.writeFileSync(path.join(dir, "release.marker"), "");
