@@ -34,6 +34,9 @@ function describe(error: unknown): ErrorReply {
   return { message, code, connection };
 }
 
+/** How long a session may sit idle inside a transaction before the server ends it (CELLFLOW_PG_IDLE_TX_MS). */
+const IDLE_IN_TRANSACTION_MS = Number(process.env.CELLFLOW_PG_IDLE_TX_MS) || 5000;
+
 /** A connected client: made on first use and again after the server went away (between requests). */
 async function connected(): Promise<pg.Client> {
   if (client && !broken) return client;
@@ -42,7 +45,14 @@ async function connected(): Promise<pg.Client> {
     void client.end().catch(() => {});
     client = null;
   }
-  const fresh = new pg.Client({ connectionString: init.url, connectionTimeoutMillis: 10_000 });
+  const fresh = new pg.Client({
+    connectionString: init.url,
+    connectionTimeoutMillis: 10_000,
+    // A process paused inside a transaction (SIGSTOP, a frozen VM) would hold the write lock, or the reaper's, for
+    // every machine: the server ends such a session, and the process reconnects (and is fenced) when it wakes.
+    // The store's transactions send their statements back to back, so a live process never idles this long in one.
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+  });
   fresh.on("error", (error) => {
     broken = describe(error);
     broken.connection = true;
