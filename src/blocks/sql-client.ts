@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import Database from "better-sqlite3";
 import type { Pool, PoolClient } from "pg";
 import { CellflowError } from "../core/errors.js";
+import { toPgPlaceholders } from "../store/pg/placeholders.js";
 import { maskUrl } from "./mask.js";
 
 export type SqlRow = Record<string, unknown>;
@@ -38,25 +39,6 @@ export function quoteIdent(name: string): string {
     .split(".")
     .map((part) => `"${part.replaceAll('"', '""')}"`)
     .join(".");
-}
-
-/** `?` → `$1, $2, …` for PostgreSQL, leaving question marks inside quoted strings and identifiers alone. */
-export function numberPlaceholders(sql: string): string {
-  let n = 0;
-  let quote: string | null = null;
-  let out = "";
-  for (const ch of sql) {
-    if (quote) {
-      if (ch === quote) quote = null;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-    } else if (ch === "?") {
-      out += `$${++n}`;
-      continue;
-    }
-    out += ch;
-  }
-  return out;
 }
 
 /** Open `url`: a postgres:// or postgresql:// URL, or a SQLite file path (relative to the current directory) or ":memory:". */
@@ -173,7 +155,7 @@ class PostgresClient implements SqlClient {
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     try {
-      return (await this.pool.query(numberPlaceholders(sql), params)).rows as T[];
+      return (await this.pool.query(toPgPlaceholders(sql), params)).rows as T[];
     } catch (error) {
       return this.fail(error);
     }
@@ -181,7 +163,7 @@ class PostgresClient implements SqlClient {
 
   async execute(sql: string, params: unknown[] = []): Promise<number> {
     try {
-      const result = await this.pool.query(numberPlaceholders(sql), params);
+      const result = await this.pool.query(toPgPlaceholders(sql), params);
       // A script of several statements answers with one result per statement.
       return (Array.isArray(result) ? result : [result]).reduce((n, r: { rowCount: number | null }) => n + (r.rowCount ?? 0), 0);
     } catch (error) {
@@ -206,7 +188,7 @@ class PostgresClient implements SqlClient {
   }
 
   async executeMany(sql: string, paramLists: unknown[][]): Promise<number> {
-    const text = numberPlaceholders(sql);
+    const text = toPgPlaceholders(sql);
     return this.inTransaction(async (client) => {
       let n = 0;
       for (const params of paramLists) n += (await client.query(text, params)).rowCount ?? 0;
@@ -219,7 +201,7 @@ class PostgresClient implements SqlClient {
     const columns = Object.keys(rows[0]!);
     return this.inTransaction(async (client) => {
       let n = 0;
-      for (const c of chunks(rows, columns)) n += (await client.query(numberPlaceholders(insertSql(table, columns, c.count)), c.params)).rowCount ?? 0;
+      for (const c of chunks(rows, columns)) n += (await client.query(toPgPlaceholders(insertSql(table, columns, c.count)), c.params)).rowCount ?? 0;
       return n;
     });
   }

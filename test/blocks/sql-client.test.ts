@@ -2,7 +2,8 @@
 
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectSql, numberPlaceholders, quoteIdent } from "../../src/blocks/sql-client.js";
+import { connectSql, quoteIdent } from "../../src/blocks/sql-client.js";
+import { toPgPlaceholders } from "../../src/store/pg/placeholders.js";
 import { tempDir } from "../acceptance/helpers.js";
 import { freshDatabase, type TestDatabase } from "../support/postgres.js";
 
@@ -13,8 +14,8 @@ describe("SQL text", () => {
     ['select "a?" from t where x = ?', 'select "a?" from t where x = $1'],
     ["select 'it''s ?', ?", "select 'it''s ?', $1"],
     ["select 1", "select 1"],
-  ])("numberPlaceholders(%j) = %j", (sql, expected) => {
-    expect(numberPlaceholders(sql)).toBe(expected);
+  ])("the client numbers placeholders with the store's toPgPlaceholders: %j → %j", (sql, expected) => {
+    expect(toPgPlaceholders(sql)).toBe(expected);
   });
 
   it("quoteIdent doubles inner quotes and keeps a schema dot", () => {
