@@ -7,13 +7,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { findDeployment } from "../src/deploy/deployment-store.js";
 import { insertScheduledRun } from "../src/deploy/run-rows.js";
 import { decodeHistory } from "../src/store/run-state.js";
 import { Store } from "../src/store/store.js";
+import { scratchDatabase } from "./pg-scratch.js";
 
-const SERVER = process.env.CELLFLOW_BENCH_PG ?? "postgres://postgres@127.0.0.1:5432";
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const HEARTBEAT_MS = 500;
 /** The lease the workers get (CELLFLOW_WORKER_LEASE_MS, to compare settings); the workers' default is 3 heartbeats. */
@@ -37,16 +36,6 @@ const work = task("work", async (hold: boolean) => {
 export const counted = flow({ name: "counted", retries: 1 }, async ({ hold = false }: { hold?: boolean }) => work(hold));
 `;
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]);
@@ -65,9 +54,8 @@ async function until<T>(check: () => T | undefined | Promise<T | undefined>, tim
 }
 
 export async function benchPgWorkers(): Promise<Record<string, number>> {
-  const name = `cellflow_bench_workers_${Date.now().toString(36)}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = `${SERVER}/${name}`;
+  const database = await scratchDatabase("cellflow_bench_workers");
+  const url = database.url;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-pgw-"));
   const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_DATABASE_URL: url, CELLFLOW_HEARTBEAT_MS: String(HEARTBEAT_MS), CELLFLOW_WORKER_LEASE_MS: String(LEASE_MS), NO_COLOR: "1" };
   const saved = process.env.CELLFLOW_DATABASE_URL;
@@ -153,7 +141,7 @@ export async function benchPgWorkers(): Promise<Record<string, number>> {
     }
     if (saved === undefined) delete process.env.CELLFLOW_DATABASE_URL;
     else process.env.CELLFLOW_DATABASE_URL = saved;
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database.drop();
     fs.rmSync(home, { recursive: true, force: true });
   }
 }

@@ -8,21 +8,11 @@ import path from "node:path";
 import pg from "pg";
 import { flow, task } from "../src/index.js";
 import { configureStore, getEngine } from "../src/engine/engine.js";
+import { BENCH_PG_SERVER, scratchDatabase, type ScratchDatabase } from "./pg-scratch.js";
 
-const SERVER = process.env.CELLFLOW_BENCH_PG ?? "postgres://postgres@127.0.0.1:5432";
 const TASKS = 2000;
 const READS = 2000;
 const REPS = 5;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${SERVER}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,11 +86,11 @@ async function asyncRead(url: string): Promise<number> {
 }
 
 export async function benchStoreBackends(): Promise<Record<string, number>> {
-  const name = `cellflow_bench_${Date.now().toString(36)}`;
+  let database: ScratchDatabase;
   try {
-    await admin(`CREATE DATABASE ${name}`);
+    database = await scratchDatabase("cellflow_bench");
   } catch (error) {
-    process.stderr.write(`bench store-backends: no PostgreSQL at ${SERVER} (${(error as Error).message}); skipped\n`);
+    process.stderr.write(`bench store-backends: no PostgreSQL at ${BENCH_PG_SERVER} (${(error as Error).message}); skipped\n`);
     return {};
   }
   const homes = { sqlite: fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-sqlite-")), pg: fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-pg-")) };
@@ -110,7 +100,7 @@ export async function benchStoreBackends(): Promise<Record<string, number>> {
     // One warm-up each, then REPS interleaved repetitions: the machine's load falls on both alike.
     for (let rep = 0; rep <= REPS; rep++) {
       for (const backend of ["sqlite", "pg"] as const) {
-        if (backend === "pg") process.env.CELLFLOW_DATABASE_URL = `${SERVER}/${name}`;
+        if (backend === "pg") process.env.CELLFLOW_DATABASE_URL = database.url;
         else delete process.env.CELLFLOW_DATABASE_URL;
         configureStore(homes[backend]);
         const r = await once();
@@ -118,10 +108,10 @@ export async function benchStoreBackends(): Promise<Record<string, number>> {
         configureStore(null);
       }
     }
-    asyncUs = await asyncRead(`${SERVER}/${name}`);
+    asyncUs = await asyncRead(database.url);
   } finally {
     delete process.env.CELLFLOW_DATABASE_URL;
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database.drop();
   }
   const out: Record<string, number> = {};
   for (const backend of ["sqlite", "pg"] as const) {
