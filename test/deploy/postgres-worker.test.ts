@@ -105,6 +105,24 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     if (r.code !== 0) throw new Error(`deploy failed: ${r.stderr}`);
   }
 
+  /** Wait for run `id` to be Completed; on timeout the error carries every worker's output. */
+  async function completed(id: string, timeoutMs = 90_000): Promise<void> {
+    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), timeoutMs, 200).catch((error: Error) => {
+      throw new Error(`${error.message}; executions ${JSON.stringify(executions())}; the workers said:\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join("\n")}`);
+    });
+  }
+
+  /** Two workers and one held run (its attempt 1 waits for release.marker): the run and its first execution. */
+  async function heldRunOnTwoWorkers(): Promise<{ id: string; first: Execution }> {
+    await deploy(["-p", "hold=true"]);
+    startWorker("A", ["--concurrency", "1"]);
+    startWorker("B", ["--concurrency", "1"]);
+    await ready("A", "B");
+    const [id] = await queueRuns(1);
+    const first = await until("the first execution", async () => executions()[0], 60_000, 100);
+    return { id, first };
+  }
+
   function executions(): Execution[] {
     const file = path.join(dir, "ran.log");
     if (!fs.existsSync(file)) return [];
@@ -172,16 +190,11 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
   });
 
   it("SIGKILL a worker mid-run: the run is Crashed and runs on the other worker as attempt 2", async () => {
-    await deploy(["-p", "hold=true"]);
-    startWorker("A", ["--concurrency", "1"]);
-    startWorker("B", ["--concurrency", "1"]);
-    await ready("A", "B");
-    const [id] = await queueRuns(1);
-    const first = await until("the first execution", async () => executions()[0], 60_000, 100);
+    const { id, first } = await heldRunOnTwoWorkers();
     const victim = workers.find((w) => w.name === first.worker)!;
     const survivor = first.worker === "A" ? "B" : "A";
     process.kill(-victim.child.pid!, "SIGKILL");
-    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), 90_000, 200);
+    await completed(id);
     const row = await runRow(id);
     expect(row.attempt).toBe(2);
     const names = (JSON.parse(row.history) as Array<[string]>).map((h) => h[0]);
@@ -192,18 +205,11 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
   });
 
   it("SIGSTOP a worker past its lease, then SIGCONT: its late writes are refused", async () => {
-    await deploy(["-p", "hold=true"]);
-    startWorker("A", ["--concurrency", "1"]);
-    startWorker("B", ["--concurrency", "1"]);
-    await ready("A", "B");
-    const [id] = await queueRuns(1);
-    const first = await until("the first execution", async () => executions()[0], 60_000, 100);
+    const { id, first } = await heldRunOnTwoWorkers();
     const zombie = workers.find((w) => w.name === first.worker)!;
     process.kill(-zombie.child.pid!, "SIGSTOP");
     // The other worker reaps it and runs attempt 2 to its end.
-    await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), 90_000, 200).catch((error: Error) => {
-      throw new Error(`${error.message}; run ${JSON.stringify(executions())}; the workers said:\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join("\n")}`);
-    });
+    await completed(id);
     expect((await runRow(id)).attempt).toBe(2);
     // Attempt 1 may now finish: its Completed must not land over attempt 2's.
     fs.writeFileSync(path.join(dir, "release.marker"), "");
@@ -224,13 +230,11 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     startWorker("A", ["--concurrency", "1"]);
     await ready("A");
     const [before] = await queueRuns(1);
-    await until("the run to complete", async () => ((await runRow(before)).state_name === "Completed" ? true : undefined), 120_000, 200);
+    await completed(before, 120_000);
     const { rows } = await client.query("SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
     expect(rows[0].n).toBeGreaterThan(0);
     const [after] = await queueRuns(1);
-    await until("the run to complete", async () => ((await runRow(after)).state_name === "Completed" ? true : undefined), 90_000, 200).catch((error: Error) => {
-      throw new Error(`${error.message}; worker A said:\n${outputOf("A")}`);
-    });
+    await completed(after);
     expect(executions().map((e) => e.id)).toEqual([before, after]);
   });
 });
