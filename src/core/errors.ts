@@ -19,6 +19,7 @@ export type ErrorCode =
   | "SCHEDULE"
   | "DEPLOYMENT"
   | "BLOCK"
+  | "DISTRIBUTED"
   | "USAGE";
 
 export class CellflowError extends Error {

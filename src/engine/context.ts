@@ -5,6 +5,7 @@ import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
 import type { State } from "../core/states.js";
 import type { TaskRunRow } from "../store/rows.js";
 import type { Semaphore } from "./concurrency.js";
+import type { DispatchTarget } from "./dispatch.js";
 import { globalSingleton } from "./global.js";
 
 export interface LiveFlowRun {
@@ -32,6 +33,8 @@ export interface LiveFlowRun {
   refreshCache: boolean;
   /** Earlier attempts exist, so cache keys scoped to this run may hit. */
   hasHistory: boolean;
+  /** The distributed task runner's target: task runs whose cache misses go to task workers. Null: they run here. */
+  dispatch: DispatchTarget | null;
 }
 
 /**
@@ -70,6 +73,8 @@ export interface LiveTaskRun {
   flow: LiveFlowRun | null;
   parent: LiveTaskRun | null;
   logPrints: boolean;
+  /** Set on a task worker: the worker holding this dispatched task run (its writes are fenced by it). */
+  workerId?: string;
 }
 
 export interface RunContext {

@@ -115,6 +115,11 @@ export class Engine {
     publish({ kind: "task", run: run.record });
   }
 
+  /** Publish a task run's state another process wrote (a task worker's): nothing is saved from here. */
+  showTaskState(run: LiveTaskRun): void {
+    publish({ kind: "task", run: run.record });
+  }
+
   log(log: LogRecord): void {
     this.store.appendLog(log);
     publish({ kind: "log", log });

@@ -2,7 +2,7 @@
 // timeout and cancellation, wait for submitted tasks, persist the result, run hooks. Subflows too.
 
 import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
-import { toErrorInfo, describeError } from "../core/errors.js";
+import { CellflowError, toErrorInfo, describeError } from "../core/errors.js";
 import { AwaitingRetry, Cached, Cancelled, Completed, Crashed, Failed, Pending, Running, TimedOut, type State } from "../core/states.js";
 import { serializeResult } from "../store/serialize.js";
 import { ownerAlive, ownerId, parseOwner } from "../store/owner.js";
@@ -18,6 +18,7 @@ import { createTaskRun, endInflight, type TaskDefinition } from "./task-run.js";
 import { sha256 } from "./hashing.js";
 import { fromRun } from "./cache.js";
 import { runFlowEndHandlers } from "./flow-end.js";
+import { dispatchTargetFor, ensureJobQueue, type DispatchTarget, type TaskRunner } from "./dispatch.js";
 
 export interface FlowDefinition {
   name: string;
@@ -45,6 +46,10 @@ export interface RunFlowOptions {
   parentTaskRunId?: string | null;
   /** The new run's id (a subflow's parent task run names its child before the child starts). @default a random UUID */
   id?: string;
+  /** Where task runs execute: `cellflow run --distributed` overrides the flow's own taskRunner option. */
+  taskRunner?: TaskRunner;
+  /** A subflow of a distributed flow run dispatches to its parent's target. */
+  dispatch?: DispatchTarget;
 }
 
 export interface FlowRunOutcome {
@@ -59,7 +64,9 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
   const params = validateParameters(def.name, def.options.parameters, rawParams ?? {});
   const engine = getEngine();
   engine.store.checkReadyForRun();
+  const dispatch = await dispatchTarget(def, options, engine);
   const live = startLive(def, params as Record<string, unknown>, options, engine);
+  live.dispatch = dispatch;
   if (def.options.logPrints) installPrintCapture();
   engine.register(live);
   const parent = options.parentSignal;
@@ -89,6 +96,15 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
   await runFlowEndHandlers(outcome.record, def.options);
   if (flushError) throw flushError;
   return outcome;
+}
+
+/** The distributed task runner's target when the run asks for it (refused before anything is created), else null. */
+async function dispatchTarget(def: FlowDefinition, options: RunFlowOptions, engine: Engine): Promise<DispatchTarget | null> {
+  if (options.dispatch) return options.dispatch;
+  if ((options.taskRunner ?? def.options.taskRunner ?? "local") !== "distributed") return null;
+  const target = dispatchTargetFor(def.name, options.adopt?.entrypoint ?? options.resume?.entrypoint ?? options.entrypoint ?? def.entrypoint);
+  await ensureJobQueue(engine);
+  return target;
 }
 
 function startLive(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions, engine: Engine): LiveFlowRun {
@@ -135,6 +151,7 @@ function newLive(record: FlowRunRecord, def: FlowDefinition, refreshCache: boole
     logPrints: def.options.logPrints ?? false,
     refreshCache,
     hasHistory: false,
+    dispatch: null,
   };
   forwardAborts(live);
   return live;
@@ -305,6 +322,9 @@ async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => v
 
 /** Start a flow run (or the next attempt of one) whose body the caller executes inside `live`'s context. */
 export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions = {}): LiveFlowRun {
+  if ((options.taskRunner ?? def.options.taskRunner) === "distributed") {
+    throw new CellflowError("USAGE", `flow '${def.name}' asks for the distributed task runner, which a notebook's own run cannot use (task workers import a module)`, "define the flow in a .ts file and run it with `cellflow run file.ts`");
+  }
   const engine = getEngine();
   engine.store.checkReadyForRun();
   const live = startLive(def, params, options, engine);
@@ -379,7 +399,12 @@ export async function runSubflow(def: FlowDefinition, params: Record<string, unk
   parentFlow.inflight++;
   try {
     const outcome = await runContextStorage.run({ flow: null, task: null }, () =>
-      runFlow(def, params, { ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null, id: childId }), parentSignal: parentFlow.controller.signal, refreshCache: parentFlow.refreshCache }),
+      runFlow(def, params, {
+        ...(resume ? { resume } : { parentTaskRunId: live.record.id, entrypoint: null, id: childId }),
+        parentSignal: parentFlow.controller.signal,
+        refreshCache: parentFlow.refreshCache,
+        ...(parentFlow.dispatch ? { dispatch: parentFlow.dispatch } : {}),
+      }),
     );
     live.record.subflowRunId = outcome.record.id;
     finishSubflowTask(live, outcome, engine);

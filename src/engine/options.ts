@@ -95,6 +95,13 @@ export interface FlowOptions<P = Record<string, unknown>> {
    * @example alerts: { webhook: "ops-hook", on: ["Failed", "Crashed"] }
    */
   alerts?: FlowAlerts;
+  /**
+   * Where the flow's task runs execute: "local" (this process) or "distributed" (task workers, `cellflow worker
+   * --tasks`, through the store on PostgreSQL; the flow must be defined in a module file). `cellflow run
+   * --distributed` asks for it too.
+   * @default "local"
+   */
+  taskRunner?: "local" | "distributed";
 }
 
 function bad(what: string, message: string, hint: string): never {
@@ -125,6 +132,7 @@ export function validateFlowOptions(name: string, o: FlowOptions<any>): { timeou
   if (o.concurrency !== undefined && (!Number.isInteger(o.concurrency) || o.concurrency < 1)) bad(what, `concurrency must be a whole number ≥ 1, got ${o.concurrency}`, "e.g. concurrency: 4");
   validateRetryDelay(what, o.retryDelay);
   if (o.alerts !== undefined) validateAlerts(what, o.alerts);
+  if (o.taskRunner !== undefined && o.taskRunner !== "local" && o.taskRunner !== "distributed") bad(what, `unknown taskRunner ${JSON.stringify(o.taskRunner)}`, 'use "local" or "distributed"');
   return { timeoutMs: o.timeout === undefined ? null : parseDuration(o.timeout, `${what} timeout`) };
 }
 

@@ -14,6 +14,7 @@ import { hashValue, UnhashableError } from "./hashing.js";
 import { engineLog, installPrintCapture } from "./logger.js";
 import { retryDelayMs, type ResolvedTaskTimings, type TaskOptions } from "./options.js";
 import { shortTaskRunId, timeOrderedId } from "../core/ids.js";
+import { dispatchTask } from "./dispatch.js";
 
 /** What task() builds: everything the engine needs to run calls of one task. */
 export interface TaskDefinition {
@@ -137,6 +138,8 @@ async function runTaskToEnd(def: TaskDefinition, live: LiveTaskRun, args: unknow
     release = await acquireSlots(def, live, engine);
     const cached = lookupCache(def, live, resolved, engine);
     if (cached) return handleCached(live, cached, engine);
+    // The distributed task runner: a task worker executes it; this process waits for its end.
+    if (flow?.dispatch) return await dispatchTask(def, live, resolved, flow.dispatch, engine);
     return await execute(def, live, resolved, engine);
   } catch (error) {
     if (!isTerminal(live.record.state)) handleException(def, live, error, engine);
@@ -319,9 +322,9 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
 /** The task's own cacheKey function; one that throws is logged and the call is not cached (it still runs). */
 function customKey(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): string | null {
   try {
-    return def.options.cacheKey!({ taskName: def.name, flowRunId: live.flow?.record.id ?? null, sourceHash: def.sourceHash }, ...args);
+    return def.options.cacheKey!({ taskName: def.name, flowRunId: flowIdOf(live), sourceHash: def.sourceHash }, ...args);
   } catch (error) {
-    engineLog("warning", `cacheKey of ${live.record.dynamicKey} threw, so this call is not cached: ${messageOf(error)}`, live.flow?.record.id ?? null, live.record.id);
+    engineLog("warning", `cacheKey of ${live.record.dynamicKey} threw, so this call is not cached: ${messageOf(error)}`, flowIdOf(live), live.record.id);
     return null;
   }
 }
@@ -347,6 +350,16 @@ function sourceRun(engine: Engine, flowRunId: string | null): { id: string; name
 }
 
 // ── execution ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/** On a task worker: execute a dispatched task run (claimed by this worker) to its end, as a local one would. */
+export async function executeDispatched(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): Promise<void> {
+  const engine = getEngine();
+  try {
+    await execute(def, live, args, engine);
+  } catch (error) {
+    if (!isTerminal(live.record.state)) handleException(def, live, error, engine);
+  }
+}
 
 async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine): Promise<unknown> {
   const retries = def.options.retries ?? 0;
@@ -383,7 +396,7 @@ function shouldRetry(def: TaskDefinition, live: LiveTaskRun, error: unknown, att
   try {
     return Boolean(condition(error, attempt));
   } catch (thrown) {
-    engineLog("error", `retryCondition of ${live.record.dynamicKey} threw, so it is not retried: ${messageOf(thrown)}`, live.flow?.record.id ?? null, live.record.id);
+    engineLog("error", `retryCondition of ${live.record.dynamicKey} threw, so it is not retried: ${messageOf(thrown)}`, flowIdOf(live), live.record.id);
     return false;
   }
 }
@@ -425,7 +438,7 @@ function isCancellation(error: unknown, live: LiveTaskRun): boolean {
 }
 
 function handleSuccess(def: TaskDefinition, live: LiveTaskRun, value: unknown, engine: Engine): void {
-  const flowRunId = live.flow?.record.id ?? null;
+  const flowRunId = flowIdOf(live);
   if (def.options.persistResult !== false) {
     try {
       const { bytes, ref } = serializeResult(value);
@@ -433,13 +446,15 @@ function handleSuccess(def: TaskDefinition, live: LiveTaskRun, value: unknown, e
       live.resultRef = ref;
     } catch (error) {
       const why = error instanceof NotPersistableError ? error.message : `it could not be written: ${(error as Error).message}`;
+      // On a task worker the result is the only way back to the flow: a task run whose result cannot be stored fails.
+      if (live.workerId) throw new CellflowError("DISTRIBUTED", `the result of ${live.record.dynamicKey} cannot be sent back to its flow: ${why}`, "return plain data from tasks that run on workers");
       engineLog("warning", `result of ${live.record.dynamicKey} is kept in memory only and will not be cached across processes: ${why}`, flowRunId, live.record.id);
     }
   }
   const expirationMs = def.timings.cacheExpirationMs;
   live.cacheExpires = expirationMs === null ? null : Date.now() + expirationMs;
   trackOrigin(engine, value, live.record.id, live.resultRef);
-  if (live.record.cacheKey) engine.remember(live.record.cacheKey, { taskRunId: live.record.id, flowRunId: live.flow?.record.id ?? null, value, resultRef: live.resultRef, expires: live.cacheExpires });
+  if (live.record.cacheKey) engine.remember(live.record.cacheKey, { taskRunId: live.record.id, flowRunId: flowIdOf(live), value, resultRef: live.resultRef, expires: live.cacheExpires });
   finish(engine, live, Completed(), undefined);
 }
 
@@ -447,7 +462,7 @@ async function handleRetry(def: TaskDefinition, live: LiveTaskRun, error: unknow
   const attempt = live.record.runCount;
   const delay = retryDelayMs(def.options.retryDelay, attempt, def.options.retryJitter ?? 0);
   const message = `retry ${attempt} of ${def.options.retries} in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)}s after: ${messageOf(error)}`;
-  engineLog("warning", `${live.record.dynamicKey} failed, ${message}`, live.flow?.record.id ?? null, live.record.id);
+  engineLog("warning", `${live.record.dynamicKey} failed, ${message}`, flowIdOf(live), live.record.id);
   engine.setTaskState(live, AwaitingRetry(message, Date.now() + delay));
   await sleep(delay, live.flow?.controller.signal);
 }
@@ -456,7 +471,7 @@ function handleException(def: TaskDefinition, live: LiveTaskRun, error: unknown,
   if (isCancellation(error, live)) return finish(engine, live, Cancelled(messageOf(error)), error);
   const state = error instanceof TimeoutError ? TimedOut(error.message) : Failed(messageOf(error));
   const info = toErrorInfo(error); // its stack mapped to cell lines, engine frames hidden, when the task is a cell's
-  engineLog("error", `${live.record.dynamicKey} ${state.name === "TimedOut" ? "timed out" : "failed"}: ${info.stack ?? describeError(info)}`, live.flow?.record.id ?? null, live.record.id);
+  engineLog("error", `${live.record.dynamicKey} ${state.name === "TimedOut" ? "timed out" : "failed"}: ${info.stack ?? describeError(info)}`, flowIdOf(live), live.record.id);
   live.record.error = info;
   engine.setTaskState(live, state);
 }
@@ -464,6 +479,11 @@ function handleException(def: TaskDefinition, live: LiveTaskRun, error: unknown,
 function finish(engine: Engine, live: LiveTaskRun, state: State, error: unknown): void {
   if (error !== undefined) live.record.error = toErrorInfo(error);
   engine.setTaskState(live, state);
+}
+
+/** The flow run a task run belongs to, for its log lines (on a task worker there is no live flow run). */
+function flowIdOf(live: LiveTaskRun): string | null {
+  return live.record.flowRunId || null;
 }
 
 function messageOf(error: unknown): string {
@@ -480,7 +500,7 @@ async function runHooks(hooks: Array<(task: TaskRunRecord, state: State) => void
     try {
       await hook(live.record, live.record.state);
     } catch (error) {
-      engineLog("error", `hook of ${live.record.dynamicKey} failed: ${messageOf(error)}`, live.flow?.record.id ?? null, live.record.id);
+      engineLog("error", `hook of ${live.record.dynamicKey} failed: ${messageOf(error)}`, flowIdOf(live), live.record.id);
     }
   }
 }

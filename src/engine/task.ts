@@ -7,6 +7,7 @@ import { parameterNames, sha256 } from "./hashing.js";
 import { validateTaskOptions, type TaskOptions } from "./options.js";
 import { createTaskRun, runTask, type CallOptions, type TaskDefinition } from "./task-run.js";
 import { currentContext } from "./context.js";
+import { registerTaskDefinition } from "./task-registry.js";
 
 /** An argument may be the value, a future of it, or (for an array) an array of values and futures. */
 export type MaybeFuture<A extends unknown[]> = {
@@ -72,6 +73,7 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
     paramNames: parameterNames(fn as (...args: never[]) => unknown),
   };
   const call: CallOptions = { waitFor };
+  registerTaskDefinition(def);
 
   const start = (args: unknown[]): { future: TaskFuture<Awaited<R>>; promise: Promise<Awaited<R>> } => {
     const engine = getEngine();

@@ -8,6 +8,8 @@ import { runFlow, type FlowRunOutcome } from "../engine/flow-run.js";
 import { checkFlowParameterNames, validateParameters } from "../engine/parameters.js";
 import { ownerAlive } from "../store/owner.js";
 import { loadFlow, parseFlowSpec } from "./load-flow.js";
+import type { TaskRunner } from "../engine/dispatch.js";
+import path from "node:path";
 
 export interface RunFileOptions {
   deploymentId?: string | null;
@@ -17,6 +19,8 @@ export interface RunFileOptions {
   refreshCache?: boolean;
   /** Type-check first: any type error refuses the run (CellflowError naming cell, line, column). @default false */
   typecheck?: boolean;
+  /** Where task runs execute (`--distributed`); the flow's own option otherwise. */
+  taskRunner?: TaskRunner;
 }
 
 /** A file's entry points: .ts/.js flow modules here; notebooks register theirs (see registerFileRunner). */
@@ -38,13 +42,16 @@ export async function runFlowFile(spec: string, params: Record<string, unknown>,
   const parsed = parseFlowSpec(spec);
   getEngine().store.checkReadyForRun();
   const custom = runnerFor(parsed.file);
+  if (custom && options.taskRunner === "distributed") {
+    throw new CellflowError("USAGE", `--distributed needs a flow in a module file, and ${path.basename(parsed.file)} is a notebook (task workers import the flow's module)`, "move the flow and its tasks into a .ts file, or run without --distributed");
+  }
   if (custom) return custom(parsed.file, params, options);
   if (options.typecheck) await (await import("./typecheck.js")).refuseFileTypeErrors(parsed.file);
   const flow = await loadFlow(parsed);
   checkFlowParameterNames(flow.definition, params);
   const checked = validateParameters(flow.flowName, flow.definition.options.parameters, params) as Record<string, unknown>;
   options.onStart?.();
-  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null, refreshCache: options.refreshCache });
+  return runFlow(flow.definition, checked, { entrypoint: `${parsed.file}:${flow.flowName}`, deploymentId: options.deploymentId ?? null, refreshCache: options.refreshCache, taskRunner: options.taskRunner });
 }
 
 /** Split a stored entry point "<absolute file>:<flow name>". */

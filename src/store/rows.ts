@@ -55,6 +55,11 @@ export interface TaskRunRow {
   tags: string;
   subflow_run_id: string | null;
   error: string | null;
+  /** PostgreSQL: the task worker holding a dispatched task run (migration 9); not a SQLite column. */
+  worker_id?: string | null;
+  max_retries?: number | null;
+  /** The change number of the row's last write, when read with it. */
+  seq?: number;
 }
 
 /** What the engine knows of a task run beyond its public record. */
@@ -63,6 +68,8 @@ export interface TaskRunExtra {
   sourceHash: string | null;
   resultRef: string | null;
   history: State[];
+  /** The task worker holding a dispatched task run, when this process is that worker (PostgreSQL). */
+  workerId?: string | null;
 }
 
 export interface FlowRunExtra {
@@ -172,6 +179,7 @@ export function taskRunToRow(r: TaskRunRecord, x: TaskRunExtra): TaskRunRow {
     tags: JSON.stringify(r.tags),
     subflow_run_id: r.subflowRunId,
     error: r.error ? JSON.stringify(r.error) : null,
+    worker_id: x.workerId ?? null,
   };
 }
 

@@ -24,6 +24,7 @@ import { deserializeResult } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
 import { reapCrashedRuns, releaseDeadSlots } from "./crash.js";
 import { DeploymentTable } from "./deployments.js";
+import { TaskQueue } from "./task-queue.js";
 import { WorkQueue } from "./work-queue.js";
 import { ScheduledRuns } from "./scheduled-runs.js";
 import { TagSlots } from "./tag-slots.js";
@@ -83,6 +84,8 @@ export class Store {
   readonly tagSlots: TagSlots;
   /** Deployment runs through graphile-worker, worker heartbeats and the reaper (PostgreSQL only). */
   readonly workQueue: WorkQueue;
+  /** Task runs handed to task workers (distributed task runner; PostgreSQL only). */
+  readonly taskQueue: TaskQueue;
   /** Sealed block values. */
   readonly blocks: BlockTable;
   private readonly backend: StoreBackend;
@@ -101,6 +104,7 @@ export class Store {
     this.tagSlots = new TagSlots(this.db);
     this.workQueue = new WorkQueue(this.db);
     this.blocks = new BlockTable(this.db);
+    this.taskQueue = new TaskQueue(this.db, this.writer, backend.onNotify?.bind(backend));
   }
 
   /** Run `fn` in one write transaction (the store methods it calls join it) and return its value. */
@@ -153,10 +157,10 @@ export class Store {
   }
 
   /** Commit what the writer holds; a failure is one STORE error (disk full, read-only, …), not SQLite's stack. */
-  flush(): void {
+  flush(options: { durable?: boolean } = {}): void {
     if (this.closed) return;
     try {
-      this.writer.flush();
+      this.writer.flush(options);
     } catch (error) {
       throw storeError(error, "write to", this.dbPath, this.home);
     }

@@ -5,7 +5,7 @@
 import type { FlowRunRecord } from "../core/records.js";
 import { CellflowError } from "../core/errors.js";
 import { flowRunFromRow, type FlowRunRow } from "./rows.js";
-import { ACTIVE_FLOW_TYPES_SQL, stateNamed, transitionRuns } from "./run-state.js";
+import { ACTIVE_FLOW_TYPES_SQL, stateNamed, TERMINAL_TYPES_SQL, transitionRuns } from "./run-state.js";
 import type { SqlDatabase } from "./sql.js";
 
 /** The advisory lock only one reaper holds at a time (any constant; this one spells "cfreaper"). */
@@ -16,6 +16,8 @@ export interface ReapReport {
   workers: string[];
   /** Runs crashed (and retried as their next attempt when allowed), or `requeued` as they were when never started. */
   crashed: Array<{ id: string; name: string; attempt: number; retried: boolean; requeued?: boolean }>;
+  /** Dispatched task runs the dead workers held: Crashed, and back in the queue as their next attempt when retries allow. */
+  tasks: Array<{ id: string; key: string; attempt: number; retried: boolean }>;
 }
 
 export class WorkQueue {
@@ -64,15 +66,18 @@ export class WorkQueue {
     return flowRunFromRow(this.db.prepare("SELECT * FROM flow_runs WHERE id = ?").get(id) as FlowRunRow);
   }
 
-  /** Register or touch worker `id` (with its graphile-worker ids, for force_unlock_workers). */
-  beat(id: string, owner: string, queueIds: string[], now = Date.now()): void {
+  /**
+   * Register or touch worker `id` (with its graphile-worker ids, for force_unlock_workers): a `cellflow worker` of
+   * deployment runs ("runs") or of dispatched task runs ("tasks").
+   */
+  beat(id: string, owner: string, queueIds: string[], now = Date.now(), kind: "runs" | "tasks" = "runs"): void {
     this.requirePg();
     this.db
       .prepare(
-        `INSERT INTO cellflow_workers (id, owner, started_at, heartbeat, queue_ids) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO cellflow_workers (id, owner, started_at, heartbeat, queue_ids, kind) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat, queue_ids = excluded.queue_ids`,
       )
-      .run(id, owner, now, now, JSON.stringify(queueIds));
+      .run(id, owner, now, now, JSON.stringify(queueIds), kind);
   }
 
   /** A worker that stops cleanly says so: nothing of it is left for a reaper. */
@@ -100,7 +105,7 @@ export class WorkQueue {
       const { got } = this.db.prepare(`SELECT pg_try_advisory_xact_lock(${REAPER_LOCK}) AS got`).get() as { got: boolean };
       if (!got) return null;
       const dead = this.db.prepare("SELECT id, owner, queue_ids FROM cellflow_workers WHERE heartbeat < ?").all(now - staleMs) as Array<{ id: string; owner: string; queue_ids: string }>;
-      const report: ReapReport = { workers: dead.map((w) => w.id), crashed: [] };
+      const report: ReapReport = { workers: dead.map((w) => w.id), crashed: [], tasks: [] };
       if (dead.length === 0) return report;
       const runs = this.db
         .prepare(`SELECT id, name, attempt, crash_retries, worker_id, owner, state_type FROM flow_runs WHERE worker_id IN (${dead.map(() => "?").join(",")}) AND state_type IN ${ACTIVE_FLOW_TYPES_SQL}`)
@@ -117,6 +122,7 @@ export class WorkQueue {
         const retried = this.crash(run, `its worker ${run.worker_id} stopped heartbeating (lease ${staleMs} ms)`, "unsafe_dedupe", now);
         report.crashed.push({ id: run.id, name: run.name, attempt: run.attempt, retried });
       }
+      report.tasks = this.crashTaskRuns(dead.map((w) => w.id), `its task worker stopped heartbeating (lease ${staleMs} ms)`, now);
       const queueIds = dead.flatMap((w) => JSON.parse(w.queue_ids) as string[]);
       if (queueIds.length > 0 && this.hasQueue()) {
         this.db.prepare("SELECT graphile_worker.force_unlock_workers(ARRAY(SELECT json_array_elements_text(?::json)))").get(JSON.stringify(queueIds));
@@ -155,6 +161,30 @@ export class WorkQueue {
     });
     this.enqueue(run.id, now, mode);
     return true;
+  }
+
+  /**
+   * The unfinished task runs these (dead) task workers held: Crashed, and, when the task's retries allow another
+   * attempt, AwaitingRetry and held by nobody, so the job (freed by force_unlock_workers) runs it on another worker.
+   * Taking the row from its worker drops that worker's late writes (the writer's fenced upsert).
+   */
+  private crashTaskRuns(workerIds: string[], message: string, now: number): ReapReport["tasks"] {
+    const rows = this.db
+      .prepare(`SELECT id, dynamic_key, run_count, max_retries, worker_id FROM task_runs WHERE worker_id IN (${workerIds.map(() => "?").join(",")}) AND state_type NOT IN ${TERMINAL_TYPES_SQL}`)
+      .all(...workerIds) as Array<{ id: string; dynamic_key: string; run_count: number; max_retries: number | null; worker_id: string }>;
+    const out: ReapReport["tasks"] = [];
+    for (const row of rows) {
+      const crashed = stateNamed("Crashed", `${message}: worker ${row.worker_id}`, now);
+      const retried = row.run_count <= (row.max_retries ?? 0);
+      // Held by nobody from now on: the dead worker's late writes no longer match the row and are dropped.
+      if (transitionRuns(this.db, "task_runs", { state: crashed, set: { worker_id: null }, where: "id = ? AND worker_id = ?", args: [row.id, row.worker_id] }) !== 1) continue;
+      if (retried) {
+        const retry = stateNamed("AwaitingRetry", `attempt ${row.run_count + 1} after its worker crashed`, now);
+        transitionRuns(this.db, "task_runs", { state: retry, set: { end_time: null }, where: "id = ?", args: [row.id] });
+      }
+      out.push({ id: row.id, key: row.dynamic_key, attempt: row.run_count, retried });
+    }
+    return out;
   }
 
   /** Whether graphile-worker's schema is installed (a worker installs it at start). */

@@ -34,6 +34,15 @@ const FLOW_UPSERT_FENCED = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE (${KEEP_
 // transaction holds the write lock, so sequence order is commit order across processes (a trigger per row re-ran
 // an UPDATE of each write).
 const TASK_UPSERT = upsertSql("task_runs", [...TASK_COLUMNS, "seq"]);
+/**
+ * On PostgreSQL a task run a flow process dispatched is held by the task worker that claimed it (worker_id): a row
+ * is written only by its holder, the flow process while nobody holds it and the worker while it does. A worker the
+ * reaper declared dead (the row was taken from it) has its late writes dropped here.
+ */
+const TASK_COLUMNS_PG = [...TASK_COLUMNS, "worker_id"] as const;
+const TASK_UPSERT_FENCED = upsertSql("task_runs", [...TASK_COLUMNS_PG, "seq"], " WHERE task_runs.worker_id IS NOT DISTINCT FROM excluded.worker_id");
+/** The jobs of task runs dispatched to task workers (PostgreSQL migration 9), committed with their Pending rows. */
+const DISPATCH_TASKS = "SELECT cellflow_dispatch_tasks(?::json) AS n";
 const LOG_INSERT = "INSERT INTO logs (flow_run_id, task_run_id, level, message, ts) VALUES (?, ?, ?, ?, ?)";
 // Content-addressed: a row already there is kept, unless its bytes differ from these (it is corrupt, and these,
 // hashed just now, are the good ones). Many task runs share one result (e.g. undefined): no rewrite then.
@@ -46,20 +55,30 @@ function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)
   return out;
 }
 
-/** One batch's statements: results before the task runs that reference them, logs last. */
-function batchOf(flowUpsert: string, results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[]): SqlBatchGroup[] {
+/** A task run handed to task workers: its job's payload, and the retries a crash of its worker may use. */
+export interface DispatchJob {
+  id: string;
+  retries: number;
+  payload: unknown;
+}
+
+/** One batch's statements: results before the task runs that reference them, logs, then dispatched tasks' jobs. */
+function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[], jobs: DispatchJob[]): SqlBatchGroup[] {
   const flowRows: unknown[][] = [];
   for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
   const taskRows: unknown[][] = [];
-  for (const row of tasks) taskRows.push(valuesOf(row(), TASK_COLUMNS));
+  const taskColumns = pg ? TASK_COLUMNS_PG : TASK_COLUMNS;
+  for (const row of tasks) taskRows.push(valuesOf(row(), taskColumns));
   const logRows: unknown[][] = [];
   for (const l of logs) logRows.push([l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]);
-  return [
+  const groups: SqlBatchGroup[] = [
     { sql: RESULT_UPSERT, rows: results.entries() },
-    { sql: flowUpsert, rows: flowRows },
-    { sql: TASK_UPSERT, rows: taskRows, seqOf: "task_runs" },
+    { sql: pg ? FLOW_UPSERT_FENCED : FLOW_UPSERT, rows: flowRows },
+    { sql: pg ? TASK_UPSERT_FENCED : TASK_UPSERT, rows: taskRows, seqOf: "task_runs" },
     { sql: LOG_INSERT, rows: logRows },
   ];
+  if (jobs.length > 0) groups.push({ sql: DISPATCH_TASKS, rows: [[JSON.stringify(jobs)]] });
+  return groups;
 }
 
 /**
@@ -76,7 +95,10 @@ export class BatchWriter {
   private tasks = new Map<string, () => TaskRunRow>();
   private logs: LogRow[] = [];
   private results = new Map<string, Buffer>();
+  private jobs: DispatchJob[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The next commit waits for the server (flush({ durable: true })). */
+  private durableNext = false;
   private readonly commitListeners = new Set<() => void>();
   private readonly commit: () => void;
 
@@ -94,13 +116,18 @@ export class BatchWriter {
       const flows = this.flows;
       const tasks = this.tasks;
       const logs = this.logs;
+      const jobs = this.jobs;
       this.results = new Map();
       this.flows = new Map();
       this.tasks = new Map();
       this.logs = [];
+      this.jobs = [];
       try {
-        // Durable when a listener will report the commit (the console prints a state only once it is on disk).
-        this.db.runBatch(batchOf(this.db.dialect === "pg" ? FLOW_UPSERT_FENCED : FLOW_UPSERT, results, flows.values(), tasks.values(), logs), { durable: this.commitListeners.size > 0 });
+        // Durable when a listener will report the commit (the console prints a state only once it is on disk), and
+        // when it hands jobs to other processes (a rejected dispatch must fail here, not vanish).
+        const durable = this.durableNext || jobs.length > 0 || this.commitListeners.size > 0;
+        this.durableNext = false;
+        this.db.runBatch(batchOf(this.db.dialect === "pg", results, flows.values(), tasks.values(), logs, jobs), { durable });
       } catch (error) {
         // Nothing is lost: the batch goes back in front of what arrived meanwhile, and the next flush retries.
         for (const [k, v] of this.results) results.set(k, v);
@@ -110,6 +137,7 @@ export class BatchWriter {
         this.flows = flows;
         this.tasks = tasks;
         this.logs = logs.concat(this.logs);
+        this.jobs = jobs.concat(this.jobs);
         throw error;
       }
       if (this.failing) {
@@ -131,7 +159,7 @@ export class BatchWriter {
   }
 
   get pending(): number {
-    return this.flows.size + this.tasks.size + this.logs.length + this.results.size;
+    return this.flows.size + this.tasks.size + this.logs.length + this.results.size + this.jobs.length;
   }
 
   flowRun(id: string, row: () => FlowRunRow): void {
@@ -154,6 +182,16 @@ export class BatchWriter {
     this.schedule();
   }
 
+  /**
+   * Hand a task run to task workers: its job is added in the batch that writes its row, committed before this
+   * process's next turn of the event loop (a dispatch waits for no timer).
+   */
+  dispatch(job: DispatchJob): void {
+    this.jobs.push(job);
+    if (this.jobs.length === 1) setImmediate(() => this.flushQuietly());
+    this.schedule();
+  }
+
   /** Pending task row for a run not yet flushed, so reads in this process see their own writes. */
   pendingTaskRow(id: string): TaskRunRow | undefined {
     return this.tasks.get(id)?.();
@@ -163,13 +201,28 @@ export class BatchWriter {
     return this.results.get(ref);
   }
 
-  flush(): void {
+  /** Commit what waits now; `durable` returns only once it is committed (on PostgreSQL a batch is otherwise posted). */
+  flush(options: { durable?: boolean } = {}): void {
+    if (options.durable) this.durableNext = true;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.pending === 0) return;
+    if (this.pending === 0) {
+      this.durableNext = false;
+      return;
+    }
     this.commit();
+  }
+
+  /** A flush from a timer or an immediate: a failure keeps the batch and is reported once; the timer retries. */
+  private flushQuietly(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      this.failed(error);
+      this.schedule();
+    }
   }
 
   private schedule(): void {
@@ -185,12 +238,7 @@ export class BatchWriter {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      try {
-        this.flush();
-      } catch (error) {
-        this.failed(error);
-        this.schedule();
-      }
+      this.flushQuietly();
     }, this.delayMs);
     this.timer.unref();
   }

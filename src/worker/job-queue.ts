@@ -1,5 +1,6 @@
 // A worker's side of graphile-worker (PostgreSQL only, loaded lazily): installs its schema, runs its job runner
-// with the worker's concurrency (woken by LISTEN/NOTIFY), and hands each deployment-run job to the worker.
+// with the worker's concurrency (woken by LISTEN/NOTIFY), and hands each job to the worker's handler for its task
+// name (deployment runs; dispatched task runs).
 
 import type { Runner } from "graphile-worker";
 
@@ -15,8 +16,13 @@ export interface JobQueueOptions {
   concurrency: number;
   /** How often the runner polls besides LISTEN/NOTIFY (a missed notification, a job unlocked by a reaper). */
   pollMs: number;
-  /** Run the deployment run `id`; resolves when it is over. A throw makes graphile-worker retry the job. */
-  handle: (id: string) => Promise<void>;
+  /** The job handlers by graphile-worker task name; each resolves when its job is done. A throw makes graphile-worker retry the job. */
+  tasks: Record<string, (payload: unknown) => Promise<void>>;
+  /**
+   * Jobs the runner locks and fetches in one query, handed to its concurrent handlers from memory (graphile-worker's
+   * local queue). For short jobs arriving in bursts (task runs). @default none: one fetch per job
+   */
+  localQueueSize?: number;
   /** Warnings and errors of the runner. */
   log: (message: string) => void;
 }
@@ -51,16 +57,16 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
     // Batched completion (as the queue was measured with): a job's outcome that cannot be recorded stops the runner
     // (restarted below). Unbatched, graphile-worker 0.17 drops that failure as an unhandled rejection, which ends
     // the process when a lost connection meets a job finishing.
-    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    events,
-    logger: await quietLogger(options.log),
-    taskList: {
-      [DEPLOYMENT_RUN_TASK]: async (payload: unknown) => {
-        const id = (payload as { id?: unknown } | null)?.id;
-        if (typeof id !== "string") throw new Error(`job payload has no run id: ${JSON.stringify(payload)}`);
-        await options.handle(id);
+    preset: {
+      worker: {
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+        ...(options.localQueueSize ? { localQueue: { size: options.localQueueSize } } : {}),
       },
     },
+    events,
+    logger: await quietLogger(options.log),
+    taskList: Object.fromEntries(Object.entries(options.tasks).map(([name, handle]) => [name, async (payload: unknown) => handle(payload)])),
   };
   let stopping = false;
   let runner: Runner = await run(runnerOptions);

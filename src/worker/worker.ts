@@ -13,12 +13,7 @@ import { claimDueRuns, nextDueTime, touchClaimed } from "./claim.js";
 import { spawnRunChild, type RunChild } from "./child.js";
 import { ChildPool } from "./pool.js";
 import type { JobQueue } from "./job-queue.js";
-
-/**
- * On PostgreSQL, a worker whose heartbeat is older than this is dead to the other workers' reaper
- * (CELLFLOW_WORKER_LEASE_MS; default three heartbeats, CELLFLOW_HEARTBEAT_MS).
- */
-export const WORKER_LEASE_MS = Number(process.env.CELLFLOW_WORKER_LEASE_MS) || 3 * HEARTBEAT_MS;
+import { WORKER_LEASE_MS, WorkerLease } from "./lease.js";
 
 export interface WorkerOptions {
   /** Runs at once. @default 4 */
@@ -55,9 +50,9 @@ export class Worker {
   private wakeUp: (() => void) | null = null;
   private readonly summary: WorkerSummary = { started: 0, completed: 0, failed: 0 };
   private pool: ChildPool | null = null;
-  /** PostgreSQL: the graphile-worker runner that hands this worker its deployment runs, and its heartbeat timer. */
+  /** PostgreSQL: the graphile-worker runner that hands this worker its deployment runs, and its lease. */
   private queue: JobQueue | null = null;
-  private beatTimer: NodeJS.Timeout | null = null;
+  private lease: WorkerLease | null = null;
   /** This worker's name in the store's worker table (a restarted process is a new worker). */
   private readonly workerId = `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
 
@@ -152,37 +147,28 @@ export class Worker {
   private async startQueue(): Promise<void> {
     const store = getEngine().store;
     const url = process.env.CELLFLOW_DATABASE_URL!.trim();
-    const { installJobQueue, startJobQueue } = await import("./job-queue.js");
+    const { installJobQueue, startJobQueue, DEPLOYMENT_RUN_TASK } = await import("./job-queue.js");
     await installJobQueue(url, (line) => this.log(line));
     const waiting = store.workQueue.enqueueWaiting();
     if (waiting > 0) this.log(`${waiting} waiting run${waiting === 1 ? "" : "s"} enqueued`);
     store.workQueue.beat(this.workerId, this.owner, []);
+    const lease = new WorkerLease({ workerId: this.workerId, owner: this.owner, kind: "runs", queueIds: () => this.queue?.workerIds() ?? [], log: (line) => this.log(line) });
     this.queue = await startJobQueue({
       url,
       concurrency: this.options.concurrency,
       pollMs: Math.min(this.options.pollMs, HEARTBEAT_MS),
-      handle: (id) => this.handleJob(id),
+      tasks: {
+        [DEPLOYMENT_RUN_TASK]: (payload) => {
+          const id = (payload as { id?: unknown } | null)?.id;
+          if (typeof id !== "string") throw new Error(`job payload has no run id: ${JSON.stringify(payload)}`);
+          return this.handleJob(id);
+        },
+      },
       log: (line) => this.log(line),
     });
-    this.beat();
-    this.beatTimer = setInterval(() => this.beat(), Math.max(10, Math.round(HEARTBEAT_MS / 2)));
+    this.lease = lease;
+    lease.start();
     this.log(`taking deployment runs from graphile-worker as ${this.workerId} (heartbeat ${HEARTBEAT_MS}ms, lease ${WORKER_LEASE_MS}ms)`);
-  }
-
-  /** Heartbeat this worker, then reap (if no other worker's reaper is at it) the workers that stopped beating. */
-  private beat(): void {
-    const store = getEngine().store;
-    try {
-      store.workQueue.beat(this.workerId, this.owner, this.queue?.workerIds() ?? []);
-      const report = store.workQueue.reap(WORKER_LEASE_MS);
-      for (const dead of report?.workers ?? []) this.log(`worker ${dead} stopped heartbeating: declared dead, its queue locks freed`);
-      for (const run of report?.crashed ?? []) {
-        if (run.requeued) this.log(`run ${run.name} (${run.id.slice(0, 8)}) was claimed by the dead worker but never started: back in the queue`);
-        else this.log(`run ${run.name} (${run.id.slice(0, 8)}) attempt ${run.attempt} Crashed with its worker${run.retried ? `; attempt ${run.attempt + 1} enqueued` : ""}`);
-      }
-    } catch (error) {
-      this.log(`heartbeat failed (retrying): ${(error as Error).message}`);
-    }
   }
 
   /** A deployment-run job: claim the run (compare-and-set, so it never runs twice) and run it in a child. */
@@ -195,12 +181,11 @@ export class Worker {
   }
 
   private async stopQueue(): Promise<void> {
-    if (this.beatTimer) clearInterval(this.beatTimer);
-    this.beatTimer = null;
     if (!this.queue) return;
     await this.queue.stop();
     this.queue = null;
-    getEngine().store.workQueue.leave(this.workerId);
+    this.lease?.stop();
+    this.lease = null;
   }
 
   /** Start `run` in a child; resolves once the child is gone and the outcome is recorded. */

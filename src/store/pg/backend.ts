@@ -69,6 +69,10 @@ export class PgBackend implements StoreBackend {
     return this.db.onNotify(CHANGES_CHANNEL, listener);
   }
 
+  onNotify(channel: string, listener: () => void): () => void {
+    return this.db.onNotify(channel, listener);
+  }
+
   /** The server's cache is shared and managed by PostgreSQL: nothing to trade here. */
   useSmallCache(): void {}
 

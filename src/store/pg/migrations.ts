@@ -5,6 +5,7 @@
 import type { Migration } from "../sqlite/migrations.js";
 import type { PgConnection } from "./connection.js";
 import { WRITE_LOCK } from "./protocol.js";
+import { TASK_END_CHANNEL, TASK_RUN_JOB } from "../task-queue.js";
 
 /** The advisory lock key every migrating process takes (any constant; this one spells "cellflow"). */
 const MIGRATION_LOCK = 0x63656c6c666c6f77n;
@@ -303,6 +304,41 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         RETURN NEW;
       END $$;
       CREATE TRIGGER task_runs_fence BEFORE INSERT OR UPDATE ON task_runs FOR EACH ROW EXECUTE FUNCTION cellflow_fence_task_run();
+    `,
+  },
+  {
+    version: 9,
+    description: "task runs handed to task workers: the worker holding a task run, the retries a crash may use, the job that carries it, and a notification when one ends",
+    sql: `
+      -- Set for a task run a flow process dispatched (distributed task runner): max_retries when it is dispatched,
+      -- worker_id while a task worker holds it. The writer's upsert only writes a row whose worker_id matches the
+      -- writer's own (the flow process: none; a task worker: itself), so a reaped worker's late writes are dropped.
+      ALTER TABLE task_runs ADD COLUMN worker_id TEXT;
+      ALTER TABLE task_runs ADD COLUMN max_retries INTEGER;
+      CREATE INDEX task_runs_worker ON task_runs(worker_id) WHERE worker_id IS NOT NULL;
+      -- 'runs' (deployment runs) or 'tasks' (cellflow worker --tasks): a flow with no task worker alive says so.
+      ALTER TABLE cellflow_workers ADD COLUMN kind TEXT NOT NULL DEFAULT 'runs';
+      -- The jobs of dispatched task runs, added in the writer's batch that writes their Pending rows (one
+      -- transaction): [{ id, retries, payload }]. job_key = task run id.
+      CREATE FUNCTION cellflow_dispatch_tasks(jobs JSON) RETURNS INTEGER LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE task_runs t SET max_retries = (j->>'retries')::INTEGER FROM json_array_elements(jobs) j WHERE t.id = j->>'id';
+        PERFORM graphile_worker.add_jobs(ARRAY(
+          SELECT ROW('${TASK_RUN_JOB}', j->'payload', NULL, NULL, 1000, j->>'id', NULL, NULL)::graphile_worker.job_spec
+          FROM json_array_elements(jobs) j
+        ));
+        RETURN json_array_length(jobs);
+      END $$;
+      -- The flow process waiting for its dispatched task runs wakes when one ends (payload: its flow run id;
+      -- PostgreSQL folds a transaction's identical notifications into one).
+      CREATE FUNCTION cellflow_notify_task_end() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('${TASK_END_CHANNEL}', NEW.flow_run_id);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER task_runs_end AFTER UPDATE ON task_runs FOR EACH ROW
+        WHEN (NEW.max_retries IS NOT NULL AND NEW.state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') AND OLD.state_type IS DISTINCT FROM NEW.state_type)
+        EXECUTE FUNCTION cellflow_notify_task_end();
     `,
   },
 ];

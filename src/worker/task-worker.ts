@@ -1,0 +1,164 @@
+// `cellflow worker --tasks`: executes task runs that distributed flow runs dispatched (PostgreSQL only). It takes
+// their jobs from graphile-worker, claims each task run (compare-and-set), imports the flow's module once, runs
+// the task run through the engine in this process (retries, timeouts, logs, hooks, result storage) and commits
+// its end before the job completes; the store notifies the waiting flow process. Heartbeats and reaps like any
+// worker: a task worker that dies has its task runs crashed and retried elsewhere as their retries allow.
+
+import os from "node:os";
+import { CellflowError } from "../core/errors.js";
+import type { TaskRunRow } from "../store/rows.js";
+import { getEngine } from "../engine/engine.js";
+import { claimedTaskRun, decodeArgs, refuseDispatched, type DispatchPayload } from "../engine/dispatch.js";
+import { executeDispatched } from "../engine/task-run.js";
+import { TaskEntries } from "../runner/task-entry.js";
+import { HEARTBEAT_MS, ownerId } from "../store/owner.js";
+import { TASK_RUN_JOB } from "../store/task-queue.js";
+import { WORKER_LEASE_MS, WorkerLease } from "./lease.js";
+import type { JobQueue } from "./job-queue.js";
+
+export interface TaskWorkerOptions {
+  /** Task runs at once (their code's awaits overlap; CPU-bound code gains nothing past one). @default 16 */
+  concurrency?: number;
+  /** How often graphile-worker polls besides LISTEN/NOTIFY. @default 1000 */
+  pollMs?: number;
+  /** Where the worker's lines go. @default stdout */
+  out?: (line: string) => void;
+}
+
+export interface TaskWorkerSummary {
+  completed: number;
+  /** Ended otherwise (Failed, TimedOut, Cancelled), or refused (other code, no such task). */
+  failed: number;
+}
+
+/** Calls made during one turn of the event loop, answered by one call of `run` with all their keys. */
+class Coalesced<K, V> {
+  private waiting: Array<{ key: K; resolve: (value: V | undefined) => void; reject: (error: unknown) => void }> = [];
+
+  constructor(private readonly run: (keys: K[]) => Map<K, V>) {}
+
+  get(key: K): Promise<V | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.push({ key, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.waiting;
+    this.waiting = [];
+    let found: Map<K, V>;
+    try {
+      found = this.run(batch.map((w) => w.key));
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    for (const w of batch) w.resolve(found.get(w.key));
+  }
+}
+
+export class TaskWorker {
+  /** This worker's name in the worker table and on the task runs it holds (a restarted process is a new worker). */
+  readonly workerId = `${os.hostname()}:${process.pid}:tasks-${crypto.randomUUID().slice(0, 8)}`;
+  private readonly owner = ownerId();
+  private readonly options: Required<TaskWorkerOptions>;
+  private readonly entries = new TaskEntries();
+  /** Task runs executing here: a job for one of them again (its row was taken from this worker meanwhile) waits. */
+  private readonly running = new Set<string>();
+  private readonly summary: TaskWorkerSummary = { completed: 0, failed: 0 };
+  private stopped: (() => void) | null = null;
+  private stopping = false;
+
+  /** Claims of the jobs started in one turn: one UPDATE … RETURNING for all of them. */
+  private readonly claims = new Coalesced<string, TaskRunRow>((ids) => {
+    const rows = getEngine().store.taskQueue.claim(ids, this.workerId);
+    return new Map(rows.map((r) => [r.id, r]));
+  });
+
+  /** Ends of the task runs finished in one turn: one durable commit before their jobs complete. */
+  private readonly commits = new Coalesced<true, true>(() => {
+    getEngine().store.flush({ durable: true });
+    return new Map();
+  });
+
+  constructor(options: TaskWorkerOptions = {}) {
+    this.options = {
+      concurrency: options.concurrency ?? 16,
+      pollMs: options.pollMs ?? 1000,
+      out: options.out ?? ((line) => process.stdout.write(line + "\n")),
+    };
+  }
+
+  private log(message: string): void {
+    this.options.out(`${new Date().toISOString().slice(11, 23)} task worker: ${message}`);
+  }
+
+  /** Stop taking jobs; the task runs in progress finish first. */
+  stop(): void {
+    this.stopping = true;
+    this.stopped?.();
+  }
+
+  /** Work until stopped. */
+  async run(): Promise<TaskWorkerSummary> {
+    const store = getEngine().store;
+    if (!store.onPostgres) {
+      throw new CellflowError("USAGE", "cellflow worker --tasks needs the store on PostgreSQL (task runs come from flows on other machines)", "set CELLFLOW_DATABASE_URL=postgres://… (the same on every machine)");
+    }
+    const url = process.env.CELLFLOW_DATABASE_URL!.trim();
+    const { installJobQueue, startJobQueue } = await import("./job-queue.js");
+    await installJobQueue(url, (line) => this.log(line));
+    let queue: JobQueue | null = null;
+    const lease = new WorkerLease({ workerId: this.workerId, owner: this.owner, kind: "tasks", queueIds: () => queue?.workerIds() ?? [], log: (line) => this.log(line) });
+    queue = await startJobQueue({
+      url,
+      concurrency: this.options.concurrency,
+      pollMs: Math.min(this.options.pollMs, HEARTBEAT_MS),
+      tasks: { [TASK_RUN_JOB]: (payload) => this.handle(payload as DispatchPayload) },
+      // Task runs come in bursts (a fan-out): lock a few jobs ahead so a free slot needs no trip to the server.
+      localQueueSize: this.options.concurrency * 2,
+      log: (line) => this.log(line),
+    });
+    lease.start();
+    this.log(`started (pid ${process.pid}, concurrency ${this.options.concurrency}) as ${this.workerId}: taking task runs (heartbeat ${HEARTBEAT_MS}ms, lease ${WORKER_LEASE_MS}ms)`);
+    if (!this.stopping) await new Promise<void>((resolve) => (this.stopped = resolve));
+    this.log("stopping: finishing the task runs in progress");
+    await queue.stop();
+    store.flush({ durable: true });
+    lease.stop();
+    this.log(`stopped: ${this.summary.completed} task runs completed, ${this.summary.failed} not completed`);
+    return this.summary;
+  }
+
+  private async handle(payload: DispatchPayload): Promise<void> {
+    if (this.stopping) throw new Error("this task worker is stopping; another takes the job");
+    if (typeof payload?.id !== "string") throw new Error(`job payload has no task run id: ${JSON.stringify(payload)}`);
+    if (this.running.has(payload.id)) throw new Error(`task run ${payload.id} is still executing on this worker; the job runs again later`);
+    const row = await this.claims.get(payload.id);
+    // Ended, cancelled, its flow run gone, or another worker holds it: the job is done.
+    if (!row) return;
+    this.running.add(payload.id);
+    const engine = getEngine();
+    try {
+      let def;
+      let args: unknown[];
+      try {
+        def = await this.entries.definition(payload);
+        args = decodeArgs(payload, engine);
+      } catch (error) {
+        refuseDispatched(claimedTaskRun(row, this.workerId, false), error, engine);
+        this.summary.failed++;
+        this.log(`task run ${row.dynamic_key} refused: ${(error as Error).message}`);
+        return;
+      }
+      const live = claimedTaskRun(row, this.workerId, def.options.logPrints ?? false);
+      await executeDispatched(def, live, args);
+      if (live.record.state.type === "COMPLETED") this.summary.completed++;
+      else this.summary.failed++;
+    } finally {
+      this.running.delete(payload.id);
+      // The end is committed (and the flow process notified) before graphile-worker completes the job.
+      await this.commits.get(true);
+    }
+  }
+}
