@@ -75,6 +75,8 @@ export interface LiveTaskRun {
   logPrints: boolean;
   /** Set on a task worker: the worker holding this dispatched task run (its writes are fenced by it). */
   workerId?: string;
+  /** On a task worker, where no flow run lives: what getRunContext() says of the task run's flow run. */
+  remoteFlow?: RunInfo["flowRun"];
 }
 
 export interface RunContext {
@@ -124,13 +126,9 @@ export function getRunContext(): RunInfo {
   const flow = ctx?.flow ?? null;
   const task = ctx?.task ?? null;
   return {
-    flowRun: flow && {
-      id: flow.record.id,
-      name: flow.record.name,
-      flowName: flow.record.flowName,
-      parameters: flow.record.parameters,
-      attempt: flow.record.attempt,
-    },
+    flowRun: flow
+      ? { id: flow.record.id, name: flow.record.name, flowName: flow.record.flowName, parameters: flow.record.parameters, attempt: flow.record.attempt }
+      : (task?.remoteFlow ?? null),
     taskRun: task && { id: task.record.id, name: task.record.taskName, dynamicKey: task.record.dynamicKey, runCount: task.record.runCount },
     signal: task?.controller.signal ?? flow?.controller.signal ?? neverAborted,
   };

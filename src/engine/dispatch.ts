@@ -273,7 +273,7 @@ function remoteTasks(engine: Engine): RemoteTasks {
 // ── the task worker's side ───────────────────────────────────────────────────────────────────────────────────
 
 /** A claimed task run as a live run held by `workerId` on this task worker (no flow run lives here). */
-export function claimedTaskRun(row: TaskRunRow, workerId: string, logPrints: boolean): LiveTaskRun {
+export function claimedTaskRun(row: TaskRunRow & { flow_info?: string | null }, workerId: string, logPrints: boolean): LiveTaskRun {
   const live: LiveTaskRun = {
     record: taskRunFromRow(row),
     sourceHash: row.source_hash,
@@ -286,6 +286,10 @@ export function claimedTaskRun(row: TaskRunRow, workerId: string, logPrints: boo
     logPrints,
     workerId,
   };
+  if (row.flow_info) {
+    const flow = JSON.parse(row.flow_info) as { name: string; flowName: string; parameters: Record<string, unknown>; attempt: number };
+    live.remoteFlow = { id: live.record.flowRunId, ...flow };
+  }
   delete live.record.error;
   return live;
 }

@@ -41,7 +41,7 @@ export class TaskQueue {
    * nobody, and its flow run still at that attempt and going. Returns the rows claimed (the others ended, were
    * cancelled, or another worker holds them).
    */
-  claim(ids: readonly string[], workerId: string): TaskRunRow[] {
+  claim(ids: readonly string[], workerId: string): Array<TaskRunRow & { flow_info: string | null }> {
     this.requirePg();
     if (ids.length === 0) return [];
     return this.db
@@ -49,9 +49,18 @@ export class TaskQueue {
         `UPDATE task_runs t SET worker_id = ?
          WHERE t.id IN (${ids.map(() => "?").join(",")}) AND t.worker_id IS NULL AND t.max_retries IS NOT NULL AND t.state_type IN ${CLAIMABLE_SQL}
            AND EXISTS (SELECT 1 FROM flow_runs f WHERE f.id = t.flow_run_id AND f.attempt = t.flow_attempt AND f.state_type IN ('PENDING', 'RUNNING'))
-         RETURNING t.*`,
+         RETURNING t.*, (SELECT json_build_object('name', f.name, 'flowName', f.flow_name, 'parameters', f.parameters::json, 'attempt', f.attempt)::text FROM flow_runs f WHERE f.id = t.flow_run_id) AS flow_info`, // getRunContext().flowRun on the worker
       )
-      .all(workerId, ...ids) as TaskRunRow[];
+      .all(workerId, ...ids) as Array<TaskRunRow & { flow_info: string | null }>;
+  }
+
+  /** Of these task runs, the ones no longer held by `workerId` (a reaper took them from it). */
+  takenFrom(ids: readonly string[], workerId: string): Array<{ id: string; dynamic_key: string }> {
+    this.requirePg();
+    if (ids.length === 0) return [];
+    return this.db
+      .prepare(`SELECT id, dynamic_key FROM task_runs WHERE id IN (${ids.map(() => "?").join(",")}) AND worker_id IS DISTINCT FROM ?`)
+      .all(...ids, workerId) as Array<{ id: string; dynamic_key: string }>;
   }
 
   /** The newest change number of task runs: a flow process reads ended task runs from here on. */

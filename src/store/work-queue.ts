@@ -70,14 +70,17 @@ export class WorkQueue {
    * Register or touch worker `id` (with its graphile-worker ids, for force_unlock_workers): a `cellflow worker` of
    * deployment runs ("runs") or of dispatched task runs ("tasks").
    */
-  beat(id: string, owner: string, queueIds: string[], now = Date.now(), kind: "runs" | "tasks" = "runs"): void {
+  beat(id: string, owner: string, queueIds: string[], now = Date.now(), kind: "runs" | "tasks" = "runs"): { inserted: boolean } {
     this.requirePg();
-    this.db
+    const row = this.db
       .prepare(
         `INSERT INTO cellflow_workers (id, owner, started_at, heartbeat, queue_ids, kind) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat, queue_ids = excluded.queue_ids`,
+         ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat, queue_ids = excluded.queue_ids
+         RETURNING (xmax = 0) AS inserted`,
       )
-      .run(id, owner, now, now, JSON.stringify(queueIds), kind);
+      .get(id, owner, now, now, JSON.stringify(queueIds), kind) as { inserted: boolean };
+    // A worker that beat before and is inserted again was declared dead (and removed) by a reaper meanwhile.
+    return { inserted: row.inserted };
   }
 
   /** A worker that stops cleanly says so: nothing of it is left for a reaper. */

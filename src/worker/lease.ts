@@ -18,10 +18,13 @@ export interface LeaseOptions {
   /** graphile-worker's ids of this process's runner, freed by the reaper if this worker dies. */
   queueIds: () => string[];
   log: (message: string) => void;
+  /** Called when this worker finds it was declared dead while silent (paused, cut off): its runs went elsewhere. */
+  onDeclaredDead?: () => void;
 }
 
 export class WorkerLease {
   private timer: NodeJS.Timeout | null = null;
+  private registered = false;
 
   constructor(private readonly options: LeaseOptions) {}
 
@@ -43,7 +46,12 @@ export class WorkerLease {
     const { workerId, owner, kind, queueIds, log } = this.options;
     const store = getEngine().store;
     try {
-      store.workQueue.beat(workerId, owner, queueIds(), Date.now(), kind);
+      const { inserted } = store.workQueue.beat(workerId, owner, queueIds(), Date.now(), kind);
+      if (inserted && this.registered) {
+        log(`this worker was declared dead by the others (no heartbeat within the lease, ${WORKER_LEASE_MS} ms): what it held runs elsewhere, and its late writes to it are refused`);
+        this.options.onDeclaredDead?.();
+      }
+      this.registered = true;
       const report = store.workQueue.reap(WORKER_LEASE_MS);
       for (const dead of report?.workers ?? []) log(`worker ${dead} stopped heartbeating: declared dead, its queue locks freed`);
       for (const run of report?.crashed ?? []) {

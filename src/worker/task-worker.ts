@@ -65,12 +65,16 @@ export class TaskWorker {
   private readonly entries = new TaskEntries();
   /** Task runs executing here: a job for one of them again (its row was taken from this worker meanwhile) waits. */
   private readonly running = new Set<string>();
+  /** Task runs that ended here lately (id → when), checked when this worker learns it was declared dead. */
+  private readonly recent = new Map<string, number>();
+  /** Task runs executing when this worker learned it was declared dead: checked when they end. */
+  private readonly suspect = new Set<string>();
   private readonly summary: TaskWorkerSummary = { completed: 0, failed: 0 };
   private stopped: (() => void) | null = null;
   private stopping = false;
 
   /** Claims of the jobs started in one turn: one UPDATE … RETURNING for all of them. */
-  private readonly claims = new Coalesced<string, TaskRunRow>((ids) => {
+  private readonly claims = new Coalesced<string, TaskRunRow & { flow_info: string | null }>((ids) => {
     const rows = getEngine().store.taskQueue.claim(ids, this.workerId);
     return new Map(rows.map((r) => [r.id, r]));
   });
@@ -109,7 +113,14 @@ export class TaskWorker {
     const { installJobQueue, startJobQueue } = await import("./job-queue.js");
     await installJobQueue(url, (line) => this.log(line));
     let queue: JobQueue | null = null;
-    const lease = new WorkerLease({ workerId: this.workerId, owner: this.owner, kind: "tasks", queueIds: () => queue?.workerIds() ?? [], log: (line) => this.log(line) });
+    const lease = new WorkerLease({
+      workerId: this.workerId,
+      owner: this.owner,
+      kind: "tasks",
+      queueIds: () => queue?.workerIds() ?? [],
+      log: (line) => this.log(line),
+      onDeclaredDead: () => this.declaredDead(),
+    });
     queue = await startJobQueue({
       url,
       concurrency: this.options.concurrency,
@@ -156,9 +167,39 @@ export class TaskWorker {
       if (live.record.state.type === "COMPLETED") this.summary.completed++;
       else this.summary.failed++;
     } finally {
-      this.running.delete(payload.id);
-      // The end is committed (and the flow process notified) before graphile-worker completes the job.
-      await this.commits.get(true);
+      try {
+        // The end is committed (and the flow process notified) before graphile-worker completes the job.
+        await this.commits.get(true);
+      } finally {
+        this.running.delete(payload.id);
+        this.ended(payload.id);
+      }
+    }
+  }
+
+  private ended(id: string): void {
+    const now = Date.now();
+    this.recent.set(id, now);
+    for (const [old, at] of this.recent) {
+      if (at > now - 2 * WORKER_LEASE_MS) break;
+      this.recent.delete(old);
+    }
+    if (this.suspect.delete(id)) this.reportTaken([id]);
+  }
+
+  /** The reaper declared this worker dead while it was silent: say which of its task runs went elsewhere. */
+  private declaredDead(): void {
+    for (const id of this.running) this.suspect.add(id);
+    this.reportTaken([...this.recent.keys()]);
+  }
+
+  private reportTaken(ids: string[]): void {
+    try {
+      for (const t of getEngine().store.taskQueue.takenFrom(ids, this.workerId)) {
+        this.log(`task run ${t.dynamic_key} (${t.id.slice(-8)}) was taken from this worker while it was silent: its late writes were refused`);
+      }
+    } catch (error) {
+      this.log(`could not check the task runs taken from this worker: ${(error as Error).message}`);
     }
   }
 }

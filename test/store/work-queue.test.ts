@@ -66,7 +66,7 @@ describe("the work queue on PostgreSQL", () => {
     expect(row(final)).toMatchObject({ state_name: "Crashed", attempt: 1 });
     // The dead worker is gone; a live one is left alone by the next pass.
     store.workQueue.beat("host-b:200:w2", "host-b:200:9", []);
-    expect(store.workQueue.reap(3_000)).toEqual({ workers: [], crashed: [] });
+    expect(store.workQueue.reap(3_000)).toEqual({ workers: [], crashed: [], tasks: [] });
     // Attempt 2 is claimable by another worker; attempt 2 crashing again has no retry left.
     expect(store.workQueue.claim(retried, "host-b:200:9", "host-b:200:w2")).not.toBeNull();
     store.db.prepare("UPDATE flow_runs SET owner = 'host-b:201:1' WHERE id = ?").run(retried);

@@ -1,0 +1,247 @@
+// The distributed task runner on PostgreSQL: a flow run hands its task runs to `cellflow worker --tasks` processes
+// through graphile-worker. A 200-task fan-out/fan-in over three workers runs every task exactly once; a killed
+// worker's task run is Crashed and finishes on another as its next attempt; a paused worker's late write is
+// refused; a worker whose connections are ended goes on; bad input is refused with one line. A database per test.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cli, CLI, requireBuiltCli, SLOW, startCli, tempDir, until, type CliResult } from "../acceptance/helpers.js";
+import { freshDatabase, type TestDatabase } from "../support/postgres.js";
+
+requireBuiltCli();
+
+/**
+ * fan: 200 `effect` task runs, each inserting one row under a unique key (a second execution would fail on it),
+ * then one `total` over their results. held: one `hold` task run (1 retry) whose attempt 1 waits for release.marker,
+ * recording each execution's start and end in ran.log.
+ */
+const FLOW = `import fs from "node:fs";
+import path from "node:path";
+import { connectSql, flow, getRunContext, task } from "cellflow";
+
+const dir = path.dirname(new URL(import.meta.url).pathname);
+let db: ReturnType<typeof connectSql> | null = null;
+
+export const effect = task("effect", async (i: number) => {
+  db ??= connectSql(process.env.EFFECTS_URL!);
+  await (await db).execute("INSERT INTO effects (k, worker) VALUES (?, ?)", [\`k\${i}\`, process.env.WORKER_NAME]);
+  return i;
+});
+
+export const total = task("total", (xs: number[]) => xs.reduce((a, b) => a + b, 0));
+
+export const fan = flow({ name: "fan" }, async ({ n = 200 }: { n?: number }) => {
+  const parts = effect.map(Array.from({ length: n }, (_, i) => i));
+  return total(await parts.result());
+});
+
+const hold = task({ name: "hold", retries: 1 }, async () => {
+  const { taskRun, flowRun, signal } = getRunContext();
+  const line = (what: string) => fs.appendFileSync(path.join(dir, "ran.log"), \`\${what} \${taskRun!.runCount} \${process.env.WORKER_NAME} \${flowRun!.name}\\n\`);
+  line("start");
+  while (taskRun!.runCount === 1 && !fs.existsSync(path.join(dir, "release.marker"))) {
+    signal.throwIfAborted();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  line("end");
+  return \`done by \${process.env.WORKER_NAME}\`;
+});
+
+export const held = flow({ name: "held", taskRunner: "distributed" }, async () => hold());
+`;
+
+const HEARTBEAT_MS = 400;
+
+interface Execution {
+  what: "start" | "end";
+  attempt: number;
+  worker: string;
+}
+
+describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { timeout: SLOW }, () => {
+  let database: TestDatabase;
+  let home: string;
+  let dir: string;
+  let flowFile: string;
+  let client: pg.Client;
+  const workers: Array<{ name: string; child: ChildProcess; output: () => string }> = [];
+
+  beforeEach(async () => {
+    database = await freshDatabase("distributed");
+    home = tempDir("dist-home");
+    dir = tempDir("dist-flow");
+    flowFile = path.join(dir, "flows.ts");
+    fs.writeFileSync(flowFile, FLOW);
+    process.env.CELLFLOW_DATABASE_URL = database.url;
+    process.env.CELLFLOW_HEARTBEAT_MS = String(HEARTBEAT_MS);
+    process.env.EFFECTS_URL = database.url;
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query("CREATE TABLE effects (k TEXT PRIMARY KEY, worker TEXT NOT NULL)");
+  });
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail") for (const w of workers) process.stderr.write(`--- worker ${w.name}:\n${w.output()}\n`);
+    for (const w of workers.splice(0)) {
+      try {
+        process.kill(w.child.pid!, "SIGCONT");
+        process.kill(w.child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    delete process.env.CELLFLOW_DATABASE_URL;
+    delete process.env.CELLFLOW_HEARTBEAT_MS;
+    delete process.env.EFFECTS_URL;
+    await client.end();
+    await database.drop();
+  });
+
+  function startWorker(name: string, args: string[] = []): ChildProcess {
+    const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, WORKER_NAME: name, NO_COLOR: "1" };
+    for (const key of ["VITEST", "VITEST_WORKER_ID", "VITEST_POOL_ID", "NODE_OPTIONS"]) delete env[key];
+    const child = spawn(process.execPath, [CLI, "worker", "--tasks", "--poll-ms", "300", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout!.setEncoding("utf8").on("data", (c: string) => (output += c));
+    child.stderr!.setEncoding("utf8").on("data", (c: string) => (output += c));
+    workers.push({ name, child, output: () => output });
+    return child;
+  }
+
+  const worker = (name: string) => workers.find((w) => w.name === name)!;
+
+  async function ready(...names: string[]): Promise<void> {
+    await until("the task workers to take task runs", async () => (names.every((n) => worker(n).output().includes("taking task runs")) ? true : undefined), 120_000, 200);
+  }
+
+  /** The run's end; a failure names what every worker said. */
+  function expectCompleted(r: CliResult): void {
+    if (r.code !== 0) throw new Error(`the flow run exited ${r.code}:\n${r.stderr}${r.stdout}\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join("\n")}`);
+  }
+
+  function executions(): Execution[] {
+    const file = path.join(dir, "ran.log");
+    if (!fs.existsSync(file)) return [];
+    return fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const [what, attempt, name] = line.split(" ");
+        return { what: what as Execution["what"], attempt: Number(attempt), worker: name };
+      });
+  }
+
+  async function holdRow(): Promise<{ state_name: string; run_count: number; history: string; worker_id: string | null }> {
+    return (await client.query("SELECT state_name, run_count, history, worker_id FROM task_runs WHERE task_name = 'hold'")).rows[0];
+  }
+
+  /** Two workers and the held flow run started: the flow process, and attempt 1's worker once it started. */
+  async function heldOnTwoWorkers(): Promise<{ run: ReturnType<typeof startCli>; first: Execution }> {
+    startWorker("A", ["--concurrency", "1"]);
+    startWorker("B", ["--concurrency", "1"]);
+    await ready("A", "B");
+    const run = startCli(["run", `${flowFile}:held`], { home });
+    const first = await until("attempt 1 to start", async () => executions()[0], 90_000, 100);
+    return { run, first };
+  }
+
+  it("200 fanned-out task runs over three workers: each runs exactly once, on at least two workers, and the fan-in sees them all", async () => {
+    startWorker("A");
+    startWorker("B");
+    startWorker("C");
+    await ready("A", "B", "C");
+    const r = await cli(["run", `${flowFile}:fan`, "--distributed", "--json"], { home });
+    expectCompleted(r);
+    expect(JSON.parse(r.stdout)).toMatchObject({ state: { name: "Completed" }, result: (199 * 200) / 2 });
+    const effects = (await client.query("SELECT count(*)::int AS n, count(DISTINCT worker)::int AS workers FROM effects")).rows[0];
+    expect(effects.n).toBe(200);
+    expect(effects.workers).toBeGreaterThanOrEqual(2);
+    const tasks = (await client.query("SELECT task_name, state_name, run_count, count(*)::int AS n FROM task_runs GROUP BY 1, 2, 3 ORDER BY 1")).rows;
+    expect(tasks).toEqual([
+      { task_name: "effect", state_name: "Completed", run_count: 1, n: 200 },
+      { task_name: "total", state_name: "Completed", run_count: 1, n: 1 },
+    ]);
+    // Task runs are held by the worker that ran them; every job is done.
+    const held = (await client.query("SELECT count(DISTINCT worker_id)::int AS n FROM task_runs WHERE worker_id IS NOT NULL")).rows[0];
+    expect(held.n).toBeGreaterThanOrEqual(2);
+    await until("every job to be done", async () => ((await client.query("SELECT count(*)::int AS n FROM graphile_worker.jobs")).rows[0].n === 0 ? true : undefined), 30_000, 200);
+  });
+
+  it("SIGKILL a worker mid-task: the task run is Crashed and finishes on the other worker as attempt 2", async () => {
+    const { run, first } = await heldOnTwoWorkers();
+    const survivor = first.worker === "A" ? "B" : "A";
+    worker(first.worker).child.kill("SIGKILL");
+    expectCompleted(await run.done);
+    const row = await holdRow();
+    expect(row.state_name).toBe("Completed");
+    expect(row.run_count).toBe(2);
+    const names = (JSON.parse(row.history) as Array<[string]>).map((h) => h[0]);
+    expect(names).toEqual(["Pending", "Running", "Crashed", "AwaitingRetry", "Retrying", "Completed"]);
+    expect(executions()).toEqual([first, { what: "start", attempt: 2, worker: survivor }, { what: "end", attempt: 2, worker: survivor }]);
+    expect(worker(survivor).output()).toMatch(/task run hold-0 \(\w+\) attempt 1 Crashed with its worker; attempt 2 back in the queue/);
+  });
+
+  it("SIGSTOP a worker past its lease, then SIGCONT: its late write is refused", async () => {
+    const { run, first } = await heldOnTwoWorkers();
+    const zombie = worker(first.worker);
+    zombie.child.kill("SIGSTOP");
+    expectCompleted(await run.done);
+    const done = await holdRow();
+    expect(done).toMatchObject({ state_name: "Completed", run_count: 2 });
+    // Attempt 1 may finish now: its Completed must not land over attempt 2's.
+    fs.writeFileSync(path.join(dir, "release.marker"), "");
+    zombie.child.kill("SIGCONT");
+    await until("the zombie to report its refused write", async () => (/hold-0 \(\w+\) was taken from this worker while it was silent: its late writes were refused/.test(zombie.output()) ? true : undefined), 90_000, 200);
+    expect(executions()).toContainEqual({ what: "end", attempt: 1, worker: first.worker });
+    expect(await holdRow()).toEqual(done);
+  });
+
+  it("pg_terminate_backend on a worker's connections: it reconnects and goes on", async () => {
+    startWorker("A");
+    await ready("A");
+    const small = ["run", `${flowFile}:fan`, "--distributed", "-p", "n=5"];
+    expectCompleted(await cli(small, { home }));
+    const { rows } = await client.query("SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    expect(rows[0].n).toBeGreaterThan(0);
+    await client.query("DELETE FROM effects");
+    expectCompleted(await cli(small, { home }));
+    expect((await client.query("SELECT count(*)::int AS n FROM effects")).rows[0].n).toBe(5);
+  });
+
+  it("a task worker with other code refuses the task run, and the flow run fails saying why", async () => {
+    startWorker("A");
+    await ready("A");
+    // The worker imports the file as it is now; the flow process then runs an edited copy.
+    const edited = path.join(dir, "flows.ts");
+    const r1 = await cli(["run", `${flowFile}:fan`, "--distributed", "-p", "n=1"], { home });
+    expectCompleted(r1);
+    fs.writeFileSync(edited, FLOW.replace("reduce((a, b) => a + b, 0)", "reduce((a, b) => a + b, 1)"));
+    const r2 = await cli(["run", `${flowFile}:fan`, "--distributed", "-p", "n=1"], { home });
+    expect(r2.code).toBe(1);
+    expect(r2.stdout + r2.stderr).toMatch(/this task worker imported an older .*flows\.ts/);
+  });
+
+  it("bad input: --distributed on SQLite, on a notebook, and worker --tasks on SQLite exit 2 with one line", async () => {
+    delete process.env.CELLFLOW_DATABASE_URL;
+    const sqlite = await cli(["run", `${flowFile}:fan`, "--distributed"], { home });
+    expect(sqlite.code).toBe(2);
+    expect(sqlite.stderr.trim()).toMatch(/^error: distributed task runs need the store on PostgreSQL — set CELLFLOW_DATABASE_URL/);
+    expect(sqlite.stderr.trim().split("\n")).toHaveLength(1);
+    const taskWorker = await cli(["worker", "--tasks"], { home });
+    expect(taskWorker.code).toBe(2);
+    expect(taskWorker.stderr.trim()).toMatch(/^error: cellflow worker --tasks needs the store on PostgreSQL/);
+    const once = await cli(["worker", "--tasks", "--once"], { home });
+    expect(once.code).toBe(2);
+    expect(once.stderr.trim()).toMatch(/--once does not go with --tasks/);
+    process.env.CELLFLOW_DATABASE_URL = database.url;
+    const notebook = path.join(dir, "n.ipynb");
+    fs.writeFileSync(notebook, JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    const nb = await cli(["run", notebook, "--distributed"], { home });
+    expect(nb.code).toBe(2);
+    expect(nb.stderr.trim()).toMatch(/^error: --distributed needs a flow in a module file, and n\.ipynb is a notebook/);
+  });
+});
