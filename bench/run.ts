@@ -25,6 +25,7 @@ await optional("runs", "./runs.js", "benchRuns");
 await optional("ui", "./ui.js", "benchUi");
 await optional("store-backends", "./store-backends.js", "benchStoreBackends");
 await optional("pg-workers", "./pg-workers.js", "benchPgWorkers");
+await optional("distributed", "./distributed.js", "benchDistributed");
 
 const only = process.argv.slice(2);
 for (const [name, bench] of BENCHES) {

@@ -12,7 +12,7 @@ import { Cancelled, Failed, TimedOut, type State } from "../core/states.js";
 import { sha256 } from "../core/hash.js";
 import { decodeHistory } from "../store/run-state.js";
 import { taskRunFromRow, type TaskRunRow } from "../store/rows.js";
-import { NotPersistableError, serializeResult } from "../store/serialize.js";
+import { deserializeResult, NotPersistableError, serializeResult } from "../store/serialize.js";
 import type { TaskOptions } from "./options.js";
 import { TaskAbort, type LiveFlowRun, type LiveTaskRun } from "./context.js";
 import { CancelledError, TimeoutError, type Engine } from "./engine.js";
@@ -198,7 +198,7 @@ class RemoteTasks {
   }
 
   /** The worker's verdict becomes the flow process's live record (the row is the worker's: nothing is written). */
-  private settle(waiter: Waiter, row: TaskRunRow): void {
+  private settle(waiter: Waiter, row: TaskRunRow & { result_bytes: Buffer | null }): void {
     const { live } = waiter;
     this.forget(live);
     const record = taskRunFromRow(row);
@@ -214,7 +214,8 @@ class RemoteTasks {
     }
     let value: unknown;
     try {
-      value = row.result_ref ? this.engine.store.loadResult(row.result_ref) : undefined;
+      if (!row.result_ref) value = undefined;
+      else value = row.result_bytes ? deserializeResult(row.result_bytes, row.result_ref) : this.engine.store.loadResult(row.result_ref);
     } catch (error) {
       // Stored by the worker, unreadable here (e.g. a result file on a disk this machine does not share).
       this.engine.showTaskState(live);
@@ -291,6 +292,8 @@ export function claimedTaskRun(row: TaskRunRow & { flow_info?: string | null }, 
     live.remoteFlow = { id: live.record.flowRunId, ...flow };
   }
   delete live.record.error;
+  // The claim counted this attempt; execution counts it again as it starts it.
+  live.record.runCount -= 1;
   return live;
 }
 

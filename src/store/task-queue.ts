@@ -38,15 +38,16 @@ export class TaskQueue {
 
   /**
    * Claim dispatched task runs for worker `workerId`, each by a compare-and-set: waiting for a worker, held by
-   * nobody, and its flow run still at that attempt and going. Returns the rows claimed (the others ended, were
-   * cancelled, or another worker holds them).
+   * nobody, and its flow run still at that attempt and going. The claim counts the attempt (run_count), so one
+   * that dies before its first write still used it. Returns the rows claimed (the others ended, were cancelled,
+   * or another worker holds them).
    */
   claim(ids: readonly string[], workerId: string): Array<TaskRunRow & { flow_info: string | null }> {
     this.requirePg();
     if (ids.length === 0) return [];
     return this.db
       .prepare(
-        `UPDATE task_runs t SET worker_id = ?
+        `UPDATE task_runs t SET worker_id = ?, run_count = t.run_count + 1
          WHERE t.id IN (${ids.map(() => "?").join(",")}) AND t.worker_id IS NULL AND t.max_retries IS NOT NULL AND t.state_type IN ${CLAIMABLE_SQL}
            AND EXISTS (SELECT 1 FROM flow_runs f WHERE f.id = t.flow_run_id AND f.attempt = t.flow_attempt AND f.state_type IN ('PENDING', 'RUNNING'))
          RETURNING t.*, (SELECT json_build_object('name', f.name, 'flowName', f.flow_name, 'parameters', f.parameters::json, 'attempt', f.attempt)::text FROM flow_runs f WHERE f.id = t.flow_run_id) AS flow_info`, // getRunContext().flowRun on the worker
@@ -69,16 +70,20 @@ export class TaskQueue {
     return Number((this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM task_runs").get() as { seq: number | string }).seq);
   }
 
-  /** Dispatched task runs of these flow runs that ended (a terminal state) in changes after `seq`, oldest first. */
-  endedSince(flowRunIds: readonly string[], seq: number): TaskRunRow[] {
+  /**
+   * Dispatched task runs of these flow runs that ended (a terminal state) in changes after `seq`, oldest first, each
+   * with its result's bytes when they are inline in the database (one trip for a batch of ends and their results).
+   */
+  endedSince(flowRunIds: readonly string[], seq: number): Array<TaskRunRow & { result_bytes: Buffer | null }> {
     this.requirePg();
     if (flowRunIds.length === 0) return [];
     return this.db
       .prepare(
-        `SELECT * FROM task_runs WHERE seq > ? AND flow_run_id IN (${flowRunIds.map(() => "?").join(",")})
-         AND max_retries IS NOT NULL AND state_type IN ${TERMINAL_TYPES_SQL} ORDER BY seq`,
+        `SELECT t.*, r.bytes AS result_bytes FROM task_runs t LEFT JOIN results r ON r.ref = t.result_ref
+         WHERE t.seq > ? AND t.flow_run_id IN (${flowRunIds.map(() => "?").join(",")})
+         AND t.max_retries IS NOT NULL AND t.state_type IN ${TERMINAL_TYPES_SQL} ORDER BY t.seq`,
       )
-      .all(seq, ...flowRunIds) as TaskRunRow[];
+      .all(seq, ...flowRunIds) as Array<TaskRunRow & { result_bytes: Buffer | null }>;
   }
 
   /**

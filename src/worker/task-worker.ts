@@ -17,7 +17,7 @@ import { WORKER_LEASE_MS, WorkerLease } from "./lease.js";
 import type { JobQueue } from "./job-queue.js";
 
 export interface TaskWorkerOptions {
-  /** Task runs at once (their code's awaits overlap; CPU-bound code gains nothing past one). @default 16 */
+  /** Task runs at once (their code's awaits overlap; CPU-bound code gains nothing past one). @default 32 */
   concurrency?: number;
   /** How often graphile-worker polls besides LISTEN/NOTIFY. @default 1000 */
   pollMs?: number;
@@ -31,31 +31,64 @@ export interface TaskWorkerSummary {
   failed: number;
 }
 
-/** Calls made during one turn of the event loop, answered by one call of `run` with all their keys. */
-class Coalesced<K, V> {
-  private waiting: Array<{ key: K; resolve: (value: V | undefined) => void; reject: (error: unknown) => void }> = [];
+/**
+ * The worker's trips to the store, one per turn of the event loop: the ends of the task runs that finished are
+ * committed and the task runs whose jobs just started are claimed, in one trip when both wait (the connection runs
+ * requests in order, so the claim's answer also means the ends before it were written).
+ */
+class StoreTrips {
+  private claims: Array<{ id: string; resolve: (row: ClaimedRow | undefined) => void; reject: (error: unknown) => void }> = [];
+  private commits: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  private scheduled = false;
 
-  constructor(private readonly run: (keys: K[]) => Map<K, V>) {}
+  constructor(private readonly workerId: string) {}
 
-  get(key: K): Promise<V | undefined> {
+  claim(id: string): Promise<ClaimedRow | undefined> {
     return new Promise((resolve, reject) => {
-      if (this.waiting.push({ key, resolve, reject }) === 1) setImmediate(() => this.flush());
+      this.claims.push({ id, resolve, reject });
+      this.schedule();
     });
   }
 
-  private flush(): void {
-    const batch = this.waiting;
-    this.waiting = [];
-    let found: Map<K, V>;
+  commit(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.commits.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.trip());
+  }
+
+  private trip(): void {
+    this.scheduled = false;
+    const claims = this.claims;
+    const commits = this.commits;
+    this.claims = [];
+    this.commits = [];
+    const store = getEngine().store;
+    let rows: Map<string, ClaimedRow>;
     try {
-      found = this.run(batch.map((w) => w.key));
+      if (claims.length === 0) {
+        store.flush({ durable: true });
+        rows = new Map();
+      } else {
+        store.flush();
+        rows = new Map(store.taskQueue.claim(claims.map((c) => c.id), this.workerId).map((r) => [r.id, r]));
+      }
     } catch (error) {
-      for (const w of batch) w.reject(error);
+      for (const w of [...claims, ...commits]) w.reject(error);
       return;
     }
-    for (const w of batch) w.resolve(found.get(w.key));
+    for (const c of claims) c.resolve(rows.get(c.id));
+    for (const c of commits) c.resolve();
   }
 }
+
+type ClaimedRow = TaskRunRow & { flow_info: string | null };
 
 export class TaskWorker {
   /** This worker's name in the worker table and on the task runs it holds (a restarted process is a new worker). */
@@ -73,21 +106,12 @@ export class TaskWorker {
   private stopped: (() => void) | null = null;
   private stopping = false;
 
-  /** Claims of the jobs started in one turn: one UPDATE … RETURNING for all of them. */
-  private readonly claims = new Coalesced<string, TaskRunRow & { flow_info: string | null }>((ids) => {
-    const rows = getEngine().store.taskQueue.claim(ids, this.workerId);
-    return new Map(rows.map((r) => [r.id, r]));
-  });
-
-  /** Ends of the task runs finished in one turn: one durable commit before their jobs complete. */
-  private readonly commits = new Coalesced<true, true>(() => {
-    getEngine().store.flush({ durable: true });
-    return new Map();
-  });
+  /** Claims of the jobs started and commits of the task runs ended in one turn: one trip to the store. */
+  private readonly trips = new StoreTrips(this.workerId);
 
   constructor(options: TaskWorkerOptions = {}) {
     this.options = {
-      concurrency: options.concurrency ?? 16,
+      concurrency: options.concurrency ?? 32,
       pollMs: options.pollMs ?? 1000,
       out: options.out ?? ((line) => process.stdout.write(line + "\n")),
     };
@@ -145,7 +169,7 @@ export class TaskWorker {
     if (this.stopping) throw new Error("this task worker is stopping; another takes the job");
     if (typeof payload?.id !== "string") throw new Error(`job payload has no task run id: ${JSON.stringify(payload)}`);
     if (this.running.has(payload.id)) throw new Error(`task run ${payload.id} is still executing on this worker; the job runs again later`);
-    const row = await this.claims.get(payload.id);
+    const row = await this.trips.claim(payload.id);
     // Ended, cancelled, its flow run gone, or another worker holds it: the job is done.
     if (!row) return;
     this.running.add(payload.id);
@@ -169,7 +193,7 @@ export class TaskWorker {
     } finally {
       try {
         // The end is committed (and the flow process notified) before graphile-worker completes the job.
-        await this.commits.get(true);
+        await this.trips.commit();
       } finally {
         this.running.delete(payload.id);
         this.ended(payload.id);

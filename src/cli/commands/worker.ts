@@ -27,7 +27,7 @@ async function untilSignalled(w: { run(): Promise<unknown>; stop(): void }): Pro
 async function runTaskWorker(opts: { concurrency?: string; once?: boolean; pollMs: string }): Promise<void> {
   if (opts.once) throw new CellflowError("USAGE", "--once does not go with --tasks (a task worker waits for task runs until stopped)", "drop --once, or --tasks");
   const { TaskWorker } = await import("../../worker/task-worker.js");
-  await untilSignalled(new TaskWorker({ concurrency: wholeNumber("--concurrency", opts.concurrency ?? "16", 1), pollMs: wholeNumber("--poll-ms", opts.pollMs, 10) }));
+  await untilSignalled(new TaskWorker({ concurrency: wholeNumber("--concurrency", opts.concurrency ?? "32", 1), pollMs: wholeNumber("--poll-ms", opts.pollMs, 10) }));
 }
 
 export function registerWorkerCommands(program: Command): void {
@@ -35,7 +35,7 @@ export function registerWorkerCommands(program: Command): void {
     .command("worker")
     .description("run scheduled and requested deployment runs, each in a child process; with --tasks, the task runs of distributed flows")
     .option("--tasks", "execute task runs that distributed flow runs dispatch (`cellflow run --distributed`; store on PostgreSQL)")
-    .option("--concurrency <n>", "runs at once (task runs with --tasks) (default: 4; 16 with --tasks)")
+    .option("--concurrency <n>", "runs at once (task runs with --tasks) (default: 4; 32 with --tasks)")
     .option("--once", "claim what is due now, run it, exit")
     .option("--poll-ms <ms>", "longest sleep between scheduler passes", "1000")
     .option("--late-after <duration>", "a run this far past its time is Late (and missed, for catch-up)", "15s")
