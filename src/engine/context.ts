@@ -75,6 +75,8 @@ export interface LiveTaskRun {
   logPrints: boolean;
   /** Set on a task worker: the worker holding this dispatched task run (its writes are fenced by it). */
   workerId?: string;
+  /** Set once the task run is dispatched to task workers: the retries a crash of its worker may use. */
+  maxRetries?: number;
   /** On a task worker, where no flow run lives: what getRunContext() says of the task run's flow run. */
   remoteFlow?: RunInfo["flowRun"];
 }

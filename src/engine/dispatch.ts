@@ -98,7 +98,10 @@ export function dispatchTask(def: { name: string; sourceHash: string; options: T
     opts: portableOptions(def.options),
   };
   const waiting = remoteTasks(engine).wait(live);
-  engine.store.taskQueue.dispatch({ id: live.record.id, retries: def.options.retries ?? 0, payload });
+  // The row (queued again, in case it was written before) marks the task run dispatched; its job joins the batch.
+  live.maxRetries = def.options.retries ?? 0;
+  engine.store.saveTaskRun(live.record, live);
+  engine.store.taskQueue.dispatch({ id: live.record.id, payload });
   return waiting;
 }
 
@@ -286,6 +289,7 @@ export function claimedTaskRun(row: TaskRunRow & { flow_info?: string | null }, 
     parent: null,
     logPrints,
     workerId,
+    maxRetries: row.max_retries ?? 0,
   };
   if (row.flow_info) {
     const flow = JSON.parse(row.flow_info) as { name: string; flowName: string; parameters: Record<string, unknown>; attempt: number };

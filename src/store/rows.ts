@@ -70,6 +70,8 @@ export interface TaskRunExtra {
   history: State[];
   /** The task worker holding a dispatched task run, when this process is that worker (PostgreSQL). */
   workerId?: string | null;
+  /** Set for a dispatched task run: the retries a crash of its worker may use (PostgreSQL). */
+  maxRetries?: number | null;
 }
 
 export interface FlowRunExtra {
@@ -180,6 +182,7 @@ export function taskRunToRow(r: TaskRunRecord, x: TaskRunExtra): TaskRunRow {
     subflow_run_id: r.subflowRunId,
     error: r.error ? JSON.stringify(r.error) : null,
     worker_id: x.workerId ?? null,
+    max_retries: x.maxRetries ?? null,
   };
 }
 

@@ -39,7 +39,7 @@ const TASK_UPSERT = upsertSql("task_runs", [...TASK_COLUMNS, "seq"]);
  * is written only by its holder, the flow process while nobody holds it and the worker while it does. A worker the
  * reaper declared dead (the row was taken from it) has its late writes dropped here.
  */
-const TASK_COLUMNS_PG = [...TASK_COLUMNS, "worker_id"] as const;
+const TASK_COLUMNS_PG = [...TASK_COLUMNS, "worker_id", "max_retries"] as const;
 const TASK_UPSERT_FENCED = upsertSql("task_runs", [...TASK_COLUMNS_PG, "seq"], " WHERE task_runs.worker_id IS NOT DISTINCT FROM excluded.worker_id");
 /** The jobs of task runs dispatched to task workers (PostgreSQL migration 9), committed with their Pending rows. */
 const DISPATCH_TASKS = "SELECT cellflow_dispatch_tasks(?::json) AS n";
@@ -55,10 +55,9 @@ function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)
   return out;
 }
 
-/** A task run handed to task workers: its job's payload, and the retries a crash of its worker may use. */
+/** A task run handed to task workers: its job's payload (the row, written in the same batch, says the rest). */
 export interface DispatchJob {
   id: string;
-  retries: number;
   payload: unknown;
 }
 

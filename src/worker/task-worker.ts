@@ -187,7 +187,10 @@ export class TaskWorker {
         return;
       }
       const live = claimedTaskRun(row, this.workerId, def.options.logPrints ?? false);
-      await executeDispatched(def, live, args);
+      const executing = executeDispatched(def, live, args);
+      // Running reaches the store at the next trip, not at the writer's timer: a worker killed now leaves it there.
+      void this.trips.commit().catch(() => {});
+      await executing;
       if (live.record.state.type === "COMPLETED") this.summary.completed++;
       else this.summary.failed++;
     } finally {

@@ -179,8 +179,9 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
     const row = await holdRow();
     expect(row.state_name).toBe("Completed");
     expect(row.run_count).toBe(2);
-    const names = (JSON.parse(row.history) as Array<[string]>).map((h) => h[0]);
-    expect(names).toEqual(["Pending", "Running", "Crashed", "AwaitingRetry", "Retrying", "Completed"]);
+    // Attempt 1's Running may not have reached the store before the kill (it is written at the worker's next trip).
+    const names = (JSON.parse(row.history) as Array<[string]>).map((h) => h[0]).filter((n, i) => n !== "Running" || i !== 1);
+    expect(names).toEqual(["Pending", "Crashed", "AwaitingRetry", "Retrying", "Completed"]);
     expect(executions()).toEqual([first, { what: "start", attempt: 2, worker: survivor }, { what: "end", attempt: 2, worker: survivor }]);
     expect(worker(survivor).output()).toMatch(/task run hold-0 \(\w+\) attempt 1 Crashed with its worker; attempt 2 back in the queue/);
   });

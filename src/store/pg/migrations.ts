@@ -318,11 +318,10 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX task_runs_worker ON task_runs(worker_id) WHERE worker_id IS NOT NULL;
       -- 'runs' (deployment runs) or 'tasks' (cellflow worker --tasks): a flow with no task worker alive says so.
       ALTER TABLE cellflow_workers ADD COLUMN kind TEXT NOT NULL DEFAULT 'runs';
-      -- The jobs of dispatched task runs, added in the writer's batch that writes their Pending rows (one
-      -- transaction): [{ id, retries, payload }]. job_key = task run id.
+      -- The jobs of dispatched task runs, added in the writer's batch that writes their Pending rows (with
+      -- max_retries set: one transaction): [{ id, payload }]. job_key = task run id.
       CREATE FUNCTION cellflow_dispatch_tasks(jobs JSON) RETURNS INTEGER LANGUAGE plpgsql AS $$
       BEGIN
-        UPDATE task_runs t SET max_retries = (j->>'retries')::INTEGER FROM json_array_elements(jobs) j WHERE t.id = j->>'id';
         PERFORM graphile_worker.add_jobs(ARRAY(
           SELECT ROW('${TASK_RUN_JOB}', j->'payload', NULL, NULL, 1000, j->>'id', NULL, NULL)::graphile_worker.job_spec
           FROM json_array_elements(jobs) j
