@@ -7,7 +7,8 @@
 import os from "node:os";
 import { CellflowError } from "../core/errors.js";
 import type { TaskRunRow } from "../store/rows.js";
-import { getEngine } from "../engine/engine.js";
+import { CancelledError, getEngine } from "../engine/engine.js";
+import type { LiveTaskRun } from "../engine/context.js";
 import { claimedTaskRun, decodeArgs, refuseDispatched, type DispatchPayload } from "../engine/dispatch.js";
 import { executeDispatched } from "../engine/task-run.js";
 import { TaskEntries } from "../runner/task-entry.js";
@@ -96,8 +97,9 @@ export class TaskWorker {
   private readonly owner = ownerId();
   private readonly options: Required<TaskWorkerOptions>;
   private readonly entries = new TaskEntries();
-  /** Task runs executing here: a job for one of them again (its row was taken from this worker meanwhile) waits. */
-  private readonly running = new Set<string>();
+  /** Task runs executing here, by id: a job for one of them again (its row was taken from this worker meanwhile) waits. */
+  private readonly running = new Map<string, LiveTaskRun | null>();
+  private watch: NodeJS.Timeout | null = null;
   /** Task runs that ended here lately (id → when), checked when this worker learns it was declared dead. */
   private readonly recent = new Map<string, number>();
   /** Task runs executing when this worker learned it was declared dead: checked when they end. */
@@ -155,9 +157,11 @@ export class TaskWorker {
       log: (line) => this.log(line),
     });
     lease.start();
+    this.watch = setInterval(() => this.stopTaken(), HEARTBEAT_MS);
     this.log(`started (pid ${process.pid}, concurrency ${this.options.concurrency}) as ${this.workerId}: taking task runs (heartbeat ${HEARTBEAT_MS}ms, lease ${WORKER_LEASE_MS}ms)`);
     if (!this.stopping) await new Promise<void>((resolve) => (this.stopped = resolve));
     this.log("stopping: finishing the task runs in progress");
+    if (this.watch) clearInterval(this.watch);
     await queue.stop();
     store.flush({ durable: true });
     lease.stop();
@@ -172,7 +176,7 @@ export class TaskWorker {
     const row = await this.trips.claim(payload.id);
     // Ended, cancelled, its flow run gone, or another worker holds it: the job is done.
     if (!row) return;
-    this.running.add(payload.id);
+    this.running.set(payload.id, null);
     const engine = getEngine();
     try {
       let def;
@@ -187,6 +191,7 @@ export class TaskWorker {
         return;
       }
       const live = claimedTaskRun(row, this.workerId, def.options.logPrints ?? false);
+      this.running.set(payload.id, live);
       const executing = executeDispatched(def, live, args);
       // Running reaches the store at the next trip, not at the writer's timer: a worker killed now leaves it there.
       void this.trips.commit().catch(() => {});
@@ -214,9 +219,27 @@ export class TaskWorker {
     if (this.suspect.delete(id)) this.reportTaken([id]);
   }
 
+  /**
+   * Task runs executing here that were taken from this worker (their flow run was cancelled or timed out, or a
+   * reaper gave them to another worker) are aborted: their code's signal fires, and nothing they write lands.
+   */
+  private stopTaken(): void {
+    if (this.running.size === 0) return;
+    try {
+      for (const t of getEngine().store.taskQueue.takenFrom([...this.running.keys()], this.workerId)) {
+        const live = this.running.get(t.id);
+        if (!live || live.controller.aborted) continue;
+        this.log(`task run ${t.dynamic_key} (${t.id.slice(-8)}) was taken from this worker (its flow run was cancelled, or it runs elsewhere): stopping it here`);
+        live.controller.abort(new CancelledError("taken from this task worker"));
+      }
+    } catch (error) {
+      this.log(`could not check the task runs executing here: ${(error as Error).message}`);
+    }
+  }
+
   /** The reaper declared this worker dead while it was silent: say which of its task runs went elsewhere. */
   private declaredDead(): void {
-    for (const id of this.running) this.suspect.add(id);
+    for (const id of this.running.keys()) this.suspect.add(id);
     this.reportTaken([...this.recent.keys()]);
   }
 

@@ -197,11 +197,10 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
     fs.writeFileSync(path.join(dir, "release.marker"), "");
     zombie.child.kill("SIGCONT");
     await until("the zombie to report its refused write", async () => (/hold-0 \(\w+\) was taken from this worker while it was silent: its late writes were refused/.test(zombie.output()) ? true : undefined), 90_000, 200);
-    expect(executions()).toContainEqual({ what: "end", attempt: 1, worker: first.worker });
     expect(await holdRow()).toEqual(done);
   });
 
-  it("runs cancel of a distributed flow run: its task run on a worker ends Cancelled, and the worker's late end is refused", async () => {
+  it("runs cancel of a distributed flow run: its task run ends Cancelled and its worker stops executing it", async () => {
     const { run, first } = await heldOnTwoWorkers();
     const id = await until("the flow run's id", async () => (await client.query("SELECT id FROM flow_runs WHERE flow_name = 'held'")).rows[0]?.id as string | undefined, 30_000, 100);
     const cancel = await cli(["runs", "cancel", id], { home });
@@ -211,13 +210,12 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
     expect((await client.query("SELECT state_name FROM flow_runs WHERE id = $1", [id])).rows[0].state_name).toBe("Cancelled");
     const cancelled = await holdRow();
     expect(cancelled.state_name).toBe("Cancelled");
-    // The worker still runs attempt 1; released now, its Completed must not land over the cancellation.
-    fs.writeFileSync(path.join(dir, "release.marker"), "");
-    await until("attempt 1 to end on its worker", async () => (executions().some((e) => e.what === "end" && e.attempt === 1) ? true : undefined), 60_000, 100);
+    // The worker sees the task run taken from it and aborts it (the task's signal fires; it never reaches its end).
+    await until("the worker to stop the task run", async () => (/hold-0 \(\w+\) was taken from this worker \(its flow run was cancelled, or it runs elsewhere\): stopping it here/.test(worker(first.worker).output()) ? true : undefined), 60_000, 100);
     // The worker commits its end before it completes the job: once no job is left, its write was made (and dropped).
     await until("the worker to finish the job", async () => ((await client.query("SELECT count(*)::int AS n FROM graphile_worker.jobs")).rows[0].n === 0 ? true : undefined), 60_000, 100);
     expect(await holdRow()).toEqual(cancelled);
-    expect(executions().filter((e) => e.what === "start")).toEqual([first]);
+    expect(executions()).toEqual([first]);
   });
 
   it("pg_terminate_backend on a worker's connections: it reconnects and goes on", async () => {
