@@ -316,6 +316,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE task_runs ADD COLUMN worker_id TEXT;
       ALTER TABLE task_runs ADD COLUMN max_retries INTEGER;
       CREATE INDEX task_runs_worker ON task_runs(worker_id) WHERE worker_id IS NOT NULL;
+      -- A waiting flow process reads its dispatched task runs' ends by change number (TaskQueue.endedSince).
+      CREATE INDEX task_runs_dispatched ON task_runs(flow_run_id, seq) WHERE max_retries IS NOT NULL;
       -- 'runs' (deployment runs) or 'tasks' (cellflow worker --tasks): a flow with no task worker alive says so.
       ALTER TABLE cellflow_workers ADD COLUMN kind TEXT NOT NULL DEFAULT 'runs';
       -- The jobs of dispatched task runs, added in the writer's batch that writes their Pending rows (with
