@@ -14,7 +14,9 @@ import type { StoreBackend } from "./backend.js";
 import { SqliteBackend } from "./sqlite/backend.js";
 import { PgBackend } from "./pg/backend.js";
 import { ownerId } from "./owner.js";
-import { checkResultsWritable, INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
+import { checkResultsWritable, INLINE_RESULT_LIMIT, resultPath, writeResultFile } from "./results.js";
+import { checkStorageFolder, checkStorageWritable, configuredResultStorage, resultNotFound, storageIoError, type ResultStorage } from "./result-storage.js";
+import { SettingsTable } from "./settings.js";
 import {
   flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
@@ -88,6 +90,8 @@ export class Store {
   readonly taskQueue: TaskQueue;
   /** Sealed block values. */
   readonly blocks: BlockTable;
+  /** Store-wide settings (`cellflow config`), e.g. the result storage. */
+  readonly settings: SettingsTable;
   private readonly backend: StoreBackend;
   private closed = false;
   private readyForRun = false;
@@ -105,6 +109,7 @@ export class Store {
     this.workQueue = new WorkQueue(this.db);
     this.blocks = new BlockTable(this.db);
     this.taskQueue = new TaskQueue(this.db, this.writer, backend.onNotify?.bind(backend));
+    this.settings = new SettingsTable(this.db);
   }
 
   /** Run `fn` in one write transaction (the store methods it calls join it) and return its value. */
@@ -120,6 +125,8 @@ export class Store {
     if (this.readyForRun) return;
     this.backend.checkReadyForRun(this.home);
     checkResultsWritable(this.resultsDir, this.dbPath, this.home);
+    const storage = configuredResultStorage(this);
+    if (storage) checkStorageWritable(storage);
     this.readyForRun = true;
   }
 
@@ -191,26 +198,84 @@ export class Store {
     this.writer.log({ flow_run_id: log.flowRunId || null, task_run_id: log.taskRunId, level: log.level, message: log.message, ts: log.timestamp });
   }
 
-  /** Persist serialized result bytes under their content address. Large results are written to a file at once. */
+  /**
+   * Persist serialized result bytes under their content address. Small results go inline (with the next batch);
+   * larger ones are written at once, atomically, to the result storage when one is set (`cellflow config set
+   * result-storage`), else under CELLFLOW_HOME/results. A write that fails throws one STORE line.
+   */
   saveResult(ref: string, bytes: Buffer): void {
-    if (bytes.length <= INLINE_RESULT_LIMIT) this.writer.result(ref, bytes);
-    else writeResultFile(this.resultsDir, ref, bytes);
+    if (bytes.length <= INLINE_RESULT_LIMIT) return this.writer.result(ref, bytes);
+    const storage = configuredResultStorage(this);
+    if (storage) {
+      checkStorageFolder(storage);
+      try {
+        writeResultFile(storage.dir, ref, bytes);
+      } catch (error) {
+        throw storageIoError(storage, "write", error, ref);
+      }
+      return;
+    }
+    try {
+      writeResultFile(this.resultsDir, ref, bytes);
+    } catch (error) {
+      throw storeError(error, `write result ${ref.slice(0, 12)} to ${this.resultsDir} for`, this.dbPath, this.home);
+    }
   }
 
-  /** Load a persisted result; throws when it is missing or its content hash does not match. */
+  /**
+   * Load a persisted result: inline, else from the result storage, else from CELLFLOW_HOME/results. Throws a
+   * one-line STORE error naming the result and where it was looked for when it is nowhere (on PostgreSQL: written
+   * on another machine with no result storage set), or the content-hash error when it is corrupt.
+   */
   loadResult(ref: string): unknown {
     const pending = this.writer.pendingResult(ref);
     if (pending) return deserializeResult(pending, ref);
     const row = this.db.prepare("SELECT bytes FROM results WHERE ref = ?").get(ref) as { bytes: Buffer } | undefined;
     if (row) return deserializeResult(row.bytes, ref);
-    return readResultFile(this.resultsDir, ref);
+    const file = this.findResultFile(ref);
+    return deserializeResult(readFileOf(file.path, file.storage, ref), ref);
   }
 
   /** Whether a persisted result is still there (inline, pending or as a file): pruned results are not. */
   hasResult(ref: string): boolean {
     if (this.writer.pendingResult(ref)) return true;
     if (this.db.prepare("SELECT 1 FROM results WHERE ref = ?").get(ref)) return true;
-    return fs.existsSync(resultPath(this.resultsDir, ref));
+    try {
+      this.findResultFile(ref);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The folders results over the inline limit may be in, the result storage first; its misconfiguration throws. */
+  private resultDirs(): { dirs: string[]; storage: ResultStorage | null } {
+    const storage = configuredResultStorage(this);
+    if (storage) checkStorageFolder(storage);
+    return { dirs: storage ? [storage.dir, this.resultsDir] : [this.resultsDir], storage };
+  }
+
+  /** The file holding a result too large to inline: in the result storage, or (written before it was set) under CELLFLOW_HOME. */
+  private findResultFile(ref: string): { path: string; storage: ResultStorage | null } {
+    let storage: ResultStorage | null = null;
+    let problem: unknown = null;
+    const searched: string[] = [];
+    try {
+      storage = configuredResultStorage(this);
+      if (storage) {
+        searched.push(`result storage '${storage.block}' (${storage.dir})`);
+        checkStorageFolder(storage);
+        const file = resultPath(storage.dir, ref);
+        if (fs.existsSync(file)) return { path: file, storage };
+      }
+    } catch (error) {
+      problem = error; // a missing block or an unmounted folder: said below unless the result is local
+    }
+    const local = resultPath(this.resultsDir, ref);
+    if (fs.existsSync(local)) return { path: local, storage: null };
+    if (problem) throw problem;
+    searched.push(this.resultsDir);
+    throw resultNotFound(ref, searched, this.onPostgres, storage);
   }
 
   // ── reads ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -381,7 +446,7 @@ export class Store {
   /** Delete runs with their subflows, task runs, logs, artifacts and unreferenced results; refuses a live run. */
   deleteRuns(ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
     this.writer.flush();
-    return deleteRuns(this.db, this.resultsDir, ids, options);
+    return deleteRuns(this.db, this.resultDirs().dirs, ids, options);
   }
 
   /** Give freed space back (SQLite: checkpoint the WAL, VACUUM when asked); returns the store's size in bytes. */
@@ -500,5 +565,14 @@ export class Store {
       return;
     }
     transitionRuns(this.db, "flow_runs", { state: stateNamed(name, message), where: "id = ?", args: [id] });
+  }
+}
+
+/** A result file's bytes; a read that fails for another reason than absence names the result storage. */
+function readFileOf(file: string, storage: ResultStorage | null, ref: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw storage ? storageIoError(storage, "read", error, ref) : error;
   }
 }
