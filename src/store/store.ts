@@ -123,11 +123,22 @@ export class Store {
    */
   checkReadyForRun(): void {
     if (this.readyForRun) return;
+    this.checkWritable();
+    this.checkResultStorage();
+    this.readyForRun = true;
+  }
+
+  /** The store takes writes, and so does the results folder under CELLFLOW_HOME; else one STORE line. */
+  checkWritable(): void {
     this.backend.checkReadyForRun(this.home);
     checkResultsWritable(this.resultsDir, this.dbPath, this.home);
+  }
+
+  /** The result storage, when one is set, is there and takes a write; returns it (null when none is set). */
+  checkResultStorage(): ResultStorage | null {
     const storage = configuredResultStorage(this);
     if (storage) checkStorageWritable(storage);
-    this.readyForRun = true;
+    return storage;
   }
 
   /** Whether the store is on PostgreSQL (workers on many machines, graphile-worker) rather than its SQLite file. */

@@ -69,17 +69,15 @@ async function doctorPostgres(home: string, opts: { backup?: string; rebuild?: b
     out(`store: ${store.dbPath} (${store.compact(false)} bytes)`);
     let writable = true;
     try {
-      store.checkReadyForRun();
+      store.checkWritable();
     } catch (error) {
       writable = false;
-      out(`results writable: NO (${(error as Error).message})`);
+      out(`results folder writable: NO (${(error as Error).message})`);
     }
     if (writable) out(`results folder writable: yes (${store.resultsDir})`);
-    const { configuredResultStorage } = await import("../../store/result-storage.js");
-    let storage: ReturnType<typeof configuredResultStorage> = null;
     try {
-      storage = configuredResultStorage(store);
-      out(storage ? `result storage: filesystem block '${storage.block}' (${storage.dir})` : `result storage: not set, so results over 4 KB stay under ${store.resultsDir} on this machine (share them: cellflow config set result-storage <filesystem block>)`);
+      const storage = store.checkResultStorage();
+      out(storage ? `result storage: filesystem block '${storage.block}' (${storage.dir}), writable` : `result storage: not set, so results over 4 KB stay under ${store.resultsDir} on this machine (share them: cellflow config set result-storage <filesystem block>)`);
     } catch (error) {
       writable = false;
       out(`result storage: NO (${(error as Error).message})`);
