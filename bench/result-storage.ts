@@ -14,7 +14,7 @@ import { serializeResult } from "../src/store/serialize.js";
 import { scratchDatabase, type ScratchDatabase } from "./pg-scratch.js";
 
 const SIZE = 1_000_000;
-const REPS = 15;
+const REPS = 31;
 
 type Way = "block" | "local" | "inline";
 

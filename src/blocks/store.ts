@@ -62,6 +62,11 @@ export function readBlock<T extends BlockType>(store: Store, type: T, name: stri
       : `create it with: cellflow blocks create ${type} ${name} --value '…'`;
     throw new CellflowError("BLOCK", `no ${type} block named '${name}'`, hint);
   }
+  return openBlock(store, type, name, sealed);
+}
+
+/** Decrypt and validate a block's sealed value as read from the store. */
+export function openBlock<T extends BlockType>(store: Store, type: T, name: string, sealed: string): BlockValue<T> {
   const json = decryptSecret(sealed, loadKey(store.home), { associatedData: aad(type, name) });
   return validateBlockValue(type, JSON.parse(json));
 }

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CellflowError } from "../core/errors.js";
-import { readBlock } from "../blocks/store.js";
+import { checkBlockRef, openBlock } from "../blocks/store.js";
 import type { Store } from "./store.js";
 import { INLINE_RESULT_LIMIT } from "./results.js";
 
@@ -35,11 +35,17 @@ export function parseStorageBlockName(text: string): string {
   return text.slice(slash + 1);
 }
 
+/** Decrypted block values by name and sealed value: a changed block has a new sealed value (a fresh IV). */
+const opened = new Map<string, string>();
+
 /** The block's results folder; refuses a block that does not exist (with what exists under that name). */
-function storageFor(store: Store, name: string): ResultStorage {
+function storageFor(store: Store, name: string, sealed = store.blocks.sealedValue("filesystem", name)): ResultStorage {
+  const cacheKey = `${name}\0${sealed}`;
+  const cached = sealed === undefined ? undefined : opened.get(cacheKey);
+  if (cached) return { block: name, dir: cached };
   let value: { path: string };
   try {
-    if (!store.blocks.has("filesystem", name)) {
+    if (sealed === undefined) {
       const others = store.blocks.typesNamed(name);
       throw new CellflowError(
         "BLOCK",
@@ -47,18 +53,21 @@ function storageFor(store: Store, name: string): ResultStorage {
         `create one: cellflow blocks create filesystem ${others.length ? "shared" : name} --value '{"path":"/mnt/shared"}', then ${SET_IT.replace("<filesystem block>", others.length ? "shared" : name)}`,
       );
     }
-    value = readBlock(store, "filesystem", name);
+    value = openBlock(store, "filesystem", name, sealed);
   } catch (error) {
     if (!(error instanceof CellflowError)) throw error;
     throw new CellflowError("STORE", `result storage: ${error.message}`, "", { cause: error });
   }
-  return { block: name, dir: path.join(path.resolve(value.path), RESULT_STORAGE_FOLDER) };
+  const dir = path.join(path.resolve(value.path), RESULT_STORAGE_FOLDER);
+  if (opened.size > 100) opened.clear();
+  opened.set(cacheKey, dir);
+  return { block: name, dir };
 }
 
-/** The configured result storage, or null when results over the inline limit stay under CELLFLOW_HOME. */
+/** The configured result storage, or null when results over the inline limit stay under CELLFLOW_HOME. One round trip. */
 export function configuredResultStorage(store: Store): ResultStorage | null {
-  const name = store.settings.get(RESULT_STORAGE_SETTING);
-  return name === undefined ? null : storageFor(store, name);
+  const setting = store.settings.getWithBlock(RESULT_STORAGE_SETTING, "filesystem");
+  return setting === undefined ? null : storageFor(store, setting.value, setting.sealed);
 }
 
 /**
@@ -94,7 +103,9 @@ export function checkStorageWritable(storage: ResultStorage): void {
 
 /** Set the result storage: the block must be a filesystem block whose folder exists and takes a write here. */
 export function setResultStorage(store: Store, text: string): ResultStorage {
-  const storage = storageFor(store, parseStorageBlockName(text));
+  const name = parseStorageBlockName(text);
+  checkBlockRef("filesystem", name);
+  const storage = storageFor(store, name);
   const root = path.dirname(storage.dir);
   if (!fs.existsSync(root)) {
     throw new CellflowError("USAGE", `result storage '${storage.block}': its folder ${root} does not exist on ${os.hostname()}`, "mount the shared folder there (or fix the block's path), then set it again");
