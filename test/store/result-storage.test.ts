@@ -3,6 +3,7 @@
 // sharing one database and one mounted folder; a result that cannot be stored fails its task, one that is on
 // another machine's disk fails to load with one line naming it, where it was looked for and the fix.
 
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,7 +15,7 @@ import { resultPath } from "../../src/store/results.js";
 import { serializeResult } from "../../src/store/serialize.js";
 import { RESULT_STORAGE_FOLDER, setResultStorage } from "../../src/store/result-storage.js";
 import { byKey, flushed, freshStore, tempHome } from "../engine/helpers.js";
-import { cli, errorLines, requireBuiltCli, SLOW, tempDir, type CliResult, type FlowRunJson } from "../acceptance/helpers.js";
+import { CLI, cli, errorLines, requireBuiltCli, SLOW, tempDir, until, type CliResult, type FlowRunJson } from "../acceptance/helpers.js";
 import { freshDatabase, type TestDatabase } from "../support/postgres.js";
 
 requireBuiltCli();
@@ -269,5 +270,62 @@ describe("a result that cannot be stored", () => {
     expect(flushed().loadResult(ref)).toBe(value);
     expect(flushed().deleteRuns([run.id]).results).toBe(1);
     expect(fs.existsSync(resultPath(dir, ref))).toBe(false);
+  });
+});
+
+describe("distributed task runs: a task worker with its own CELLFLOW_HOME hands large results back through the result storage", { timeout: SLOW }, () => {
+  let database: TestDatabase;
+  const flowMachine = tempDir("flow-machine");
+  const workerMachine = tempDir("worker-machine");
+  const shared = tempDir("shared-dist");
+  const flows = tempDir("dist-result-flows");
+  const file = path.join(flows, "big.ts");
+  let worker: ChildProcess | null = null;
+  let output = "";
+
+  beforeAll(async () => {
+    database = await freshDatabase("dist_results");
+    process.env.CELLFLOW_DATABASE_URL = database.url;
+    fs.writeFileSync(file, FLOW);
+  }, SLOW);
+  afterAll(async () => {
+    if (worker?.pid) process.kill(worker.pid, "SIGKILL");
+    delete process.env.CELLFLOW_DATABASE_URL;
+    await database?.drop();
+  });
+
+  async function startWorker(secretKey: string): Promise<void> {
+    const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: workerMachine, CELLFLOW_SECRET_KEY: secretKey, NO_COLOR: "1" };
+    for (const name of ["VITEST", "VITEST_WORKER_ID", "VITEST_POOL_ID", "NODE_OPTIONS"]) delete env[name];
+    worker = spawn(process.execPath, [CLI, "worker", "--tasks", "--poll-ms", "300"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    worker.stdout!.setEncoding("utf8").on("data", (c: string) => (output += c));
+    worker.stderr!.setEncoding("utf8").on("data", (c: string) => (output += c));
+    await until("the task worker to take task runs", () => (output.includes("taking task runs") ? true : undefined), 120_000, 200);
+  }
+
+  it("with result storage the flow process reads the worker's 200 KB result; without, the run fails with one line naming the fix", async () => {
+    for (const args of [["blocks", "create", "filesystem", "shared", "--value", JSON.stringify({ path: shared })], ["config", "set", "result-storage", "shared"]]) {
+      const r = await cli(args, { home: flowMachine });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    await startWorker((await cli(["blocks", "key"], { home: flowMachine })).stdout.trim());
+    const shared1 = await cli(["run", file, "--distributed", "--json"], { home: flowMachine });
+    expect(shared1.code, `${shared1.stderr}\n--- worker:\n${output}`).toBe(0);
+    expect(JSON.parse(shared1.stdout)).toMatchObject({ state: { name: "Completed" }, result: 200_000 });
+    const held = await database.query<{ task_name: string; worker_id: string | null }>("SELECT task_name, worker_id FROM task_runs ORDER BY task_name");
+    expect(held.map((r) => [r.task_name, r.worker_id !== null])).toEqual([["make", true], ["size", true]]);
+    expect(filesUnder(path.join(shared, RESULT_STORAGE_FOLDER))).toHaveLength(1);
+    expect([...filesUnder(path.join(flowMachine, "results")), ...filesUnder(path.join(workerMachine, "results"))]).toEqual([]);
+
+    const unset = await cli(["config", "unset", "result-storage"], { home: flowMachine });
+    expect(unset.code, unset.stderr).toBe(0);
+    const local = await cli(["run", file, "--distributed", "-p", "n=100000", "--json"], { home: flowMachine });
+    expect(local.code).toBe(1);
+    expect(filesUnder(path.join(workerMachine, "results"))).toHaveLength(1); // written on the worker's own disk
+    const run = JSON.parse(local.stdout) as FlowRunJson;
+    expect(run.state.name).toBe("Failed");
+    expect(run.state.message).toMatch(
+      new RegExp(`the result of make-0 \\(completed on a task worker\\) cannot be read here: result [0-9a-f]{12} is neither in the database nor in ${path.join(flowMachine, "results")} on ${os.hostname()}: .*cellflow config set result-storage shared`),
+    );
   });
 });
