@@ -61,7 +61,10 @@ export async function benchResultStorage(): Promise<Record<string, number>> {
       times[way].cpu.push((used.user + used.system) / 1000);
     };
     for (const way of ["block", "local", "inline"] as const) once(way); // warm-up
-    for (const way of Object.values(times)) (way.wall.length = 0), (way.cpu.length = 0);
+    for (const way of Object.values(times)) {
+      way.wall.length = 0;
+      way.cpu.length = 0;
+    }
     for (let i = 0; i < REPS; i++) for (const way of ["block", "local", "inline"] as const) once(way);
   } finally {
     configureStore(null);

@@ -54,11 +54,15 @@ function storageFor(store: Store, name: string, sealed = store.blocks.sealedValu
       );
     }
     value = openBlock(store, "filesystem", name, sealed);
+    if (!path.isAbsolute(value.path)) {
+      // A relative folder would be a different one for every process's working directory.
+      throw new CellflowError("BLOCK", `filesystem block '${name}' has the relative path '${value.path}'`, `give it the shared folder's absolute path: cellflow blocks create filesystem ${name} --overwrite --value '{"path":"/mnt/shared"}'`);
+    }
   } catch (error) {
     if (!(error instanceof CellflowError)) throw error;
     throw new CellflowError("STORE", `result storage: ${error.message}`, "", { cause: error });
   }
-  const dir = path.join(path.resolve(value.path), RESULT_STORAGE_FOLDER);
+  const dir = path.join(path.normalize(value.path), RESULT_STORAGE_FOLDER);
   if (opened.size > 100) opened.clear();
   opened.set(cacheKey, dir);
   return { block: name, dir };

@@ -260,10 +260,10 @@ export class Store {
   }
 
   /** The folders results over the inline limit may be in, the result storage first; its misconfiguration throws. */
-  private resultDirs(): { dirs: string[]; storage: ResultStorage | null } {
+  private resultDirs(): string[] {
     const storage = configuredResultStorage(this);
     if (storage) checkStorageFolder(storage);
-    return { dirs: storage ? [storage.dir, this.resultsDir] : [this.resultsDir], storage };
+    return storage ? [storage.dir, this.resultsDir] : [this.resultsDir];
   }
 
   /** The file holding a result too large to inline: in the result storage, or (written before it was set) under CELLFLOW_HOME. */
@@ -457,7 +457,7 @@ export class Store {
   /** Delete runs with their subflows, task runs, logs, artifacts and unreferenced results; refuses a live run. */
   deleteRuns(ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
     this.writer.flush();
-    return deleteRuns(this.db, this.resultDirs().dirs, ids, options);
+    return deleteRuns(this.db, this.resultDirs(), ids, options);
   }
 
   /** Give freed space back (SQLite: checkpoint the WAL, VACUUM when asked); returns the store's size in bytes. */

@@ -95,6 +95,9 @@ describe("result storage across machines on PostgreSQL (two CELLFLOW_HOMEs, one 
       [["config", "set", "colour", "blue"], /^error: unknown setting 'colour' — known settings: result-storage/],
       [["config", "unset", "result-storage"], /^error: setting 'result-storage' is not set — /],
     ];
+    const relative = await cli(["blocks", "create", "filesystem", "relative", "--value", '{"path":"data/shared"}'], { home: machineA });
+    expect(relative.code, relative.stderr).toBe(0);
+    cases.push([["config", "set", "result-storage", "relative"], /^error: result storage: filesystem block 'relative' has the relative path 'data\/shared' — give it the shared folder's absolute path/]);
     const gone = await cli(["blocks", "create", "filesystem", "unmounted", "--value", JSON.stringify({ path: path.join(shared, "not-mounted") })], { home: machineA });
     expect(gone.code, gone.stderr).toBe(0);
     cases.push([["config", "set", "result-storage", "unmounted"], new RegExp(`^error: result storage 'unmounted': its folder ${path.join(shared, "not-mounted")} does not exist on ${os.hostname()} — mount the shared folder there`)]);
