@@ -9,7 +9,6 @@ import os from "node:os";
 import path from "node:path";
 import { configureStore, getEngine } from "../src/engine/engine.js";
 import { saveBlock } from "../src/blocks/store.js";
-import { RESULT_STORAGE_SETTING, setResultStorage } from "../src/store/result-storage.js";
 import { serializeResult } from "../src/store/serialize.js";
 import { scratchDatabase, type ScratchDatabase } from "./pg-scratch.js";
 
@@ -44,8 +43,8 @@ export async function benchResultStorage(): Promise<Record<string, number>> {
     let n = 0;
     const fresh = () => serializeResult(`${n++}:`.padEnd(SIZE, "r"));
     const once = (way: Way) => {
-      if (way === "block") setResultStorage(store, "shared");
-      else store.settings.remove(RESULT_STORAGE_SETTING);
+      if (way === "block") store.setResultStorage("shared");
+      else store.unsetResultStorage();
       const { bytes, ref } = fresh();
       const cpu = process.cpuUsage();
       const start = process.hrtime.bigint();

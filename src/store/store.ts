@@ -15,7 +15,10 @@ import { SqliteBackend } from "./sqlite/backend.js";
 import { PgBackend } from "./pg/backend.js";
 import { ownerId } from "./owner.js";
 import { checkResultsWritable, INLINE_RESULT_LIMIT, resultPath, writeResultFile } from "./results.js";
-import { checkStorageFolder, checkStorageWritable, configuredResultStorage, resultNotFound, storageIoError, type ResultStorage } from "./result-storage.js";
+import {
+  checkStorageFolder, checkStorageWritable, configuredResultStorage, RESULT_STORAGE_SETTING, resultNotFound, setResultStorage, storageIoError,
+  type ResultStorage,
+} from "./result-storage.js";
 import { SettingsTable } from "./settings.js";
 import {
   flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
@@ -44,6 +47,13 @@ import type { ArtifactRecord } from "../core/records.js";
 function openBackend(home: string, url = process.env.CELLFLOW_DATABASE_URL?.trim()): StoreBackend {
   return url ? new PgBackend(url, home) : new SqliteBackend(home);
 }
+
+/**
+ * How long a process goes on with the result storage it last read before reading the setting again: a result
+ * over the inline limit costs no extra round trip, and `cellflow config set result-storage` reaches running
+ * workers within this time.
+ */
+const RESULT_STORAGE_RECHECK_MS = 1000;
 
 /** The shortest id prefix a run can be named by (as git does for commits). */
 const MIN_PREFIX = 4;
@@ -95,6 +105,8 @@ export class Store {
   private readonly backend: StoreBackend;
   private closed = false;
   private readyForRun = false;
+  /** The result storage as last read (see RESULT_STORAGE_RECHECK_MS); a misconfigured one is never kept. */
+  private storageRead: { at: number; storage: ResultStorage | null } | null = null;
 
   private constructor(home: string, backend: StoreBackend) {
     this.home = home;
@@ -136,8 +148,34 @@ export class Store {
 
   /** The result storage, when one is set, is there and takes a write; returns it (null when none is set). */
   checkResultStorage(): ResultStorage | null {
-    const storage = configuredResultStorage(this);
+    this.storageRead = null;
+    const storage = this.resultStorage();
     if (storage) checkStorageWritable(storage);
+    return storage;
+  }
+
+  /**
+   * Point results over the inline limit at a filesystem block (`name` or `filesystem/name`), for every process and
+   * machine on the store: its folder must exist here and take a write. Returns where results will go.
+   */
+  setResultStorage(block: string): ResultStorage {
+    const storage = setResultStorage(this, block);
+    this.storageRead = null;
+    return storage;
+  }
+
+  /** Results over the inline limit go under each machine's CELLFLOW_HOME again; returns whether one was set. */
+  unsetResultStorage(): boolean {
+    this.storageRead = null;
+    return this.settings.remove(RESULT_STORAGE_SETTING);
+  }
+
+  /** The result storage (null when none is set), read again at most every RESULT_STORAGE_RECHECK_MS. */
+  private resultStorage(): ResultStorage | null {
+    const now = Date.now();
+    if (this.storageRead && now - this.storageRead.at < RESULT_STORAGE_RECHECK_MS) return this.storageRead.storage;
+    const storage = configuredResultStorage(this);
+    this.storageRead = { at: now, storage };
     return storage;
   }
 
@@ -216,7 +254,7 @@ export class Store {
    */
   saveResult(ref: string, bytes: Buffer): void {
     if (bytes.length <= INLINE_RESULT_LIMIT) return this.writer.result(ref, bytes);
-    const storage = configuredResultStorage(this);
+    const storage = this.resultStorage();
     if (storage) {
       checkStorageFolder(storage);
       try {
@@ -261,7 +299,7 @@ export class Store {
 
   /** The folders results over the inline limit may be in, the result storage first; its misconfiguration throws. */
   private resultDirs(): string[] {
-    const storage = configuredResultStorage(this);
+    const storage = this.resultStorage();
     if (storage) checkStorageFolder(storage);
     return storage ? [storage.dir, this.resultsDir] : [this.resultsDir];
   }
@@ -272,7 +310,7 @@ export class Store {
     let problem: unknown = null;
     const searched: string[] = [];
     try {
-      storage = configuredResultStorage(this);
+      storage = this.resultStorage();
       if (storage) {
         searched.push(`result storage '${storage.block}' (${storage.dir})`);
         checkStorageFolder(storage);

@@ -13,7 +13,7 @@ import { flow, task } from "../../src/index.js";
 import { saveBlock } from "../../src/blocks/store.js";
 import { resultPath } from "../../src/store/results.js";
 import { serializeResult } from "../../src/store/serialize.js";
-import { RESULT_STORAGE_FOLDER, setResultStorage } from "../../src/store/result-storage.js";
+import { RESULT_STORAGE_FOLDER } from "../../src/store/result-storage.js";
 import { byKey, flushed, freshStore, tempHome } from "../engine/helpers.js";
 import { CLI, cli, errorLines, requireBuiltCli, SLOW, tempDir, until, type CliResult, type FlowRunJson } from "../acceptance/helpers.js";
 import { freshDatabase, type TestDatabase } from "../support/postgres.js";
@@ -217,7 +217,7 @@ describe("a result that cannot be stored", () => {
     process.env.CELLFLOW_DATABASE_URL = database.url;
     freshStore();
     saveBlock(getEngine().store, "filesystem", "shared", { path: shared });
-    setResultStorage(getEngine().store, "shared");
+    getEngine().store.setResultStorage("shared");
     return path.join(shared, RESULT_STORAGE_FOLDER);
   }
 
@@ -265,7 +265,7 @@ describe("a result that cannot be stored", () => {
   it("on SQLite a result storage can be set too: large results go there, are read back, and pruned with their run", async () => {
     freshStore();
     saveBlock(getEngine().store, "filesystem", "shared", { path: shared });
-    setResultStorage(getEngine().store, "filesystem/shared");
+    getEngine().store.setResultStorage("filesystem/shared");
     const dir = path.join(shared, RESULT_STORAGE_FOLDER);
     const run = await flow("f", async () => task("big", () => value)()).run();
     const ref = flushed().getTaskRunRow(byKey(run.taskRuns, "big-0").id)!.result_ref!;

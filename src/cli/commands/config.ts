@@ -17,8 +17,8 @@ function checkKey(key: string): void {
 }
 
 async function load() {
-  const [{ getEngine }, storage] = await Promise.all([import("../../engine/engine.js"), import("../../store/result-storage.js")]);
-  return { store: getEngine().store, ...storage };
+  const { getEngine } = await import("../../engine/engine.js");
+  return { store: getEngine().store };
 }
 
 export function registerConfigCommands(program: Command): void {
@@ -43,8 +43,8 @@ export function registerConfigCommands(program: Command): void {
     .description("set a setting for every machine on the store, e.g. `cellflow config set result-storage shared`")
     .action(async (key: string, value: string) => {
       checkKey(key);
-      const { store, setResultStorage } = await load();
-      const storage = setResultStorage(store, value);
+      const { store } = await load();
+      const storage = store.setResultStorage(value);
       print(`result-storage set: results over 4 KB go to filesystem block '${storage.block}' (${storage.dir}) from every machine on this store\n`);
     });
 
@@ -54,7 +54,7 @@ export function registerConfigCommands(program: Command): void {
     .action(async (key: string) => {
       checkKey(key);
       const { store } = await load();
-      if (!store.settings.remove(key)) throw new CellflowError("USAGE", `setting '${key}' is not set`, "see the settings with: cellflow config ls");
+      if (!store.unsetResultStorage()) throw new CellflowError("USAGE", `setting '${key}' is not set`, "see the settings with: cellflow config ls");
       print(`${key} unset: results over 4 KB go under each machine's CELLFLOW_HOME from now on; those already in its folder are not read from there any more (set it again to read them)\n`);
     });
 }
