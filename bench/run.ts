@@ -26,6 +26,7 @@ await optional("ui", "./ui.js", "benchUi");
 await optional("store-backends", "./store-backends.js", "benchStoreBackends");
 await optional("pg-workers", "./pg-workers.js", "benchPgWorkers");
 await optional("distributed", "./distributed.js", "benchDistributed");
+await optional("result-storage", "./result-storage.js", "benchResultStorage");
 
 const only = process.argv.slice(2);
 for (const [name, bench] of BENCHES) {

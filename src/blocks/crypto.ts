@@ -1,4 +1,5 @@
-// Secrets at rest: AES-256-GCM with a per-home key file, and redaction of secret values from text.
+// Secrets at rest: AES-256-GCM with a per-home key file (or the key in CELLFLOW_SECRET_KEY, for machines that share
+// one store), and redaction of secret values from text.
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
@@ -13,6 +14,9 @@ const TAG_BYTES = 16;
 const FORMAT = "v1";
 
 export const KEY_FILE_NAME = "secret.key";
+/** The key as base64 (what `cellflow blocks key` prints): wins over secret.key, so every machine on a shared store can use one key. */
+export const KEY_ENV = "CELLFLOW_SECRET_KEY";
+const SHARE_KEY = `on a machine sharing the store, set ${KEY_ENV} to what \`cellflow blocks key\` prints on the machine that created the blocks`;
 
 /** Options for `encryptSecret` and `decryptSecret`. */
 export interface SecretCipherOptions {
@@ -64,7 +68,7 @@ export function decryptSecret(payload: string, key: Buffer, options: SecretCiphe
     throw new CellflowError(
       "BLOCK",
       "stored secret could not be decrypted (wrong secret.key or the data was altered)",
-      "restore the secret.key it was written with, or create the block again",
+      `use the key it was written with (${SHARE_KEY}, or restore that secret.key), or create the block again`,
       { cause: error },
     );
   }
@@ -78,11 +82,29 @@ function readKey(path: string): Buffer {
   return key;
 }
 
+/** The key from CELLFLOW_SECRET_KEY, or undefined when it is unset; a value that is not 32 bytes of base64 is refused. */
+function keyFromEnv(): Buffer | undefined {
+  const text = process.env[KEY_ENV]?.trim();
+  if (!text) return undefined;
+  const key = Buffer.from(text, "base64");
+  if (key.length !== KEY_BYTES || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) {
+    throw new CellflowError("BLOCK", `${KEY_ENV} is not a ${KEY_BYTES}-byte key in base64 (${text.length} characters)`, `set it to what \`cellflow blocks key\` prints on the machine that created the blocks`);
+  }
+  return key;
+}
+
+/** Where this process takes its key from, for messages. */
+export function keySource(homeDir: string): string {
+  return process.env[KEY_ENV]?.trim() ? KEY_ENV : join(homeDir, KEY_FILE_NAME);
+}
+
 /**
  * Read `<home>/secret.key` for a read (showing or loading a block): a missing key is an error with a hint,
  * never a new key, which would silently split the store's blocks between two keys.
  */
 export function loadKey(homeDir: string): Buffer {
+  const fromEnv = keyFromEnv();
+  if (fromEnv) return fromEnv;
   const path = join(homeDir, KEY_FILE_NAME);
   try {
     return readKey(path);
@@ -91,18 +113,20 @@ export function loadKey(homeDir: string): Buffer {
     throw new CellflowError(
       "BLOCK",
       `${path} is missing, so the stored blocks cannot be decrypted`,
-      "restore secret.key from a backup of this store; without it, remove the blocks and create them again",
+      `restore secret.key from a backup of this store (${SHARE_KEY}); without it, remove the blocks and create them again`,
     );
   }
 }
 
 /**
- * Read `<home>/secret.key`, creating it (32 random bytes, mode 0600) when missing.
+ * Read `<home>/secret.key` (or CELLFLOW_SECRET_KEY when set), creating the file (32 random bytes, mode 0600) when missing.
  * The key is written to a temporary file, synced, then hard-linked into place: like rename it is atomic,
  * so no reader sees a half-written key, and unlike rename it never replaces a key another process made first.
  * @example const key = loadOrCreateKey(process.env.CELLFLOW_HOME ?? ".cellflow")
  */
 export function loadOrCreateKey(homeDir: string): Buffer {
+  const fromEnv = keyFromEnv();
+  if (fromEnv) return fromEnv;
   const path = join(homeDir, KEY_FILE_NAME);
   try {
     return readKey(path);

@@ -2,7 +2,7 @@
 
 import { CellflowError } from "../core/errors.js";
 import type { Store } from "../store/store.js";
-import { decryptSecret, encryptSecret, loadKey, loadOrCreateKey } from "./crypto.js";
+import { decryptSecret, encryptSecret, KEY_ENV, keySource, loadKey, loadOrCreateKey } from "./crypto.js";
 import { BLOCK_TYPES, isBlockType, validateBlockValue, type BlockType, type BlockValue } from "./types.js";
 
 /** A stored block as listed: its identity and timestamps, never its value. */
@@ -29,9 +29,22 @@ const aad = (type: string, name: string): string => `${type}/${name}`;
 export function saveBlock<T extends BlockType>(store: Store, type: T, name: string, value: unknown): BlockValue<T> {
   checkBlockRef(type, name);
   const parsed = validateBlockValue(type, value);
-  // A new key only for a store with no blocks yet: blocks sealed with a lost key would be split from new ones.
-  const anyBlock = store.blocks.any();
-  const key = anyBlock ? loadKey(store.home) : loadOrCreateKey(store.home);
+  // A new key only for a store with no blocks yet, and only the key the stored blocks were sealed with: blocks
+  // sealed with a lost (or another machine's) key would be split from new ones.
+  const existing = store.blocks.oneSealed();
+  const key = existing ? loadKey(store.home) : loadOrCreateKey(store.home);
+  if (existing) {
+    try {
+      decryptSecret(existing.value, key, { associatedData: aad(existing.type, existing.name) });
+    } catch (error) {
+      throw new CellflowError(
+        "BLOCK",
+        `block ${type}/${name} was not saved: the key in ${keySource(store.home)} is not the one the stored blocks were sealed with`,
+        `set ${KEY_ENV} to what \`cellflow blocks key\` prints on the machine that created them`,
+        { cause: error },
+      );
+    }
+  }
   const sealed = encryptSecret(JSON.stringify(parsed), key, { associatedData: aad(type, name) });
   const now = Date.now();
   store.blocks.put(type, name, sealed, now);
@@ -49,6 +62,11 @@ export function readBlock<T extends BlockType>(store: Store, type: T, name: stri
       : `create it with: cellflow blocks create ${type} ${name} --value '…'`;
     throw new CellflowError("BLOCK", `no ${type} block named '${name}'`, hint);
   }
+  return openBlock(store, type, name, sealed);
+}
+
+/** Decrypt and validate a block's sealed value as read from the store. */
+export function openBlock<T extends BlockType>(store: Store, type: T, name: string, sealed: string): BlockValue<T> {
   const json = decryptSecret(sealed, loadKey(store.home), { associatedData: aad(type, name) });
   return validateBlockValue(type, JSON.parse(json));
 }

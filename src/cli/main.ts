@@ -21,6 +21,7 @@ import { registerCompletionCommand } from "./commands/completion.js";
 import { registerUiCommand } from "./commands/ui.js";
 import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerCacheCommands } from "./commands/cache.js";
+import { registerConfigCommands } from "./commands/config.js";
 
 export function buildProgram(): Command {
   const program = new Command("cellflow")
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerCompletionCommand(program);
   registerUiCommand(program);
   registerDoctorCommand(program);
+  registerConfigCommands(program);
   return program;
 }
 

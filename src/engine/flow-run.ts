@@ -4,7 +4,7 @@
 import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
 import { CellflowError, toErrorInfo, describeError } from "../core/errors.js";
 import { AwaitingRetry, Cached, Cancelled, Completed, Crashed, Failed, Pending, Running, TimedOut, type State } from "../core/states.js";
-import { serializeResult } from "../store/serialize.js";
+import { NotPersistableError, serializeResult } from "../store/serialize.js";
 import { ownerAlive, ownerId, parseOwner } from "../store/owner.js";
 import type { TaskRunRow } from "../store/rows.js";
 import { Semaphore, sleep } from "./concurrency.js";
@@ -277,8 +277,12 @@ function handleFlowSuccess(live: LiveFlowRun, value: unknown, engine: Engine): v
     const { bytes, ref } = serializeResult(value);
     engine.store.saveResult(ref, bytes);
     live.resultRef = ref;
-  } catch {
-    // A flow's return value that cannot be persisted is still returned to the caller.
+  } catch (error) {
+    // A flow's return value that cannot be persisted is still returned to the caller; on PostgreSQL one that could
+    // not be written (storage unwritable or missing) fails the run, as a task's does, rather than vanish.
+    if (!(error instanceof NotPersistableError) && engine.store.onPostgres) {
+      throw new CellflowError("STORE", `the result of flow run ${live.record.name} could not be stored: ${(error as Error).message}`, "", { cause: error });
+    }
   }
   engine.setFlowState(live, Completed());
 }

@@ -43,6 +43,15 @@ export function readStoredResult(runId: string, task?: string): StoredResult {
     throw new CellflowError("USAGE", `the result of ${what} was kept in memory only (it could not be persisted, or persistResult is off)`, "its logs say why: cellflow runs logs " + flowRun.id.slice(0, 8));
   }
   if (!store.hasResult(ref)) {
+    // On PostgreSQL a result missing here may sit on the machine that ran the task: loadResult says where it looked and the fix.
+    if (store.onPostgres) {
+      try {
+        store.loadResult(ref);
+      } catch (error) {
+        if (error instanceof CellflowError) throw new CellflowError("STORE", `the result of ${what} cannot be read: ${error.message}`, "", { cause: error });
+        throw error;
+      }
+    }
     throw new CellflowError("USAGE", `the result of ${what} is no longer stored (pruned)`, "run the flow again to produce it");
   }
   return { flowRun, taskRun: row ? taskRunFromRow(row) : null, value: store.loadResult(ref) };

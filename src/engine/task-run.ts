@@ -445,6 +445,11 @@ function handleSuccess(def: TaskDefinition, live: LiveTaskRun, value: unknown, e
       engine.store.saveResult(ref, bytes);
       live.resultRef = ref;
     } catch (error) {
+      // On PostgreSQL other processes and machines may need this result (a downstream task elsewhere, a rerun,
+      // `runs result`): one that cannot be written fails the task (retried as its retries allow), never vanishes.
+      if (!(error instanceof NotPersistableError) && engine.store.onPostgres) {
+        throw new CellflowError("STORE", `the result of ${live.record.dynamicKey} could not be stored: ${(error as Error).message}`, "", { cause: error });
+      }
       const why = error instanceof NotPersistableError ? error.message : `it could not be written: ${(error as Error).message}`;
       // On a task worker the result is the only way back to the flow: a task run whose result cannot be stored fails.
       if (live.workerId) throw new CellflowError("DISTRIBUTED", `the result of ${live.record.dynamicKey} cannot be sent back to its flow: ${why}`, "return plain data from tasks that run on workers");

@@ -13,9 +13,9 @@ export interface BlockRowInfo {
 export class BlockTable {
   constructor(private readonly db: SqlDatabase) {}
 
-  /** Whether any block is stored. */
-  any(): boolean {
-    return this.db.prepare("SELECT 1 FROM blocks LIMIT 1").get() !== undefined;
+  /** One stored block's sealed value (the oldest), or undefined when there is none. */
+  oneSealed(): { type: string; name: string; value: string } | undefined {
+    return this.db.prepare("SELECT type, name, value FROM blocks ORDER BY created_at, type, name LIMIT 1").get() as { type: string; name: string; value: string } | undefined;
   }
 
   /** Save a sealed value, replacing the block of the same type and name (its creation time stays). */

@@ -38,7 +38,7 @@ class Rollback extends Error {}
  * of it) is refused before anything is deleted. With `dryRun` the same statements run and are rolled back, so
  * the counts are exact.
  */
-export function deleteRuns(db: SqlDatabase, resultsDir: string, ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
+export function deleteRuns(db: SqlDatabase, resultsDirs: string[], ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS doomed_runs (id TEXT PRIMARY KEY);
            CREATE TEMP TABLE IF NOT EXISTS doomed_refs (ref TEXT PRIMARY KEY);
            DELETE FROM doomed_runs; DELETE FROM doomed_refs;`);
@@ -80,8 +80,15 @@ export function deleteRuns(db: SqlDatabase, resultsDir: string, ids: string[], o
              DELETE FROM doomed_refs WHERE ref IN (SELECT result_ref FROM flow_runs WHERE result_ref IN (SELECT ref FROM doomed_refs));`);
     const refs = (db.prepare("SELECT ref FROM doomed_refs").all() as Array<{ ref: string }>).map((r) => r.ref);
     const inline = db.prepare("DELETE FROM results WHERE ref IN (SELECT ref FROM doomed_refs)").run().changes;
-    const files = refs.filter((ref) => fs.existsSync(resultPath(resultsDir, ref)));
-    summary.results = inline + files.length;
+    // A result file is in the result storage, or under CELLFLOW_HOME when it was written before that was set.
+    const files: string[] = [];
+    let filed = 0;
+    for (const ref of refs) {
+      const found = resultsDirs.map((dir) => resultPath(dir, ref)).filter((file) => fs.existsSync(file));
+      files.push(...found);
+      if (found.length > 0) filed++;
+    }
+    summary.results = inline + filed;
     return files;
   };
 
@@ -109,7 +116,7 @@ export function deleteRuns(db: SqlDatabase, resultsDir: string, ids: string[], o
   for (let i = 0; i < ids.length; i += CHUNK) db.transaction(() => chunk(ids.slice(i, i + CHUNK)));
   const files = db.transaction(keepReferenced);
   // Files go after the commit: a crash in between leaves an unreferenced file, never a reference to a missing one.
-  for (const ref of files) fs.rmSync(resultPath(resultsDir, ref), { force: true });
+  for (const file of files) fs.rmSync(file, { force: true });
   db.exec("DELETE FROM doomed_runs; DELETE FROM doomed_refs;");
   return summary;
 }

@@ -1,9 +1,9 @@
-// Content-addressed result storage: small results inline in the database, larger ones as files under results/,
-// each written atomically (temp file + rename) so a reader never sees half a result.
+// Content-addressed result files: small results live inline in the database, larger ones as files under results/
+// (or the result storage's folder, result-storage.ts), each written atomically (temp file + rename) so a reader
+// never sees half a result.
 
 import fs from "node:fs";
 import path from "node:path";
-import { deserializeResult } from "./serialize.js";
 import { sha256 } from "../core/hash.js";
 import { storeError } from "./store-errors.js";
 
@@ -38,11 +38,6 @@ function isSound(file: string, ref: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Reads a result file and checks its content hash; throws when missing or corrupt. */
-export function readResultFile(resultsDir: string, ref: string): unknown {
-  return deserializeResult(fs.readFileSync(resultPath(resultsDir, ref)), ref);
 }
 
 /** Throw a one-line STORE error unless the results folder takes a write (checked before a run's user code). */

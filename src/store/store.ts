@@ -14,7 +14,12 @@ import type { StoreBackend } from "./backend.js";
 import { SqliteBackend } from "./sqlite/backend.js";
 import { PgBackend } from "./pg/backend.js";
 import { ownerId } from "./owner.js";
-import { checkResultsWritable, INLINE_RESULT_LIMIT, readResultFile, resultPath, writeResultFile } from "./results.js";
+import { checkResultsWritable, INLINE_RESULT_LIMIT, resultPath, writeResultFile } from "./results.js";
+import {
+  checkStorageFolder, checkStorageWritable, configuredResultStorage, RESULT_STORAGE_SETTING, resultNotFound, setResultStorage, storageIoError,
+  type ResultStorage,
+} from "./result-storage.js";
+import { SettingsTable } from "./settings.js";
 import {
   flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
@@ -42,6 +47,13 @@ import type { ArtifactRecord } from "../core/records.js";
 function openBackend(home: string, url = process.env.CELLFLOW_DATABASE_URL?.trim()): StoreBackend {
   return url ? new PgBackend(url, home) : new SqliteBackend(home);
 }
+
+/**
+ * How long a process goes on with the result storage it last read before reading the setting again: a result
+ * over the inline limit costs no extra round trip, and `cellflow config set result-storage` reaches running
+ * workers within this time.
+ */
+const RESULT_STORAGE_RECHECK_MS = 1000;
 
 /** The shortest id prefix a run can be named by (as git does for commits). */
 const MIN_PREFIX = 4;
@@ -88,9 +100,13 @@ export class Store {
   readonly taskQueue: TaskQueue;
   /** Sealed block values. */
   readonly blocks: BlockTable;
+  /** Store-wide settings (`cellflow config`), e.g. the result storage. */
+  readonly settings: SettingsTable;
   private readonly backend: StoreBackend;
   private closed = false;
   private readyForRun = false;
+  /** The result storage as last read (see RESULT_STORAGE_RECHECK_MS); a misconfigured one is never kept. */
+  private storageRead: { at: number; storage: ResultStorage | null } | null = null;
 
   private constructor(home: string, backend: StoreBackend) {
     this.home = home;
@@ -105,6 +121,7 @@ export class Store {
     this.workQueue = new WorkQueue(this.db);
     this.blocks = new BlockTable(this.db);
     this.taskQueue = new TaskQueue(this.db, this.writer, backend.onNotify?.bind(backend));
+    this.settings = new SettingsTable(this.db);
   }
 
   /** Run `fn` in one write transaction (the store methods it calls join it) and return its value. */
@@ -118,9 +135,48 @@ export class Store {
    */
   checkReadyForRun(): void {
     if (this.readyForRun) return;
+    this.checkWritable();
+    this.checkResultStorage();
+    this.readyForRun = true;
+  }
+
+  /** The store takes writes, and so does the results folder under CELLFLOW_HOME; else one STORE line. */
+  checkWritable(): void {
     this.backend.checkReadyForRun(this.home);
     checkResultsWritable(this.resultsDir, this.dbPath, this.home);
-    this.readyForRun = true;
+  }
+
+  /** The result storage, when one is set, is there and takes a write; returns it (null when none is set). */
+  checkResultStorage(): ResultStorage | null {
+    this.storageRead = null;
+    const storage = this.resultStorage();
+    if (storage) checkStorageWritable(storage);
+    return storage;
+  }
+
+  /**
+   * Point results over the inline limit at a filesystem block (`name` or `filesystem/name`), for every process and
+   * machine on the store: its folder must exist here and take a write. Returns where results will go.
+   */
+  setResultStorage(block: string): ResultStorage {
+    const storage = setResultStorage(this, block);
+    this.storageRead = null;
+    return storage;
+  }
+
+  /** Results over the inline limit go under each machine's CELLFLOW_HOME again; returns whether one was set. */
+  unsetResultStorage(): boolean {
+    this.storageRead = null;
+    return this.settings.remove(RESULT_STORAGE_SETTING);
+  }
+
+  /** The result storage (null when none is set), read again at most every RESULT_STORAGE_RECHECK_MS. */
+  private resultStorage(): ResultStorage | null {
+    const now = Date.now();
+    if (this.storageRead && now - this.storageRead.at < RESULT_STORAGE_RECHECK_MS) return this.storageRead.storage;
+    const storage = configuredResultStorage(this);
+    this.storageRead = { at: now, storage };
+    return storage;
   }
 
   /** Whether the store is on PostgreSQL (workers on many machines, graphile-worker) rather than its SQLite file. */
@@ -191,26 +247,84 @@ export class Store {
     this.writer.log({ flow_run_id: log.flowRunId || null, task_run_id: log.taskRunId, level: log.level, message: log.message, ts: log.timestamp });
   }
 
-  /** Persist serialized result bytes under their content address. Large results are written to a file at once. */
+  /**
+   * Persist serialized result bytes under their content address. Small results go inline (with the next batch);
+   * larger ones are written at once, atomically, to the result storage when one is set (`cellflow config set
+   * result-storage`), else under CELLFLOW_HOME/results. A write that fails throws one STORE line.
+   */
   saveResult(ref: string, bytes: Buffer): void {
-    if (bytes.length <= INLINE_RESULT_LIMIT) this.writer.result(ref, bytes);
-    else writeResultFile(this.resultsDir, ref, bytes);
+    if (bytes.length <= INLINE_RESULT_LIMIT) return this.writer.result(ref, bytes);
+    const storage = this.resultStorage();
+    if (storage) {
+      checkStorageFolder(storage);
+      try {
+        writeResultFile(storage.dir, ref, bytes);
+      } catch (error) {
+        throw storageIoError(storage, "write", error, ref);
+      }
+      return;
+    }
+    try {
+      writeResultFile(this.resultsDir, ref, bytes);
+    } catch (error) {
+      throw storeError(error, `write result ${ref.slice(0, 12)} to ${this.resultsDir} for`, this.dbPath, this.home);
+    }
   }
 
-  /** Load a persisted result; throws when it is missing or its content hash does not match. */
+  /**
+   * Load a persisted result: inline, else from the result storage, else from CELLFLOW_HOME/results. Throws a
+   * one-line STORE error naming the result and where it was looked for when it is nowhere (on PostgreSQL: written
+   * on another machine with no result storage set), or the content-hash error when it is corrupt.
+   */
   loadResult(ref: string): unknown {
     const pending = this.writer.pendingResult(ref);
     if (pending) return deserializeResult(pending, ref);
     const row = this.db.prepare("SELECT bytes FROM results WHERE ref = ?").get(ref) as { bytes: Buffer } | undefined;
     if (row) return deserializeResult(row.bytes, ref);
-    return readResultFile(this.resultsDir, ref);
+    const file = this.findResultFile(ref);
+    return deserializeResult(readFileOf(file.path, file.storage, ref), ref);
   }
 
   /** Whether a persisted result is still there (inline, pending or as a file): pruned results are not. */
   hasResult(ref: string): boolean {
     if (this.writer.pendingResult(ref)) return true;
     if (this.db.prepare("SELECT 1 FROM results WHERE ref = ?").get(ref)) return true;
-    return fs.existsSync(resultPath(this.resultsDir, ref));
+    try {
+      this.findResultFile(ref);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The folders results over the inline limit may be in, the result storage first; its misconfiguration throws. */
+  private resultDirs(): string[] {
+    const storage = this.resultStorage();
+    if (storage) checkStorageFolder(storage);
+    return storage ? [storage.dir, this.resultsDir] : [this.resultsDir];
+  }
+
+  /** The file holding a result too large to inline: in the result storage, or (written before it was set) under CELLFLOW_HOME. */
+  private findResultFile(ref: string): { path: string; storage: ResultStorage | null } {
+    let storage: ResultStorage | null = null;
+    let problem: unknown = null;
+    const searched: string[] = [];
+    try {
+      storage = this.resultStorage();
+      if (storage) {
+        searched.push(`result storage '${storage.block}' (${storage.dir})`);
+        checkStorageFolder(storage);
+        const file = resultPath(storage.dir, ref);
+        if (fs.existsSync(file)) return { path: file, storage };
+      }
+    } catch (error) {
+      problem = error; // a missing block or an unmounted folder: said below unless the result is local
+    }
+    const local = resultPath(this.resultsDir, ref);
+    if (fs.existsSync(local)) return { path: local, storage: null };
+    if (problem) throw problem;
+    searched.push(this.resultsDir);
+    throw resultNotFound(ref, searched, this.onPostgres, storage);
   }
 
   // ── reads ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -381,7 +495,7 @@ export class Store {
   /** Delete runs with their subflows, task runs, logs, artifacts and unreferenced results; refuses a live run. */
   deleteRuns(ids: string[], options: { dryRun?: boolean } = {}): DeleteSummary {
     this.writer.flush();
-    return deleteRuns(this.db, this.resultsDir, ids, options);
+    return deleteRuns(this.db, this.resultDirs(), ids, options);
   }
 
   /** Give freed space back (SQLite: checkpoint the WAL, VACUUM when asked); returns the store's size in bytes. */
@@ -500,5 +614,14 @@ export class Store {
       return;
     }
     transitionRuns(this.db, "flow_runs", { state: stateNamed(name, message), where: "id = ?", args: [id] });
+  }
+}
+
+/** A result file's bytes; a read that fails for another reason than absence names the result storage. */
+function readFileOf(file: string, storage: ResultStorage | null, ref: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw storage ? storageIoError(storage, "read", error, ref) : error;
   }
 }

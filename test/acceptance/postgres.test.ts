@@ -124,7 +124,7 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
   it("cellflow doctor checks the PostgreSQL store; --backup and --rebuild say they are for the SQLite file", async () => {
     const doctor = await cli(["doctor"], { home });
     expect(doctor.code, doctor.stderr).toBe(0);
-    expect(doctor.stdout).toMatch(/^store: postgres:\/\/.*\(\d+ bytes\)\nresults folder writable: yes .*\nintegrity: ok\n$/);
+    expect(doctor.stdout).toMatch(/^store: postgres:\/\/.*\(\d+ bytes\)\nresults folder writable: yes .*\nresult storage: not set, .*\nintegrity: ok\n$/);
     const rebuild = await cli(["doctor", "--rebuild"], { home });
     expect(rebuild.code).toBe(2);
     expect(errorLines(rebuild)).toEqual([expect.stringMatching(/--rebuild works on the embedded SQLite store, not on PostgreSQL — back up and restore a PostgreSQL store with pg_dump/)]);

@@ -102,6 +102,15 @@ export function registerBlocksCommands(program: Command): void {
     });
 
   blocks
+    .command("key")
+    .description("print the key that encrypts the blocks (base64), to set as CELLFLOW_SECRET_KEY on the other machines of a shared store")
+    .action(async () => {
+      const { store } = await load();
+      const { loadKey } = await import("../../blocks/crypto.js");
+      process.stdout.write(loadKey(store.home).toString("base64") + "\n");
+    });
+
+  blocks
     .command("rm <type/name>")
     .description("remove a block")
     .action(async (ref: string) => {

@@ -53,7 +53,7 @@ export function registerDoctorCommand(program: Command): void {
 
 /**
  * On PostgreSQL the server keeps its own pages sound; the doctor checks what Cellflow owns: the connection, the
- * schema version, every table readable, and the results folder writable. Backup and rebuild are the server's.
+ * schema version, every table readable, the results folder and the result storage writable. Backup and rebuild are the server's.
  */
 async function doctorPostgres(home: string, opts: { backup?: string; rebuild?: boolean }, out: (line: string) => void): Promise<void> {
   if (opts.backup || opts.rebuild) {
@@ -69,12 +69,19 @@ async function doctorPostgres(home: string, opts: { backup?: string; rebuild?: b
     out(`store: ${store.dbPath} (${store.compact(false)} bytes)`);
     let writable = true;
     try {
-      store.checkReadyForRun();
+      store.checkWritable();
     } catch (error) {
       writable = false;
       out(`results folder writable: NO (${(error as Error).message})`);
     }
     if (writable) out(`results folder writable: yes (${store.resultsDir})`);
+    try {
+      const storage = store.checkResultStorage();
+      out(storage ? `result storage: filesystem block '${storage.block}' (${storage.dir}), writable` : `result storage: not set, so results over 4 KB stay under ${store.resultsDir} on this machine (share them: cellflow config set result-storage <filesystem block>)`);
+    } catch (error) {
+      writable = false;
+      out(`result storage: NO (${(error as Error).message})`);
+    }
     const integrity = store.integrityCheck();
     out(`integrity: ${integrity}`);
     if (integrity !== "ok" || !writable) process.exitCode = 1;

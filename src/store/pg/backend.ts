@@ -9,7 +9,7 @@ import { PgConnection, PgStatementError } from "./connection.js";
 import { CHANGES_CHANNEL, migratePg, pgSchemaVersion, PG_MIGRATIONS } from "./migrations.js";
 
 /** Tables every store has, read by the consistency check. */
-const TABLES = ["flow_runs", "task_runs", "logs", "results", "artifacts", "deployments", "deployment_schedules", "blocks", "concurrency_limits", "concurrency_slots", "flow_run_tags", "cellflow_workers"];
+const TABLES = ["flow_runs", "task_runs", "logs", "results", "artifacts", "deployments", "deployment_schedules", "blocks", "concurrency_limits", "concurrency_slots", "flow_run_tags", "cellflow_workers", "cellflow_settings"];
 
 export class PgBackend implements StoreBackend {
   readonly db: PgConnection;

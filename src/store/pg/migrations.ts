@@ -342,6 +342,11 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         EXECUTE FUNCTION cellflow_notify_task_end();
     `,
   },
+  {
+    version: 10,
+    description: "store-wide settings (result storage), seen by every process and machine on the store",
+    sql: "CREATE TABLE cellflow_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);",
+  },
 ];
 
 /** The schema version of the database (0 for an empty one). */

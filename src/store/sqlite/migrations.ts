@@ -247,6 +247,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE results_by_ref RENAME TO results;
     `,
   },
+  {
+    version: 8,
+    description: "workers on many machines: worker heartbeats, the worker a deployment run was claimed by, the crash retries it may use, its graphile-worker job, and task writes fenced by their flow run's attempt",
+    // Workers on many machines need PostgreSQL; kept so the version numbers stay in step with it.
+    sql: "SELECT 1",
+  },
+  {
+    version: 9,
+    description: "task runs handed to task workers: the worker holding a task run, the retries a crash may use, the job that carries it, and a notification when one ends",
+    // Task workers need PostgreSQL; kept so the version numbers stay in step with it.
+    sql: "SELECT 1",
+  },
+  {
+    version: 10,
+    description: "store-wide settings (result storage), seen by every process and machine on the store",
+    sql: "CREATE TABLE cellflow_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;",
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */
