@@ -74,8 +74,8 @@ export class WorkQueue {
     this.requirePg();
     const row = this.db
       .prepare(
-        `INSERT INTO cellflow_workers (id, owner, started_at, heartbeat, queue_ids, kind) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat, queue_ids = excluded.queue_ids
+        `INSERT INTO cellflow_workers (id, owner, started_at, heartbeat, queue_ids, kind, backend_pid) VALUES (?, ?, ?, ?, ?, ?, pg_backend_pid())
+         ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat, queue_ids = excluded.queue_ids, backend_pid = excluded.backend_pid
          RETURNING (xmax = 0) AS inserted`,
       )
       .get(id, owner, now, now, JSON.stringify(queueIds), kind) as { inserted: boolean };
@@ -102,12 +102,19 @@ export class WorkQueue {
    * attempt + 1, its job kept (or added). Then graphile-worker's locks of the dead workers are freed, all in one
    * transaction, and the workers are told a job is ready.
    */
-  reap(staleMs: number, now = Date.now()): ReapReport | null {
+  reap(staleMs: number, now = Date.now(), goneMs = staleMs): ReapReport | null {
     this.requirePg();
     return this.db.transaction(() => {
       const { got } = this.db.prepare(`SELECT pg_try_advisory_xact_lock(${REAPER_LOCK}) AS got`).get() as { got: boolean };
       if (!got) return null;
-      const dead = this.db.prepare("SELECT id, owner, queue_ids FROM cellflow_workers WHERE heartbeat < ?").all(now - staleMs) as Array<{ id: string; owner: string; queue_ids: string }>;
+      // Dead: silent for the whole lease, or silent for `goneMs` with its store session gone (a killed process's
+      // connection is closed by the server at once; a live worker beats twice per heartbeat and reconnects).
+      const dead = this.db
+        .prepare(
+          `SELECT id, owner, queue_ids FROM cellflow_workers w WHERE heartbeat < ?
+             OR (heartbeat < ? AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = w.backend_pid AND a.datname = current_database()))`,
+        )
+        .all(now - staleMs, now - goneMs) as Array<{ id: string; owner: string; queue_ids: string }>;
       const report: ReapReport = { workers: dead.map((w) => w.id), crashed: [], tasks: [] };
       if (dead.length === 0) return report;
       const runs = this.db

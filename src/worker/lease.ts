@@ -52,7 +52,7 @@ export class WorkerLease {
         this.options.onDeclaredDead?.();
       }
       this.registered = true;
-      const report = store.workQueue.reap(WORKER_LEASE_MS);
+      const report = store.workQueue.reap(WORKER_LEASE_MS, Date.now(), Math.min(WORKER_LEASE_MS, HEARTBEAT_MS));
       for (const dead of report?.workers ?? []) log(`worker ${dead} stopped heartbeating: declared dead, its queue locks freed`);
       for (const run of report?.crashed ?? []) {
         if (run.requeued) log(`run ${run.name} (${run.id.slice(0, 8)}) was claimed by the dead worker but never started: back in the queue`);

@@ -320,6 +320,9 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX task_runs_dispatched ON task_runs(flow_run_id, seq) WHERE max_retries IS NOT NULL;
       -- 'runs' (deployment runs) or 'tasks' (cellflow worker --tasks): a flow with no task worker alive says so.
       ALTER TABLE cellflow_workers ADD COLUMN kind TEXT NOT NULL DEFAULT 'runs';
+      -- The server process of the worker's store connection, at its last beat: a worker whose session is gone
+      -- (the process died, and the server closed its connection) is dead before its lease runs out.
+      ALTER TABLE cellflow_workers ADD COLUMN backend_pid INTEGER;
       -- The jobs of dispatched task runs, added in the writer's batch that writes their Pending rows (with
       -- max_retries set: one transaction): [{ id, payload }]. job_key = task run id.
       CREATE FUNCTION cellflow_dispatch_tasks(jobs JSON) RETURNS INTEGER LANGUAGE plpgsql AS $$
