@@ -4,28 +4,28 @@
 // Node version; V8 checks that it matches the source and this Node's flags, and rejects it (then it is rebuilt)
 // if not. Required by typescript.cts before it requires `typescript`, which then finds the module already loaded.
 
-import fs = require("node:fs");
-import os = require("node:os");
-import path = require("node:path");
-import vm = require("node:vm");
-import Module = require("node:module");
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import Module, { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { Script } from "node:vm";
 import { threadId } from "node:worker_threads";
 
 const file = require.resolve("typescript");
-const version = (JSON.parse(fs.readFileSync(path.join(path.dirname(file), "..", "package.json"), "utf8")) as { version: string }).version;
+const version = (JSON.parse(readFileSync(join(dirname(file), "..", "package.json"), "utf8")) as { version: string }).version;
 // A process that must not write to the user's folders sets CELLFLOW_CODE_CACHE=off.
 const setting = process.env.CELLFLOW_CODE_CACHE;
-const dir = setting === "off" ? null : setting || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "cellflow");
-const cacheFile = dir && path.join(dir, `typescript-${version}-node-${process.version}-${process.arch}.v8cache`);
+const dir = setting === "off" ? null : setting || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "cellflow");
+const cacheFile = dir && join(dir, `typescript-${version}-node-${process.version}-${process.arch}.v8cache`);
 
-let script: vm.Script | undefined;
+let script: Script | undefined;
 /** Whether the cache on disk is missing or was rejected, so this process should write one. */
 let stale = false;
 let accepted = false;
 
 function readCache(): Buffer | undefined {
   try {
-    return cacheFile ? fs.readFileSync(cacheFile) : undefined;
+    return cacheFile ? readFileSync(cacheFile) : undefined;
   } catch {
     return undefined;
   }
@@ -34,15 +34,15 @@ function readCache(): Buffer | undefined {
 // Another copy may have loaded it already (the ESM loader's CommonJS bridge, or a second import of this file).
 if (!require.cache[file]) {
   const cachedData = readCache();
-  const source = fs.readFileSync(file, "utf8");
+  const source = readFileSync(file, "utf8");
   // The wrapper Node's CommonJS loader uses, so the compiler runs exactly as `require` would run it.
-  script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: file, cachedData });
+  script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: file, cachedData });
   accepted = cachedData !== undefined && script.cachedDataRejected === false;
   stale = !accepted;
   const mod = new Module(file, module);
   mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
-  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
+  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   mod.loaded = true;
   require.cache[file] = mod;
 }
@@ -61,10 +61,10 @@ export function saveTypeScriptCodeCache(): void {
   if (!stale || !script || !dir || !cacheFile) return;
   stale = false;
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     // Written aside and renamed, so a kernel starting meanwhile reads the old file or the new one, never half.
     const partial = `${cacheFile}.${process.pid}-${threadId}.tmp`;
-    fs.writeFileSync(partial, script.createCachedData());
-    fs.renameSync(partial, cacheFile);
+    writeFileSync(partial, script.createCachedData());
+    renameSync(partial, cacheFile);
   } catch {}
 }
