@@ -18,6 +18,7 @@ import { HELPER } from "./rewrite.js";
 import { addStackRewriter } from "../core/errors.js";
 import type { CellDiagnostic } from "./type-check.js";
 import { TypeCheckThread } from "./type-check-thread.js";
+import { currentSyncRunWatcher } from "./sync-run.js";
 
 export type { CellError };
 
@@ -115,7 +116,7 @@ export class CellRuntime {
     (globalThis as Record<string, unknown>)[HELPER] = this.helper;
     latestRuntime.mappers = this.mappers;
     try {
-      let value = script.runInThisContext({ breakOnSigint: true, displayErrors: false });
+      let value = runSynchronousPart(script);
       if (cell.isAsync) value = await value;
       const hasValue = cell.returnsValue && value !== undefined;
       return { ok: true, value: hasValue ? value : undefined, hasValue };
@@ -199,6 +200,21 @@ export class CellRuntime {
       }
     }
     for (const name of fresh) this.declared.add(name);
+  }
+}
+
+// breakOnSigint: a SIGINT while the cell's code runs synchronously ends it (Interrupted) and the process lives on.
+function runSynchronousPart(script: vm.Script): unknown {
+  const watcher = currentSyncRunWatcher();
+  watcher?.enter();
+  let interrupted = false;
+  try {
+    return script.runInThisContext({ breakOnSigint: true, displayErrors: false });
+  } catch (error) {
+    interrupted = (error as { code?: unknown } | null)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+    throw error;
+  } finally {
+    watcher?.exit(interrupted);
   }
 }
 
