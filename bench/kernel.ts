@@ -25,6 +25,10 @@ interface KernelNumbers {
   idleLost: number;
   firstCellMs: number;
   startToFirstCellMs: number;
+  /** CPU time (every thread) the kernel used from its start until the first cell's reply; null off Linux. */
+  cpuToFirstCellMs: number | null;
+  /** CPU time per timed `1 + 1` round. */
+  cellCpuMs?: number;
   cellP50Ms: number;
   cellP95Ms: number;
   stateChangeToUpdateMsP50?: number;
@@ -140,6 +144,8 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
         ? {
             ipykernelKernelInfoMs: Math.round(ipykernel.kernelInfoMs),
             ipykernelStartToFirstCellMs: Math.round(ipykernel.startToFirstCellMs),
+            ipykernelCpuToFirstCellMs: Math.round(ipykernel.cpuToFirstCellMs ?? Number.NaN),
+            ipykernelCellCpuMs: ms(ipykernel.cellCpuMs),
             ipykernelCellP50Ms: ms(ipykernel.cellP50Ms),
             ipykernelCellP95Ms: ms(ipykernel.cellP95Ms),
           }
@@ -148,6 +154,8 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
         ? {
             baselineKernelInfoMs: Math.round(before.kernelInfoMs),
             baselineStartToFirstCellMs: Math.round(before.startToFirstCellMs),
+            baselineCpuToFirstCellMs: Math.round(before.cpuToFirstCellMs ?? Number.NaN),
+            baselineCellCpuMs: ms(before.cellCpuMs),
             baselineCellP50Ms: ms(before.cellP50Ms),
             baselineCellP95Ms: ms(before.cellP95Ms),
             baselineUncheckedCellP50Ms: ms(before.uncheckedCellP50Ms),
@@ -157,6 +165,10 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
         : {}),
       cellflowStartToFirstCellMs: Math.round(cellflow.startToFirstCellMs),
       tslabStartToFirstCellMs: Math.round(other.startToFirstCellMs),
+      cellflowCpuToFirstCellMs: Math.round(cellflow.cpuToFirstCellMs ?? Number.NaN),
+      tslabCpuToFirstCellMs: Math.round(other.cpuToFirstCellMs ?? Number.NaN),
+      cellflowCellCpuMs: ms(cellflow.cellCpuMs),
+      tslabCellCpuMs: ms(other.cellCpuMs),
       cellflowFirstCellMs: Math.round(cellflow.firstCellMs),
       tslabFirstCellMs: Math.round(other.firstCellMs),
       cellflowCellP50Ms: ms(cellflow.cellP50Ms),

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Reply, Router } from "zeromq";
 import type { ConnectionInfo } from "./connection.js";
+import { interruptMainThread } from "./interrupt.js";
 import { kernelLog } from "./log.js";
 import { watchParent } from "./parent-poller.js";
 import { bindChannel, SendQueue } from "./sockets.js";
@@ -16,8 +17,8 @@ export interface ControlWorkerData {
   info: ConnectionInfo;
   session: string;
   kernelInfo: Content;
-  /** Int32 flag set to 1 by the main thread while it executes a request. */
-  busy: SharedArrayBuffer;
+  /** The interrupt state the main thread publishes (kernel/interrupt.ts): busy, and its synchronous cell runs. */
+  interrupts: SharedArrayBuffer;
   /** How long to wait for the main thread to exit after a shutdown before forcing it. */
   shutdownGraceMs: number;
   /** Shut down when the parent process is gone. */
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error("control-worker.js must run in a worker thread");
   const data = workerData as ControlWorkerData;
   const signer = new Signer(data.info.key);
-  const busy = new Int32Array(data.busy);
+  const interrupts = new Int32Array(data.interrupts);
   const post = (message: WorkerToMain) => port.postMessage(message);
 
   const hb = new Reply({ linger: 0 });
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
 
   const shutdown = (restart: boolean): void => {
     post({ type: "shutdown", restart });
-    if (Atomics.load(busy, 0) === 1) process.kill(process.pid, "SIGINT");
+    interruptMainThread(interrupts);
     // A main thread stuck beyond an interrupt's reach must not outlive its shutdown.
     setTimeout(() => process.kill(process.pid, "SIGTERM"), data.shutdownGraceMs).unref();
   };
@@ -101,8 +102,8 @@ async function main(): Promise<void> {
         switch (message.header.msg_type) {
           case "interrupt_request":
             // breakOnSigint in the cell runtime turns this into an interrupted cell; when the main
-            // thread is awaiting, its SIGINT listener ends the wait instead.
-            if (Atomics.load(busy, 0) === 1) process.kill(process.pid, "SIGINT");
+            // thread is awaiting, its SIGINT listener ends the wait instead (kernel/interrupt.ts: when to send it).
+            interruptMainThread(interrupts);
             await reply("interrupt_reply", { status: "ok" });
             break;
           case "shutdown_request": {

@@ -11,6 +11,8 @@ import type { ConnectionInfo } from "./connection.js";
 import type { ControlWorkerData, MainToWorker, WorkerToMain } from "./control-worker.js";
 import { dispatch } from "./handlers/index.js";
 import { History } from "./history.js";
+import { interruptState, setBusy, syncRunWatcher } from "./interrupt.js";
+import { installSyncRunWatcher } from "../src/cells/sync-run.js";
 import { kernelInfoContent } from "./kernel-info.js";
 import { kernelLog } from "./log.js";
 import { bindChannel, SendQueue } from "./sockets.js";
@@ -69,7 +71,8 @@ export class Kernel {
   private readonly stdin = new Router({ linger: 0 });
   private readonly shellOut: SendQueue;
   private readonly iopubOut: SendQueue;
-  private readonly busyFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared with the control worker: whether a request runs, and when a cell's synchronous part does. */
+  private readonly interrupts = interruptState();
   private worker: Worker | undefined;
   private streams: StreamCapture | undefined;
   private previousSink: DisplaySink | undefined;
@@ -104,6 +107,8 @@ export class Kernel {
     this.streams = new StreamCapture((name, text) => this.publishOutput("stream", { name, text }));
     this.previousSink = installDisplaySink(this.displaySink());
     process.on("SIGINT", this.onSigint);
+    // A SIGINT the control worker sent as a cell's synchronous part ended, which Node then dropped, is delivered here.
+    installSyncRunWatcher(syncRunWatcher(this.interrupts, () => process.emit("SIGINT", "SIGINT")));
     void this.serveShell();
     void this.publish("status", { execution_state: "starting" }, undefined);
   }
@@ -113,7 +118,7 @@ export class Kernel {
       info: this.connection,
       session: this.session,
       kernelInfo: this.kernelInfo,
-      busy: this.busyFlag.buffer as SharedArrayBuffer,
+      interrupts: this.interrupts.buffer as SharedArrayBuffer,
       shutdownGraceMs: this.options.shutdownGraceMs ?? 3000,
       watchParent: this.options.watchParent ?? true,
     };
@@ -240,7 +245,7 @@ export class Kernel {
 
   /** Marks the main thread busy (the control worker interrupts only then) and back. */
   setBusy(busy: boolean): void {
-    Atomics.store(this.busyFlag, 0, busy ? 1 : 0);
+    setBusy(this.interrupts, busy);
   }
 
   /** Calls `listener` on the next SIGINT until the returned function is called. */
@@ -269,6 +274,7 @@ export class Kernel {
     if (this.closing) return;
     this.closing = true;
     process.off("SIGINT", this.onSigint);
+    installSyncRunWatcher(undefined);
     this.streams?.restore();
     if (currentDisplaySink()) installDisplaySink(this.previousSink);
     await this.iopubOut.drain();

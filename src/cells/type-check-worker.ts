@@ -5,6 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { CellDeclarations } from "./declarations.js";
 import type { CheckReply, CheckRequest, TypeCheckWorkerData } from "./type-check-thread.js";
 import { CellTypeChecker } from "./type-check.js";
+import { saveTypeScriptCodeCache } from "./typescript-code-cache.cjs";
 
 const { cwd } = workerData as TypeCheckWorkerData;
 const port = parentPort!;
@@ -24,6 +25,10 @@ port.on("message", (request: CheckRequest) => {
 });
 
 // The libraries load now (the first cell's check waits for this); a request already waiting then goes before the
-// cellflow declarations, which load on the next turn of the event loop.
+// cellflow declarations, which load on the next turn of the event loop; then the compiler's code cache is written
+// (once per TypeScript and Node version), holding what the warm-up compiled, for the next kernel.
 checker.check(none, "", "warm-up");
-setImmediate(() => checker.check(none, 'import { task, flow } from "cellflow";', "warm-up"));
+setImmediate(() => {
+  checker.check(none, 'import { task, flow } from "cellflow";', "warm-up");
+  saveTypeScriptCodeCache();
+});
