@@ -1,7 +1,8 @@
 // Batched, coalescing writes: the engine hands records over on the hot path and they reach the database in one
 // transaction per batch (SqlDatabase.runBatch). A run that changes state three times between flushes is written once.
 
-import type { FlowRunRow, LogRow, TaskRunRow } from "./rows.js";
+import type { TaskRunRecord } from "../core/records.js";
+import { TASK_COLUMNS, taskRunToRow, taskRunValues, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow } from "./rows.js";
 import type { SqlBatchGroup, SqlDatabase } from "./sql.js";
 import { ATTEMPT_FENCE, KEEP_CANCEL_REQUEST } from "./run-state.js";
 
@@ -9,12 +10,6 @@ const FLOW_COLUMNS = [
   "id", "flow_name", "name", "state_type", "state_name", "state_message", "state_ts", "history", "parameters",
   "attempt", "start_time", "end_time", "created_at", "entrypoint", "parent_task_run_id", "deployment_id", "tags",
   "error", "result_ref", "owner", "heartbeat",
-] as const;
-
-const TASK_COLUMNS = [
-  "id", "flow_run_id", "flow_attempt", "task_name", "dynamic_key", "state_type", "state_name", "state_message",
-  "state_ts", "history", "inputs", "upstream", "cache_key", "cache_expires", "cache_reason", "cached_from",
-  "source_hash", "result_ref", "run_count", "start_time", "end_time", "tags", "subflow_run_id", "error",
 ] as const;
 
 function upsertSql(table: string, columns: readonly string[], guard = ""): string {
@@ -62,12 +57,15 @@ export interface DispatchJob {
 }
 
 /** One batch's statements: results before the task runs that reference them, logs, then dispatched tasks' jobs. */
-function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[], jobs: DispatchJob[]): SqlBatchGroup[] {
+function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<PendingTask>, logs: LogRow[], jobs: DispatchJob[]): SqlBatchGroup[] {
   const flowRows: unknown[][] = [];
   for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
   const taskRows: unknown[][] = [];
-  const taskColumns = pg ? TASK_COLUMNS_PG : TASK_COLUMNS;
-  for (const row of tasks) taskRows.push(valuesOf(row(), taskColumns));
+  for (const task of tasks) {
+    const values = taskRunValues(task.record, task.extra);
+    if (pg) values.push(task.extra.workerId ?? null); // TASK_COLUMNS_PG
+    taskRows.push(values);
+  }
   const logRows: unknown[][] = [];
   for (const l of logs) logRows.push([l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]);
   const groups: SqlBatchGroup[] = [
@@ -87,11 +85,17 @@ function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() =
  */
 const MAX_PENDING = 500;
 
+/** A task run waiting for the next flush: its live record, read then (one entry per run, updated in place). */
+interface PendingTask {
+  record: TaskRunRecord;
+  extra: TaskRunExtra;
+}
+
 export class BatchWriter {
   // Rows are built at flush time from the live records, so a run that changes state many times between
   // flushes costs one row conversion and one write.
   private flows = new Map<string, () => FlowRunRow>();
-  private tasks = new Map<string, () => TaskRunRow>();
+  private tasks = new Map<string, PendingTask>();
   private logs: LogRow[] = [];
   private results = new Map<string, Buffer>();
   private jobs: DispatchJob[] = [];
@@ -166,8 +170,13 @@ export class BatchWriter {
     this.schedule();
   }
 
-  taskRun(id: string, row: () => TaskRunRow): void {
-    this.tasks.set(id, row);
+  /** Write the task run `record` (with `extra`) at the next flush, as it is then. */
+  taskRun(record: TaskRunRecord, extra: TaskRunExtra): void {
+    const pending = this.tasks.get(record.id);
+    if (pending) {
+      pending.record = record;
+      pending.extra = extra;
+    } else this.tasks.set(record.id, { record, extra });
     this.schedule();
   }
 
@@ -193,7 +202,8 @@ export class BatchWriter {
 
   /** Pending task row for a run not yet flushed, so reads in this process see their own writes. */
   pendingTaskRow(id: string): TaskRunRow | undefined {
-    return this.tasks.get(id)?.();
+    const pending = this.tasks.get(id);
+    return pending && taskRunToRow(pending.record, pending.extra);
   }
 
   pendingResult(ref: string): Buffer | undefined {
