@@ -12,8 +12,8 @@ const FLOW_COLUMNS = [
   "error", "result_ref", "owner", "heartbeat",
 ] as const;
 
-function upsertSql(table: string, columns: readonly string[], guard = ""): string {
-  const updates = columns.filter((c) => c !== "id").map((c) => `${c}=excluded.${c}`).join(", ");
+function upsertSql(table: string, columns: readonly string[], guard = "", keep: readonly string[] = []): string {
+  const updates = columns.filter((c) => c !== "id" && !keep.includes(c)).map((c) => `${c}=excluded.${c}`).join(", ");
   return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
           ON CONFLICT (id) DO UPDATE SET ${updates}${guard}`;
 }
@@ -28,7 +28,12 @@ const FLOW_UPSERT_FENCED = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE (${KEEP_
 // Task runs take their change `seq` from the batch (SqlBatchGroup.seqOf), one past the newest, in write order: the
 // transaction holds the write lock, so sequence order is commit order across processes (a trigger per row re-ran
 // an UPDATE of each write).
-const TASK_UPSERT = upsertSql("task_runs", [...TASK_COLUMNS, "seq"]);
+/**
+ * A task run's identity (its flow run, attempt, task name and key, never changed once created) is left out of the
+ * update on SQLite: it rewrites every index on a column the SET names, so each later write of a run (a submitted
+ * task run is written twice) deleted and inserted its task_runs_flow entry again.
+ */
+const TASK_UPSERT = upsertSql("task_runs", [...TASK_COLUMNS, "seq"], "", ["flow_run_id", "flow_attempt", "task_name", "dynamic_key"]);
 /**
  * On PostgreSQL a task run a flow process dispatched is held by the task worker that claimed it (worker_id): a row
  * is written only by its holder, the flow process while nobody holds it and the worker while it does. A worker the
