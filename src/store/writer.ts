@@ -66,11 +66,8 @@ function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() =
   const flowRows: unknown[][] = [];
   for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
   const taskRows: unknown[][] = [];
-  for (const task of tasks) {
-    const values = taskRunValues(task.record, task.extra);
-    if (pg) values.push(task.extra.workerId ?? null); // TASK_COLUMNS_PG
-    taskRows.push(values);
-  }
+  // SQLite straight from the record (the hot path); PostgreSQL through the row, for its extra columns.
+  for (const task of tasks) taskRows.push(pg ? valuesOf(taskRunToRow(task.record, task.extra), TASK_COLUMNS_PG) : taskRunValues(task.record, task.extra));
   const logRows: unknown[][] = [];
   for (const l of logs) logRows.push([l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]);
   const groups: SqlBatchGroup[] = [

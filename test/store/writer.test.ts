@@ -135,6 +135,6 @@ describe("task run rows", () => {
     const extra = { cacheExpires: 5, sourceHash: "src", resultRef: "ref", history: [Pending(), task.state] };
     const row = taskRunToRow(task, extra);
     expect(taskRunValues(task, extra)).toEqual(TASK_COLUMNS.map((c) => row[c]));
-    expect(Object.keys(row).sort()).toEqual([...TASK_COLUMNS, "worker_id"].sort()); // worker_id: PostgreSQL only
+    expect(Object.keys(row).sort()).toEqual([...TASK_COLUMNS, "worker_id", "max_retries"].sort()); // PostgreSQL only: worker_id, max_retries
   });
 });
