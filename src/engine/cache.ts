@@ -3,7 +3,7 @@
 import type { TaskInput } from "../core/records.js";
 import type { TaskRunRow } from "../store/rows.js";
 import type { CachePolicy, TaskOptions } from "./options.js";
-import { sha256 } from "./hashing.js";
+import { sha256Prefix } from "./hashing.js";
 
 export interface KeyParts {
   taskName: string;
@@ -19,12 +19,12 @@ export function cacheKeyFor(parts: KeyParts, custom: string | null | undefined):
   if (parts.policy === "none") return null;
   if (custom === null) return null;
   const scope = parts.scope === "run" ? `run:${parts.flowRunId ?? "-"}` : "global";
-  if (custom !== undefined) return sha256(`${scope}|${parts.taskName}|custom:${custom}`).slice(0, 32);
+  if (custom !== undefined) return sha256Prefix(`${scope}|${parts.taskName}|custom:${custom}`);
   if (parts.inputs.some((i) => i.kind !== "wait_for" && !i.hash)) return null;
   const withInputs = parts.policy === "inputs" || parts.policy === "inputs+source";
   const withSource = parts.policy === "source" || parts.policy === "inputs+source";
   const inputs = withInputs ? parts.inputs.filter((i) => i.kind !== "wait_for").map((i) => `${i.name}=${i.hash}`).join(";") : "";
-  return sha256(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`).slice(0, 32);
+  return sha256Prefix(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`);
 }
 
 /** "from run etl-icy-badger (2147fa7f)": the run a result came from, by name and an id prefix `runs show` accepts. */

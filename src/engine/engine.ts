@@ -9,7 +9,7 @@ import { resolveHome } from "../store/home.js";
 import { HEARTBEAT_MS, ownerId } from "../store/owner.js";
 import { TagLimits } from "./concurrency.js";
 import type { LiveFlowRun, LiveTaskRun } from "./context.js";
-import { publish } from "./events.js";
+import { hasListeners, publish } from "./events.js";
 import { globalSingleton } from "./global.js";
 
 export interface MemoEntry {
@@ -112,7 +112,7 @@ export class Engine {
     if ((state.type === "RUNNING" && run.record.startTime === null) || state.name === "Cached") run.record.startTime ??= state.timestamp;
     if (isTerminal(state)) run.record.endTime = Math.max(state.timestamp, run.record.startTime ?? state.timestamp);
     this.store.saveTaskRun(run.record, run);
-    publish({ kind: "task", run: run.record });
+    if (hasListeners()) publish({ kind: "task", run: run.record });
   }
 
   /** Publish a task run's state another process wrote (a task worker's): nothing is saved from here. */

@@ -15,6 +15,11 @@ export function subscribe(listener: RunEventListener): () => void {
   };
 }
 
+/** Whether anyone listens: the engine builds no event object per state change when no one does. */
+export function hasListeners(): boolean {
+  return listeners.size > 0;
+}
+
 export function publish(event: RunEvent): void {
   for (const listener of listeners) {
     try {

@@ -1,8 +1,8 @@
 // Stable hashes of task inputs and sources: equal values hash equal whatever their key order.
 
-import { sha256 } from "../core/hash.js";
+import { sha256, sha256Prefix } from "../core/hash.js";
 
-export { sha256 };
+export { sha256, sha256Prefix };
 
 export class UnhashableError extends Error {}
 
@@ -59,7 +59,7 @@ export function canonical(value: unknown, lookup?: (obj: object) => string | und
 }
 
 export function hashValue(value: unknown, lookup?: (obj: object) => string | undefined): string {
-  return sha256(canonical(value, lookup)).slice(0, 32);
+  return sha256Prefix(canonical(value, lookup));
 }
 
 const paramNameCache = new WeakMap<(...args: never[]) => unknown, string[]>();

@@ -44,6 +44,9 @@ export function isFuture(value: unknown): value is TaskFuture<unknown> {
 let standaloneCounter = 0;
 /** Shared by every task run without tags (never mutated): one less array per task run in memory. */
 const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
+/** Shared by every task run without inputs or upstream edges (never mutated), as NO_TAGS. */
+const NO_INPUTS: TaskInput[] = Object.freeze([]) as unknown as TaskInput[];
+const NO_UPSTREAM: string[] = NO_TAGS;
 
 /** Create the task run (Pending) synchronously at the call, so dynamic keys follow call order. */
 export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun {
@@ -61,8 +64,8 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
     taskName: def.name,
     dynamicKey: `${def.name}-${n}`,
     state: Pending(),
-    inputs: [],
-    upstream: [],
+    inputs: NO_INPUTS,
+    upstream: NO_UPSTREAM,
     cacheKey: null,
     cacheReason: "",
     cachedFrom: null,
@@ -135,7 +138,8 @@ async function runTaskToEnd(def: TaskDefinition, live: LiveTaskRun, args: unknow
   if (flow) flow.running.add(live);
   let release: (() => void) | null = null;
   try {
-    release = await acquireSlots(def, live, engine);
+    // Most task runs wait for no slot: no await (a promise and a tick per task run) when there is none to take.
+    if (needsSlots(def, live)) release = await acquireSlots(def, live, engine);
     const cached = lookupCache(def, live, resolved, engine);
     if (cached) return handleCached(live, cached, engine);
     // The distributed task runner: a task worker executes it; this process waits for its end.
@@ -191,8 +195,9 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
         } catch (error) {
           if (!(error instanceof UnhashableError)) throw error;
         }
-        const input: TaskInput = fromFuture ? { name, kind: "task_run", taskRunId: fromFuture } : { name, kind: "value" };
-        inputs.push(hash === undefined ? input : { ...input, hash });
+        // Literals, not `{ ...input, hash }`: a spread object gets a hidden class of its own (~200 bytes per task run).
+        if (fromFuture) inputs.push(hash === undefined ? { name, kind: "task_run", taskRunId: fromFuture } : { name, kind: "task_run", taskRunId: fromFuture, hash });
+        else inputs.push(hash === undefined ? { name, kind: "value" } : { name, kind: "value", hash });
       }
     }
     for (const item of waitFor) {
@@ -215,8 +220,9 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
       }
     }
   } finally {
-    live.record.inputs = inputs;
-    live.record.upstream = [...upstream];
+    // Copied to their length: a pushed-to array keeps room for 17 elements, and a live DAG keeps every record.
+    live.record.inputs = inputs.length === 0 ? NO_INPUTS : inputs.slice();
+    live.record.upstream = upstream.size === 0 ? NO_UPSTREAM : [...upstream];
   }
   return resolved;
 }
@@ -253,6 +259,10 @@ function checkWaitForCycle(live: LiveTaskRun, waitFor: unknown[]): void {
 
 function def(live: LiveTaskRun): string {
   return `'${live.record.taskName}'`;
+}
+
+function needsSlots(task: TaskDefinition, live: LiveTaskRun): boolean {
+  return (live.flow?.semaphore != null && !live.parent) || (task.options.tags?.length ?? 0) > 0;
 }
 
 async function acquireSlots(task: TaskDefinition, live: LiveTaskRun, engine: Engine): Promise<(() => void) | null> {
@@ -370,7 +380,7 @@ async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], 
     try {
       const value = await invoke(def, live, args);
       handleSuccess(def, live, value, engine);
-      await runHooks(def.options.onCompletion, live);
+      if (def.options.onCompletion?.length) await runHooks(def.options.onCompletion, live);
       return value;
     } catch (error) {
       if (isCancellation(error, live)) {
@@ -420,6 +430,11 @@ function invoke(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): Promis
       done();
       return reject(error);
     }
+    // A plain value (a synchronous task) settles now: no promise and no tick more per task run.
+    if (!isThenable(result)) {
+      done();
+      return resolve(result);
+    }
     Promise.resolve(result).then(
       (value) => {
         done();
@@ -431,6 +446,10 @@ function invoke(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): Promis
       },
     );
   });
+}
+
+function isThenable(value: unknown): boolean {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 function isCancellation(error: unknown, live: LiveTaskRun): boolean {

@@ -16,6 +16,8 @@ const MAX_DEPTH = 200;
 
 /** Throws NotPersistableError naming the first value that would not survive a round trip. */
 export function assertPersistable(value: unknown): void {
+  // Most results are plain values: no walk (a Set and a closure per task run) for them.
+  if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return;
   const seen = new Set<object>();
   const visit = (v: unknown, where: string, depth: number): void => {
     if (v === null || v === undefined) return;

@@ -21,7 +21,7 @@ import {
 } from "./result-storage.js";
 import { SettingsTable } from "./settings.js";
 import {
-  flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunToRow,
+  flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow,
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
 } from "./rows.js";
 import { ACTIVE_FLOW_TYPES_SQL, decodeHistory, stateNamed, transitionRuns } from "./run-state.js";
@@ -240,7 +240,7 @@ export class Store {
   }
 
   saveTaskRun(record: TaskRunRecord, extra: TaskRunExtra): void {
-    this.writer.taskRun(record.id, () => taskRunToRow(record, extra));
+    this.writer.taskRun(record, extra);
   }
 
   appendLog(log: LogRecord): void {

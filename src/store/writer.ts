@@ -1,7 +1,8 @@
 // Batched, coalescing writes: the engine hands records over on the hot path and they reach the database in one
 // transaction per batch (SqlDatabase.runBatch). A run that changes state three times between flushes is written once.
 
-import type { FlowRunRow, LogRow, TaskRunRow } from "./rows.js";
+import type { TaskRunRecord } from "../core/records.js";
+import { TASK_COLUMNS, taskRunToRow, taskRunValues, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow } from "./rows.js";
 import type { SqlBatchGroup, SqlDatabase } from "./sql.js";
 import { ATTEMPT_FENCE, KEEP_CANCEL_REQUEST } from "./run-state.js";
 
@@ -11,14 +12,8 @@ const FLOW_COLUMNS = [
   "error", "result_ref", "owner", "heartbeat",
 ] as const;
 
-const TASK_COLUMNS = [
-  "id", "flow_run_id", "flow_attempt", "task_name", "dynamic_key", "state_type", "state_name", "state_message",
-  "state_ts", "history", "inputs", "upstream", "cache_key", "cache_expires", "cache_reason", "cached_from",
-  "source_hash", "result_ref", "run_count", "start_time", "end_time", "tags", "subflow_run_id", "error",
-] as const;
-
-function upsertSql(table: string, columns: readonly string[], guard = ""): string {
-  const updates = columns.filter((c) => c !== "id").map((c) => `${c}=excluded.${c}`).join(", ");
+function upsertSql(table: string, columns: readonly string[], guard = "", keep: readonly string[] = []): string {
+  const updates = columns.filter((c) => c !== "id" && !keep.includes(c)).map((c) => `${c}=excluded.${c}`).join(", ");
   return `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
           ON CONFLICT (id) DO UPDATE SET ${updates}${guard}`;
 }
@@ -33,7 +28,12 @@ const FLOW_UPSERT_FENCED = upsertSql("flow_runs", FLOW_COLUMNS, ` WHERE (${KEEP_
 // Task runs take their change `seq` from the batch (SqlBatchGroup.seqOf), one past the newest, in write order: the
 // transaction holds the write lock, so sequence order is commit order across processes (a trigger per row re-ran
 // an UPDATE of each write).
-const TASK_UPSERT = upsertSql("task_runs", [...TASK_COLUMNS, "seq"]);
+/**
+ * A task run's identity (its flow run, attempt, task name and key, never changed once created) is left out of the
+ * update on SQLite: it rewrites every index on a column the SET names, so each later write of a run (a submitted
+ * task run is written twice) deleted and inserted its task_runs_flow entry again.
+ */
+const TASK_UPSERT = upsertSql("task_runs", [...TASK_COLUMNS, "seq"], "", ["flow_run_id", "flow_attempt", "task_name", "dynamic_key"]);
 /**
  * On PostgreSQL a task run a flow process dispatched is held by the task worker that claimed it (worker_id): a row
  * is written only by its holder, the flow process while nobody holds it and the worker while it does. A worker the
@@ -62,12 +62,12 @@ export interface DispatchJob {
 }
 
 /** One batch's statements: results before the task runs that reference them, logs, then dispatched tasks' jobs. */
-function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<() => TaskRunRow>, logs: LogRow[], jobs: DispatchJob[]): SqlBatchGroup[] {
+function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() => FlowRunRow>, tasks: Iterable<PendingTask>, logs: LogRow[], jobs: DispatchJob[]): SqlBatchGroup[] {
   const flowRows: unknown[][] = [];
   for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
   const taskRows: unknown[][] = [];
-  const taskColumns = pg ? TASK_COLUMNS_PG : TASK_COLUMNS;
-  for (const row of tasks) taskRows.push(valuesOf(row(), taskColumns));
+  // SQLite straight from the record (the hot path); PostgreSQL through the row, for its extra columns.
+  for (const task of tasks) taskRows.push(pg ? valuesOf(taskRunToRow(task.record, task.extra), TASK_COLUMNS_PG) : taskRunValues(task.record, task.extra));
   const logRows: unknown[][] = [];
   for (const l of logs) logRows.push([l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]);
   const groups: SqlBatchGroup[] = [
@@ -87,11 +87,17 @@ function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() =
  */
 const MAX_PENDING = 500;
 
+/** A task run waiting for the next flush: its live record, read then (one entry per run, updated in place). */
+interface PendingTask {
+  record: TaskRunRecord;
+  extra: TaskRunExtra;
+}
+
 export class BatchWriter {
   // Rows are built at flush time from the live records, so a run that changes state many times between
   // flushes costs one row conversion and one write.
   private flows = new Map<string, () => FlowRunRow>();
-  private tasks = new Map<string, () => TaskRunRow>();
+  private tasks = new Map<string, PendingTask>();
   private logs: LogRow[] = [];
   private results = new Map<string, Buffer>();
   private jobs: DispatchJob[] = [];
@@ -166,8 +172,13 @@ export class BatchWriter {
     this.schedule();
   }
 
-  taskRun(id: string, row: () => TaskRunRow): void {
-    this.tasks.set(id, row);
+  /** Write the task run `record` (with `extra`) at the next flush, as it is then. */
+  taskRun(record: TaskRunRecord, extra: TaskRunExtra): void {
+    const pending = this.tasks.get(record.id);
+    if (pending) {
+      pending.record = record;
+      pending.extra = extra;
+    } else this.tasks.set(record.id, { record, extra });
     this.schedule();
   }
 
@@ -193,7 +204,8 @@ export class BatchWriter {
 
   /** Pending task row for a run not yet flushed, so reads in this process see their own writes. */
   pendingTaskRow(id: string): TaskRunRow | undefined {
-    return this.tasks.get(id)?.();
+    const pending = this.tasks.get(id);
+    return pending && taskRunToRow(pending.record, pending.extra);
   }
 
   pendingResult(ref: string): Buffer | undefined {

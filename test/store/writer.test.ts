@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { SqliteDatabase } from "../../src/store/sqlite/database.js";
 import { Store } from "../../src/store/store.js";
 import { BatchWriter } from "../../src/store/writer.js";
-import { flowRunToRow } from "../../src/store/rows.js";
+import { flowRunToRow, TASK_COLUMNS, taskRunToRow, taskRunValues } from "../../src/store/rows.js";
 import { Running, Cancelled, Completed, Pending } from "../../src/core/states.js";
 import type { FlowRunRecord, TaskRunRecord } from "../../src/core/records.js";
 import { taskRunsChangedSince } from "../../src/store/ui-queries.js";
@@ -115,5 +115,26 @@ describe("a store that stays busy", () => {
     expect(store.findFlowRun("run-busy").name).toBe("f-run");
     other.close();
     store.close();
+  });
+});
+
+describe("task run rows", () => {
+  it("the writer's positional values are taskRunToRow's, column by column", () => {
+    const task: TaskRunRecord = {
+      ...taskRecord("run-1", "task-1", Completed()),
+      inputs: [{ name: "x", kind: "value", hash: "h" }],
+      upstream: ["task-0"],
+      cacheKey: "k",
+      cacheReason: "executed: no earlier run",
+      cachedFrom: "task-x",
+      endTime: 2,
+      tags: ["a"],
+      subflowRunId: "sub",
+      error: { name: "Error", message: "boom" },
+    };
+    const extra = { cacheExpires: 5, sourceHash: "src", resultRef: "ref", history: [Pending(), task.state] };
+    const row = taskRunToRow(task, extra);
+    expect(taskRunValues(task, extra)).toEqual(TASK_COLUMNS.map((c) => row[c]));
+    expect(Object.keys(row).sort()).toEqual([...TASK_COLUMNS, "worker_id", "max_retries"].sort()); // PostgreSQL only: worker_id, max_retries
   });
 });

@@ -44,7 +44,8 @@ export class SqliteDatabase implements SqlDatabase {
               if (seq < 0) seq = lastSeq(this.raw, group.seqOf);
               row.push(++seq);
             }
-            stmt.run(row);
+            // Spread, not the array: better-sqlite3 reads an array's elements one V8 API call each (~400 instructions).
+            stmt.run(...row);
           }
         }
       })
