@@ -54,6 +54,13 @@ export const held = flow({ name: "held", taskRunner: "distributed" }, async () =
 `;
 
 const HEARTBEAT_MS = 400;
+/**
+ * The lease the workers get: long, so a worker slowed by a loaded machine is never declared dead by mistake (a
+ * killed one is found by its closed database session after one heartbeat); the SIGSTOP test, about the lease
+ * itself, gives a short one.
+ */
+const LONG_LEASE_MS = 60_000;
+const SHORT_LEASE_MS = 3 * HEARTBEAT_MS;
 
 interface Execution {
   what: "start" | "end";
@@ -100,8 +107,8 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
     await database.drop();
   });
 
-  function startWorker(name: string, args: string[] = []): ChildProcess {
-    const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, WORKER_NAME: name, NO_COLOR: "1" };
+  function startWorker(name: string, args: string[] = [], leaseMs = LONG_LEASE_MS): ChildProcess {
+    const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, WORKER_NAME: name, NO_COLOR: "1", CELLFLOW_WORKER_LEASE_MS: String(leaseMs) };
     for (const key of ["VITEST", "VITEST_WORKER_ID", "VITEST_POOL_ID", "NODE_OPTIONS"]) delete env[key];
     const child = spawn(process.execPath, [CLI, "worker", "--tasks", "--poll-ms", "300", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -140,9 +147,9 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
   }
 
   /** Two workers and the held flow run started: the flow process, and attempt 1's worker once it started. */
-  async function heldOnTwoWorkers(): Promise<{ run: ReturnType<typeof startCli>; first: Execution }> {
-    startWorker("A", ["--concurrency", "1"]);
-    startWorker("B", ["--concurrency", "1"]);
+  async function heldOnTwoWorkers(leaseMs = LONG_LEASE_MS): Promise<{ run: ReturnType<typeof startCli>; first: Execution }> {
+    startWorker("A", ["--concurrency", "1"], leaseMs);
+    startWorker("B", ["--concurrency", "1"], leaseMs);
     await ready("A", "B");
     const run = startCli(["run", `${flowFile}:held`], { home });
     const first = await until("attempt 1 to start", async () => executions()[0], 90_000, 100);
@@ -187,7 +194,7 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
   });
 
   it("SIGSTOP a worker past its lease, then SIGCONT: its late write is refused", async () => {
-    const { run, first } = await heldOnTwoWorkers();
+    const { run, first } = await heldOnTwoWorkers(SHORT_LEASE_MS);
     const zombie = worker(first.worker);
     zombie.child.kill("SIGSTOP");
     expectCompleted(await run.done);
