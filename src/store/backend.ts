@@ -16,6 +16,8 @@ export interface StoreBackend {
    * Only backends that are told of commits have it (PostgreSQL's LISTEN/NOTIFY); others are polled.
    */
   onChange?(listener: () => void): () => void;
+  /** Commits return before the server flushed them to disk (PostgreSQL's synchronous_commit off), for this session. */
+  asyncCommits?(): void;
   /** Call `listener` at each notification on `channel` (PostgreSQL's LISTEN); returns a remover. */
   onNotify?(channel: string, listener: () => void): () => void;
   /** The backend's own consistency check: "ok" or the problems found. */

@@ -222,6 +222,16 @@ export class Store {
     }
   }
 
+  /**
+   * This process's commits return before the server flushed them to disk (PostgreSQL; nothing on SQLite). For a task
+   * worker: a job's completion, committed synchronously on graphile-worker's connection after the task run's end,
+   * flushes the write-ahead log up to it, so the end is on disk before the job is gone. A worker's writes then no
+   * longer hold the store's write lock across a disk flush.
+   */
+  asyncCommits(): void {
+    this.backend.asyncCommits?.();
+  }
+
   /** Mark runs whose owner process is gone Crashed (with their unfinished task runs); returns how many. */
   reapCrashed(): number {
     return reapCrashedRuns(this);

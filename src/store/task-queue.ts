@@ -40,7 +40,9 @@ export class TaskQueue {
    * Claim dispatched task runs for worker `workerId`, each by a compare-and-set: waiting for a worker, held by
    * nobody, and its flow run still at that attempt and going. The claim counts the attempt (run_count), so one
    * that dies before its first write still used it. Returns the rows claimed (the others ended, were cancelled,
-   * or another worker holds them).
+   * or another worker holds them). The flow run is checked by a scalar subquery, which PostgreSQL cannot turn into
+   * a join: as an EXISTS it planned a scan of all the flow run's task runs (40 ms per claim at 10,000) over the
+   * primary key lookup.
    */
   claim(ids: readonly string[], workerId: string): Array<TaskRunRow & { flow_info: string | null }> {
     this.requirePg();
@@ -49,7 +51,7 @@ export class TaskQueue {
       .prepare(
         `UPDATE task_runs t SET worker_id = ?, run_count = t.run_count + 1
          WHERE t.id IN (${ids.map(() => "?").join(",")}) AND t.worker_id IS NULL AND t.max_retries IS NOT NULL AND t.state_type IN ${CLAIMABLE_SQL}
-           AND EXISTS (SELECT 1 FROM flow_runs f WHERE f.id = t.flow_run_id AND f.attempt = t.flow_attempt AND f.state_type IN ('PENDING', 'RUNNING'))
+           AND (SELECT f.state_type FROM flow_runs f WHERE f.id = t.flow_run_id AND f.attempt = t.flow_attempt) IN ('PENDING', 'RUNNING')
          RETURNING t.*, (SELECT json_build_object('name', f.name, 'flowName', f.flow_name, 'parameters', f.parameters::json, 'attempt', f.attempt)::text FROM flow_runs f WHERE f.id = t.flow_run_id) AS flow_info`, // getRunContext().flowRun on the worker
       )
       .all(workerId, ...ids) as Array<TaskRunRow & { flow_info: string | null }>;

@@ -136,6 +136,7 @@ export class TaskWorker {
       throw new CellflowError("USAGE", "cellflow worker --tasks needs the store on PostgreSQL (task runs come from flows on other machines)", "set CELLFLOW_DATABASE_URL=postgres://… (the same on every machine)");
     }
     const url = process.env.CELLFLOW_DATABASE_URL!.trim();
+    store.asyncCommits();
     const { installJobQueue, startJobQueue } = await import("./job-queue.js");
     await installJobQueue(url, (line) => this.log(line));
     let queue: JobQueue | null = null;

@@ -69,6 +69,10 @@ export class PgBackend implements StoreBackend {
     return this.db.onNotify(CHANGES_CHANNEL, listener);
   }
 
+  asyncCommits(): void {
+    this.db.setSession("synchronous_commit", "off");
+  }
+
   onNotify(channel: string, listener: () => void): () => void {
     return this.db.onNotify(channel, listener);
   }

@@ -159,6 +159,11 @@ export class PgConnection implements SqlDatabase {
     }
   }
 
+  /** Set a setting of this connection's session, now and after every reconnect (e.g. synchronous_commit). */
+  setSession(name: string, value: string): void {
+    this.call({ id: this.nextId++, kind: "set", name, value, reply: true });
+  }
+
   /**
    * Call `listener` at each NOTIFY on `channel` (LISTEN is sent with the first listener); returns a remover.
    * While a listener is registered the worker keeps the process alive, as a timer would.

@@ -24,6 +24,8 @@ export type Request =
   | { id: number; kind: "exec"; sql: string; reply: boolean }
   /** LISTEN on a channel: from then on (and after a reconnect) each notification is posted as "notify". */
   | { id: number; kind: "listen"; channel: string; reply: boolean }
+  /** A session setting (set_config), kept: applied again after a reconnect. */
+  | { id: number; kind: "set"; name: string; value: string; reply: boolean }
   | { id: number; kind: "close"; reply: boolean };
 
 export interface QueryResult {

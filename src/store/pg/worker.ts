@@ -22,6 +22,8 @@ let broken: ErrorReply | null = null;
 const held: Request[] = [];
 /** Channels LISTENed on, again after a reconnect. */
 const listening = new Set<string>();
+/** Session settings asked for, again after a reconnect. */
+const settings = new Map<string, string>();
 let queue: Promise<void> = Promise.resolve();
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
@@ -66,6 +68,7 @@ async function connected(): Promise<pg.Client> {
   }
   fresh.on("notification", () => parentPort?.postMessage("notify"));
   for (const channel of listening) await fresh.query(`LISTEN ${channel}`);
+  for (const [name, value] of settings) await fresh.query("SELECT set_config($1, $2, false)", [name, value]);
   broken = null;
   client = fresh;
   names.clear();
@@ -101,6 +104,10 @@ async function handle(request: Request): Promise<QueryResult> {
     case "listen":
       if (!listening.has(request.channel)) await c.query(`LISTEN ${request.channel}`);
       listening.add(request.channel);
+      return { rows: [], rowCount: 0 };
+    case "set":
+      await c.query("SELECT set_config($1, $2, false)", [request.name, request.value]);
+      settings.set(request.name, request.value);
       return { rows: [], rowCount: 0 };
     case "query":
       return run(c, request.statement);
