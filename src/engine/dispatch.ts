@@ -8,11 +8,12 @@ import path from "node:path";
 import v8 from "node:v8";
 import type { ErrorInfo } from "../core/errors.js";
 import { CellflowError, describeError, toErrorInfo } from "../core/errors.js";
-import { Cancelled, Failed, TimedOut, type State } from "../core/states.js";
+import { Cancelled, Failed, TimedOut, type State, type StateName, type StateType } from "../core/states.js";
 import { sha256 } from "../core/hash.js";
 import { decodeHistory } from "../store/run-state.js";
 import { taskRunFromRow, type TaskRunRow } from "../store/rows.js";
-import { deserializeResult, NotPersistableError, serializeResult } from "../store/serialize.js";
+import type { EndedTaskRun } from "../store/task-queue.js";
+import { deserializeResult, NotPersistableError, serializeValue } from "../store/serialize.js";
 import type { TaskOptions } from "./options.js";
 import { TaskAbort, type LiveFlowRun, type LiveTaskRun } from "./context.js";
 import { CancelledError, TimeoutError, type Engine } from "./engine.js";
@@ -109,7 +110,7 @@ function wireArg(arg: unknown, name: string, live: LiveTaskRun, engine: Engine):
   const origin = typeof arg === "object" && arg !== null ? engine.origins.get(arg) : undefined;
   if (origin && !origin.hash.startsWith("mem:")) return { ref: origin.hash };
   try {
-    return { v: serializeResult(arg).bytes.toString("base64") };
+    return { v: serializeValue(arg).toString("base64") };
   } catch (error) {
     const why = error instanceof NotPersistableError ? error.message.replace(/^the result/, "it") : (error as Error).message;
     throw new CellflowError("DISTRIBUTED", `argument '${name}' of task ${live.record.dynamicKey} cannot be sent to a task worker: ${why}`, "pass plain data or task results to tasks that run on workers");
@@ -138,7 +139,11 @@ interface Waiter {
 class RemoteTasks {
   private readonly waiters = new Map<string, Waiter>();
   private readonly flows = new Map<string, number>();
-  private seq = 0;
+  /** The change number read up to in `seqOf`'s store; null until the first wait there. */
+  private seq: number | null = null;
+  private seqOf: object | null = null;
+  /** Flow runs told there is no task worker (once each). */
+  private readonly hinted = new Set<string>();
   private unlisten: (() => void) | null = null;
   private poll: NodeJS.Timeout | null = null;
   private checking = false;
@@ -147,11 +152,21 @@ class RemoteTasks {
 
   wait(live: LiveTaskRun): Promise<unknown> {
     const store = this.engine.store;
+    // Every end committed from now on has a higher change number; earlier ones are not ours. Kept between waits: a
+    // chain of task runs costs no extra trip per link.
+    if (this.seqOf !== store) {
+      // Another store (configureStore): its change numbers are its own.
+      this.seqOf = store;
+      this.seq = null;
+      this.hinted.clear();
+    }
+    this.seq ??= store.taskQueue.currentSeq();
     if (this.waiters.size === 0) {
-      // Every end committed from now on has a higher change number; earlier ones are not ours.
-      this.seq = store.taskQueue.currentSeq();
       this.unlisten = store.taskQueue.onTaskEnd(() => this.check());
       this.poll = setInterval(() => this.check(), POLL_MS);
+    }
+    if (!this.hinted.has(live.record.flowRunId)) {
+      this.hinted.add(live.record.flowRunId);
       this.hintIfNoWorker(live);
     }
     return new Promise((resolve, reject) => {
@@ -172,8 +187,8 @@ class RemoteTasks {
     if (this.checking || this.waiters.size === 0) return;
     this.checking = true;
     try {
-      for (const row of this.engine.store.taskQueue.endedSince([...this.flows.keys()], this.seq)) {
-        this.seq = Math.max(this.seq, Number(row.seq ?? 0));
+      for (const row of this.engine.store.taskQueue.endedSince([...this.flows.keys()], this.seq ?? 0)) {
+        this.seq = Math.max(this.seq ?? 0, Number(row.seq));
         const waiter = this.waiters.get(row.id);
         if (waiter) this.settle(waiter, row);
       }
@@ -201,18 +216,23 @@ class RemoteTasks {
   }
 
   /** The worker's verdict becomes the flow process's live record (the row is the worker's: nothing is written). */
-  private settle(waiter: Waiter, row: TaskRunRow & { result_bytes: Buffer | null }): void {
+  private settle(waiter: Waiter, row: EndedTaskRun): void {
     const { live } = waiter;
     this.forget(live);
-    const record = taskRunFromRow(row);
-    Object.assign(live.record, { state: record.state, runCount: record.runCount, startTime: record.startTime, endTime: record.endTime, cacheReason: record.cacheReason });
-    if (record.error) live.record.error = record.error;
+    const r = live.record;
+    r.state = { type: row.state_type as StateType, name: row.state_name as StateName, message: row.state_message, timestamp: Number(row.state_ts) };
+    r.runCount = row.run_count;
+    r.startTime = row.start_time === null ? null : Number(row.start_time);
+    r.endTime = row.end_time === null ? null : Number(row.end_time);
+    r.cacheReason = row.cache_reason;
+    const error = row.error ? (JSON.parse(row.error) as ErrorInfo) : undefined;
+    if (error) r.error = error;
     live.history = decodeHistory(row.history);
     live.resultRef = row.result_ref;
     live.cacheExpires = row.cache_expires;
-    if (record.state.type !== "COMPLETED") {
+    if (r.state.type !== "COMPLETED") {
       this.engine.showTaskState(live);
-      waiter.reject(remoteError(live, record.error));
+      waiter.reject(remoteError(live, error));
       return;
     }
     let value: unknown;

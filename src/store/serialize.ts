@@ -77,14 +77,18 @@ export interface SerializedResult {
   ref: string;
 }
 
-export function serializeResult(value: unknown): SerializedResult {
+/** Plain data as bytes (v8 structured serialization); NotPersistableError names what would not survive. */
+export function serializeValue(value: unknown): Buffer {
   assertPersistable(value);
-  let bytes: Buffer;
   try {
-    bytes = v8.serialize(value);
+    return v8.serialize(value);
   } catch (error) {
     throw new NotPersistableError(`the result cannot be serialized: ${(error as Error).message}`);
   }
+}
+
+export function serializeResult(value: unknown): SerializedResult {
+  const bytes = serializeValue(value);
   return { bytes, ref: sha256(bytes) };
 }
 

@@ -17,6 +17,12 @@ export const TASK_RUN_JOB = "cellflow.task_run";
 /** The states a dispatched task run waits in for a worker: Pending, or AwaitingRetry after its worker died. */
 const CLAIMABLE_SQL = "('PENDING', 'SCHEDULED')";
 
+/** What a waiting flow process reads of a dispatched task run that ended: its end, not its inputs. */
+export type EndedTaskRun = Pick<
+  TaskRunRow,
+  "id" | "state_type" | "state_name" | "state_message" | "state_ts" | "history" | "run_count" | "start_time" | "end_time" | "cache_reason" | "error" | "result_ref" | "cache_expires"
+> & { seq: number; result_bytes: Buffer | null };
+
 export class TaskQueue {
   constructor(
     private readonly db: SqlDatabase,
@@ -76,16 +82,18 @@ export class TaskQueue {
    * Dispatched task runs of these flow runs that ended (a terminal state) in changes after `seq`, oldest first, each
    * with its result's bytes when they are inline in the database (one trip for a batch of ends and their results).
    */
-  endedSince(flowRunIds: readonly string[], seq: number): Array<TaskRunRow & { result_bytes: Buffer | null }> {
+  endedSince(flowRunIds: readonly string[], seq: number): EndedTaskRun[] {
     this.requirePg();
     if (flowRunIds.length === 0) return [];
     return this.db
       .prepare(
-        `SELECT t.*, r.bytes AS result_bytes FROM task_runs t LEFT JOIN results r ON r.ref = t.result_ref
+        `SELECT t.id, t.seq, t.state_type, t.state_name, t.state_message, t.state_ts, t.history, t.run_count, t.start_time, t.end_time,
+                t.cache_reason, t.error, t.result_ref, t.cache_expires, r.bytes AS result_bytes
+         FROM task_runs t LEFT JOIN results r ON r.ref = t.result_ref
          WHERE t.seq > ? AND t.flow_run_id IN (${flowRunIds.map(() => "?").join(",")})
          AND t.max_retries IS NOT NULL AND t.state_type IN ${TERMINAL_TYPES_SQL} ORDER BY t.seq`,
       )
-      .all(seq, ...flowRunIds) as Array<TaskRunRow & { result_bytes: Buffer | null }>;
+      .all(seq, ...flowRunIds) as EndedTaskRun[];
   }
 
   /**
