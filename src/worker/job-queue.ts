@@ -40,18 +40,21 @@ export async function installJobQueue(url: string, log: (message: string) => voi
 }
 
 export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue> {
-  const { run } = await import("graphile-worker");
-  const { EventEmitter } = await import("node:events");
+  const [{ run }, { EventEmitter }, { default: pg }] = await Promise.all([import("graphile-worker"), import("node:events"), import("pg")]);
+  // The runner's pool is ours, with an error listener for its whole life: graphile-worker detaches its own while a
+  // runner stops, and an idle connection the server ends then (pg_terminate_backend, a restart) would otherwise be an
+  // unhandled 'error' event that ends the process. The pool drops such a connection; the next runner opens new ones.
+  // Its size: the runner's LISTEN client, one connection per concurrent job's bookkeeping, and spare.
+  const pool = new pg.Pool({ connectionString: options.url, max: options.concurrency + 2 });
+  pool.on("error", (error) => options.log(`a queue connection was lost (${error.message}); the pool opens another`));
   const ids: string[] = [];
   const events = new EventEmitter() as NonNullable<Parameters<typeof run>[0]["events"]>;
   // Jobs are locked by the pool's id (its batched get_job) or a worker's: a reaper frees both.
   events.on("pool:create", ({ workerPool }) => ids.push(workerPool.id));
   events.on("worker:create", ({ worker }) => ids.push(worker.workerId));
   const runnerOptions = {
-    connectionString: options.url,
+    pgPool: pool,
     concurrency: options.concurrency,
-    // Its own pool: the runner's LISTEN client, one connection per concurrent job's bookkeeping, and spare.
-    maxPoolSize: options.concurrency + 2,
     pollInterval: options.pollMs,
     noHandleSignals: true,
     // Batched completion (as the queue was measured with): a job's outcome that cannot be recorded stops the runner
@@ -81,7 +84,7 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
       if (stopping) return;
       // The stopped runner's jobs stay locked under its ids: free them first, so they run now, not in 4 hours.
       const stale = ids.splice(0);
-      unlockWorkers(options.url, stale)
+      unlockWorkers(pool, stale)
         .then(() => run(runnerOptions))
         .then(
           (next) => supervise((runner = next)),
@@ -105,15 +108,16 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
     stop: async () => {
       stopping = true;
       await runner.stop().catch(() => {});
+      await pool.end().catch(() => {});
     },
   };
 }
 
 /** Free the jobs graphile-worker holds under these worker or pool ids (their runner is gone). */
-async function unlockWorkers(url: string, workerIds: string[]): Promise<void> {
+async function unlockWorkers(pool: import("pg").Pool, workerIds: string[]): Promise<void> {
   if (workerIds.length === 0) return;
   const { makeWorkerUtils } = await import("graphile-worker");
-  const utils = await makeWorkerUtils({ connectionString: url });
+  const utils = await makeWorkerUtils({ pgPool: pool });
   try {
     await utils.forceUnlockWorkers(workerIds);
   } finally {
