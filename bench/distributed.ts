@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { scratchDatabase } from "./pg-scratch.js";
+import { percentile, until as poll } from "./poll.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const HEARTBEAT_MS = 500;
@@ -43,22 +44,8 @@ const hold = task({ name: "hold", retries: 1 }, async () => {
 export const held = flow({ name: "held" }, async () => hold());
 `;
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error("bench distributed: gave up waiting");
-    await sleep(10);
-  }
-}
+/** Wait for `check` (three minutes at most). */
+const until = <T>(check: () => T | undefined | Promise<T | undefined>): Promise<T> => poll("distributed", check, 180_000);
 
 export async function benchDistributed(): Promise<Record<string, number>> {
   const database = await scratchDatabase("cellflow_bench_dist");
@@ -113,8 +100,8 @@ export async function benchDistributed(): Promise<Record<string, number>> {
         const { rows } = await client.query("SELECT start_time, end_time FROM task_runs WHERE flow_run_id = $1 ORDER BY start_time", [chainId]);
         const gaps: number[] = [];
         for (let i = 1; i < rows.length; i++) gaps.push(Number(rows[i].start_time) - Number(rows[i - 1].end_time));
-        out[`chain of ${CHAIN}, 2 workers: upstream end → downstream start p50 ms`] = percentile(gaps, 50);
-        out[`chain of ${CHAIN}, 2 workers: upstream end → downstream start p95 ms`] = percentile(gaps, 95);
+        out[`chain of ${CHAIN}, 2 workers: upstream end → downstream start p50 ms`] = percentile(gaps, 50, 1);
+        out[`chain of ${CHAIN}, 2 workers: upstream end → downstream start p95 ms`] = percentile(gaps, 95, 1);
         out[`chain of ${CHAIN}, 2 workers: ms per task run (flow run / tasks)`] = Math.round(((await flowSpan(chainId)) / CHAIN) * 10) / 10;
         // SIGKILL the worker holding the task run: time until attempt 2 is Running elsewhere.
         const heldRun = spawn(process.execPath, [CLI, "run", `${file}:held`, "--distributed"], { env, stdio: "ignore" });

@@ -12,6 +12,7 @@ import { insertScheduledRun } from "../src/deploy/run-rows.js";
 import { decodeHistory } from "../src/store/run-state.js";
 import { Store } from "../src/store/store.js";
 import { scratchDatabase } from "./pg-scratch.js";
+import { percentile, sleep, until as poll } from "./poll.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const HEARTBEAT_MS = 500;
@@ -36,22 +37,8 @@ const work = task("work", async (hold: boolean) => {
 export const counted = flow({ name: "counted", retries: 1 }, async ({ hold = false }: { hold?: boolean }) => work(hold));
 `;
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error("bench pg-workers: gave up waiting");
-    await sleep(10);
-  }
-}
+/** Wait for `check` (two minutes at most). */
+const until = <T>(check: () => T | undefined | Promise<T | undefined>): Promise<T> => poll("pg-workers", check, 120_000);
 
 export async function benchPgWorkers(): Promise<Record<string, number>> {
   const database = await scratchDatabase("cellflow_bench_workers");
