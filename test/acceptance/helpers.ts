@@ -32,8 +32,9 @@ export interface CliOptions {
   cwd?: string;
 }
 
-function childEnv(home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, NO_COLOR: "1", FORCE_COLOR: "0" };
+/** The environment of a CLI child process on store `home`, with `extra` on top and without vitest's variables. */
+export function childEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, NO_COLOR: "1", FORCE_COLOR: "0", ...extra };
   // vitest's own variables would leak into the child's behaviour otherwise.
   delete env.VITEST;
   delete env.VITEST_WORKER_ID;

@@ -3,13 +3,13 @@
 // worker's task run is Crashed and finishes on another as its next attempt; a paused worker's late write is
 // refused; a worker whose connections are ended goes on; bad input is refused with one line. A database per test.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cli, CLI, requireBuiltCli, SLOW, startCli, tempDir, until, type CliResult } from "../acceptance/helpers.js";
+import { childEnv, cli, requireBuiltCli, SLOW, startCli, tempDir, until, type CliResult } from "../acceptance/helpers.js";
 import { freshDatabase, type TestDatabase } from "../support/postgres.js";
+import { WorkerProcesses } from "../support/worker-processes.js";
 
 requireBuiltCli();
 
@@ -74,7 +74,7 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
   let dir: string;
   let flowFile: string;
   let client: pg.Client;
-  const workers: Array<{ name: string; child: ChildProcess; output: () => string }> = [];
+  const workers = new WorkerProcesses();
 
   beforeEach(async () => {
     database = await freshDatabase("distributed");
@@ -91,15 +91,8 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
   });
 
   afterEach(async (context) => {
-    if (context.task.result?.state === "fail") for (const w of workers) process.stderr.write(`--- worker ${w.name}:\n${w.output()}\n`);
-    for (const w of workers.splice(0)) {
-      try {
-        process.kill(w.child.pid!, "SIGCONT");
-        process.kill(w.child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    if (context.task.result?.state === "fail") process.stderr.write(`${workers.said()}\n`);
+    workers.killAll();
     delete process.env.CELLFLOW_DATABASE_URL;
     delete process.env.CELLFLOW_HEARTBEAT_MS;
     delete process.env.EFFECTS_URL;
@@ -107,18 +100,11 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
     await database.drop();
   });
 
-  function startWorker(name: string, args: string[] = [], leaseMs = LONG_LEASE_MS): ChildProcess {
-    const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, WORKER_NAME: name, NO_COLOR: "1", CELLFLOW_WORKER_LEASE_MS: String(leaseMs) };
-    for (const key of ["VITEST", "VITEST_WORKER_ID", "VITEST_POOL_ID", "NODE_OPTIONS"]) delete env[key];
-    const child = spawn(process.execPath, [CLI, "worker", "--tasks", "--poll-ms", "300", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.setEncoding("utf8").on("data", (c: string) => (output += c));
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => (output += c));
-    workers.push({ name, child, output: () => output });
-    return child;
+  function startWorker(name: string, args: string[] = [], leaseMs = LONG_LEASE_MS): void {
+    workers.start(name, ["worker", "--tasks", "--poll-ms", "300", ...args], childEnv(home, { WORKER_NAME: name, CELLFLOW_WORKER_LEASE_MS: String(leaseMs) }));
   }
 
-  const worker = (name: string) => workers.find((w) => w.name === name)!;
+  const worker = (name: string) => workers.get(name);
 
   async function ready(...names: string[]): Promise<void> {
     await until("the task workers to take task runs", async () => (names.every((n) => worker(n).output().includes("taking task runs")) ? true : undefined), 120_000, 200);
@@ -126,7 +112,7 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
 
   /** The run's end; a failure names what every worker said. */
   function expectCompleted(r: CliResult): void {
-    if (r.code !== 0) throw new Error(`the flow run exited ${r.code}:\n${r.stderr}${r.stdout}\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join("\n")}`);
+    if (r.code !== 0) throw new Error(`the flow run exited ${r.code}:\n${r.stderr}${r.stdout}\n${workers.said()}`);
   }
 
   function executions(): Execution[] {

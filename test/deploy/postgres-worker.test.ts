@@ -2,13 +2,13 @@
 // two workers, two schedulers never planning a run twice, a killed worker's run crashed and retried elsewhere, a
 // paused worker's late writes refused, and a worker that loses its connections going on. A database per test.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cli, CLI, requireBuiltCli, SLOW, tempDir, until } from "../acceptance/helpers.js";
+import { childEnv, cli, requireBuiltCli, SLOW, tempDir, until } from "../acceptance/helpers.js";
 import { freshDatabase, type TestDatabase } from "../support/postgres.js";
+import { WorkerProcesses } from "../support/worker-processes.js";
 
 requireBuiltCli();
 
@@ -45,7 +45,8 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
   let home: string;
   let dir: string;
   let client: pg.Client;
-  const workers: Array<{ name: string; child: ChildProcess; output: () => string }> = [];
+  // Each in its own process group, so its run children are signalled with it.
+  const workers = new WorkerProcesses({ group: true });
 
   beforeEach(async () => {
     database = await freshDatabase("workers");
@@ -60,40 +61,18 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
 
   afterEach(async (context) => {
     // A failure shows what the workers said.
-    if (context.task.result?.state === "fail") for (const w of workers) process.stderr.write(`--- worker ${w.name}:\n${w.output()}\n`);
-    for (const w of workers.splice(0)) {
-      try {
-        process.kill(-w.child.pid!, "SIGCONT");
-        process.kill(-w.child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    if (context.task.result?.state === "fail") process.stderr.write(`${workers.said()}\n`);
+    workers.killAll();
     delete process.env.CELLFLOW_DATABASE_URL;
     await client.end();
     await database.drop();
   });
 
-  function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const e: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_DATABASE_URL: database.url, CELLFLOW_HEARTBEAT_MS: String(HEARTBEAT_MS), NO_COLOR: "1", ...extra };
-    delete e.VITEST;
-    delete e.VITEST_WORKER_ID;
-    delete e.VITEST_POOL_ID;
-    delete e.NODE_OPTIONS;
-    return e;
+  function startWorker(name: string, args: string[] = []): void {
+    workers.start(name, ["worker", "--poll-ms", "300", ...args], childEnv(home, { CELLFLOW_DATABASE_URL: database.url, CELLFLOW_HEARTBEAT_MS: String(HEARTBEAT_MS), WORKER_NAME: name }));
   }
 
-  /** A worker in its own process group (so its run children are signalled with it). */
-  function startWorker(name: string, args: string[] = []): ChildProcess {
-    const child = spawn(process.execPath, [CLI, "worker", "--poll-ms", "300", ...args], { env: env({ WORKER_NAME: name }), detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.setEncoding("utf8").on("data", (c: string) => (output += c));
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => (output += c));
-    workers.push({ name, child, output: () => output });
-    return child;
-  }
-
-  const outputOf = (name: string) => workers.find((w) => w.name === name)!.output();
+  const outputOf = (name: string) => workers.get(name).output();
 
   /** Wait until every named worker says it takes runs from graphile-worker. */
   async function ready(...names: string[]): Promise<void> {
@@ -108,7 +87,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
   /** Wait for run `id` to be Completed; on timeout the error carries every worker's output. */
   async function completed(id: string, timeoutMs = 90_000): Promise<void> {
     await until("the run to complete", async () => ((await runRow(id)).state_name === "Completed" ? true : undefined), timeoutMs, 200).catch((error: Error) => {
-      throw new Error(`${error.message}; executions ${JSON.stringify(executions())}; the workers said:\n${workers.map((w) => `--- ${w.name}\n${w.output()}`).join("\n")}`);
+      throw new Error(`${error.message}; executions ${JSON.stringify(executions())}; the workers said:\n${workers.said()}`);
     });
   }
 
@@ -191,7 +170,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
 
   it("SIGKILL a worker mid-run: the run is Crashed and runs on the other worker as attempt 2", async () => {
     const { id, first } = await heldRunOnTwoWorkers();
-    const victim = workers.find((w) => w.name === first.worker)!;
+    const victim = workers.get(first.worker);
     const survivor = first.worker === "A" ? "B" : "A";
     process.kill(-victim.child.pid!, "SIGKILL");
     await completed(id);
@@ -206,7 +185,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
 
   it("SIGSTOP a worker past its lease, then SIGCONT: its late writes are refused", async () => {
     const { id, first } = await heldRunOnTwoWorkers();
-    const zombie = workers.find((w) => w.name === first.worker)!;
+    const zombie = workers.get(first.worker);
     process.kill(-zombie.child.pid!, "SIGSTOP");
     // The other worker reaps it and runs attempt 2 to its end.
     await completed(id);
