@@ -283,8 +283,8 @@ export class RemoteTaskError extends Error {
 function remoteError(live: LiveTaskRun, info: ErrorInfo | undefined): Error {
   const state = live.record.state;
   if (info) return new RemoteTaskError(info);
-  const error = state.type === "CANCELLED" ? new CancelledError(state.message) : new RemoteTaskError({ name: state.name === "Crashed" ? "TaskCrashed" : "Error", message: `task ${live.record.dynamicKey} ${state.name}: ${state.message}` });
-  return error;
+  if (state.type === "CANCELLED") return new CancelledError(state.message);
+  return new RemoteTaskError({ name: state.name === "Crashed" ? "TaskCrashed" : "Error", message: `task ${live.record.dynamicKey} ${state.name}: ${state.message}` });
 }
 
 const remotes = new WeakMap<Engine, RemoteTasks>();
