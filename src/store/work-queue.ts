@@ -14,6 +14,8 @@ const REAPER_LOCK = 0x6366726561706572n;
 /** What one reaper pass did: the workers it declared dead and the runs it crashed, and which of them run again. */
 export interface ReapReport {
   workers: string[];
+  /** Of those, the ones found by their closed database session before their lease ran out (absent when none). */
+  gone?: string[];
   /** Runs crashed (and retried as their next attempt when allowed), or `requeued` as they were when never started. */
   crashed: Array<{ id: string; name: string; attempt: number; retried: boolean; requeued?: boolean }>;
   /** Dispatched task runs the dead workers held: Crashed, and back in the queue as their next attempt when retries allow. */
@@ -111,11 +113,13 @@ export class WorkQueue {
       // connection is closed by the server at once; a live worker beats twice per heartbeat and reconnects).
       const dead = this.db
         .prepare(
-          `SELECT id, owner, queue_ids FROM cellflow_workers w WHERE heartbeat < ?
+          `SELECT id, owner, queue_ids, heartbeat >= ? AS within_lease FROM cellflow_workers w WHERE heartbeat < ?
              OR (heartbeat < ? AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = w.backend_pid AND a.datname = current_database()))`,
         )
-        .all(now - staleMs, now - goneMs) as Array<{ id: string; owner: string; queue_ids: string }>;
+        .all(now - staleMs, now - staleMs, now - goneMs) as Array<{ id: string; owner: string; queue_ids: string; within_lease: boolean }>;
       const report: ReapReport = { workers: dead.map((w) => w.id), crashed: [], tasks: [] };
+      const gone = dead.filter((w) => w.within_lease).map((w) => w.id);
+      if (gone.length > 0) report.gone = gone;
       if (dead.length === 0) return report;
       const runs = this.db
         .prepare(`SELECT id, name, attempt, crash_retries, worker_id, owner, state_type FROM flow_runs WHERE worker_id IN (${dead.map(() => "?").join(",")}) AND state_type IN ${ACTIVE_FLOW_TYPES_SQL}`)

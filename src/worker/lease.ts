@@ -53,7 +53,9 @@ export class WorkerLease {
       }
       this.registered = true;
       const report = store.workQueue.reap(WORKER_LEASE_MS, Date.now(), Math.min(WORKER_LEASE_MS, HEARTBEAT_MS));
-      for (const dead of report?.workers ?? []) log(`worker ${dead} stopped heartbeating: declared dead, its queue locks freed`);
+      for (const dead of report?.workers ?? []) {
+        log(`worker ${dead} stopped heartbeating: declared dead, its queue locks freed${report?.gone?.includes(dead) ? " (its database session is gone)" : ""}`);
+      }
       for (const run of report?.crashed ?? []) {
         if (run.requeued) log(`run ${run.name} (${run.id.slice(0, 8)}) was claimed by the dead worker but never started: back in the queue`);
         else log(`run ${run.name} (${run.id.slice(0, 8)}) attempt ${run.attempt} Crashed with its worker${run.retried ? `; attempt ${run.attempt + 1} enqueued` : ""}`);

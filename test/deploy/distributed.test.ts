@@ -177,6 +177,8 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
     expect(names).toEqual(["Pending", "Crashed", "AwaitingRetry", "Retrying", "Completed"]);
     expect(executions()).toEqual([first, { what: "start", attempt: 2, worker: survivor }, { what: "end", attempt: 2, worker: survivor }]);
     expect(worker(survivor).output()).toMatch(/task run hold-0 \(\w+\) attempt 1 Crashed with its worker; attempt 2 back in the queue/);
+    // Found by its closed database session, not after its (long) lease.
+    expect(worker(survivor).output()).toMatch(/stopped heartbeating: declared dead, its queue locks freed \(its database session is gone\)/);
   });
 
   it("SIGSTOP a worker past its lease, then SIGCONT: its late write is refused", async () => {
