@@ -47,6 +47,8 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
   // Its size: the runner's LISTEN client, one connection per concurrent job's bookkeeping, and spare.
   const pool = new pg.Pool({ connectionString: options.url, max: options.concurrency + 2 });
   pool.on("error", (error) => options.log(`a queue connection was lost (${error.message}); the pool opens another`));
+  // A connection in use that the server ends reports on the connection itself: also logged, never fatal.
+  pool.on("connect", (client) => client.on("error", (error) => options.log(`a queue connection failed (${error.message})`)));
   const ids: string[] = [];
   const events = new EventEmitter() as NonNullable<Parameters<typeof run>[0]["events"]>;
   // Jobs are locked by the pool's id (its batched get_job) or a worker's: a reaper frees both.

@@ -33,6 +33,12 @@ export const counted = flow({ name: "counted", retries: 1 }, async ({ hold = fal
 `;
 
 const HEARTBEAT_MS = 400;
+/**
+ * Workers get a long lease, so a worker slowed by a loaded machine is never declared dead by mistake (a killed one
+ * is found by its closed database session after one heartbeat); the SIGSTOP test, about the lease, a short one.
+ */
+const LONG_LEASE_MS = 60_000;
+const SHORT_LEASE_MS = 3 * HEARTBEAT_MS;
 
 interface Execution {
   id: string;
@@ -68,8 +74,9 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
     await database.drop();
   });
 
-  function startWorker(name: string, args: string[] = []): void {
-    workers.start(name, ["worker", "--poll-ms", "300", ...args], childEnv(home, { CELLFLOW_DATABASE_URL: database.url, CELLFLOW_HEARTBEAT_MS: String(HEARTBEAT_MS), WORKER_NAME: name }));
+  function startWorker(name: string, args: string[] = [], leaseMs = LONG_LEASE_MS): void {
+    const env = { CELLFLOW_DATABASE_URL: database.url, CELLFLOW_HEARTBEAT_MS: String(HEARTBEAT_MS), CELLFLOW_WORKER_LEASE_MS: String(leaseMs), WORKER_NAME: name };
+    workers.start(name, ["worker", "--poll-ms", "300", ...args], childEnv(home, env));
   }
 
   const outputOf = (name: string) => workers.get(name).output();
@@ -92,10 +99,10 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
   }
 
   /** Two workers and one held run (its attempt 1 waits for release.marker): the run and its first execution. */
-  async function heldRunOnTwoWorkers(): Promise<{ id: string; first: Execution }> {
+  async function heldRunOnTwoWorkers(leaseMs = LONG_LEASE_MS): Promise<{ id: string; first: Execution }> {
     await deploy(["-p", "hold=true"]);
-    startWorker("A", ["--concurrency", "1"]);
-    startWorker("B", ["--concurrency", "1"]);
+    startWorker("A", ["--concurrency", "1"], leaseMs);
+    startWorker("B", ["--concurrency", "1"], leaseMs);
     await ready("A", "B");
     const [id] = await queueRuns(1);
     const first = await until("the first execution", async () => executions()[0], 60_000, 100);
@@ -184,7 +191,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
   });
 
   it("SIGSTOP a worker past its lease, then SIGCONT: its late writes are refused", async () => {
-    const { id, first } = await heldRunOnTwoWorkers();
+    const { id, first } = await heldRunOnTwoWorkers(SHORT_LEASE_MS);
     const zombie = workers.get(first.worker);
     process.kill(-zombie.child.pid!, "SIGSTOP");
     // The other worker reaps it and runs attempt 2 to its end.
