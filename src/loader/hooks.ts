@@ -12,6 +12,8 @@ import { transform, type Message } from "esbuild";
 export interface HooksData {
   /** `file:` URL of this package's entry (dist/src/index.js). */
   entryUrl: string;
+  /** Start esbuild's service now, so the first TypeScript import does not wait for it (a worker's pool child). */
+  warm?: boolean;
 }
 
 /** Marks a virtual module that imports `specifier` as if from a file in the URL's folder. */
@@ -21,6 +23,8 @@ let entryUrl = "";
 
 export const initialize: InitializeHook<HooksData> = (data) => {
   entryUrl = data.entryUrl;
+  // Not awaited: register() would block its caller until it ended.
+  if (data.warm) transform("", { loader: "ts" }).catch(() => {});
 };
 
 const TS_EXTENSIONS = /\.(ts|mts|tsx)$/;

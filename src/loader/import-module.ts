@@ -15,14 +15,15 @@ const VIRTUAL_QUERY = "cellflow-import"; // keep in step with hooks.ts (not impo
 
 /**
  * Registers the loader's customization hooks once per process (later calls do nothing) and turns
- * on source-mapped stack traces, so errors point at the user's `.ts` lines.
+ * on source-mapped stack traces, so errors point at the user's `.ts` lines. `warm` starts the
+ * TypeScript transpiler at once, for a process that imports a user's module later (a worker's pool child).
  */
-export function registerLoader(): void {
+export function registerLoader(options: { warm?: boolean } = {}): void {
   const state = globalThis as { [REGISTERED]?: boolean };
   if (state[REGISTERED]) return;
   const { hooksUrl, entryUrl } = packagePaths();
   process.setSourceMapsEnabled(true);
-  register<HooksData>(hooksUrl, { data: { entryUrl } });
+  register<HooksData>(hooksUrl, { data: { entryUrl, warm: options.warm } });
   state[REGISTERED] = true;
 }
 

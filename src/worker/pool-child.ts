@@ -11,12 +11,19 @@ export async function serveOneRun(): Promise<FlowRunRecord> {
   const exitIdle = () => process.exit(0);
   process.on("SIGTERM", exitIdle);
   process.on("disconnect", exitIdle);
-  // What a run needs, loaded before saying ready: the engine with its store, the runner with the TypeScript loader.
-  const [{ getEngine }, { runClaimedRun }, { registerLoader }] = await Promise.all([import("../engine/engine.js"), import("./run-one.js"), import("../loader/index.js"), import("../runner/index.js")]);
+  // What a run needs, loaded before saying ready: the engine with its store, the runner with the TypeScript loader,
+  // and the package a flow file imports as "cellflow" (the same module instance its import resolves to).
+  const [{ getEngine }, { runClaimedRun }, { registerLoader }, { packagePaths }] = await Promise.all([
+    import("../engine/engine.js"),
+    import("./run-one.js"),
+    import("../loader/index.js"),
+    import("../loader/paths.js"),
+    import("../runner/index.js"),
+  ]);
   getEngine();
-  // The loader's hooks thread (esbuild) starts now, not when the run imports its flow file.
-  registerLoader();
-  await import("node:os");
+  // The loader's hooks thread and its TypeScript transpiler start now, not when the run imports its flow file.
+  registerLoader({ warm: true });
+  await import(packagePaths().entryUrl);
   // One listener for the child's life: the first run id is run, any later one is refused (one run per child).
   let taken: string | undefined;
   const id = await new Promise<string>((resolve) => {
