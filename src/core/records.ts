@@ -24,6 +24,8 @@ export interface FlowRunRecord {
   error?: ErrorInfo;
   /** For a run a deployment scheduled: when it is (or was) due, in ms since the epoch. */
   scheduledTime?: number;
+  /** Set when the run's task runs go to task workers (`run --distributed`, or the flow's option): a rerun does so too. */
+  taskRunner?: "distributed";
 }
 
 export interface TaskInput {

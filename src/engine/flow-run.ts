@@ -101,7 +101,8 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
 /** The distributed task runner's target when the run asks for it (refused before anything is created), else null. */
 async function dispatchTarget(def: FlowDefinition, options: RunFlowOptions, engine: Engine): Promise<DispatchTarget | null> {
   if (options.dispatch) return options.dispatch;
-  if ((options.taskRunner ?? def.options.taskRunner ?? "local") !== "distributed") return null;
+  // A rerun goes where the run's first attempt went (`runs retry` of a `run --distributed` run dispatches again).
+  if ((options.taskRunner ?? options.resume?.taskRunner ?? def.options.taskRunner ?? "local") !== "distributed") return null;
   const target = dispatchTargetFor(def.name, options.adopt?.entrypoint ?? options.resume?.entrypoint ?? options.entrypoint ?? def.entrypoint);
   await ensureJobQueue(engine);
   return target;
@@ -181,6 +182,7 @@ function createFlowRun(def: FlowDefinition, params: Record<string, unknown>, opt
     deploymentId: options.deploymentId ?? null,
     tags: def.options.tags ?? [],
   };
+  if (options.dispatch || (options.taskRunner ?? def.options.taskRunner) === "distributed") record.taskRunner = "distributed";
   const live = newLive(record, def, options.refreshCache === true);
   engine.setFlowState(live, record.state);
   return live;

@@ -28,6 +28,8 @@ export interface FlowRunRow {
   heartbeat: number | null;
   /** Set for runs a deployment scheduled (migration 2); absent in rows built by the engine. */
   scheduled_time?: number | null;
+  /** "distributed" when the run's task runs go to task workers (migration 11), else null. */
+  task_runner: string | null;
 }
 
 export interface TaskRunRow {
@@ -103,6 +105,7 @@ export function flowRunFromRow(row: FlowRunRow): FlowRunRecord {
   };
   if (row.error) record.error = JSON.parse(row.error);
   if (row.scheduled_time !== undefined && row.scheduled_time !== null) record.scheduledTime = row.scheduled_time;
+  if (row.task_runner === "distributed") record.taskRunner = "distributed";
   return record;
 }
 
@@ -152,6 +155,7 @@ export function flowRunToRow(r: FlowRunRecord, x: FlowRunExtra): FlowRunRow {
     result_ref: x.resultRef,
     owner: x.owner,
     heartbeat: x.heartbeat,
+    task_runner: r.taskRunner ?? null,
   };
 }
 

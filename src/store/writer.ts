@@ -9,7 +9,7 @@ import { ATTEMPT_FENCE, KEEP_CANCEL_REQUEST } from "./run-state.js";
 const FLOW_COLUMNS = [
   "id", "flow_name", "name", "state_type", "state_name", "state_message", "state_ts", "history", "parameters",
   "attempt", "start_time", "end_time", "created_at", "entrypoint", "parent_task_run_id", "deployment_id", "tags",
-  "error", "result_ref", "owner", "heartbeat",
+  "error", "result_ref", "owner", "heartbeat", "task_runner",
 ] as const;
 
 function upsertSql(table: string, columns: readonly string[], guard = "", keep: readonly string[] = []): string {

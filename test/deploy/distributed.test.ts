@@ -51,6 +51,14 @@ const hold = task({ name: "hold", retries: 1 }, async () => {
 });
 
 export const held = flow({ name: "held", taskRunner: "distributed" }, async () => hold());
+
+const step = task("step", () => {
+  fs.appendFileSync(path.join(dir, "steps.log"), \`\${process.env.WORKER_NAME ?? "flow process"}\\n\`);
+  if (!fs.existsSync(path.join(dir, "fixed.marker"))) throw new Error("step is broken: create fixed.marker");
+  return 1;
+});
+
+export const flaky = flow({ name: "flaky" }, async () => step());
 `;
 
 const HEARTBEAT_MS = 400;
@@ -236,6 +244,20 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
     const r2 = await cli(["run", `${flowFile}:fan`, "--distributed", "-p", "n=1"], { home });
     expect(r2.code).toBe(1);
     expect(r2.stdout + r2.stderr).toMatch(/this task worker imported an older .*flows\.ts/);
+  });
+
+  it("runs retry of a `run --distributed` run sends its task runs to the task workers again", async () => {
+    startWorker("A");
+    await ready("A");
+    const first = await cli(["run", `${flowFile}:flaky`, "--distributed", "--json"], { home });
+    expect(first.code, first.stderr).toBe(1);
+    const failed = JSON.parse(first.stdout) as { id: string; state: { name: string } };
+    expect(failed.state.name).toBe("Failed");
+    fs.writeFileSync(path.join(dir, "fixed.marker"), "");
+    expectCompleted(await cli(["runs", "retry", failed.id.slice(0, 8)], { home }));
+    // Both executions on the task worker; a local rerun would say "flow process".
+    expect(fs.readFileSync(path.join(dir, "steps.log"), "utf8").split("\n").filter(Boolean)).toEqual(["A", "A"]);
+    expect((await client.query("SELECT task_runner, attempt FROM flow_runs WHERE id = $1", [failed.id])).rows[0]).toEqual({ task_runner: "distributed", attempt: 2 });
   });
 
   it("bad input: --distributed on SQLite, on a notebook, and worker --tasks on SQLite exit 2 with one line", async () => {

@@ -350,6 +350,11 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     description: "store-wide settings (result storage), seen by every process and machine on the store",
     sql: "CREATE TABLE cellflow_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at BIGINT NOT NULL);",
   },
+  {
+    version: 11,
+    description: "where a flow run's task runs execute ('distributed' or null), so a rerun goes where its first attempt went",
+    sql: "ALTER TABLE flow_runs ADD COLUMN task_runner TEXT;",
+  },
 ];
 
 /** The schema version of the database (0 for an empty one). */

@@ -264,6 +264,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "store-wide settings (result storage), seen by every process and machine on the store",
     sql: "CREATE TABLE cellflow_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;",
   },
+  {
+    version: 11,
+    description: "where a flow run's task runs execute ('distributed' or null), so a rerun goes where its first attempt went",
+    sql: "ALTER TABLE flow_runs ADD COLUMN task_runner TEXT;",
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */
