@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { freshDatabase } from "../support/postgres.js";
-import { cli, cliJson, copyNotebooks, requireBuiltCli, SLOW, taskNamed, tempDir, type FlowRunJson } from "./helpers.js";
+import { cli, cliJson, copyNotebooks, requireBuiltCli, SLOW, taskNamed, tempDir, type FlowRunJson, type TaskRunJson } from "./helpers.js";
 
 requireBuiltCli();
 
@@ -24,6 +24,14 @@ function rowsIn(db: string, table: string): number {
 function hits(n: number): string {
   const hit = (i: number) => ({ _source: { date_received: `2024-10-0${(i % 9) + 1}`, state: "CA", product: "Mortgage", company: `Bank ${i}`, complaint_what_happened: `complaint ${i}` } });
   return JSON.stringify({ hits: { hits: Array.from({ length: n }, (_, i) => hit(i)) } });
+}
+
+/** A first run of an example notebook, offline: named after it, at least `minTasks` task runs, every one completed. */
+function expectCompleted(run: FlowRunJson, notebook: string, minTasks: number): void {
+  expect(run.state.name).toBe("Completed");
+  expect(run.flowName).toBe(notebook);
+  expect(run.taskRuns!.length).toBeGreaterThanOrEqual(minTasks);
+  expect(run.taskRuns!.filter((t) => t.state.type !== "COMPLETED")).toEqual([]);
 }
 
 function states(run: FlowRunJson): string[] {
@@ -54,9 +62,14 @@ describe.concurrent("example notebooks are correct however often they run", { ti
     const db = path.join(dir, "out", "complaints.db");
     // Run from another folder: relative paths still resolve from the notebook's folder, as in Jupyter.
     const first = await cliJson<FlowRunJson>(["run", nb, "-p", "size=7"], { home, cwd: elsewhere });
-    expect(first.flowName).toBe("etl-complaints");
+    expectCompleted(first, "etl-complaints", 4);
     expect(first.name).toMatch(/^etl-complaints-[a-z]+-[a-z]+$/);
+    // The parameters cell receives -p overrides (papermill's convention).
+    expect(first.parameters).toEqual({ size: 7 });
+    expect((taskNamed(first, "get-complaints") as TaskRunJson & { inputs: Array<{ name: string }> }).inputs.map((i) => i.name)).toEqual(["from", "count"]);
     expect(rowsIn(db, "complaints")).toBe(7);
+    // The notebook's folder is the working directory, as in Jupyter: outputs land beside it.
+    expect(fs.existsSync(path.join(dir, "out"))).toBe(true);
     expect(fs.existsSync(path.join(elsewhere, "out"))).toBe(false);
     const second = await cliJson<FlowRunJson>(["run", nb, "-p", "size=5"], { home, cwd: elsewhere });
     expect(states(second)).toEqual(["get-complaints Completed", "parse-complaints Completed", "write-csv Completed", "store-complaints Completed"]);
@@ -79,7 +92,7 @@ describe.concurrent("example notebooks are correct however often they run", { ti
     const source = path.join(dir, "data", "backup-source");
     const backup = path.join(dir, "out", "backups", "latest");
     const run = () => cliJson<FlowRunJson>(["run", nb], { home, cwd: dir });
-    await run();
+    expectCompleted(await run(), "daily-backup", 5);
     expect(tree(backup)).toEqual(tree(source));
     await run();
     expect(tree(backup)).toEqual(tree(source));
@@ -110,6 +123,7 @@ describe.concurrent("example notebooks are correct however often they run", { ti
     const trips = () => fs.readFileSync(csv, "utf8").trim().split("\n").slice(1).filter((l) => Number(l.split(",")[passengers]) > 0).length;
     const run = (...extra: string[]) => cliJson<FlowRunJson>(["run", nb, "-p", "month=2", "-p", "color=green", ...extra], { home, cwd: dir });
     const first = await run();
+    expectCompleted(first, "taxi-ingest", 3);
     expect(rowsIn(db, "green_trips_2024_02")).toBe(trips());
     fs.rmSync(path.join(dir, "out"), { recursive: true });
     const second = await run();

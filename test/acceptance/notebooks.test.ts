@@ -1,11 +1,10 @@
-// `cellflow run notebook.ipynb` end to end: the example notebooks, the parameters cell, rerun after a fix
+// `cellflow run notebook.ipynb` end to end (the example notebooks are in example-notebooks.test.ts): rerun after a fix
 // (counted by side effects), and every bad notebook input with its message — the notebook file untouched.
 
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, cliJson, copyNotebooks, errorLines, requireBuiltCli, SLOW, tempDir, type FlowRunJson, type TaskRunJson } from "./helpers.js";
+import { cli, cliJson, errorLines, requireBuiltCli, SLOW, tempDir, type FlowRunJson } from "./helpers.js";
 
 function writeNotebook(dir: string, name: string, cells: Array<{ source: string; tags?: string[]; type?: string }>, language = "typescript"): string {
   const file = path.join(dir, name);
@@ -23,35 +22,8 @@ function writeNotebook(dir: string, name: string, cells: Array<{ source: string;
 describe.concurrent("cellflow run notebook.ipynb", { timeout: SLOW }, () => {
   beforeAll(requireBuiltCli);
 
-  it.each([
-    ["etl-complaints", ["-p", "size=7"], 4],
-    ["taxi-ingest", ["-p", "month=2", "-p", "color=green"], 3],
-    ["daily-backup", [], 5],
-  ])("example notebook %s runs offline and completes", async (name, params, minTasks) => {
-    const home = tempDir("home");
-    const cwd = tempDir("cwd");
-    const dir = copyNotebooks();
-    const run = await cliJson<FlowRunJson>(["run", path.join(dir, `${name}.ipynb`), ...params, "--json"], { home, cwd });
-    expect(run.state.name).toBe("Completed");
-    expect(run.flowName).toBe(name);
-    expect(run.taskRuns!.length).toBeGreaterThanOrEqual(minTasks);
-    expect(run.taskRuns!.every((t) => t.state.type === "COMPLETED")).toBe(true);
-    // The notebook's folder is the working directory, as in Jupyter: outputs land beside it.
-    expect(fs.existsSync(path.join(dir, "out"))).toBe(true);
-    expect(fs.existsSync(path.join(cwd, "out"))).toBe(false);
-  });
-
-  it("the parameters cell receives -p overrides (papermill's convention)", async () => {
-    const home = tempDir("home");
-    const cwd = copyNotebooks();
-    const run = await cliJson<FlowRunJson>(["run", path.join(cwd, "etl-complaints.ipynb"), "-p", "size=7", "--json"], { home, cwd });
-    const getter = (run.taskRuns! as Array<TaskRunJson & { inputs: Array<{ name: string }> }>).find((t) => t.name === "get-complaints")!;
-    expect(getter.inputs.map((i) => i.name)).toEqual(["from", "count"]);
-    expect(run.parameters).toEqual({ size: 7 });
-    const db = new Database(path.join(cwd, "out", "complaints.db"), { readonly: true });
-    expect(db.prepare("SELECT count(*) AS n FROM complaints").get()).toEqual({ n: 7 });
-    db.close();
-  });
+  // The example notebooks (each completes offline, outputs beside the notebook, the parameters cell taking -p) are run
+  // in example-notebooks.test.ts, whose first run of each checks what this file's own runs of them did.
 
   it("rerun after a fix executes only the failed task and its dependents; upstream comes back Cached", async () => {
     const home = tempDir("home");
