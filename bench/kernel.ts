@@ -31,6 +31,10 @@ interface KernelNumbers {
   cellCpuMs?: number;
   cellP50Ms: number;
   cellP95Ms: number;
+  /** The same over different cells (`0 + 1`, `1 + 1`, ...), and CPU time per such round. */
+  distinctCellP50Ms: number;
+  distinctCellP95Ms: number;
+  distinctCellCpuMs?: number;
   stateChangeToUpdateMsP50?: number;
   stateChangeToUpdateMsMax?: number;
   stateChangeSamples?: number;
@@ -81,7 +85,7 @@ const ms = (n: number | undefined) => Number((n ?? Number.NaN).toFixed(2));
  * tslab's `tslab kernel`, then ipykernel when the python has it; first, with CELLFLOW_BENCH_BASELINE=<another built
  * checkout>, that checkout's kernel, reported as `baseline*`) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
  * in milliseconds: `*KernelInfoMs` (median of `launches` fresh starts, start_kernel until kernel_info_reply),
- * `*FirstCellMs`, `*StartToFirstCellMs` (start_kernel until the first cell's reply and idle), `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (execute_request until reply and
+ * `*FirstCellMs`, `*StartToFirstCellMs` (start_kernel until the first cell's reply and idle), `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (`*DistinctCell*` over as many different cells, `0 + 1`, `1 + 1`, ...; execute_request until reply and
  * idle both arrived), and for Cellflow `stateChangeToUpdateMsP50`/`Max`: from a task's last `Date.now()` to the
  * client receiving the update_display_data showing it Completed (one machine, one wall clock). Also counts:
  * `*LaunchesDied` (kernels that exited before answering kernel_info), `*IdleLost` (rounds whose reply came
@@ -148,6 +152,9 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
             ipykernelCellCpuMs: ms(ipykernel.cellCpuMs),
             ipykernelCellP50Ms: ms(ipykernel.cellP50Ms),
             ipykernelCellP95Ms: ms(ipykernel.cellP95Ms),
+            ipykernelDistinctCellCpuMs: ms(ipykernel.distinctCellCpuMs),
+            ipykernelDistinctCellP50Ms: ms(ipykernel.distinctCellP50Ms),
+            ipykernelDistinctCellP95Ms: ms(ipykernel.distinctCellP95Ms),
           }
         : {}),
       ...(before
@@ -158,6 +165,9 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
             baselineCellCpuMs: ms(before.cellCpuMs),
             baselineCellP50Ms: ms(before.cellP50Ms),
             baselineCellP95Ms: ms(before.cellP95Ms),
+            baselineDistinctCellCpuMs: ms(before.distinctCellCpuMs),
+            baselineDistinctCellP50Ms: ms(before.distinctCellP50Ms),
+            baselineDistinctCellP95Ms: ms(before.distinctCellP95Ms),
             baselineUncheckedCellP50Ms: ms(before.uncheckedCellP50Ms),
             baselineAfter50CellsP50Ms: ms(before.after50CellsP50Ms),
             baselineAfter50CellsP95Ms: ms(before.after50CellsP95Ms),
@@ -175,6 +185,12 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
       cellflowCellP95Ms: ms(cellflow.cellP95Ms),
       tslabCellP50Ms: ms(other.cellP50Ms),
       tslabCellP95Ms: ms(other.cellP95Ms),
+      cellflowDistinctCellCpuMs: ms(cellflow.distinctCellCpuMs),
+      tslabDistinctCellCpuMs: ms(other.distinctCellCpuMs),
+      cellflowDistinctCellP50Ms: ms(cellflow.distinctCellP50Ms),
+      cellflowDistinctCellP95Ms: ms(cellflow.distinctCellP95Ms),
+      tslabDistinctCellP50Ms: ms(other.distinctCellP50Ms),
+      tslabDistinctCellP95Ms: ms(other.distinctCellP95Ms),
       cellflowUncheckedCellP50Ms: ms(cellflow.uncheckedCellP50Ms),
       cellflowUncheckedCellP95Ms: ms(cellflow.uncheckedCellP95Ms),
       cellflowAfter50CellsP50Ms: ms(cellflow.after50CellsP50Ms),

@@ -17,7 +17,8 @@ export interface CheckRequest {
   declarations?: CellDeclarations;
 }
 
-export type CheckReply = { id: number; diagnostics: CellDiagnostic[] } | { id: number; error: string };
+/** `reusable`: the result holds for the same cell and declarations later (see CellTypeChecker.lastCheckReusable). */
+export type CheckReply = { id: number; diagnostics: CellDiagnostic[]; reusable: boolean } | { id: number; error: string };
 
 export interface TypeCheckWorkerData {
   cwd: string;
@@ -32,6 +33,8 @@ interface Pending {
 }
 
 const WORKER = new URL("./type-check-worker.js", import.meta.url);
+/** How many results of one set of declarations are kept for cells run again unchanged. */
+const REMEMBERED = 256;
 
 /**
  * One checker per session, on its own thread.
@@ -47,6 +50,13 @@ export class TypeCheckThread {
   private nextId = 0;
   private sent: CellDeclarations | undefined;
   private local: CellTypeChecker | undefined;
+  /**
+   * Results by cell source, for the declarations `rememberedFor`: a cell run again unchanged against the same
+   * declarations is not checked again (a new check would build the same program from the same files). Emptied when
+   * the declarations change and when a check found an unresolved module (every module is resolved afresh then).
+   */
+  private readonly remembered = new Map<string, CellDiagnostic[]>();
+  private rememberedFor: CellDeclarations | undefined;
 
   /** `onFallback` hears why checks moved to this thread (the kernel logs it). */
   constructor(
@@ -79,6 +89,13 @@ export class TypeCheckThread {
   /** The type errors of `code` run after the cells whose declarations are `declarations`. */
   check(declarations: CellDeclarations, code: string, cellId: number | string): Promise<CellDiagnostic[]> {
     this.start();
+    if (this.rememberedFor !== declarations) {
+      this.remembered.clear();
+      this.rememberedFor = declarations;
+    }
+    // Only with no check under way: one that is may find an unresolved module, which voids what is remembered.
+    const known = this.pending.size === 0 ? this.remembered.get(code) : undefined;
+    if (known) return Promise.resolve(known.map((d) => ({ ...d, cell: cellId })));
     const worker = this.worker;
     if (!worker) return this.checkLocally(declarations, code, cellId);
     const id = ++this.nextId;
@@ -97,7 +114,18 @@ export class TypeCheckThread {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if ("error" in reply) waiting.reject(new Error(reply.error));
-    else waiting.resolve(reply.diagnostics);
+    else {
+      this.remember(waiting.declarations, waiting.code, reply.diagnostics, reply.reusable);
+      waiting.resolve(reply.diagnostics);
+    }
+  }
+
+  private remember(declarations: CellDeclarations, code: string, diagnostics: CellDiagnostic[], reusable: boolean): void {
+    if (!reusable) this.remembered.clear();
+    else if (declarations === this.rememberedFor) {
+      if (this.remembered.size >= REMEMBERED) this.remembered.clear();
+      this.remembered.set(code, diagnostics);
+    }
   }
 
   /** From now on checks run on this thread, the ones the worker had not answered first. */
@@ -112,6 +140,8 @@ export class TypeCheckThread {
 
   private async checkLocally(declarations: CellDeclarations, code: string, cellId: number | string): Promise<CellDiagnostic[]> {
     this.local ??= new (await import("./type-check.js")).CellTypeChecker(this.cwd);
-    return this.local.check(declarations, code, cellId);
+    const diagnostics = this.local.check(declarations, code, cellId);
+    this.remember(declarations, code, diagnostics, this.local.lastCheckReusable);
+    return diagnostics;
   }
 }

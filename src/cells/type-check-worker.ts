@@ -17,7 +17,8 @@ port.on("message", (request: CheckRequest) => {
   if (request.declarations) declarations = request.declarations;
   let reply: CheckReply;
   try {
-    reply = { id: request.id, diagnostics: checker.check(declarations, request.code, request.cellId) };
+    const diagnostics = checker.check(declarations, request.code, request.cellId);
+    reply = { id: request.id, diagnostics, reusable: checker.lastCheckReusable };
   } catch (error) {
     reply = { id: request.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }

@@ -123,19 +123,32 @@ export class CellTypeChecker {
     this.typeReferences = ts.createTypeReferenceDirectiveResolutionCache(cwd, canonical, this.options, this.modules.getPackageJsonInfoCache());
   }
 
+  /**
+   * Whether the last check's result holds for the same cell and declarations later: false when a module did not
+   * resolve (the next check resolves every module afresh, and may find it installed meanwhile).
+   */
+  lastCheckReusable = true;
+
   /** The type errors of `code` run after the cells whose declarations are `declarations` (`history.asModule()`). */
   check(declarations: CellDeclarations, code: string, cellId: number | string): CellDiagnostic[] {
-    const redeclared = new Set(parseCell(code).statements.flatMap(declaredNames));
     const { source, names } = declarations;
     if (this.declarations?.text !== source) this.declarations = { text: source, file: ts.createSourceFile(this.declarationsFile, source, CELL_PARSE_OPTIONS, true) };
-    const imported = names.filter((n) => !redeclared.has(n));
-    const prelude = imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
+    // The cell imports every earlier name it does not declare again. Parsed once with all of them (its own statements
+    // follow the import), and again without the names it turns out to declare (rare): parsing is a tenth of a check.
+    const preludeOf = (imported: string[]) => (imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "");
+    let prelude = preludeOf(names);
     this.cell = parseCell(prelude + code, this.cellFile);
+    const redeclared = new Set((prelude ? this.cell.statements.slice(1) : this.cell.statements).flatMap(declaredNames));
+    if (names.some((n) => redeclared.has(n))) {
+      prelude = preludeOf(names.filter((n) => !redeclared.has(n)));
+      this.cell = parseCell(prelude + code, this.cellFile);
+    }
     this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
     const file = this.program.getSourceFile(this.cellFile)!;
     const found = [...this.program.getSyntacticDiagnostics(file), ...this.program.getSemanticDiagnostics(file)];
     // A module that did not resolve may be installed before the next cell: resolve everything afresh then.
-    if (found.some((d) => UNRESOLVED_MODULE.has(d.code))) {
+    this.lastCheckReusable = !found.some((d) => UNRESOLVED_MODULE.has(d.code));
+    if (!this.lastCheckReusable) {
       this.modules.clear();
       this.typeReferences.clear();
     }

@@ -3,7 +3,7 @@
 Usage: python3 bench_kernels.py <work dir> <launches> <cells> <kernel name>[:dag] ...
 For each kernel: launch → kernel_info_reply (median of <launches> fresh starts), the first cell (and launch → its
 reply, on the last start), and the round
-trip of `1 + 1` over <cells> runs (execute_request sent until its reply and idle status both arrived; a round
+trip of `1 + 1` over <cells> runs, then of <cells> different cells `0 + 1`, `1 + 1`, ... (execute_request sent until its reply and idle status both arrived; a round
 whose idle status never came is counted as idleLost, not timed). With ":dag", also how long after a task records
 Date.now() (its last statement) the client receives the update_display_data showing it Completed. Both clocks
 are this machine's wall clock (Date.now() in the kernel, time.time() here).
@@ -194,6 +194,17 @@ def bench(spec, work, launches, cells):
         found["idleLost"] = len(timed) - len(rounds)
         found["cellP50Ms"] = percentile(rounds, 50)
         found["cellP95Ms"] = percentile(rounds, 95)
+        # A different trivial cell each round (`0 + 1`, `1 + 1`, ...): what a kernel that remembers the checks of
+        # cells run again unchanged does for every new cell.
+        cpu_before = cpu_ms(km)
+        timed = [execute(kc, f"{i} + 1") for i in range(cells)]
+        cpu_after = cpu_ms(km)
+        if cpu_before is not None and cpu_after is not None:
+            found["distinctCellCpuMs"] = (cpu_after - cpu_before) / cells
+        rounds = [ms for ms in timed if ms is not None]
+        found["idleLost"] += len(timed) - len(rounds)
+        found["distinctCellP50Ms"] = percentile(rounds, 50)
+        found["distinctCellP95Ms"] = percentile(rounds, 95)
         if "nocheck" in extras:
             execute_all(kc, "%typecheck off")
             rounds = [ms for ms in (execute(kc, "1 + 1") for _ in range(cells)) if ms is not None]
