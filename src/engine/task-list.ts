@@ -63,8 +63,9 @@ export class TaskRunList {
     }
     const state = record.state;
     const input = record.inputs.length === 1 ? record.inputs[0] : null;
-    // One value input (the common call) keeps its hash only: no array and object of its own.
-    const single = input !== null && input.kind === "value" && input.hash !== undefined && input.taskRunId === undefined && Object.keys(input).length === 3;
+    // One value input (the common call) keeps its hash only: no array and object of its own. A value input is always
+    // { name, kind, hash } or { name, kind } (resolveInputs), so it is rebuilt exactly.
+    const single = input !== null && input.kind === "value" && input.hash !== undefined;
     this.slots[slot] = new EndedTaskRun(
       record.id, record.taskName, keyIndex, state.name, state.message, single ? input.hash! : record.inputs, single ? input.name : "", record.upstream,
       record.cacheKey, record.cacheReason, record.cachedFrom, record.runCount, record.tags,
