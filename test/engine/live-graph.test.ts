@@ -24,7 +24,7 @@ function lastEventJson(): { latest: Map<string, string>; stop: () => void } {
 
 describe("live DAG of a running flow", () => {
   it("gives back ended task runs equal to their full records, and unended ones as they are", async () => {
-    const gate = deferred();
+    const gate = deferred<number>();
     const inc = task("inc", (x: number) => x + 1);
     const pair = task("pair", (a: number, b: string) => `${a}${b}`);
     const none = task("none", () => 7);
