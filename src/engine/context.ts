@@ -5,6 +5,7 @@ import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
 import type { State } from "../core/states.js";
 import type { TaskRunRow } from "../store/rows.js";
 import type { Semaphore } from "./concurrency.js";
+import type { TaskRunList } from "./task-list.js";
 import type { DispatchTarget } from "./dispatch.js";
 import { globalSingleton } from "./global.js";
 
@@ -19,7 +20,7 @@ export interface LiveFlowRun {
   previous: Map<string, TaskRunRow>;
   semaphore: Semaphore | null;
   /** The records of this attempt's task runs, for the DAG (records only: the rest of a run is freed when it ends). */
-  taskRuns: TaskRunRecord[];
+  taskRuns: TaskRunList;
   running: Set<LiveTaskRun>;
   /** Task runs and subflows of this run not ended yet (awaited or not): the run ends after them. */
   inflight: number;
@@ -73,6 +74,9 @@ export interface LiveTaskRun {
   flow: LiveFlowRun | null;
   parent: LiveTaskRun | null;
   logPrints: boolean;
+  /** Its place in its flow run's taskRuns (-1: not kept there), and the n of its dynamic key "<task name>-<n>". */
+  slot?: number;
+  keyIndex?: number;
   /** Set on a task worker: the worker holding this dispatched task run (its writes are fenced by it). */
   workerId?: string;
   /** Set once the task run is dispatched to task workers: the retries a crash of its worker may use. */

@@ -19,6 +19,7 @@ import { sha256 } from "./hashing.js";
 import { fromRun } from "./cache.js";
 import { runFlowEndHandlers } from "./flow-end.js";
 import { dispatchTargetFor, ensureJobQueue, type DispatchTarget, type TaskRunner } from "./dispatch.js";
+import { TaskRunList } from "./task-list.js";
 
 export interface FlowDefinition {
   name: string;
@@ -143,7 +144,7 @@ function newLive(record: FlowRunRecord, def: FlowDefinition, refreshCache: boole
     counters: new Map(),
     previous: new Map(),
     semaphore: def.options.concurrency ? new Semaphore(def.options.concurrency) : null,
-    taskRuns: [],
+    taskRuns: new TaskRunList(record.id, record.attempt),
     running: new Set(),
     inflight: 0,
     onIdle: null,
@@ -301,7 +302,7 @@ async function handleFlowRetry(def: FlowDefinition, live: LiveFlowRun, error: un
   for (const row of engine.store.getTaskRunRows(live.record.id, live.record.attempt)) live.previous.set(row.dynamic_key, row);
   live.record.attempt += 1;
   live.counters.clear();
-  live.taskRuns = [];
+  live.taskRuns = new TaskRunList(live.record.id, live.record.attempt);
   live.hasHistory = true;
   engine.store.flush();
 }

@@ -15,7 +15,7 @@ function graphOf(idOrPrefix: string, depth: number): RunGraph {
   const engine = getEngine();
   const live = engine.live.get(idOrPrefix);
   let graph: RunGraph;
-  if (live) graph = { flowRun: live.record, taskRuns: [...live.taskRuns] };
+  if (live) graph = { flowRun: live.record, taskRuns: live.taskRuns.records() };
   else {
     engine.store.flush();
     const flowRun = engine.store.findFlowRun(idOrPrefix);

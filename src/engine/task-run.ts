@@ -85,9 +85,11 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
     flow,
     parent: ctx?.task ?? null,
     logPrints: def.options.logPrints ?? flow?.logPrints ?? false,
+    slot: -1,
+    keyIndex: n,
   };
   if (live.logPrints) installPrintCapture();
-  if (flow && engine.keepTaskRecords) flow.taskRuns.push(record);
+  if (flow && engine.keepTaskRecords) live.slot = flow.taskRuns.push(record);
   engine.setTaskState(live, record.state);
   return live;
 }
