@@ -25,6 +25,9 @@ export interface LeaseOptions {
 export class WorkerLease {
   private timer: NodeJS.Timeout | null = null;
   private registered = false;
+  /** When this worker last beat, and until when it leaves reaping to the others (see beat()). */
+  private lastBeat = 0;
+  private reapAfter = 0;
 
   constructor(private readonly options: LeaseOptions) {}
 
@@ -46,12 +49,19 @@ export class WorkerLease {
     const { workerId, owner, kind, queueIds, log } = this.options;
     const store = getEngine().store;
     try {
-      const { inserted } = store.workQueue.beat(workerId, owner, queueIds(), Date.now(), kind);
+      const now = Date.now();
+      const { inserted } = store.workQueue.beat(workerId, owner, queueIds(), now, kind);
       if (inserted && this.registered) {
         log(`this worker was declared dead by the others (no heartbeat within the lease, ${WORKER_LEASE_MS} ms): what it held runs elsewhere, and its late writes to it are refused`);
         this.options.onDeclaredDead?.();
       }
+      // A worker that was itself silent past the lease (paused, or a starved or suspended machine) does not reap
+      // until it has beaten for a lease again: the others' heartbeats may be late for the same reason, and the
+      // workers that stayed awake judge them meanwhile.
+      if ((inserted && this.registered) || (this.lastBeat > 0 && now - this.lastBeat > WORKER_LEASE_MS)) this.reapAfter = now + WORKER_LEASE_MS;
       this.registered = true;
+      this.lastBeat = now;
+      if (now < this.reapAfter) return;
       const report = store.workQueue.reap(WORKER_LEASE_MS, Date.now(), Math.min(WORKER_LEASE_MS, HEARTBEAT_MS));
       for (const dead of report?.workers ?? []) {
         log(`worker ${dead} stopped heartbeating: declared dead, its queue locks freed${report?.gone?.includes(dead) ? " (its database session is gone)" : ""}`);
