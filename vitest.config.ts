@@ -1,5 +1,4 @@
 import { defineConfig } from "vitest/config";
-import SlowestFirstSequencer from "./test/support/sequencer.js";
 
 export default defineConfig({
   // src/cells/typescript.cts loads TypeScript with require() for the built code's start-up time; vite cannot transform
@@ -18,8 +17,6 @@ export default defineConfig({
     // kernels), not computing. Four files at once keep both cores busy; CELLFLOW_TEST_WORKERS overrides.
     maxWorkers: Number(process.env.CELLFLOW_TEST_WORKERS) || 4,
     minWorkers: 1,
-    // The slowest files start first (test/support/sequencer.ts), so the run does not end on one long file alone.
-    sequence: { sequencer: SlowestFirstSequencer },
     reporters: ["default"],
   },
 });
