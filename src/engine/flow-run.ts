@@ -99,11 +99,18 @@ export async function runFlow(def: FlowDefinition, rawParams: Record<string, unk
   return outcome;
 }
 
+/**
+ * Whether the run's task runs go to task workers: a subflow of such a run, `run --distributed`, a rerun of a run whose
+ * first attempt did (`runs retry` of a `run --distributed` run dispatches again), or the flow's own option.
+ */
+function runsDistributed(def: FlowDefinition, options: RunFlowOptions): boolean {
+  return options.dispatch !== undefined || (options.taskRunner ?? options.resume?.taskRunner ?? def.options.taskRunner) === "distributed";
+}
+
 /** The distributed task runner's target when the run asks for it (refused before anything is created), else null. */
 async function dispatchTarget(def: FlowDefinition, options: RunFlowOptions, engine: Engine): Promise<DispatchTarget | null> {
   if (options.dispatch) return options.dispatch;
-  // A rerun goes where the run's first attempt went (`runs retry` of a `run --distributed` run dispatches again).
-  if ((options.taskRunner ?? options.resume?.taskRunner ?? def.options.taskRunner ?? "local") !== "distributed") return null;
+  if (!runsDistributed(def, options)) return null;
   const target = dispatchTargetFor(def.name, options.adopt?.entrypoint ?? options.resume?.entrypoint ?? options.entrypoint ?? def.entrypoint);
   await ensureJobQueue(engine);
   return target;
@@ -183,7 +190,7 @@ function createFlowRun(def: FlowDefinition, params: Record<string, unknown>, opt
     deploymentId: options.deploymentId ?? null,
     tags: def.options.tags ?? [],
   };
-  if (options.dispatch || (options.taskRunner ?? def.options.taskRunner) === "distributed") record.taskRunner = "distributed";
+  if (runsDistributed(def, options)) record.taskRunner = "distributed";
   const live = newLive(record, def, options.refreshCache === true);
   engine.setFlowState(live, record.state);
   return live;
@@ -329,7 +336,7 @@ async function runFlowHooks(hooks: Array<(run: FlowRunRecord, state: State) => v
 
 /** Start a flow run (or the next attempt of one) whose body the caller executes inside `live`'s context. */
 export function openFlowRun(def: FlowDefinition, params: Record<string, unknown>, options: RunFlowOptions = {}): LiveFlowRun {
-  if ((options.taskRunner ?? def.options.taskRunner) === "distributed") {
+  if (runsDistributed(def, options)) {
     throw new CellflowError("USAGE", `flow '${def.name}' asks for the distributed task runner, which a notebook's own run cannot use (task workers import a module)`, "define the flow in a .ts file and run it with `cellflow run file.ts`");
   }
   const engine = getEngine();

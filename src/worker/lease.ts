@@ -51,14 +51,15 @@ export class WorkerLease {
     try {
       const now = Date.now();
       const { inserted } = store.workQueue.beat(workerId, owner, queueIds(), now, kind);
-      if (inserted && this.registered) {
+      const declaredDead = inserted && this.registered;
+      if (declaredDead) {
         log(`this worker was declared dead by the others (no heartbeat within the lease, ${WORKER_LEASE_MS} ms): what it held runs elsewhere, and its late writes to it are refused`);
         this.options.onDeclaredDead?.();
       }
       // A worker that was itself silent past the lease (paused, or a starved or suspended machine) does not reap
       // until it has beaten for a lease again: the others' heartbeats may be late for the same reason, and the
       // workers that stayed awake judge them meanwhile.
-      if ((inserted && this.registered) || (this.lastBeat > 0 && now - this.lastBeat > WORKER_LEASE_MS)) this.reapAfter = now + WORKER_LEASE_MS;
+      if (declaredDead || (this.lastBeat > 0 && now - this.lastBeat > WORKER_LEASE_MS)) this.reapAfter = now + WORKER_LEASE_MS;
       this.registered = true;
       this.lastBeat = now;
       if (now < this.reapAfter) return;
