@@ -1,8 +1,9 @@
 // The text DAG of a stored run without subflows, written a page at a time: one pass over a slim outline of every
-// task run places and measures the rows, then full records are read a page at a time in display order. Memory
+// task run places and measures the rows, then the printed columns are read a page at a time in display order. Memory
 // stays flat however many task runs the run has; the text is the same as renderDag's.
 
-import type { FlowRunRecord, TaskRunRecord } from "../core/records.js";
+import type { FlowRunRecord } from "../core/records.js";
+import type { TaskRunLine } from "../store/rows.js";
 import { shortTaskRunId } from "../core/ids.js";
 import type { Store } from "../store/store.js";
 import { durationOf, errorOf, headLines, rowText, type Row, type TextWidths } from "./dag.js";
@@ -42,7 +43,7 @@ export function writeDagText(store: Store, flow: FlowRunRecord, write: (text: st
   };
   for (let from = 0; from < n; from += PAGE) {
     const page = order.slice(from, from + PAGE);
-    const records = store.taskRunsByRowid(page.map((i) => outline.rowid[i]));
+    const records = store.taskRunLinesByRowid(page.map((i) => outline.rowid[i]));
     let text = "";
     for (const i of page) {
       const run = records.get(outline.rowid[i]);
@@ -106,9 +107,8 @@ function readOutline(store: Store, flow: FlowRunRecord, now: number) {
   return { outline, indexOf, widths, perName };
 }
 
-function rowOf(run: TaskRunRecord, label: string, layer: number, now: number, nameOf: (id: string) => string): Row {
-  const waitFor = new Set(run.inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId));
-  const upstream = run.upstream.map((id) => (waitFor.has(id) ? `${nameOf(id)} (wait)` : nameOf(id)));
+function rowOf(run: TaskRunLine, label: string, layer: number, now: number, nameOf: (id: string) => string): Row<TaskRunLine> {
+  const upstream = run.upstream.map((id) => (run.waitFor.includes(id) ? `${nameOf(id)} (wait)` : nameOf(id)));
   return { run, label, layer, duration: durationOf(run, now), upstream, error: errorOf(run), depth: 0 };
 }
 

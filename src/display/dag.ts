@@ -25,9 +25,12 @@ export interface DagBundle {
   [mime: string]: unknown;
 }
 
+/** What a DAG line shows of a task run: a whole record, or the few columns a streamed listing reads. */
+export type RowRun = Pick<TaskRunRecord, "id" | "state" | "runCount" | "cacheReason" | "startTime" | "endTime" | "error">;
+
 /** One task run as the DAG lists it (also what the terminal UI renders). */
-export interface Row {
-  run: TaskRunRecord;
+export interface Row<R extends RowRun = TaskRunRecord> {
+  run: R;
   label: string;
   layer: number;
   duration: string;
@@ -44,7 +47,7 @@ export function durationOf(run: { startTime: number | null; endTime: number | nu
   return formatDuration(elapsedMs(run.startTime, run.endTime ?? now));
 }
 
-export function errorOf(run: TaskRunRecord | FlowRunRecord): string | null {
+export function errorOf(run: RowRun | FlowRunRecord): string | null {
   if (run.state.type !== "FAILED" && run.state.type !== "CRASHED") return null;
   if (run.error) return describeError(run.error);
   return run.state.message || null;
@@ -212,7 +215,7 @@ export interface TextWidths {
 }
 
 /** One task run's line of the text DAG (and its error lines beneath it), without a trailing newline. */
-export function rowText(row: Row, w: TextWidths): string {
+export function rowText(row: Row<RowRun>, w: TextWidths): string {
   const cells = [
     `${String(row.layer).padStart(w.layer)} ${stateGlyph(row.run.state)} ${(indentOf(row) + esc(row.label)).padEnd(w.label)}`,
     row.run.state.name.padEnd(w.state),

@@ -132,6 +132,36 @@ export function taskRunFromRow(row: TaskRunRow): TaskRunRecord {
   return record;
 }
 
+/** The columns a text DAG line prints (Store.taskRunLinesByRowid); `inputs` only when the task run waited for some. */
+export type TaskRunLineRow = Pick<
+  TaskRunRow,
+  "id" | "state_type" | "state_name" | "state_message" | "state_ts" | "run_count" | "cache_reason" | "start_time" | "end_time" | "upstream" | "error"
+> & { inputs: string | null };
+
+/** A task run as one line of the text DAG shows it. */
+export interface TaskRunLine extends Pick<TaskRunRecord, "id" | "state" | "runCount" | "cacheReason" | "startTime" | "endTime" | "upstream" | "error"> {
+  /** Upstream task runs it only waited for (`waitFor`), not took data from. */
+  waitFor: string[];
+}
+
+const NO_IDS: string[] = [];
+
+export function taskRunLineFromRow(row: TaskRunLineRow): TaskRunLine {
+  const inputs = row.inputs === null ? null : (JSON.parse(row.inputs) as TaskRunRecord["inputs"]);
+  const line: TaskRunLine = {
+    id: row.id,
+    state: stateOf(row),
+    runCount: row.run_count,
+    cacheReason: row.cache_reason,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    upstream: row.upstream === "[]" ? NO_IDS : JSON.parse(row.upstream),
+    waitFor: inputs ? inputs.filter((i) => i.kind === "wait_for").map((i) => i.taskRunId!) : NO_IDS,
+  };
+  if (row.error) line.error = JSON.parse(row.error);
+  return line;
+}
+
 export function flowRunToRow(r: FlowRunRecord, x: FlowRunExtra): FlowRunRow {
   return {
     id: r.id,

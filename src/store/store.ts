@@ -21,8 +21,8 @@ import {
 } from "./result-storage.js";
 import { SettingsTable } from "./settings.js";
 import {
-  flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow,
-  type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow,
+  flowRunFromRow, flowRunToRow, logFromRow, taskRunFromRow, taskRunLineFromRow,
+  type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunLine, type TaskRunLineRow, type TaskRunRow,
 } from "./rows.js";
 import { ACTIVE_FLOW_TYPES_SQL, decodeHistory, stateNamed, transitionRuns } from "./run-state.js";
 import { deserializeResult } from "./serialize.js";
@@ -407,12 +407,21 @@ export class Store {
     return (this.db.prepare("SELECT count(*) AS n FROM task_runs WHERE flow_run_id = ? AND flow_attempt = ?").get(flowRunId, attempt) as { n: number }).n;
   }
 
-  /** Task runs by rowid (as taskRunOutlines gives them), mapped by rowid. */
-  taskRunsByRowid(rowids: number[]): Map<number, TaskRunRecord> {
-    const out = new Map<number, TaskRunRecord>();
+  /**
+   * What the text DAG prints of task runs, by rowid (as taskRunOutlines gives them): no history, tags or inputs
+   * but the waits, so a page of a 100,000-line listing reads a few hundred bytes per line, not kilobytes.
+   */
+  taskRunLinesByRowid(rowids: number[]): Map<number, TaskRunLine> {
+    const out = new Map<number, TaskRunLine>();
     if (rowids.length === 0) return out;
-    const rows = this.db.prepare(`SELECT rowid AS "__rowid", * FROM task_runs WHERE rowid IN (${rowids.map(() => "?").join(",")})`).all(...rowids) as Array<TaskRunRow & { __rowid: number }>;
-    for (const row of rows) out.set(row.__rowid, taskRunFromRow(row));
+    const rows = this.db
+      .prepare(
+        `SELECT rowid AS "__rowid", id, state_type, state_name, state_message, state_ts, run_count, cache_reason, start_time, end_time, upstream, error,
+           CASE WHEN inputs LIKE '%"wait_for"%' THEN inputs END AS inputs
+         FROM task_runs WHERE rowid IN (${rowids.map(() => "?").join(",")})`,
+      )
+      .all(...rowids) as Array<TaskRunLineRow & { __rowid: number }>;
+    for (const row of rows) out.set(row.__rowid, taskRunLineFromRow(row));
     return out;
   }
 
