@@ -1,0 +1,27 @@
+// Builds the type checker's startup snapshot (started detached by type-check-process.ts):
+//   node type-check-snapshot-build.js <bundle> <blob> <typescript.js> <lock>
+// Lowers its own priority, has Node build the blob aside, renames it into place only when complete, and always
+// removes its scratch folder and the lock.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, renameSync, rmSync } from "node:fs";
+import { setPriority, tmpdir } from "node:os";
+import { join } from "node:path";
+
+const [bundle, blob, typescript, lock] = process.argv.slice(2);
+const scratch = mkdtempSync(join(tmpdir(), "cellflow-snapshot-"));
+const partial = `${blob}.${process.pid}.tmp`;
+try {
+  // A kernel may be starting beside it: the build takes what CPU is left.
+  setPriority(19);
+  const built = spawnSync(process.execPath, ["--no-warnings", "--snapshot-blob", partial, "--build-snapshot", bundle], {
+    cwd: scratch,
+    env: { ...process.env, CELLFLOW_SNAPSHOT_TYPESCRIPT: typescript },
+    stdio: "ignore",
+  });
+  if (built.status === 0) renameSync(partial, blob);
+} finally {
+  rmSync(partial, { force: true });
+  rmSync(scratch, { recursive: true, force: true });
+  rmSync(lock, { force: true });
+}
