@@ -5,7 +5,7 @@
 // niced, in a detached process so a kernel stopped meanwhile does not leave it half-built) and checks on a thread.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -38,6 +38,11 @@ export function checkerSnapshot(): CheckerSnapshot | undefined {
 
 /** Starts the checker process from `blob` in `cwd`; it answers CheckRequests over IPC and exits when disconnected. */
 export function startCheckerProcess(blob: string, cwd: string): ChildProcess {
+  // Marked as used: a builder removes blobs no kernel has started from for a week (see type-check-snapshot-build.ts).
+  try {
+    const now = new Date();
+    utimesSync(blob, now, now);
+  } catch {}
   // stdout is the kernel's own business; stderr is read for the reason of a failure (see checkerFailure).
   return spawn(process.execPath, ["--snapshot-blob", blob], { cwd, stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
 }

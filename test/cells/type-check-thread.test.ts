@@ -4,7 +4,7 @@
 // missing, then used by the next checker with the same diagnostics; a damaged blob, or a file changed since the
 // blob was built, never changes a diagnostic.
 
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -98,6 +98,11 @@ describe("TypeCheckThread", () => {
 
   it("checks on the thread without a snapshot and builds it; the next checker starts from it and finds the same", async () => {
     const cache = mkdtempSync(join(tmpdir(), "cellflow-snapshot-cache-"));
+    // Blobs of other builds: one no kernel started from for 8 days (removed by the build), one used today (kept).
+    writeFileSync(join(cache, "typecheck-old.blob"), "");
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600_000);
+    utimesSync(join(cache, "typecheck-old.blob"), eightDaysAgo, eightDaysAgo);
+    writeFileSync(join(cache, "typecheck-recent.blob"), "");
     const script = `${IMPORTS}
       process.env.CELLFLOW_CODE_CACHE = ${JSON.stringify(cache)};
       ${CHECK_CELLS}
@@ -117,6 +122,8 @@ describe("TypeCheckThread", () => {
     expect(found.fallbacks).toEqual([]);
     expect(found.second).toEqual(found.first);
     expect(found.first.flat().map((d: { cell: number; code: number }) => [d.cell, d.code])).toEqual([[1, 2322], [3, 2345], [4, 2345], [5, 2339], [6, 2307]]);
+    expect(existsSync(join(cache, "typecheck-old.blob"))).toBe(false);
+    expect(existsSync(join(cache, "typecheck-recent.blob"))).toBe(true);
   }, 150_000);
 
   it("falls back to the thread, with the same diagnostics, from a damaged snapshot, and deletes it", async () => {
