@@ -31,8 +31,9 @@ export function checkerSnapshot(): CheckerSnapshot | undefined {
   const dir = setting || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "cellflow");
   const typescript = createRequire(import.meta.url).resolve("typescript");
   const version = (JSON.parse(readFileSync(join(dirname(typescript), "..", "package.json"), "utf8")) as { version: string }).version;
-  // The bundle names this package's folder (where the cellflow declarations are), so two copies get two blobs.
-  const key = createHash("sha256").update(readFileSync(BUNDLE)).update(BUNDLE).update(typescript).digest("hex").slice(0, 16);
+  // The bundle names this package's folder (where the cellflow declarations are), so two copies get two blobs; two
+  // Node binaries of one version get two as well (each would refuse, then rebuild, the other's).
+  const key = createHash("sha256").update(readFileSync(BUNDLE)).update(BUNDLE).update(typescript).update(process.execPath).digest("hex").slice(0, 16);
   return { blob: join(dir, `typecheck-${version}-node-${process.version}-${process.arch}-${key}.blob`), typescript };
 }
 
@@ -44,7 +45,18 @@ export function startCheckerProcess(blob: string, cwd: string): ChildProcess {
     utimesSync(blob, now, now);
   } catch {}
   // stdout is the kernel's own business; stderr is read for the reason of a failure (see checkerFailure).
-  return spawn(process.execPath, ["--snapshot-blob", blob], { cwd, stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+  return spawn(process.execPath, ["--snapshot-blob", blob], { cwd, env: snapshotEnv(), stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+}
+
+/**
+ * The environment of the snapshot's builder and of the process started from it: without NODE_OPTIONS, whose V8
+ * flags (a heap size, say) make Node refuse a blob built without them, and whose --require/--import hooks are the
+ * kernel's business, not the checker's.
+ */
+export function snapshotEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_OPTIONS;
+  return env;
 }
 
 /** Whether an exit before any answer says the blob is unusable (a crash or a refusal), not that it was stopped. */

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { snapshotEnv } from "./type-check-process.js";
 
 const UNUSED_MS = 7 * 24 * 3600_000;
 
@@ -19,7 +20,7 @@ try {
   setPriority(19);
   const built = spawnSync(process.execPath, ["--no-warnings", "--snapshot-blob", partial, "--build-snapshot", bundle], {
     cwd: scratch,
-    env: { ...process.env, CELLFLOW_SNAPSHOT_TYPESCRIPT: typescript },
+    env: snapshotEnv({ CELLFLOW_SNAPSHOT_TYPESCRIPT: typescript }),
     stdio: "ignore",
   });
   if (built.status === 0) renameSync(partial, blob);
