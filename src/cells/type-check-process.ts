@@ -1,5 +1,5 @@
 // The type checker as a process started from its V8 startup snapshot (built from type-check-snapshot.ts): it begins
-// with the compiler loaded and the libraries parsed, so the first check answers ~1 s sooner, for a fifth of the CPU,
+// with the compiler loaded and the libraries parsed, so the first check answers ~1 s sooner, for a third of the CPU,
 // than on a thread that loads them. The blob is kept beside the compiler's code cache, one per Node version,
 // TypeScript version and checker bundle; the first process without one builds it in the background (~3.5 s of CPU,
 // niced, in a detached process so a kernel stopped meanwhile does not leave it half-built) and checks on a thread.
@@ -44,7 +44,7 @@ export function startCheckerProcess(blob: string, cwd: string): ChildProcess {
     const now = new Date();
     utimesSync(blob, now, now);
   } catch {}
-  // stdout is the kernel's own business; stderr is read for the reason of a failure (see checkerFailure).
+  // stdout is the kernel's own business; stderr is kept for the reason of a failure (TypeCheckThread logs it).
   return spawn(process.execPath, ["--snapshot-blob", blob], { cwd, env: snapshotEnv(), stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
 }
 
