@@ -4,10 +4,10 @@
 // missing, then used by the next checker with the same diagnostics; a damaged blob, or a file changed since the
 // blob was built, never changes a diagnostic.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { distUrl, repoRoot, runNode } from "../loader/helpers.js";
 
 /** A script body that checks a few cells on a fresh TypeCheckThread and prints where they ran and what they found. */
@@ -40,7 +40,19 @@ const IMPORTS = `
   const fallbacks = [];
 `;
 
+/** Folders holding ~45 MB blobs: removed after the file's tests. */
+const scratch: string[] = [];
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 describe("TypeCheckThread", () => {
+  afterAll(() => {
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
+
   it("checks cells on its worker against earlier declarations, and lets the process exit when idle", async () => {
     const script = `
       import { TypeCheckThread } from ${JSON.stringify(distUrl("src/cells/type-check-thread.js"))};
@@ -97,7 +109,7 @@ describe("TypeCheckThread", () => {
   }, 150_000);
 
   it("checks on the thread without a snapshot and builds it; the next checker starts from it and finds the same", async () => {
-    const cache = mkdtempSync(join(tmpdir(), "cellflow-snapshot-cache-"));
+    const cache = scratchDir("cellflow-snapshot-cache-");
     // Blobs of other builds: one no kernel started from for 8 days (removed by the build), one used today (kept).
     writeFileSync(join(cache, "typecheck-old.blob"), "");
     const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600_000);
@@ -132,7 +144,7 @@ describe("TypeCheckThread", () => {
   }, 150_000);
 
   it("falls back to the thread, with the same diagnostics, from a damaged snapshot, and deletes it", async () => {
-    const cache = mkdtempSync(join(tmpdir(), "cellflow-snapshot-cache-"));
+    const cache = scratchDir("cellflow-snapshot-cache-");
     const script = `${IMPORTS}
       process.env.CELLFLOW_CODE_CACHE = ${JSON.stringify(cache)};
       writeFileSync(checkerSnapshot().blob, "not a V8 startup snapshot");
@@ -155,7 +167,7 @@ describe("TypeCheckThread", () => {
 
   it("parses again a declaration file changed after the snapshot was built", async () => {
     // A copy of the package's snapshot script whose `cellflow` is a declaration file of this test's own.
-    const pkg = mkdtempSync(join(tmpdir(), "cellflow-snapshot-pkg-"));
+    const pkg = scratchDir("cellflow-snapshot-pkg-");
     mkdirSync(join(pkg, "dist", "src", "cells"), { recursive: true });
     cpSync(join(repoRoot, "dist", "src", "cells", "type-check-snapshot.cjs"), join(pkg, "dist", "src", "cells", "type-check-snapshot.cjs"));
     writeFileSync(join(pkg, "package.json"), "{}");
