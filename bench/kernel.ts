@@ -25,7 +25,7 @@ interface KernelNumbers {
   idleLost: number;
   firstCellMs: number;
   startToFirstCellMs: number;
-  /** CPU time (every thread) the kernel used from its start until the first cell's reply; null off Linux. */
+  /** CPU time (every thread, and the processes it started) the kernel used from its start until the first cell's reply; null off Linux. */
   cpuToFirstCellMs: number | null;
   /** CPU time per timed `1 + 1` round. */
   cellCpuMs?: number;

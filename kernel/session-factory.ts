@@ -1,6 +1,7 @@
-// What both kernel entry points (`cellflow kernel start`, dist/kernel/bin.js) run cells with. The type checker's
-// thread starts first thing, so the compiler's libraries load while the sockets bind and kernel_info is answered;
-// the session itself loads after the first request (it is heavier), then checks on that thread.
+// What both kernel entry points (`cellflow kernel start`, dist/kernel/bin.js) run cells with. The type checker
+// starts first thing (its process from the startup snapshot, else its thread), so it is warm by the time the sockets
+// are bound and kernel_info is answered; the session itself loads after the first request (it is heavier), then
+// checks on that checker.
 
 import { TypeCheckThread } from "../src/cells/type-check-thread.js";
 import type { CellExecutor } from "./cell-executor.js";

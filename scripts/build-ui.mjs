@@ -1,5 +1,6 @@
 // Bundle the web UI (src/ui/web, React 19) with esbuild into dist/ui/: app.js, app.css and index.html.
-// Runs after tsc in `npm run build`; users of the package never run a bundler.
+// Runs after tsc in `npm run build`; users of the package never run a bundler. Then bundles the type checker's
+// startup-snapshot script (scripts/bundle-type-checker.mjs).
 
 import fs from "node:fs";
 import path from "node:path";
@@ -38,3 +39,5 @@ fs.writeFileSync(
 </html>
 `,
 );
+// And the type checker's startup-snapshot script, the other esbuild bundle (see the script).
+await import("./bundle-type-checker.mjs");

@@ -132,15 +132,16 @@ export class CellRuntime {
 
   /**
    * The type errors of `code` if it ran now, checked against the declarations of the cells run so far. The check
-   * runs on a worker thread, so the cell may run meanwhile (the declarations are taken now). The first check waits
-   * for the compiler's libraries to load (seconds): {@link warmTypeChecker} starts that early.
+   * runs off this thread (type-check-thread.ts), so the cell may run meanwhile (the declarations are taken now).
+   * Without the checker's startup snapshot, the first check waits for the compiler's libraries to load (seconds):
+   * {@link warmTypeChecker} starts that early.
    */
   checkTypes(code: string, cellId: number | string): Promise<CellDiagnostic[]> {
     this.checker ??= new TypeCheckThread(this.cwd);
     return this.checker.check(this.history.asModule(), code, cellId);
   }
 
-  /** Starts loading and warming up the type checker (on its thread) before the first cell asks for it. */
+  /** Starts loading and warming up the type checker (off this thread) before the first cell asks for it. */
   warmTypeChecker(): void {
     this.checker ??= new TypeCheckThread(this.cwd);
     this.checker.start();

@@ -62,6 +62,12 @@ export function compilerOptions(cwd: string): ts.CompilerOptions {
   };
 }
 
+/**
+ * Library and package files a checker parsed, by path (undefined: not found). Shared by checkers of any folder: the
+ * type checker's startup snapshot (type-check-snapshot.ts) holds one filled by a warm-up.
+ */
+export type ParsedFiles = Map<string, ts.SourceFile | undefined>;
+
 const DECLARATIONS_MODULE = "__cellflow_cells__";
 /** "Cannot find module" (2307, 2792) and "could not find a declaration file for module" (7016). */
 const UNRESOLVED_MODULE = new Set([2307, 2792, 7016]);
@@ -79,14 +85,17 @@ export class CellTypeChecker {
   private readonly host: ts.CompilerHost;
   private readonly cellFile: string;
   private readonly declarationsFile: string;
-  private readonly files = new Map<string, ts.SourceFile | undefined>();
   private cell: ts.SourceFile | undefined;
   private declarations: { text: string; file: ts.SourceFile } | undefined;
   private program: ts.Program | undefined;
   private readonly modules: ts.ModuleResolutionCache;
   private readonly typeReferences: ts.TypeReferenceDirectiveResolutionCache;
 
-  constructor(cwd: string) {
+  /** `files`: library and package files parsed already (by an earlier checker); this one adds what it parses. */
+  constructor(
+    cwd: string,
+    private readonly files: ParsedFiles = new Map(),
+  ) {
     this.options = compilerOptions(cwd);
     this.cellFile = join(cwd, "__cellflow_cell__.ts");
     this.declarationsFile = join(cwd, `${DECLARATIONS_MODULE}.ts`);

@@ -20,11 +20,18 @@ export function registerKernelCommands(program: Command): void {
   kernel
     .command("start <connection-file>")
     .description("run the kernel (what the kernelspec starts)")
-    .action(async (connectionFile: string) => {
-      const { startKernel } = await import("../../../kernel/main.js");
-      // The type checker's thread starts now; the session loads after the sockets are bound, so kernel_info is fast.
-      const { sessionExecutor } = await import("../../../kernel/session-factory.js");
-      // The kernel serves requests until a shutdown request, then exits the process.
-      await startKernel(connectionFile, { executor: sessionExecutor(process.cwd()) });
-    });
+    .action(startKernelCommand);
+}
+
+/**
+ * `cellflow kernel start <connection-file>` (also reached without commander, see cli/main.ts). The type checker
+ * starts first, so the compiler warms up while the kernel's own modules load and its sockets bind; the session
+ * loads after the first request is answered, so kernel_info is fast. Serves requests until a shutdown request, then
+ * exits the process.
+ */
+export async function startKernelCommand(connectionFile: string): Promise<void> {
+  const { sessionExecutor } = await import("../../../kernel/session-factory.js");
+  const executor = sessionExecutor(process.cwd());
+  const { startKernel } = await import("../../../kernel/main.js");
+  await startKernel(connectionFile, { executor });
 }

@@ -80,12 +80,25 @@ def launch(name, work):
 
 
 def cpu_ms(km):
-    """CPU time (user + system, every thread) the kernel process has used so far, from /proc; None elsewhere."""
+    """CPU time (user + system, every thread) the kernel and the processes it started (Cellflow's type checker, say)
+    have used so far, from /proc; None elsewhere."""
     try:
-        with open(f"/proc/{km.provisioner.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-    except (AttributeError, OSError, ValueError):
+        stats = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        stats[int(entry)] = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    pass
+        tree, total = [km.provisioner.pid], 0
+        while tree:
+            pid = tree.pop()
+            fields = stats[pid]
+            total += int(fields[11]) + int(fields[12])
+            tree += [child for child, f in stats.items() if int(f[1]) == pid]
+        return total * 1000 / os.sysconf("SC_CLK_TCK")
+    except (AttributeError, KeyError, OSError, ValueError):
         return None
 
 
