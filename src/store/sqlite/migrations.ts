@@ -269,6 +269,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "where a flow run's task runs execute ('distributed' or null), so a rerun goes where its first attempt went",
     sql: "ALTER TABLE flow_runs ADD COLUMN task_runner TEXT;",
   },
+  {
+    version: 12,
+    description: "PostgreSQL's task run triggers in one (nothing to do here: kept so both backends number their migrations alike)",
+    sql: "SELECT 1;",
+  },
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */
