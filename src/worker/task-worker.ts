@@ -13,7 +13,7 @@ import { claimedTaskRun, decodeArgs, refuseDispatched, type DispatchPayload } fr
 import { executeDispatched } from "../engine/task-run.js";
 import { TaskEntries } from "../runner/task-entry.js";
 import { HEARTBEAT_MS, ownerId } from "../store/owner.js";
-import { JOB_CHUNK_MAX, TASK_RUN_JOB, type ChunkPayload } from "../store/task-queue.js";
+import { TASK_RUN_JOB, type ChunkPayload } from "../store/task-queue.js";
 import { WORKER_LEASE_MS, WorkerLease } from "./lease.js";
 import type { JobQueue } from "./job-queue.js";
 
@@ -177,9 +177,9 @@ export class TaskWorker {
       concurrency: this.options.concurrency,
       pollMs: Math.min(this.options.pollMs, HEARTBEAT_MS),
       tasks: { [TASK_RUN_JOB]: (payload) => this.handle(payload as DispatchPayload | ChunkPayload) },
-      // Task runs come in bursts (a fan-out): lock a few jobs ahead so a free slot needs no trip to the server,
-      // about twice the task runs this worker executes at once (a fan-out's jobs carry up to JOB_CHUNK_MAX).
-      localQueueSize: Math.max(2, Math.ceil((this.options.concurrency * 2) / JOB_CHUNK_MAX)),
+      // Task runs come in bursts (a fan-out): lock jobs ahead so a free slot needs no trip to the server. As many
+      // jobs as slots (graphile-worker warns below that); a fan-out's jobs carry up to JOB_CHUNK_MAX task runs each.
+      localQueueSize: this.options.concurrency,
       log: (line) => this.log(line),
     });
     lease.start();
