@@ -14,36 +14,6 @@ export const TASK_END_CHANNEL = "cellflow_task_end";
 /** graphile-worker's task name for a dispatched task run (its jobs are added by cellflow_dispatch_tasks). */
 export const TASK_RUN_JOB = "cellflow.task_run";
 
-/** Task runs one job carries at most: a fan-out's jobs are added, fetched, locked and completed a chunk at a time. */
-export const JOB_CHUNK_MAX = 16;
-/**
- * A batch dispatches at least this many jobs before task runs share them: a small fan-out, or a chain's next task
- * run, keeps a job per task run, so every task worker can take one at once.
- */
-const CHUNK_ABOVE = 32;
-
-/** A job's payload when it carries several task runs (a job of one carries that task run's payload itself). */
-export interface ChunkPayload {
-  runs: unknown[];
-}
-
-/**
- * The jobs for one batch's dispatched task runs: one per task run while the batch is small, else chunks of up to
- * JOB_CHUNK_MAX (as many jobs as CHUNK_ABOVE allows, so the task workers still share the batch). A chunk's key is
- * its first task run's id and its size: the same batch added twice is one job. Exactly-once does not rest on the
- * key: a worker claims each task run of a job by compare-and-set before it runs it.
- */
-export function jobsFor(jobs: readonly DispatchJob[]): DispatchJob[] {
-  if (jobs.length <= CHUNK_ABOVE) return [...jobs];
-  const size = Math.min(JOB_CHUNK_MAX, Math.ceil(jobs.length / CHUNK_ABOVE));
-  const out: DispatchJob[] = [];
-  for (let i = 0; i < jobs.length; i += size) {
-    const chunk = jobs.slice(i, i + size);
-    out.push(chunk.length === 1 ? chunk[0] : { id: `${chunk[0].id}+${chunk.length}`, payload: { runs: chunk.map((j) => j.payload) } satisfies ChunkPayload });
-  }
-  return out;
-}
-
 /** The states a dispatched task run waits in for a worker: Pending, or AwaitingRetry after its worker died. */
 const CLAIMABLE_SQL = "('PENDING', 'SCHEDULED')";
 

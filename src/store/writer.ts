@@ -5,7 +5,6 @@ import type { TaskRunRecord } from "../core/records.js";
 import { TASK_COLUMNS, taskRunToRow, taskRunValues, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow } from "./rows.js";
 import type { SqlBatchGroup, SqlDatabase } from "./sql.js";
 import { ATTEMPT_FENCE, KEEP_CANCEL_REQUEST } from "./run-state.js";
-import { jobsFor } from "./task-queue.js";
 
 const FLOW_COLUMNS = [
   "id", "flow_name", "name", "state_type", "state_name", "state_message", "state_ts", "history", "parameters",
@@ -77,7 +76,7 @@ function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() =
     { sql: pg ? TASK_UPSERT_FENCED : TASK_UPSERT, rows: taskRows, seqOf: "task_runs" },
     { sql: LOG_INSERT, rows: logRows },
   ];
-  if (jobs.length > 0) groups.push({ sql: DISPATCH_TASKS, rows: [[JSON.stringify(jobsFor(jobs))]] });
+  if (jobs.length > 0) groups.push({ sql: DISPATCH_TASKS, rows: [[JSON.stringify(jobs)]] });
   return groups;
 }
 

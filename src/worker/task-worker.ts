@@ -13,7 +13,7 @@ import { claimedTaskRun, decodeArgs, refuseDispatched, type DispatchPayload } fr
 import { executeDispatched } from "../engine/task-run.js";
 import { TaskEntries } from "../runner/task-entry.js";
 import { HEARTBEAT_MS, ownerId } from "../store/owner.js";
-import { TASK_RUN_JOB, type ChunkPayload } from "../store/task-queue.js";
+import { TASK_RUN_JOB } from "../store/task-queue.js";
 import { WORKER_LEASE_MS, WorkerLease } from "./lease.js";
 import type { JobQueue } from "./job-queue.js";
 
@@ -91,26 +91,6 @@ class StoreTrips {
 
 type ClaimedRow = TaskRunRow & { flow_info: string | null };
 
-/** A counting semaphore: `take` resolves when one of `n` slots is free, in the order asked. */
-class Slots {
-  private readonly waiting: Array<() => void> = [];
-  constructor(private free: number) {}
-
-  take(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  give(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
 export class TaskWorker {
   /** This worker's name in the worker table and on the task runs it holds (a restarted process is a new worker). */
   readonly workerId = `${os.hostname()}:${process.pid}:tasks-${crypto.randomUUID().slice(0, 8)}`;
@@ -128,9 +108,6 @@ export class TaskWorker {
   private stopped: (() => void) | null = null;
   private stopping = false;
 
-  /** Task runs executing at once: a job may carry several (a chunk of a fan-out). */
-  private readonly slots: Slots;
-
   /** Claims of the jobs started and commits of the task runs ended in one turn: one trip to the store. */
   private readonly trips = new StoreTrips(this.workerId);
 
@@ -140,7 +117,6 @@ export class TaskWorker {
       pollMs: options.pollMs ?? 1000,
       out: options.out ?? ((line) => process.stdout.write(line + "\n")),
     };
-    this.slots = new Slots(this.options.concurrency);
   }
 
   private log(message: string): void {
@@ -176,10 +152,9 @@ export class TaskWorker {
       url,
       concurrency: this.options.concurrency,
       pollMs: Math.min(this.options.pollMs, HEARTBEAT_MS),
-      tasks: { [TASK_RUN_JOB]: (payload) => this.handle(payload as DispatchPayload | ChunkPayload) },
-      // Task runs come in bursts (a fan-out): lock jobs ahead so a free slot needs no trip to the server. As many
-      // jobs as slots (graphile-worker warns below that); a fan-out's jobs carry up to JOB_CHUNK_MAX task runs each.
-      localQueueSize: this.options.concurrency,
+      tasks: { [TASK_RUN_JOB]: (payload) => this.handle(payload as DispatchPayload) },
+      // Task runs come in bursts (a fan-out): lock a few jobs ahead so a free slot needs no trip to the server.
+      localQueueSize: this.options.concurrency * 2,
       log: (line) => this.log(line),
     });
     lease.start();
@@ -195,30 +170,9 @@ export class TaskWorker {
     return this.summary;
   }
 
-  /** A job: one task run, or a chunk of a fan-out's (each claimed when a slot frees, so a worker that dies holds none it did not start). */
-  private async handle(payload: DispatchPayload | ChunkPayload): Promise<void> {
+  private async handle(payload: DispatchPayload): Promise<void> {
     if (this.stopping) throw new Error("this task worker is stopping; another takes the job");
-    if (!payload || !("runs" in payload)) return this.handleOne(payload);
-    if (!Array.isArray(payload.runs)) throw new Error(`job payload has no task runs: ${JSON.stringify(payload)}`);
-    const outcomes = await Promise.allSettled(payload.runs.map((run) => this.handleOne(run as DispatchPayload)));
-    // A task run that could not start here (still executing from an earlier job) makes graphile-worker run the
-    // job again later; its other task runs ended, and are not claimed again.
-    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (refused) throw refused.reason;
-  }
-
-  private async handleOne(payload: DispatchPayload): Promise<void> {
     if (typeof payload?.id !== "string") throw new Error(`job payload has no task run id: ${JSON.stringify(payload)}`);
-    await this.slots.take();
-    try {
-      await this.runClaimed(payload);
-    } finally {
-      this.slots.give();
-    }
-  }
-
-  private async runClaimed(payload: DispatchPayload): Promise<void> {
-    if (this.stopping) throw new Error("this task worker is stopping; another takes the job");
     if (this.running.has(payload.id)) throw new Error(`task run ${payload.id} is still executing on this worker; the job runs again later`);
     const row = await this.trips.claim(payload.id);
     // Ended, cancelled, its flow run gone, or another worker holds it: the job is done.
