@@ -271,7 +271,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
-    description: "PostgreSQL's task run triggers in one (nothing to do here: kept so both backends number their migrations alike)",
+    // PostgreSQL's task run triggers in one; SQLite has none (its writer numbers the rows): nothing to do here,
+    // kept so both backends number and describe their migrations alike.
+    description: "one trigger per task run write instead of three (fence, seq on insert, seq on update); seq moves when the row changed",
     sql: "SELECT 1;",
   },
 ];
