@@ -111,9 +111,8 @@ export class Engine {
     run.history.push(state);
     if ((state.type === "RUNNING" && run.record.startTime === null) || state.name === "Cached") run.record.startTime ??= state.timestamp;
     if (isTerminal(state)) run.record.endTime = Math.max(state.timestamp, run.record.startTime ?? state.timestamp);
-    if (run.unwritten && state.type === "PENDING") {
-      // Created Pending in a distributed flow: written with its job, or once it waits (task-run.ts).
-    } else {
+    // A distributed flow's task run created Pending is written with its job, or once it waits (task-run.ts).
+    if (!run.unwritten || state.type !== "PENDING") {
       run.unwritten = false;
       this.store.saveTaskRun(run.record, run);
     }
