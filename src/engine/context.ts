@@ -81,6 +81,11 @@ export interface LiveTaskRun {
   workerId?: string;
   /** Set once the task run is dispatched to task workers: the retries a crash of its worker may use. */
   maxRetries?: number;
+  /**
+   * A distributed flow's task run not written yet: its Pending row goes with its job when it is dispatched (one
+   * write instead of two), or is written when it starts waiting (for upstream task runs or a tag slot) instead.
+   */
+  unwritten?: boolean;
   /** On a task worker, where no flow run lives: what getRunContext() says of the task run's flow run. */
   remoteFlow?: RunInfo["flowRun"];
 }

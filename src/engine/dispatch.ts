@@ -99,8 +99,10 @@ export function dispatchTask(def: { name: string; sourceHash: string; options: T
     opts: portableOptions(def.options),
   };
   const waiting = remoteTasks(engine).wait(live);
-  // The row (queued again, in case it was written before) marks the task run dispatched; its job joins the batch.
+  // The row marks the task run dispatched (max_retries set); its job joins the batch. Written here for the first
+  // time when the task run was dispatched at once (createTaskRun left it unwritten), else again.
   live.maxRetries = def.options.retries ?? 0;
+  live.unwritten = false;
   engine.store.saveTaskRun(live.record, live);
   engine.store.taskQueue.dispatch({ id: live.record.id, payload });
   return waiting;

@@ -117,7 +117,11 @@ export class Engine {
     run.history.push(state);
     if ((state.type === "RUNNING" && run.record.startTime === null) || state.name === "Cached") run.record.startTime ??= state.timestamp;
     if (isTerminal(state)) run.record.endTime = Math.max(state.timestamp, run.record.startTime ?? state.timestamp);
-    this.store.saveTaskRun(run.record, run);
+    // A distributed flow's task run created Pending is written with its job, or once it waits (task-run.ts).
+    if (!run.unwritten || state.type !== "PENDING") {
+      run.unwritten = false;
+      this.store.saveTaskRun(run.record, run);
+    }
     // An ended task run's record is kept slim for the live DAG (not a dispatched one: its worker writes its states).
     if (run.slot !== undefined && run.slot >= 0 && run.flow && !run.flow.dispatch) run.flow.taskRuns.update(run.slot, run.record, run.keyIndex ?? 0);
     if (hasListeners()) publish({ kind: "task", run: run.record });

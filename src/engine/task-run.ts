@@ -48,8 +48,11 @@ const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
 const NO_INPUTS: TaskInput[] = Object.freeze([]) as unknown as TaskInput[];
 const NO_UPSTREAM: string[] = NO_TAGS;
 
-/** Create the task run (Pending) synchronously at the call, so dynamic keys follow call order. */
-export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun {
+/**
+ * Create the task run (Pending) synchronously at the call, so dynamic keys follow call order. A task call's run
+ * (`dispatchable`) in a distributed flow is not written yet: see LiveTaskRun.unwritten.
+ */
+export function createTaskRun(def: TaskDefinition, engine: Engine, dispatchable = false): LiveTaskRun {
   const ctx = currentContext();
   const flow = ctx?.flow ?? null;
   let n: number;
@@ -90,6 +93,7 @@ export function createTaskRun(def: TaskDefinition, engine: Engine): LiveTaskRun 
   };
   if (live.logPrints) installPrintCapture();
   if (flow && engine.keepTaskRecords) live.slot = flow.taskRuns.push(record);
+  if (dispatchable && flow?.dispatch) live.unwritten = true;
   engine.setTaskState(live, record.state);
   return live;
 }
@@ -123,6 +127,12 @@ async function runTaskToEnd(def: TaskDefinition, live: LiveTaskRun, args: unknow
   const engine = getEngine();
   const flow = live.flow;
   let resolved: unknown[];
+  // A distributed flow's task run that waits before its dispatch (for upstream task runs or a tag slot) is written
+  // Pending now, so other processes see it wait; one dispatched at once is written with its job.
+  if (live.unwritten && waitsFirst(def, live, args, call)) {
+    live.unwritten = false;
+    engine.store.saveTaskRun(live.record, live);
+  }
   try {
     checkWaitForCycle(live, call.waitFor ?? []);
     resolved = await resolveInputs(def, live, args, call.waitFor ?? [], engine);
@@ -261,6 +271,12 @@ function checkWaitForCycle(live: LiveTaskRun, waitFor: unknown[]): void {
 
 function def(live: LiveTaskRun): string {
   return `'${live.record.taskName}'`;
+}
+
+/** Whether the task run waits before it can start: for futures among its arguments, `waitFor`, or a tag slot. */
+function waitsFirst(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions): boolean {
+  if ((call.waitFor?.length ?? 0) > 0 || needsSlots(def, live)) return true;
+  return args.some((arg) => isFuture(arg) || (Array.isArray(arg) && arg.some(isFuture)));
 }
 
 function needsSlots(task: TaskDefinition, live: LiveTaskRun): boolean {

@@ -77,7 +77,7 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
 
   const start = (args: unknown[]): { future: TaskFuture<Awaited<R>>; promise: Promise<Awaited<R>> } => {
     const engine = getEngine();
-    const live = createTaskRun(def, engine);
+    const live = createTaskRun(def, engine, true);
     const promise = runTask(def, live, args, call) as Promise<Awaited<R>>;
     const flow = live.flow;
     const future = new TaskFuture(promise, () => flow?.unobservedFailures.delete(live));
@@ -86,7 +86,7 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
   };
 
   // An awaited call needs no future: its promise is the result (one promise chain and two closures less per task).
-  const invoke = ((...args: unknown[]) => runTask(def, createTaskRun(def, getEngine()), args, call)) as Task<A, R>;
+  const invoke = ((...args: unknown[]) => runTask(def, createTaskRun(def, getEngine(), true), args, call)) as Task<A, R>;
   Object.defineProperties(invoke, {
     taskName: { value: name },
     options: { value: Object.freeze({ ...options }) },

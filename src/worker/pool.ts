@@ -11,6 +11,8 @@ export type PoolMessage = { kind: "ready" } | { kind: "run"; id: string };
 interface PoolChild {
   process: ChildProcess;
   ready: boolean;
+  /** The run handed to it while it was still starting: sent once it says ready. */
+  run: string | null;
   prefix: string;
   exited: Promise<number | string>;
 }
@@ -36,13 +38,19 @@ export class ChildPool {
     while (!this.closed && this.idle.size < this.options.target()) this.startChild();
   }
 
-  /** Hand `run` to a ready idle child (which then leaves the pool for good); null when none is ready yet. */
+  /**
+   * Hand `run` to an idle child, which then leaves the pool for good: a ready one, else the one that started first
+   * (it gets the run when it says ready: sooner than a fresh child, which would load everything from the start).
+   * Null when the pool has no child at all.
+   */
   take(run: FlowRunRecord): RunChild | null {
-    const child = [...this.idle].find((c) => c.ready && c.process.connected);
+    const live = [...this.idle].filter((c) => c.process.connected);
+    const child = live.find((c) => c.ready) ?? live[0];
     if (!child) return null;
     this.idle.delete(child);
     child.prefix = `[${run.name}] `;
-    child.process.send({ kind: "run", id: run.id } satisfies PoolMessage);
+    if (child.ready) child.process.send({ kind: "run", id: run.id } satisfies PoolMessage);
+    else child.run = run.id;
     return { run, process: child.process, exited: child.exited };
   }
 
@@ -64,12 +72,17 @@ export class ChildPool {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       env: { ...process.env, CELLFLOW_HOME: this.options.home, CELLFLOW_WORKER_CHILD: "1" },
     });
-    const child: PoolChild = { process: proc, ready: false, prefix: "[pool] ", exited: exitOf(proc) };
+    const child: PoolChild = { process: proc, ready: false, run: null, prefix: "[pool] ", exited: exitOf(proc) };
     forward(proc.stdout, () => child.prefix, this.options.out);
     forward(proc.stderr, () => child.prefix, this.options.out);
     proc.on("message", (message: PoolMessage) => {
       if (message?.kind !== "ready") return;
       child.ready = true;
+      if (child.run !== null) {
+        // Taken while starting: its run goes to it now.
+        proc.send({ kind: "run", id: child.run } satisfies PoolMessage);
+        return;
+      }
       this.options.onReady?.();
     });
     this.idle.add(child);

@@ -99,6 +99,8 @@ export class Worker {
     if (this.options.pool) {
       // One idle child per free slot: a busy child leaves the pool, and its replacement starts when it is done.
       this.pool = new ChildPool({ home: store.home, out: this.options.out, target: () => this.options.concurrency - this.children.size });
+      // Started before the first claim or job: a run taken now goes to one of these, already loading.
+      this.pool.fill();
     }
     // On PostgreSQL (not --once) runs come as graphile-worker jobs; --once claims what is due, as on SQLite.
     if (store.onPostgres && !this.options.once && !this.stopping) await this.startQueue();

@@ -172,6 +172,21 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
     await until("every job to be done", async () => ((await client.query("SELECT count(*)::int AS n FROM graphile_worker.jobs")).rows[0].n === 0 ? true : undefined), 30_000, 200);
   });
 
+  it("a fan-out's task runs are written once before a worker takes them: Pending with their job, not Pending and then again", async () => {
+    startWorker("A");
+    await ready("A");
+    // Counts the flow process's second write of a task run (the one that marks it dispatched). More task runs than
+    // the writer holds before it flushes (500): the first ones' rows would be flushed before they are dispatched.
+    await client.query(`CREATE TABLE rewrites (id TEXT);
+      CREATE FUNCTION count_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO rewrites VALUES (NEW.id); RETURN NULL; END $$;
+      CREATE TRIGGER zz_rewrite AFTER UPDATE ON task_runs FOR EACH ROW WHEN (OLD.max_retries IS NULL AND NEW.max_retries IS NOT NULL) EXECUTE FUNCTION count_rewrite();`);
+    const r = await cli(["run", `${flowFile}:fan`, "--distributed", "--json", "-p", "n=600"], { home });
+    expectCompleted(r);
+    const rewritten = (await client.query("SELECT t.task_name, count(*)::int AS n FROM rewrites r JOIN task_runs t USING (id) GROUP BY 1 ORDER BY 1")).rows;
+    expect(rewritten).toEqual([]);
+    expect((await client.query("SELECT count(*)::int AS n FROM effects")).rows[0].n).toBe(600);
+  });
+
   it("SIGKILL a worker mid-task: the task run is Crashed and finishes on the other worker as attempt 2", async () => {
     const { run, first } = await heldOnTwoWorkers();
     const survivor = first.worker === "A" ? "B" : "A";

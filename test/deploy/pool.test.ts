@@ -19,7 +19,7 @@ import path from "node:path";
 import { flow, getRunContext, task } from "cellflow";
 const dir = path.dirname(new URL(import.meta.url).pathname);
 const note = task("note", () => {
-  fs.appendFileSync(path.join(dir, "pids.log"), getRunContext().flowRun!.id + " " + process.pid + "\\n");
+  fs.appendFileSync(path.join(dir, "pids.log"), getRunContext().flowRun!.id + " " + process.pid + " " + (process.argv.includes("run-one") ? "fresh" : "pool") + "\\n");
   return process.pid;
 });
 export const pids = flow("pids", async () => note());
@@ -74,6 +74,21 @@ describe.concurrent("the worker's child pool", { timeout: SLOW }, () => {
       const lines = fs.readFileSync(path.join(dir, "pids.log"), "utf8").trim().split("\n").map((l) => l.split(" "));
       expect(lines.map(([id]) => id).sort()).toEqual([...queued].sort());
       expect(new Set(lines.map(([, pid]) => pid)).size).toBe(5);
+    } finally {
+      worker.child.kill("SIGTERM");
+    }
+    const result = await worker.done;
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it("a run due when the worker starts goes to a pool child still starting up, not to a fresh child", async () => {
+    const { dir, home } = await deployed();
+    const queued = (await cliJson<FlowRunJson>(["deployments", "run", "pids"], { home })).id;
+    const worker = startCli(["worker", "--concurrency", "1", "--poll-ms", "100"], { home });
+    try {
+      await until("the run completed", async () => (runStates(home).some((r) => r.name === "Completed") ? true : undefined), 120_000);
+      const lines = fs.readFileSync(path.join(dir, "pids.log"), "utf8").trim().split("\n").map((l) => l.split(" "));
+      expect(lines).toEqual([[queued, expect.any(String), "pool"]]);
     } finally {
       worker.child.kill("SIGTERM");
     }

@@ -113,4 +113,31 @@ describe("the work queue on PostgreSQL", () => {
     store.flush();
     expect(row(crashed).state_name).toBe("Crashed");
   });
+
+  it("a task run write is fenced and numbered by one trigger: seq moves when the row changed (any column), and stays when nothing did", () => {
+    const id = claimedRun(Date.now(), 1);
+    const pending = { type: "PENDING", name: "Pending", message: "", timestamp: Date.now() } as const;
+    const task = { id: crypto.randomUUID(), flowRunId: id, flowAttempt: 1, taskName: "t", dynamicKey: "t-1", state: pending, inputs: [], upstream: [], cacheKey: null, cacheReason: "", cachedFrom: null, runCount: 0, startTime: null, endTime: null, tags: [], subflowRunId: null };
+    const extra = { cacheExpires: null, sourceHash: null, resultRef: null, history: [pending] };
+    const seq = () => (store.db.prepare("SELECT seq FROM task_runs WHERE id = ?").get(task.id) as { seq: number }).seq;
+    store.saveTaskRun(task, extra);
+    store.flush();
+    const first = seq();
+    // The same row again: nothing changed, so nothing for a follower to read.
+    store.saveTaskRun(task, extra);
+    store.flush();
+    expect(seq()).toBe(first);
+    // Only a column no state trigger named (its inputs): a change all the same.
+    store.saveTaskRun({ ...task, inputs: [{ name: "x", kind: "value", hash: "h1" }] }, extra);
+    store.flush();
+    const second = seq();
+    expect(second).toBeGreaterThan(first);
+    // Its flow run moved on to attempt 2: the write for attempt 1 is dropped.
+    store.db.prepare("UPDATE flow_runs SET attempt = 2 WHERE id = ?").run(id);
+    store.saveTaskRun({ ...task, state: { ...pending, type: "COMPLETED", name: "Completed" } }, extra);
+    store.flush();
+    expect(store.db.prepare("SELECT state_name, seq FROM task_runs WHERE id = ?").get(task.id)).toEqual({ state_name: "Pending", seq: second });
+    const triggers = store.db.prepare("SELECT tgname FROM pg_trigger WHERE tgrelid = 'task_runs'::regclass AND NOT tgisinternal AND (tgtype & 2) <> 0").all();
+    expect(triggers).toEqual([{ tgname: "task_runs_write" }]);
+  });
 });

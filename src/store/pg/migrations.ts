@@ -355,6 +355,38 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     description: "where a flow run's task runs execute ('distributed' or null), so a rerun goes where its first attempt went",
     sql: "ALTER TABLE flow_runs ADD COLUMN task_runner TEXT;",
   },
+  {
+    version: 12,
+    description: "one trigger per task run write instead of three (fence, seq on insert, seq on update); seq moves when the row changed",
+    sql: `
+      -- The fence of migration 8 and the change number of migration 6 in one trigger: every task run write paid two
+      -- or three plpgsql calls (an upsert that updates fires the insert triggers, then the update ones), now one.
+      -- An update moves seq when the row changed (any column): a follower reading the changes after seq N still
+      -- sees every change; only a write that changed nothing keeps the row's seq (before, one that named a state
+      -- column moved it).
+      CREATE FUNCTION cellflow_task_run_write() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.state_type <> 'CRASHED' AND EXISTS (
+          SELECT 1 FROM flow_runs f WHERE f.id = NEW.flow_run_id AND (f.attempt > NEW.flow_attempt OR f.state_type = 'CRASHED')
+        ) THEN
+          RETURN NULL;
+        END IF;
+        IF TG_OP = 'UPDATE' THEN
+          NEW.seq := OLD.seq;
+          IF NEW IS NOT DISTINCT FROM OLD THEN
+            RETURN NEW;
+          END IF;
+        END IF;
+        PERFORM pg_advisory_xact_lock(${WRITE_LOCK});
+        NEW.seq := nextval('cellflow_seq');
+        RETURN NEW;
+      END $$;
+      DROP TRIGGER task_runs_fence ON task_runs;
+      DROP TRIGGER task_runs_seq_insert ON task_runs;
+      DROP TRIGGER task_runs_seq_update ON task_runs;
+      CREATE TRIGGER task_runs_write BEFORE INSERT OR UPDATE ON task_runs FOR EACH ROW EXECUTE FUNCTION cellflow_task_run_write();
+    `,
+  },
 ];
 
 /** The schema version of the database (0 for an empty one). */
