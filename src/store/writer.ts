@@ -2,6 +2,7 @@
 // transaction per batch (SqlDatabase.runBatch). A run that changes state three times between flushes is written once.
 
 import type { TaskRunRecord } from "../core/records.js";
+import { isTerminal } from "../core/states.js";
 import { TASK_COLUMNS, taskRunToRow, taskRunValues, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunRow } from "./rows.js";
 import type { SqlBatchGroup, SqlDatabase } from "./sql.js";
 import { ATTEMPT_FENCE, KEEP_CANCEL_REQUEST } from "./run-state.js";
@@ -87,10 +88,19 @@ function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() =
  */
 const MAX_PENDING = 500;
 
+/**
+ * Task runs created in one go (a loop of submit() or map()) that have not ended yet are not written by the flush at
+ * MAX_PENDING: each would be written twice, Pending then ended, and the second write (an upsert over the first) costs
+ * more than the first. They wait, up to this many, for the timer, an explicit flush, or the ended ones before them.
+ */
+const MAX_WAITING = 50_000;
+
 /** A task run waiting for the next flush: its live record, read then (one entry per run, updated in place). */
 interface PendingTask {
   record: TaskRunRecord;
   extra: TaskRunExtra;
+  /** Its state was terminal when last handed over. */
+  ended: boolean;
 }
 
 export class BatchWriter {
@@ -98,6 +108,8 @@ export class BatchWriter {
   // flushes costs one row conversion and one write.
   private flows = new Map<string, () => FlowRunRow>();
   private tasks = new Map<string, PendingTask>();
+  /** How many of `tasks` have ended. */
+  private endedTasks = 0;
   private logs: LogRow[] = [];
   private results = new Map<string, Buffer>();
   private jobs: DispatchJob[] = [];
@@ -105,7 +117,7 @@ export class BatchWriter {
   /** The next commit waits for the server (flush({ durable: true })). */
   private durableNext = false;
   private readonly commitListeners = new Set<() => void>();
-  private readonly commit: () => void;
+  private readonly commit: (endedOnly: boolean) => void;
 
   /** Set while writes keep failing (busy, read-only, full disk): when the first failure happened, and how many since. */
   private failing: { since: number; attempts: number } | null = null;
@@ -116,15 +128,18 @@ export class BatchWriter {
     /** Where the writer says that writes started failing and that they recovered. */
     private readonly report: (line: string) => void = (line) => void process.stderr.write(line),
   ) {
-    this.commit = () => {
+    this.commit = (endedOnly) => {
       const results = this.results;
       const flows = this.flows;
-      const tasks = this.tasks;
+      const tasks = (endedOnly && this.takeEndedPrefix()) || this.tasks;
       const logs = this.logs;
       const jobs = this.jobs;
       this.results = new Map();
       this.flows = new Map();
-      this.tasks = new Map();
+      if (tasks === this.tasks) {
+        this.tasks = new Map();
+        this.endedTasks = 0;
+      } else this.endedTasks -= tasks.size;
       this.logs = [];
       this.jobs = [];
       try {
@@ -138,6 +153,8 @@ export class BatchWriter {
         for (const [k, v] of this.results) results.set(k, v);
         for (const [k, v] of this.flows) flows.set(k, v);
         for (const [k, v] of this.tasks) tasks.set(k, v);
+        this.endedTasks = 0;
+        for (const v of tasks.values()) if (v.ended) this.endedTasks++;
         this.results = results;
         this.flows = flows;
         this.tasks = tasks;
@@ -174,11 +191,17 @@ export class BatchWriter {
 
   /** Write the task run `record` (with `extra`) at the next flush, as it is then. */
   taskRun(record: TaskRunRecord, extra: TaskRunExtra): void {
+    const ended = isTerminal(record.state);
     const pending = this.tasks.get(record.id);
     if (pending) {
       pending.record = record;
       pending.extra = extra;
-    } else this.tasks.set(record.id, { record, extra });
+      if (pending.ended !== ended) this.endedTasks += ended ? 1 : -1;
+      pending.ended = ended;
+    } else {
+      this.tasks.set(record.id, { record, extra, ended });
+      if (ended) this.endedTasks++;
+    }
     this.schedule();
   }
 
@@ -223,7 +246,50 @@ export class BatchWriter {
       this.durableNext = false;
       return;
     }
-    this.commit();
+    this.commit(false);
+  }
+
+  /**
+   * The ended task runs at the front of the queue, taken out of it, for a flush at MAX_PENDING: rows are inserted in
+   * creation order (task runs are listed by rowid), so one that has not ended holds back those after it. Null (write
+   * everything) when those are too few: a long task run created early must not keep the ones after it in memory.
+   */
+  private takeEndedPrefix(): Map<string, PendingTask> | null {
+    if (this.endedTasks === this.tasks.size) return null;
+    let n = 0;
+    for (const task of this.tasks.values()) {
+      if (!task.ended) break;
+      n++;
+    }
+    if (n < this.endedTasks / 2) return null;
+    const prefix = new Map<string, PendingTask>();
+    for (const [id, task] of this.tasks) {
+      if (prefix.size === n) break;
+      prefix.set(id, task);
+    }
+    for (const id of prefix.keys()) this.tasks.delete(id);
+    return prefix;
+  }
+
+  /**
+   * Records waiting, not counting task runs that have not ended while they may wait (see MAX_WAITING): the console
+   * prints a state once any batch commits, so while someone listens for commits every record is counted.
+   */
+  private get due(): number {
+    const waiting = this.tasks.size - this.endedTasks;
+    if (waiting >= MAX_WAITING || this.commitListeners.size > 0 || this.jobs.length > 0) return this.pending;
+    return this.pending - waiting;
+  }
+
+  /** The flush at MAX_PENDING: what is due (see `due`), and the timer for the rest. */
+  private flushDue(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const all = this.due === this.pending;
+    this.commit(!all);
+    if (this.pending > 0) this.schedule();
   }
 
   /** A flush from a timer or an immediate: a failure keeps the batch and is reported once; the timer retries. */
@@ -238,9 +304,9 @@ export class BatchWriter {
 
   private schedule(): void {
     // While writes fail, only the timer retries: a record queued meanwhile must not wait out another busy timeout.
-    if (!this.failing && this.pending >= MAX_PENDING) {
+    if (!this.failing && this.due >= MAX_PENDING) {
       try {
-        this.flush();
+        this.flushDue();
         return;
       } catch (error) {
         this.failed(error); // the batch is kept; the timer retries

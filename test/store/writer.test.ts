@@ -8,7 +8,10 @@ import { flowRunToRow, TASK_COLUMNS, taskRunToRow, taskRunValues } from "../../s
 import { Running, Cancelled, Completed, Pending } from "../../src/core/states.js";
 import type { FlowRunRecord, TaskRunRecord } from "../../src/core/records.js";
 import { taskRunsChangedSince } from "../../src/store/ui-queries.js";
-import { tempHome } from "../engine/helpers.js";
+import { deferred, historyNames, tempHome } from "../engine/helpers.js";
+import { flow, task } from "../../src/index.js";
+import { configureStore, getEngine } from "../../src/engine/engine.js";
+import { runFlow } from "../../src/engine/flow-run.js";
 
 function taskRecord(flowRunId: string, id: string, state = Running()): TaskRunRecord {
   return {
@@ -136,5 +139,55 @@ describe("task run rows", () => {
     const row = taskRunToRow(task, extra);
     expect(taskRunValues(task, extra)).toEqual(TASK_COLUMNS.map((c) => row[c]));
     expect(Object.keys(row).sort()).toEqual([...TASK_COLUMNS, "worker_id", "max_retries"].sort()); // PostgreSQL only: worker_id, max_retries
+  });
+});
+
+describe("task runs created in one go", () => {
+  /** How many task run rows were written (every write takes the next seq; the store is fresh), and the rows in rowid order. */
+  function written(flowRunId: string): { writes: number; keys: string[]; states: string[] } {
+    const store = getEngine().store;
+    store.flush();
+    const rows = store.db.prepare("SELECT dynamic_key, state_name, seq FROM task_runs WHERE flow_run_id = ? ORDER BY rowid").all(flowRunId) as Array<{ dynamic_key: string; state_name: string; seq: number }>;
+    return { writes: Math.max(...rows.map((r) => r.seq)), keys: rows.map((r) => r.dynamic_key), states: [...new Set(rows.map((r) => r.state_name))] };
+  }
+
+  it("a loop of 3,000 submit() calls writes each task run's row once, Completed, in creation order", async () => {
+    configureStore(tempHome());
+    const inc = task("inc", (x: number) => x + 1);
+    const fan = flow("fan-once", async () => {
+      const futures = [];
+      for (let i = 0; i < 3000; i++) futures.push(inc.submit(i));
+      let sum = 0;
+      for (const f of futures) sum += await f.result();
+      return sum;
+    });
+    const run = await runFlow(fan.definition, {});
+    expect(run.record.state.name).toBe("Completed");
+    const { writes, keys, states } = written(run.record.id);
+    expect(writes).toBe(3000);
+    expect(keys).toEqual(Array.from({ length: 3000 }, (_, i) => `inc-${i}`));
+    expect(states).toEqual(["Completed"]);
+    expect(historyNames("task", getEngine().store.getTaskRuns(run.record.id)[1234].id)).toEqual(["Pending", "Running", "Completed"]);
+  });
+
+  it("keep creation order when an early task run is still running as the later ones end", async () => {
+    configureStore(tempHome());
+    const gate = deferred<number>();
+    const slow = task("slow", async () => gate.promise);
+    const inc = task("inc", (x: number) => x + 1);
+    const fan = flow("fan-slow-first", async () => {
+      const first = slow.submit();
+      const futures = [];
+      for (let i = 0; i < 2000; i++) futures.push(inc.submit(i));
+      for (const f of futures) await f.result();
+      gate.resolve(1);
+      return first.result();
+    });
+    const run = await runFlow(fan.definition, {});
+    expect(run.record.state.name).toBe("Completed");
+    const { writes, keys, states } = written(run.record.id);
+    expect(writes).toBeLessThan(2 * 2001); // not every one twice, Pending then Completed
+    expect(keys).toEqual(["slow-0", ...Array.from({ length: 2000 }, (_, i) => `inc-${i}`)]);
+    expect(states).toEqual(["Completed"]);
   });
 });
