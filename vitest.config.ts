@@ -1,22 +1,39 @@
 import { defineConfig } from "vitest/config";
+import { inProcessSuites } from "./test/support/suites.js";
+
+const inProcess = inProcessSuites();
 
 export default defineConfig({
   // src/cells/typescript.cts loads TypeScript with require() for the built code's start-up time; vite cannot transform
   // `import = require`, and in tests how TypeScript loads does not matter, so the package is imported directly.
   resolve: { alias: [{ find: /^.*\/typescript\.cjs$/, replacement: "typescript" }] },
   test: {
-    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
     // Rebuilds dist/ when src/ is newer: many suites run the built CLI, kernel and cell runtime in child processes.
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    pool: "forks",
-    poolOptions: { forks: { singleFork: false } },
     // vitest's default is one worker per core but one (so one on this 2-core machine): every file waited for the one
     // before it, though most of a process-driving file's time is spent waiting on its children (CLI runs, workers,
     // kernels), not computing. Four files at once keep both cores busy; CELLFLOW_TEST_WORKERS overrides.
     maxWorkers: Number(process.env.CELLFLOW_TEST_WORKERS) || 4,
     minWorkers: 1,
+    poolOptions: {
+      forks: { singleFork: false },
+      // The in-process suites compute rather than wait: two threads (one a core), each loading src/ once and
+      // running its files one after another (a new process and module graph per file cost ~1.5 CPU-s each).
+      threads: { isolate: false, maxThreads: 2, minThreads: 1 },
+    },
     reporters: ["default"],
+    projects: [
+      // `npm run test:unit` runs this project alone: the fast loop while developing.
+      {
+        extends: true,
+        test: { name: "in-process", include: inProcess, pool: "threads", setupFiles: ["test/support/between-files.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "processes", include: ["test/**/*.test.ts", "test/**/*.test.tsx"], exclude: inProcess, pool: "forks" },
+      },
+    ],
   },
 });
