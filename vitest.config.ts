@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import SlowestFirstSequencer from "./test/support/sequencer.js";
 import { inProcessSuites } from "./test/support/suites.js";
 
 const inProcess = inProcessSuites();
@@ -23,6 +24,8 @@ export default defineConfig({
       // running its files one after another (a new process and module graph per file cost ~1.5 CPU-s each).
       threads: { isolate: false, maxThreads: 2, minThreads: 1 },
     },
+    // The slowest files first on a fresh clone (no duration cache), so none starts late and ends the run alone.
+    sequence: { sequencer: SlowestFirstSequencer },
     reporters: ["default"],
     projects: [
       // `npm run test:unit` runs this project alone: the fast loop while developing.
