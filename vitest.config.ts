@@ -3,6 +3,8 @@ import SlowestFirstSequencer from "./test/support/sequencer.js";
 import { inProcessSuites } from "./test/support/suites.js";
 
 const inProcess = inProcessSuites();
+/** `vitest run --project in-process` (npm run test:unit): only the in-process suites run. */
+const inProcessOnly = process.argv.some((arg, i) => arg === "--project=in-process" || (arg === "in-process" && process.argv[i - 1] === "--project"));
 
 export default defineConfig({
   // src/cells/typescript.cts loads TypeScript with require() for the built code's start-up time; vite cannot transform
@@ -20,9 +22,11 @@ export default defineConfig({
     minWorkers: 1,
     poolOptions: {
       forks: { singleFork: false },
-      // The in-process suites compute rather than wait: two threads (one a core), each loading src/ once and
-      // running its files one after another (a new process and module graph per file cost ~1.5 CPU-s each).
-      threads: { isolate: false, maxThreads: 2, minThreads: 1 },
+      // The in-process suites compute rather than wait: each thread loads src/ once and runs its files one after
+      // another (a new process and module graph per file cost ~1.5 CPU-s each). Alone (`npm run test:unit`) they
+      // get a thread per core; beside the process-driving suites one thread, so that the CPU-bound files do not
+      // starve the lease and heartbeat timing of the worker suites that start at the same time.
+      threads: { isolate: false, maxThreads: inProcessOnly ? 2 : 1, minThreads: 1 },
     },
     // The slowest files first on a fresh clone (no duration cache), so none starts late and ends the run alone.
     sequence: { sequencer: SlowestFirstSequencer },
