@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cli, cliJson, errorLines, requireBuiltCli, SLOW, tempDir, type FlowRunJson } from "./helpers.js";
+import { cli, cliJson, errorLines, requireBuiltCli, storedRunIds, SLOW, tempDir, type FlowRunJson } from "./helpers.js";
 
 requireBuiltCli();
 
@@ -62,7 +62,7 @@ describe("cellflow with bad input", { timeout: SLOW }, () => {
       expect(lines, r.stderr).toHaveLength(1);
       expect(lines[0]).toMatch(/^error: /);
       for (const pattern of says) expect(lines[0]).toMatch(pattern);
-      expect(await cliJson<unknown[]>(["runs", "ls"], { home })).toEqual([]);
+      expect(storedRunIds(home)).toEqual([]);
     });
   }
 
@@ -71,7 +71,7 @@ describe("cellflow with bad input", { timeout: SLOW }, () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("config.yaml is missing");
     expect(r.stderr).toContain("throws.ts");
-    expect(await cliJson<unknown[]>(["runs", "ls"], { home })).toEqual([]);
+    expect(storedRunIds(home)).toEqual([]);
   });
 
   it("runs retry of a Completed run is refused with exit 2 and the run is left as it was", async () => {

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI = path.join(ROOT, "dist", "src", "cli", "main.js");
@@ -67,6 +68,22 @@ export async function cliJson<T = any>(args: string[], options: CliOptions): Pro
   const r = await cli([...args, "--json"], options);
   if (r.code !== 0) throw new Error(`cellflow ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`);
   return JSON.parse(r.stdout) as T;
+}
+
+/**
+ * The ids of the flow runs in store `home`, read in this process (none when the store was never created): for "and
+ * no run was created" after each of many refused commands, where a `runs ls` process per case costs more than the
+ * command under test. What the CLI prints is still checked by the tests of `runs ls` itself.
+ */
+export function storedRunIds(home: string): string[] {
+  const file = path.join(home, "cellflow.db");
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT id FROM flow_runs").all() as Array<{ id: string }>).map((r) => r.id);
+  } finally {
+    db.close();
+  }
 }
 
 /** stderr's lines that are not blank: a "one-line message" has exactly one. */

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT, cli, cliJson, errorLines, requireBuiltCli, SLOW, taskNamed, tempDir, type FlowRunJson } from "./helpers.js";
+import { ROOT, cli, cliJson, errorLines, requireBuiltCli, storedRunIds, SLOW, taskNamed, tempDir, type FlowRunJson } from "./helpers.js";
 
 requireBuiltCli();
 
@@ -63,7 +63,7 @@ describe("cellflow run flows/ingest.ts:ingest -p ...", { timeout: SLOW }, () => 
       expect(lines[0]).toContain(`\`${names}`);
       expect(lines[0]).toMatch(says);
       expect(r.stdout).toBe("");
-      expect(await cliJson<unknown[]>(["runs", "ls"], { home })).toEqual([]);
+      expect(storedRunIds(home)).toEqual([]);
     });
   }
 });
