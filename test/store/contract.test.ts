@@ -63,8 +63,8 @@ describe.each(["sqlite", "pg"] as const)("the store on %s", (backend) => {
     expect(s.taskRunStateCounts(run.id, 1)).toMatchObject([{ name: "Completed", count: 2 }]);
     const outlines = [...s.taskRunOutlines(run.id, 1)];
     expect(outlines.map((o) => o.task_name)).toEqual(["add", "double"]);
-    const byRowid = s.taskRunsByRowid(outlines.map((o) => o.rowid));
-    expect(byRowid.get(outlines[1].rowid)?.taskName).toBe("double");
+    const lines = s.taskRunLinesByRowid(outlines.map((o) => o.rowid));
+    expect(lines.get(outlines[1].rowid)).toMatchObject({ id: tasks[1].id, upstream: [tasks[0].id], waitFor: [], runCount: 1, state: { name: "Completed" } });
     expect(s.getRunHistory(run.id).length).toBeGreaterThanOrEqual(9);
     const other = second();
     expect(other.findFlowRun(run.id).state.name).toBe("Completed");
