@@ -23,8 +23,6 @@ export async function withProgress(json: boolean, work: () => Promise<FlowRunOut
   const out = json ? process.stderr : process.stdout;
   // The console prints from the store: the engine need not hold every task run's record for a live DAG.
   getEngine().keepTaskRecords = false;
-  // One run per process: results kept in memory serve only calls repeated within the run (see memoLimit).
-  getEngine().memoLimit = 500;
   const progress = followCommitted(getEngine().store, (text) => print(text, out));
   let interrupts = 0;
   const handlers = CANCEL_SIGNALS.map(([signal, number]) => {

@@ -27,6 +27,8 @@ export interface Origin {
   hash: string;
 }
 
+const MEMO_LIMIT = 5000;
+
 export class Engine {
   private storeInstance: Store | null = null;
   readonly live = new Map<string, LiveFlowRun>();
@@ -36,14 +38,6 @@ export class Engine {
    * @default true
    */
   keepTaskRecords = true;
-  /**
-   * How many results the in-memory cache keeps by cache key. A session keeps many, so a rerun in the same process
-   * takes them without reading the store. The CLI, which runs one flow run and exits, keeps few: only a call
-   * repeated within the run can use them, and 5,000 entries outlived V8's young generation, promoting ~300 bytes
-   * of garbage per task run into the old space (a 100,000-task `cellflow run` peaked ~30 MB higher).
-   * @default 5000
-   */
-  memoLimit = 5000;
   readonly origins = new WeakMap<object, Origin>();
   private readonly memo = new Map<string, MemoEntry>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -83,7 +77,7 @@ export class Engine {
   remember(key: string, entry: MemoEntry): void {
     this.memo.delete(key);
     this.memo.set(key, entry);
-    while (this.memo.size > this.memoLimit) this.memo.delete(this.memo.keys().next().value as string);
+    if (this.memo.size > MEMO_LIMIT) this.memo.delete(this.memo.keys().next().value as string);
   }
 
   recall(key: string): MemoEntry | undefined {
