@@ -384,6 +384,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       DROP TRIGGER task_runs_fence ON task_runs;
       DROP TRIGGER task_runs_seq_insert ON task_runs;
       DROP TRIGGER task_runs_seq_update ON task_runs;
+      -- Its fence now lives in cellflow_task_run_write only (cellflow_next_seq still numbers flow_runs).
+      DROP FUNCTION cellflow_fence_task_run();
       CREATE TRIGGER task_runs_write BEFORE INSERT OR UPDATE ON task_runs FOR EACH ROW EXECUTE FUNCTION cellflow_task_run_write();
     `,
   },
