@@ -238,10 +238,7 @@ export class BatchWriter {
   /** Commit what waits now; `durable` returns only once it is committed (on PostgreSQL a batch is otherwise posted). */
   flush(options: { durable?: boolean } = {}): void {
     if (options.durable) this.durableNext = true;
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.stopTimer();
     if (this.pending === 0) {
       this.durableNext = false;
       return;
@@ -283,13 +280,15 @@ export class BatchWriter {
 
   /** The flush at MAX_PENDING: what is due (see `due`), and the timer for the rest. */
   private flushDue(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.stopTimer();
     const all = this.due === this.pending;
     this.commit(!all);
     if (this.pending > 0) this.schedule();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   /** A flush from a timer or an immediate: a failure keeps the batch and is reported once; the timer retries. */
