@@ -6,10 +6,11 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { compilerCacheDir, typescriptFile, typescriptVersion } from "./compiler-cache.cjs";
 
 const BUNDLE = fileURLToPath(new URL("./type-check-snapshot.cjs", import.meta.url));
 const BUILDER = fileURLToPath(new URL("./type-check-snapshot-build.js", import.meta.url));
@@ -25,12 +26,15 @@ export interface CheckerSnapshot {
 
 /** The blob's place (built or not), or undefined: CELLFLOW_CODE_CACHE=off, or no bundle (sources run under a test runner). */
 export function checkerSnapshot(): CheckerSnapshot | undefined {
-  const dir = compilerCacheDir();
-  if (dir === null || !existsSync(BUNDLE)) return undefined;
+  const setting = process.env.CELLFLOW_CODE_CACHE;
+  if (setting === "off" || !existsSync(BUNDLE)) return undefined;
+  const dir = setting || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "cellflow");
+  const typescript = createRequire(import.meta.url).resolve("typescript");
+  const version = (JSON.parse(readFileSync(join(dirname(typescript), "..", "package.json"), "utf8")) as { version: string }).version;
   // The bundle names this package's folder (where the cellflow declarations are), so two copies get two blobs; two
   // Node binaries of one version get two as well (each would refuse, then rebuild, the other's).
-  const key = createHash("sha256").update(readFileSync(BUNDLE)).update(BUNDLE).update(typescriptFile).update(process.execPath).digest("hex").slice(0, 16);
-  return { blob: join(dir, `typecheck-${typescriptVersion}-node-${process.version}-${process.arch}-${key}.blob`), typescript: typescriptFile };
+  const key = createHash("sha256").update(readFileSync(BUNDLE)).update(BUNDLE).update(typescript).update(process.execPath).digest("hex").slice(0, 16);
+  return { blob: join(dir, `typecheck-${version}-node-${process.version}-${process.arch}-${key}.blob`), typescript };
 }
 
 /** Starts the checker process from `blob` in `cwd`; it answers CheckRequests over IPC and exits when disconnected. */

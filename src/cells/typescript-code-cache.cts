@@ -6,13 +6,17 @@
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { Script } from "node:vm";
 import { threadId } from "node:worker_threads";
-import { compilerCacheDir, typescriptFile as file, typescriptVersion } from "./compiler-cache.cjs";
 
-const dir = compilerCacheDir();
-const cacheFile = dir && join(dir, `typescript-${typescriptVersion}-node-${process.version}-${process.arch}.v8cache`);
+const file = require.resolve("typescript");
+const version = (JSON.parse(readFileSync(join(dirname(file), "..", "package.json"), "utf8")) as { version: string }).version;
+// A process that must not write to the user's folders sets CELLFLOW_CODE_CACHE=off.
+const setting = process.env.CELLFLOW_CODE_CACHE;
+const dir = setting === "off" ? null : setting || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "cellflow");
+const cacheFile = dir && join(dir, `typescript-${version}-node-${process.version}-${process.arch}.v8cache`);
 
 let script: Script | undefined;
 /** Whether the cache on disk is missing or was rejected, so this process should write one. */
