@@ -1,9 +1,8 @@
 // Block types (stored configuration) and validation of their values; secrets are encrypted by the store, not here.
 
-import { z } from "zod";
+import { createRequire } from "node:module";
+import type { z as Zod } from "zod";
 import { CellflowError } from "../core/errors.js";
-
-const nonEmpty = (what: string) => z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`);
 
 function isHttpUrl(text: string): boolean {
   try {
@@ -34,30 +33,45 @@ function sqlUrlProblem(text: string): string | null {
   return null;
 }
 
-export const BLOCK_SCHEMAS = {
-  secret: z.strictObject({ value: z.string({ error: "value must be a string" }) }),
-  json: z.json({ error: "value must be plain JSON (objects, arrays, strings, numbers, booleans, null)" }),
-  sql: z.strictObject({
-    url: nonEmpty("url").check((ctx) => {
-      const problem = sqlUrlProblem(ctx.value);
-      if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+/**
+ * The zod schema of each block type. Built on the first validation: zod is ~95 modules and ~0.1 s of CPU to load, and
+ * most processes that open a store (`runs ls`, a flow run, a kernel, a worker child) never validate a block value.
+ */
+function buildSchemas(z: typeof Zod) {
+  const nonEmpty = (what: string) => z.string({ error: `${what} must be a string` }).trim().min(1, `${what} must not be empty`);
+  return {
+    secret: z.strictObject({ value: z.string({ error: "value must be a string" }) }),
+    json: z.json({ error: "value must be plain JSON (objects, arrays, strings, numbers, booleans, null)" }),
+    sql: z.strictObject({
+      url: nonEmpty("url").check((ctx) => {
+        const problem = sqlUrlProblem(ctx.value);
+        if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+      }),
     }),
-  }),
-  filesystem: z.strictObject({ path: nonEmpty("path") }),
-  webhook: z.strictObject({
-    url: nonEmpty("url").refine(isHttpUrl, { error: (issue) => `url '${safeUrl(String(issue.input))}' must be an http:// or https:// URL` }),
-    headers: z.record(z.string(), z.string({ error: "header values must be strings" })).optional(),
-  }),
-} as const;
+    filesystem: z.strictObject({ path: nonEmpty("path") }),
+    webhook: z.strictObject({
+      url: nonEmpty("url").refine(isHttpUrl, { error: (issue) => `url '${safeUrl(String(issue.input))}' must be an http:// or https:// URL` }),
+      headers: z.record(z.string(), z.string({ error: "header values must be strings" })).optional(),
+    }),
+  } as const;
+}
 
-export type BlockType = keyof typeof BLOCK_SCHEMAS;
+type BlockSchemas = ReturnType<typeof buildSchemas>;
+let schemas: BlockSchemas | undefined;
+
+/** The block types' zod schemas, loading zod (its CommonJS build, so that this stays synchronous) on first use. */
+export function blockSchemas(): BlockSchemas {
+  schemas ??= buildSchemas((createRequire(import.meta.url)("zod") as { z: typeof Zod }).z);
+  return schemas;
+}
+
+export const BLOCK_TYPES = ["secret", "json", "sql", "filesystem", "webhook"] as const satisfies ReadonlyArray<keyof BlockSchemas>;
+export type BlockType = (typeof BLOCK_TYPES)[number];
 /** The value each block type holds, e.g. `BlockValue<"webhook">` is `{ url: string; headers?: Record<string, string> }`. */
-export type BlockValue<T extends BlockType = BlockType> = z.infer<(typeof BLOCK_SCHEMAS)[T]>;
-
-export const BLOCK_TYPES = Object.keys(BLOCK_SCHEMAS) as BlockType[];
+export type BlockValue<T extends BlockType = BlockType> = Zod.infer<BlockSchemas[T]>;
 
 export function isBlockType(value: string): value is BlockType {
-  return Object.prototype.hasOwnProperty.call(BLOCK_SCHEMAS, value);
+  return (BLOCK_TYPES as readonly string[]).includes(value);
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
@@ -86,7 +100,7 @@ export function validateBlockValue(type: string, value: unknown): BlockValue {
   if (!isBlockType(type)) {
     throw new CellflowError("BLOCK", `unknown block type '${type}'`, `use one of ${BLOCK_TYPES.join(", ")}`);
   }
-  const result = BLOCK_SCHEMAS[type].safeParse(value);
+  const result = blockSchemas()[type].safeParse(value);
   if (result.success) return result.data as BlockValue;
   const problems = result.error.issues.map((issue) => {
     const where = issue.path.map(String).join(".");

@@ -8,7 +8,7 @@ import { CLI, ROOT, cli, requireBuiltCli, tempDir } from "../acceptance/helpers.
 import { freshDatabase } from "../support/postgres.js";
 
 const TRACE = path.join(ROOT, "test", "cli", "fixtures", "trace-modules.mjs");
-const HEAVY = ["typescript", "esbuild", "ink", "react", "zeromq", "pg", "hono", "@hono/node-server", "graphile-worker", "playwright-core", "chokidar"];
+const HEAVY = ["typescript", "esbuild", "ink", "react", "zeromq", "pg", "hono", "@hono/node-server", "graphile-worker", "playwright-core", "chokidar", "zod"];
 
 /** The npm packages a `cellflow <args>` process loaded, by name. */
 function packagesLoaded(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): string[] {
@@ -69,6 +69,11 @@ describe("lazy command loading", () => {
     fs.writeFileSync(notebook, JSON.stringify({ cells: [cell], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
     expect(packagesLoaded(["run", notebook], home)).toContain("typescript");
     expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("typescript");
+  });
+
+  it("zod (~95 modules) loads only where a block value is validated: not for a flow run, but for blocks create", () => {
+    expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("zod");
+    expect(packagesLoaded(["blocks", "create", "json", "lazy-zod", "--value", '{"a":1}'], home)).toContain("zod");
   });
 
   it("graphile-worker loads only for a worker on PostgreSQL: not for a SQLite worker, nor for other commands on PostgreSQL", async () => {
