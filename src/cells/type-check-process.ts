@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { cacheFolder } from "../core/cache-folder.js";
 
 const BUNDLE = fileURLToPath(new URL("./type-check-snapshot.cjs", import.meta.url));
 const BUILDER = fileURLToPath(new URL("./type-check-snapshot-build.js", import.meta.url));
@@ -26,9 +26,8 @@ export interface CheckerSnapshot {
 
 /** The blob's place (built or not), or undefined: CELLFLOW_CODE_CACHE=off, or no bundle (sources run under a test runner). */
 export function checkerSnapshot(): CheckerSnapshot | undefined {
-  const setting = process.env.CELLFLOW_CODE_CACHE;
-  if (setting === "off" || !existsSync(BUNDLE)) return undefined;
-  const dir = setting || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "cellflow");
+  const dir = cacheFolder();
+  if (dir === null || !existsSync(BUNDLE)) return undefined;
   const typescript = createRequire(import.meta.url).resolve("typescript");
   const version = (JSON.parse(readFileSync(join(dirname(typescript), "..", "package.json"), "utf8")) as { version: string }).version;
   // The bundle names this package's folder (where the cellflow declarations are), so two copies get two blobs; two

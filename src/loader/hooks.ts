@@ -3,10 +3,9 @@
 
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
 import type { InitializeHook, LoadHook, ResolveHook } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { transform, type Message } from "esbuild";
+import { compileTypeScript, warmCompiler } from "./compile-ts.js";
 
 /** Data passed from `module.register()`. */
 export interface HooksData {
@@ -24,7 +23,7 @@ let entryUrl = "";
 export const initialize: InitializeHook<HooksData> = (data) => {
   entryUrl = data.entryUrl;
   // Not awaited: register() would block its caller until it ended.
-  if (data.warm) transform("", { loader: "ts" }).catch(() => {});
+  if (data.warm) warmCompiler();
 };
 
 const TS_EXTENSIONS = /\.(ts|mts|tsx)$/;
@@ -75,19 +74,7 @@ export const load: LoadHook = async (url, context, nextLoad) => {
   if (!TS_EXTENSIONS.test(pathname)) return nextLoad(url, context);
   const file = fileURLToPath(url);
   const code = await readFile(file, "utf8");
-  try {
-    const result = await transform(code, {
-      loader: pathname.endsWith(".tsx") ? "tsx" : "ts",
-      format: "esm",
-      target: "node20",
-      sourcemap: "inline",
-      sourcefile: basename(file),
-      jsx: "automatic",
-    });
-    return { format: "module", source: result.code, shortCircuit: true };
-  } catch (error) {
-    throw new SyntaxError(esbuildReason(error, file));
-  }
+  return { format: "module", source: await compileTypeScript(code, file), shortCircuit: true };
 };
 
 function isPathLike(specifier: string): boolean {
@@ -135,12 +122,4 @@ function virtualSource(url: URL): string {
   const type = url.searchParams.get("type");
   const attributes = type ? ` with { type: ${JSON.stringify(type)} }` : "";
   return `import * as namespace from ${JSON.stringify(specifier)}${attributes};\nexport { namespace };\n`;
-}
-
-function esbuildReason(error: unknown, file: string): string {
-  const messages = (error as { errors?: Message[] }).errors;
-  const first = messages?.[0];
-  if (!first) return error instanceof Error ? error.message : String(error);
-  const where = first.location ? `${file}:${first.location.line}:${first.location.column + 1}` : file;
-  return `${where}: ${first.text}`;
 }

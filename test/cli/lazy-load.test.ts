@@ -57,7 +57,8 @@ describe("lazy command loading", () => {
       expect(packagesLoaded(args, home).filter((name) => HEAVY.includes(name))).toEqual([]);
     }
     for (const args of [["deploy", path.join(home, "one.ts"), "--name", "again"], ["deployments", "run", "one"]]) {
-      const loaded = packagesLoaded(args, home);
+      // Without the compiled-file cache, so that the flow is compiled here and esbuild is seen.
+      const loaded = packagesLoaded(args, home, { CELLFLOW_CODE_CACHE: "off" });
       expect(loaded).toContain("esbuild");
       expect(loaded).not.toContain("typescript");
     }
@@ -69,6 +70,12 @@ describe("lazy command loading", () => {
     fs.writeFileSync(notebook, JSON.stringify({ cells: [cell], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
     expect(packagesLoaded(["run", notebook], home)).toContain("typescript");
     expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("typescript");
+  });
+
+  it("a .ts flow run again unchanged is not compiled again: esbuild is not loaded (its output is in the cache folder)", () => {
+    expect(packagesLoaded(["run", path.join(home, "one.ts")], home, { CELLFLOW_CODE_CACHE: "off" })).toContain("esbuild");
+    packagesLoaded(["run", path.join(home, "one.ts")], home);
+    expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("esbuild");
   });
 
   it("zod (~95 modules) loads only where a block value is validated: not for a flow run, but for blocks create", () => {

@@ -51,10 +51,10 @@ export function withNodeModules(dir: string): string {
   return dir;
 }
 
-/** Runs an ES module script with a fresh `node` in `cwd`; resolves to its stdout parsed as JSON. */
-export function runNode(script: string, cwd: string, timeoutMs = 30_000): Promise<any> {
+/** Runs an ES module script with a fresh `node` in `cwd` (`env` added to this process's); resolves to its stdout parsed as JSON. */
+export function runNode(script: string, cwd: string, timeoutMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<any> {
   return new Promise((done, fail) => {
-    execFile(process.execPath, ["--input-type=module", "-e", script], { cwd, timeout: timeoutMs }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--input-type=module", "-e", script], { cwd, timeout: timeoutMs, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       if (error) return fail(new Error(`${error.message}\n${stderr}`));
       try {
         done(JSON.parse(stdout));

@@ -1,3 +1,7 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { distUrl, runNode, tempProject, withNodeModules } from "./helpers.js";
 
@@ -107,5 +111,46 @@ describe("importFrom() imports a specifier as a file in a folder would", () => {
       json: { a: 1 },
       missing: expect.stringMatching(/^cannot load nope-pkg: Error: Cannot find package 'nope-pkg'/),
     });
+  });
+});
+
+describe("compiled TypeScript is kept in the cache folder (CELLFLOW_CODE_CACHE)", () => {
+  it("a file imported again unchanged comes from the cache; a damaged entry or an edit compiles again; a syntax error is never kept; off writes nothing", async () => {
+    const project = tempProject({ "flows/a.ts": "const n: number = 1;\nexport const out = n;\n", "flows/bad.ts": "const b = (;\n" });
+    const cache = mkdtempSync(join(tmpdir(), "cellflow-ts-cache-"));
+    const load = (file: string, env: NodeJS.ProcessEnv = { CELLFLOW_CODE_CACHE: cache }) => {
+      const script = `
+        import { importModule } from ${JSON.stringify(distUrl("src/loader/index.js"))};
+        try { console.log(JSON.stringify({ out: (await importModule(process.cwd() + "/${file}")).out })); }
+        catch (e) { console.log(JSON.stringify({ message: e.message })); }`;
+      return runNode(script, project, 30_000, env);
+    };
+    const entries = () => readdirSync(join(cache, "ts")).filter((name) => name.endsWith(".js"));
+
+    expect(await load("flows/a.ts")).toEqual({ out: 1 });
+    expect(entries()).toHaveLength(1);
+    // The next process takes the kept output as it is (changed here, with its checksum, only to see that it was used);
+    // a damaged entry is compiled again and rewritten.
+    const entry = join(cache, "ts", entries()[0]);
+    const kept = "export const out = 'kept';\n";
+    writeFileSync(entry, `${createHash("sha256").update(kept).digest("hex")}\n${kept}`);
+    expect(await load("flows/a.ts")).toEqual({ out: "kept" });
+    writeFileSync(entry, `${"0".repeat(64)}\n${kept}`);
+    expect(await load("flows/a.ts")).toEqual({ out: 1 });
+    expect(await load("flows/a.ts")).toEqual({ out: 1 });
+    expect(readFileSync(entry, "utf8")).not.toContain("kept");
+
+    writeFileSync(join(project, "flows/a.ts"), "const n: number = 1;\nexport const out = n + 1;\n");
+    expect(await load("flows/a.ts")).toEqual({ out: 2 });
+    expect(entries()).toHaveLength(2);
+
+    for (let i = 0; i < 2; i++) {
+      expect((await load("flows/bad.ts")).message).toMatch(/^cannot load flows\/bad\.ts: flows\/bad\.ts:1:12: SyntaxError: Unexpected ";"/);
+    }
+    expect(entries()).toHaveLength(2);
+
+    const home = mkdtempSync(join(tmpdir(), "cellflow-xdg-"));
+    expect(await load("flows/a.ts", { CELLFLOW_CODE_CACHE: "off", XDG_CACHE_HOME: home })).toEqual({ out: 2 });
+    expect(readdirSync(home)).toEqual([]);
   });
 });
