@@ -18,13 +18,6 @@ const SWEEP_EVERY_MS = 24 * 3600_000;
 let esbuild: Promise<typeof import("esbuild")> | undefined;
 const loadEsbuild = () => (esbuild ??= import("esbuild"));
 
-/** Load esbuild and start its service now (a worker's pool child, before its first run). */
-export function warmCompiler(): void {
-  void loadEsbuild()
-    .then(({ transform }) => transform("", { loader: "ts" }))
-    .catch(() => {});
-}
-
 let esbuildVersion: string | null | undefined;
 /** esbuild's version from its package.json (without loading esbuild), or null when it cannot be read (no cache then). */
 function versionOfEsbuild(): string | null {

@@ -5,14 +5,12 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { InitializeHook, LoadHook, ResolveHook } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { compileTypeScript, warmCompiler } from "./compile-ts.js";
+import { compileTypeScript } from "./compile-ts.js";
 
 /** Data passed from `module.register()`. */
 export interface HooksData {
   /** `file:` URL of this package's entry (dist/src/index.js). */
   entryUrl: string;
-  /** Start esbuild's service now, so the first TypeScript import does not wait for it (a worker's pool child). */
-  warm?: boolean;
 }
 
 /** Marks a virtual module that imports `specifier` as if from a file in the URL's folder. */
@@ -22,8 +20,6 @@ let entryUrl = "";
 
 export const initialize: InitializeHook<HooksData> = (data) => {
   entryUrl = data.entryUrl;
-  // Not awaited: register() would block its caller until it ended.
-  if (data.warm) warmCompiler();
 };
 
 const TS_EXTENSIONS = /\.(ts|mts|tsx)$/;

@@ -11,19 +11,18 @@ import { packagePaths } from "./paths.js";
 
 const REGISTERED = Symbol.for("cellflow.loader.registered");
 const HINT = "fix the error above and run again";
-const VIRTUAL_QUERY = "cellflow-import"; // keep in step with hooks.ts (not imported: it pulls in esbuild)
+const VIRTUAL_QUERY = "cellflow-import"; // keep in step with hooks.ts (not imported: it runs on the hooks thread)
 
 /**
  * Registers the loader's customization hooks once per process (later calls do nothing) and turns
- * on source-mapped stack traces, so errors point at the user's `.ts` lines. `warm` starts the
- * TypeScript transpiler at once, for a process that imports a user's module later (a worker's pool child).
+ * on source-mapped stack traces, so errors point at the user's `.ts` lines.
  */
-export function registerLoader(options: { warm?: boolean } = {}): void {
+export function registerLoader(): void {
   const state = globalThis as { [REGISTERED]?: boolean };
   if (state[REGISTERED]) return;
   const { hooksUrl, entryUrl } = packagePaths();
   process.setSourceMapsEnabled(true);
-  register<HooksData>(hooksUrl, { data: { entryUrl, warm: options.warm } });
+  register<HooksData>(hooksUrl, { data: { entryUrl } });
   state[REGISTERED] = true;
 }
 

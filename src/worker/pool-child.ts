@@ -21,8 +21,9 @@ export async function serveOneRun(): Promise<FlowRunRecord> {
     import("../runner/index.js"),
   ]);
   getEngine();
-  // The loader's hooks thread and its TypeScript transpiler start now, not when the run imports its flow file.
-  registerLoader({ warm: true });
+  // The loader's hooks thread starts now, not when the run imports its flow file. esbuild is not started: `deploy`
+  // compiled the flow file into the cache folder, so a run loads it from there (an edited file pays esbuild then).
+  registerLoader();
   await import(packagePaths().entryUrl);
   // One listener for the child's life: the first run id is run, any later one is refused (one run per child).
   let taken: string | undefined;
