@@ -20,6 +20,7 @@ await optional("kernel", "./kernel.js", "benchKernel");
 await optional("tui", "./tui.js", "benchTui");
 await optional("schedules", "./schedules.js", "benchSchedules");
 await optional("deploy", "./deploy.js", "benchDeploy");
+await optional("cli-start", "./cli-start.js", "benchCliStart");
 await optional("cli-memory", "./cli-memory.js", "benchCliMemory");
 await optional("runs", "./runs.js", "benchRuns");
 await optional("ui", "./ui.js", "benchUi");
