@@ -13,18 +13,17 @@ export async function serveOneRun(): Promise<FlowRunRecord> {
   process.on("disconnect", exitIdle);
   // What a run needs, loaded before saying ready: the engine with its store, the runner with the TypeScript loader,
   // and the package a flow file imports as "cellflow" (the same module instance its import resolves to).
-  const [{ getEngine }, { runClaimedRun }, { registerLoader }, { packagePaths }] = await Promise.all([
+  const [{ getEngine }, { runClaimedRun }, { registerLoader }] = await Promise.all([
     import("../engine/engine.js"),
     import("./run-one.js"),
     import("../loader/index.js"),
-    import("../loader/paths.js"),
     import("../runner/index.js"),
   ]);
   getEngine();
-  // The loader's hooks thread starts now, not when the run imports its flow file. esbuild is not started: `deploy`
-  // compiled the flow file into the cache folder, so a run loads it from there (an edited file pays esbuild then).
-  registerLoader();
-  await import(packagePaths().entryUrl);
+  // The package a flow file imports and the loader's hooks thread are loaded now, not when the run imports its flow
+  // file. esbuild is not started: `deploy` compiled the flow file into the cache folder, so a run loads it from
+  // there (an edited file pays esbuild then).
+  await registerLoader();
   // One listener for the child's life: the first run id is run, any later one is refused (one run per child).
   let taken: string | undefined;
   const id = await new Promise<string>((resolve) => {
