@@ -27,6 +27,18 @@ export function cacheKeyFor(parts: KeyParts, custom: string | null | undefined):
   return sha256Prefix(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`);
 }
 
+/**
+ * Add the completed task runs among `rows` (earlier attempts of a flow run) that have a cache key and a persisted
+ * result to `earlier`, keeping the newest per key (latest end, then the later row), as the store's lookup orders them.
+ */
+export function indexEarlier(earlier: Map<string, TaskRunRow>, rows: Iterable<TaskRunRow>): void {
+  for (const row of rows) {
+    if (row.state_type !== "COMPLETED" || row.cache_key === null || row.result_ref === null) continue;
+    const known = earlier.get(row.cache_key);
+    if (!known || (row.end_time ?? 0) >= (known.end_time ?? 0)) earlier.set(row.cache_key, row);
+  }
+}
+
 /** "from run etl-icy-badger (2147fa7f)": the run a result came from, by name and an id prefix `runs show` accepts. */
 export function fromRun(run: { id: string; name: string } | null): string {
   return run ? `from run ${run.name} (${run.id.slice(0, 8)})` : "from a run that was removed";

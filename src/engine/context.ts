@@ -18,6 +18,11 @@ export interface LiveFlowRun {
   counters: Map<string, number>;
   /** The latest task run per dynamic key from earlier attempts, to explain cache decisions. */
   previous: Map<string, TaskRunRow>;
+  /**
+   * Completed task runs of earlier attempts with a persisted result, by cache key (the newest per key): where a
+   * rerun finds the results of keys scoped to this run, which the store's global cache index does not hold.
+   */
+  earlier: Map<string, TaskRunRow>;
   semaphore: Semaphore | null;
   /** The records of this attempt's task runs, for the DAG (records only: the rest of a run is freed when it ends). */
   taskRuns: TaskRunList;
@@ -79,6 +84,8 @@ export interface LiveTaskRun {
   keyIndex?: number;
   /** Set on a task worker: the worker holding this dispatched task run (its writes are fenced by it). */
   workerId?: string;
+  /** "run" when its cache key is scoped to its flow run (the store keeps such keys out of its global cache index). */
+  cacheScope?: "run" | null;
   /** Set once the task run is dispatched to task workers: the retries a crash of its worker may use. */
   maxRetries?: number;
   /**

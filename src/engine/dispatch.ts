@@ -312,6 +312,7 @@ export function claimedTaskRun(row: TaskRunRow & { flow_info?: string | null }, 
     logPrints,
     workerId,
     maxRetries: row.max_retries ?? 0,
+    cacheScope: row.cache_scope === "run" ? "run" : null,
   };
   if (row.flow_info) {
     const flow = JSON.parse(row.flow_info) as { name: string; flowName: string; parameters: Record<string, unknown>; attempt: number };

@@ -16,7 +16,7 @@ import { validateParameters } from "./parameters.js";
 import { runName } from "./run-names.js";
 import { createTaskRun, endInflight, type TaskDefinition } from "./task-run.js";
 import { sha256 } from "./hashing.js";
-import { fromRun } from "./cache.js";
+import { fromRun, indexEarlier } from "./cache.js";
 import { runFlowEndHandlers } from "./flow-end.js";
 import { dispatchTargetFor, ensureJobQueue, type DispatchTarget, type TaskRunner } from "./dispatch.js";
 import { TaskRunList } from "./task-list.js";
@@ -150,6 +150,7 @@ function newLive(record: FlowRunRecord, def: FlowDefinition, refreshCache: boole
     controller: new AbortController(),
     counters: new Map(),
     previous: new Map(),
+    earlier: new Map(),
     semaphore: def.options.concurrency ? new Semaphore(def.options.concurrency) : null,
     taskRuns: new TaskRunList(record.id, record.attempt),
     running: new Set(),
@@ -206,7 +207,9 @@ function resumeFlowRun(def: FlowDefinition, previous: FlowRunRecord, engine: Eng
   const live = newLive(record, def, refreshCache);
   live.history = history;
   live.hasHistory = true;
-  for (const row of engine.store.getAllTaskRunRows(previous.id)) live.previous.set(row.dynamic_key, row);
+  const rows = engine.store.getAllTaskRunRows(previous.id);
+  for (const row of rows) live.previous.set(row.dynamic_key, row);
+  indexEarlier(live.earlier, rows);
   engine.setFlowState(live, claimed);
   return live;
 }
@@ -306,7 +309,9 @@ async function handleFlowRetry(def: FlowDefinition, live: LiveFlowRun, error: un
   // The retry is a new attempt of the same run: completed task runs come back Cached.
   // From the store, not live.taskRuns (which the CLI leaves empty): this attempt's task runs, flushed.
   engine.store.flush();
-  for (const row of engine.store.getTaskRunRows(live.record.id, live.record.attempt)) live.previous.set(row.dynamic_key, row);
+  const rows = engine.store.getTaskRunRows(live.record.id, live.record.attempt);
+  for (const row of rows) live.previous.set(row.dynamic_key, row);
+  indexEarlier(live.earlier, rows);
   live.record.attempt += 1;
   live.counters.clear();
   live.taskRuns = new TaskRunList(live.record.id, live.record.attempt);

@@ -15,6 +15,7 @@ import { engineLog, installPrintCapture } from "./logger.js";
 import { retryDelayMs, type ResolvedTaskTimings, type TaskOptions } from "./options.js";
 import { shortTaskRunId, timeOrderedId } from "../core/ids.js";
 import { dispatchTask } from "./dispatch.js";
+import type { CachedResultRef } from "../store/store.js";
 
 /** What task() builds: everything the engine needs to run calls of one task. */
 export interface TaskDefinition {
@@ -316,6 +317,7 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
   const custom = def.options.cacheKey ? customKey(def, live, args) : undefined;
   const key = cacheKeyFor({ taskName: def.name, policy, scope, flowRunId: flow?.record.id ?? null, sourceHash: def.sourceHash, inputs: live.record.inputs }, custom);
   live.record.cacheKey = key;
+  live.cacheScope = scope === "run" ? "run" : null;
   const previous = flow?.previous.get(live.record.dynamicKey);
   const reason = () => explainExecution(previous, { sourceHash: def.sourceHash, inputs: live.record.inputs, policy, key }, refresh ? { ...def.options, refreshCache: true } : def.options);
   if (key === null || refresh) {
@@ -325,26 +327,30 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
   const now = Date.now();
   const memo = engine.recall(key);
   if (memo && (memo.expires === null || memo.expires > now)) return memo;
-  const mayBeStored = scope === "global" || (flow?.hasHistory ?? false);
-  if (mayBeStored) {
-    const stored = engine.store.findCached(key);
-    if (stored) {
-      if (stored.cacheExpires !== null && stored.cacheExpires <= now) {
-        live.record.cacheReason = `executed: cached result of ${shortTaskRunId(stored.taskRunId)} expired`;
-        return null;
-      }
-      try {
-        const value = engine.store.loadResult(stored.resultRef);
-        return { taskRunId: stored.taskRunId, flowRunId: stored.flowRunId, value, resultRef: stored.resultRef, expires: stored.cacheExpires };
-      } catch (error) {
-        live.record.cacheReason = `executed: cached result of ${shortTaskRunId(stored.taskRunId)} unreadable (${(error as Error).message})`;
-        engineLog("warning", `cached result ${stored.resultRef.slice(0, 12)} could not be read, executing instead: ${(error as Error).message}`, flow?.record.id ?? null, live.record.id);
-        return null;
-      }
+  // A key scoped to this run can only have been stored by an earlier attempt of it; any other is in the store's index.
+  const stored = scope === "global" ? engine.store.findCached(key) : flow?.hasHistory ? earlierCached(flow, key) : null;
+  if (stored) {
+    if (stored.cacheExpires !== null && stored.cacheExpires <= now) {
+      live.record.cacheReason = `executed: cached result of ${shortTaskRunId(stored.taskRunId)} expired`;
+      return null;
+    }
+    try {
+      const value = engine.store.loadResult(stored.resultRef);
+      return { taskRunId: stored.taskRunId, flowRunId: stored.flowRunId, value, resultRef: stored.resultRef, expires: stored.cacheExpires };
+    } catch (error) {
+      live.record.cacheReason = `executed: cached result of ${shortTaskRunId(stored.taskRunId)} unreadable (${(error as Error).message})`;
+      engineLog("warning", `cached result ${stored.resultRef.slice(0, 12)} could not be read, executing instead: ${(error as Error).message}`, flow?.record.id ?? null, live.record.id);
+      return null;
     }
   }
   live.record.cacheReason = reason();
   return null;
+}
+
+/** A result an earlier attempt of this flow run stored under `key` (see LiveFlowRun.earlier). */
+function earlierCached(flow: LiveFlowRun, key: string): CachedResultRef | null {
+  const row = flow.earlier.get(key);
+  return row ? { taskRunId: row.id, flowRunId: row.flow_run_id, resultRef: row.result_ref!, cacheExpires: row.cache_expires } : null;
 }
 
 /** The task's own cacheKey function; one that throws is logged and the call is not cached (it still runs). */

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import type { SqlDatabase } from "./sql.js";
 import { CellflowError } from "../core/errors.js";
 import { resultPath } from "./results.js";
+import { isOwnRef } from "./serialize.js";
 import { runFilterSql } from "./run-filters.js";
 import { TERMINAL } from "../core/states.js";
 import { TERMINAL_TYPES_SQL } from "./run-state.js";
@@ -84,6 +85,7 @@ export function deleteRuns(db: SqlDatabase, resultsDirs: string[], ids: string[]
     const files: string[] = [];
     let filed = 0;
     for (const ref of refs) {
+      if (isOwnRef(ref)) continue; // held by its row, gone with it
       const found = resultsDirs.map((dir) => resultPath(dir, ref)).filter((file) => fs.existsSync(file));
       files.push(...found);
       if (found.length > 0) filed++;

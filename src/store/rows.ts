@@ -46,6 +46,8 @@ export interface TaskRunRow {
   inputs: string;
   upstream: string;
   cache_key: string | null;
+  /** "run" for a key scoped to its flow run (migration 13), looked up only by that run's reruns; null otherwise. */
+  cache_scope: string | null;
   cache_expires: number | null;
   cache_reason: string;
   cached_from: string | null;
@@ -67,6 +69,8 @@ export interface TaskRunRow {
 /** What the engine knows of a task run beyond its public record. */
 export interface TaskRunExtra {
   cacheExpires: number | null;
+  /** "run" when its cache key is scoped to its flow run (not in the global cache index); else null or absent. */
+  cacheScope?: "run" | null;
   sourceHash: string | null;
   resultRef: string | null;
   history: State[];
@@ -204,6 +208,7 @@ export function taskRunToRow(r: TaskRunRecord, x: TaskRunExtra): TaskRunRow {
     inputs: JSON.stringify(r.inputs),
     upstream: JSON.stringify(r.upstream),
     cache_key: r.cacheKey,
+    cache_scope: r.cacheKey === null ? null : (x.cacheScope ?? null),
     cache_expires: x.cacheExpires,
     cache_reason: r.cacheReason,
     cached_from: r.cachedFrom,
@@ -224,7 +229,7 @@ export function taskRunToRow(r: TaskRunRecord, x: TaskRunExtra): TaskRunRow {
 export const TASK_COLUMNS = [
   "id", "flow_run_id", "flow_attempt", "task_name", "dynamic_key", "state_type", "state_name", "state_message",
   "state_ts", "history", "inputs", "upstream", "cache_key", "cache_expires", "cache_reason", "cached_from",
-  "source_hash", "result_ref", "run_count", "start_time", "end_time", "tags", "subflow_run_id", "error",
+  "source_hash", "result_ref", "run_count", "start_time", "end_time", "tags", "subflow_run_id", "error", "cache_scope",
 ] as const satisfies ReadonlyArray<keyof TaskRunRow>;
 
 /**
@@ -257,6 +262,7 @@ export function taskRunValues(r: TaskRunRecord, x: TaskRunExtra): unknown[] {
     JSON.stringify(r.tags),
     r.subflowRunId,
     r.error ? JSON.stringify(r.error) : null,
+    r.cacheKey === null ? null : (x.cacheScope ?? null),
   ];
 }
 

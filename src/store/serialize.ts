@@ -73,8 +73,22 @@ export function assertPersistable(value: unknown): void {
 
 export interface SerializedResult {
   bytes: Buffer;
-  /** sha256 of the bytes: the content address. */
+  /** sha256 of the bytes (the content address), or for a small value that is not an object its bytes themselves (OWN_REF_PREFIX). */
   ref: string;
+}
+
+/**
+ * A small value that is not an object (a number, a boolean, a short string) is its own ref: "v8:" and its bytes in
+ * base64url, no longer than a sha256 ref. It lives in the row that references it (task or flow run), with no result
+ * record to write, hash or prune. Objects keep a sha256 ref even when small: a downstream task's cache key names an
+ * object input by its result's ref, and those keys must not change.
+ */
+const OWN_REF_PREFIX = "v8:";
+const OWN_REF_MAX_BYTES = 48;
+
+/** Whether `ref` holds its result (see OWN_REF_PREFIX) rather than naming a stored one. */
+export function isOwnRef(ref: string): boolean {
+  return ref.startsWith(OWN_REF_PREFIX);
 }
 
 /** Plain data as bytes (v8 structured serialization); NotPersistableError names what would not survive. */
@@ -89,10 +103,17 @@ export function serializeValue(value: unknown): Buffer {
 
 export function serializeResult(value: unknown): SerializedResult {
   const bytes = serializeValue(value);
+  if ((value === null || typeof value !== "object") && bytes.length <= OWN_REF_MAX_BYTES) return { bytes, ref: OWN_REF_PREFIX + bytes.toString("base64url") };
   return { bytes, ref: sha256(bytes) };
 }
 
+/** The value a ref that holds its result stands for (isOwnRef). */
+export function valueOfOwnRef(ref: string): unknown {
+  return v8.deserialize(Buffer.from(ref.slice(OWN_REF_PREFIX.length), "base64url"));
+}
+
 export function deserializeResult(bytes: Buffer, ref: string): unknown {
+  if (isOwnRef(ref)) return valueOfOwnRef(ref);
   const actual = sha256(bytes);
   if (actual !== ref) throw new Error(`result ${ref.slice(0, 12)} is corrupt (content hash ${actual.slice(0, 12)})`);
   return v8.deserialize(bytes);

@@ -25,7 +25,7 @@ import {
   type FlowRunExtra, type FlowRunRow, type LogRow, type TaskRunExtra, type TaskRunLine, type TaskRunLineRow, type TaskRunRow,
 } from "./rows.js";
 import { ACTIVE_FLOW_TYPES_SQL, decodeHistory, stateNamed, transitionRuns } from "./run-state.js";
-import { deserializeResult } from "./serialize.js";
+import { deserializeResult, isOwnRef, valueOfOwnRef } from "./serialize.js";
 import { BatchWriter } from "./writer.js";
 import { reapCrashedRuns, releaseDeadSlots } from "./crash.js";
 import { DeploymentTable } from "./deployments.js";
@@ -258,11 +258,13 @@ export class Store {
   }
 
   /**
-   * Persist serialized result bytes under their content address. Small results go inline (with the next batch);
+   * Persist serialized result bytes under their content address. A ref that holds its value (a number, a short
+   * string: serialize.ts) needs nothing written. Small results go inline (with the next batch);
    * larger ones are written at once, atomically, to the result storage when one is set (`cellflow config set
    * result-storage`), else under CELLFLOW_HOME/results. A write that fails throws one STORE line.
    */
   saveResult(ref: string, bytes: Buffer): void {
+    if (isOwnRef(ref)) return; // the ref is the result: the row that references it holds it
     if (bytes.length <= INLINE_RESULT_LIMIT) return this.writer.result(ref, bytes);
     const storage = this.resultStorage();
     if (storage) {
@@ -282,11 +284,12 @@ export class Store {
   }
 
   /**
-   * Load a persisted result: inline, else from the result storage, else from CELLFLOW_HOME/results. Throws a
+   * Load a persisted result: from its ref when the ref holds it, inline, else from the result storage, else from CELLFLOW_HOME/results. Throws a
    * one-line STORE error naming the result and where it was looked for when it is nowhere (on PostgreSQL: written
    * on another machine with no result storage set), or the content-hash error when it is corrupt.
    */
   loadResult(ref: string): unknown {
+    if (isOwnRef(ref)) return valueOfOwnRef(ref);
     const pending = this.writer.pendingResult(ref);
     if (pending) return deserializeResult(pending, ref);
     const row = this.db.prepare("SELECT bytes FROM results WHERE ref = ?").get(ref) as { bytes: Buffer } | undefined;
@@ -297,6 +300,7 @@ export class Store {
 
   /** Whether a persisted result is still there (inline, pending or as a file): pruned results are not. */
   hasResult(ref: string): boolean {
+    if (isOwnRef(ref)) return true;
     if (this.writer.pendingResult(ref)) return true;
     if (this.db.prepare("SELECT 1 FROM results WHERE ref = ?").get(ref)) return true;
     try {
@@ -441,10 +445,15 @@ export class Store {
     return this.writer.pendingTaskRow(id) ?? (this.db.prepare("SELECT * FROM task_runs WHERE id = ?").get(id) as TaskRunRow | undefined);
   }
 
-  /** The newest completed task run with this cache key that has a persisted result. */
+  /**
+   * The newest completed task run with this cache key that has a persisted result, among keys not scoped to their
+   * flow run (a rerun finds those among its run's own task runs: earlierCached).
+   */
   findCached(cacheKey: string): CachedResultRef | null {
     const row = this.db
-      .prepare("SELECT id, flow_run_id, result_ref, cache_expires FROM task_runs WHERE cache_key = ? AND state_type = 'COMPLETED' AND result_ref IS NOT NULL ORDER BY end_time DESC, rowid DESC LIMIT 1")
+      .prepare(
+        "SELECT id, flow_run_id, result_ref, cache_expires FROM task_runs WHERE cache_key = ? AND state_type = 'COMPLETED' AND cache_scope IS NULL AND result_ref IS NOT NULL ORDER BY end_time DESC, rowid DESC LIMIT 1",
+      )
       .get(cacheKey) as { id: string; flow_run_id: string | null; result_ref: string; cache_expires: number | null } | undefined;
     return row ? { taskRunId: row.id, flowRunId: row.flow_run_id, resultRef: row.result_ref, cacheExpires: row.cache_expires } : null;
   }
@@ -452,7 +461,7 @@ export class Store {
   /** Forget cached results (of one task, or all): no later run reuses them. Returns how many task runs were cached. */
   clearCache(taskName?: string): number {
     this.writer.flush();
-    const sql = "UPDATE task_runs SET cache_key = NULL WHERE cache_key IS NOT NULL AND state_type = 'COMPLETED'";
+    const sql = "UPDATE task_runs SET cache_key = NULL, cache_scope = NULL WHERE cache_key IS NOT NULL AND state_type = 'COMPLETED'";
     return taskName === undefined ? this.db.prepare(sql).run().changes : this.db.prepare(`${sql} AND task_name = ?`).run(taskName).changes;
   }
 

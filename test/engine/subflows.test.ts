@@ -100,16 +100,30 @@ describe("subflows", () => {
     expect(flushed().findFlowRun(childId)).toMatchObject({ attempt: 2, state: { name: "Completed" } });
   });
 
-  it("a corrupt persisted subflow result on rerun runs the subflow again instead of failing", async () => {
-    const { parent, state } = parentAndChild();
+  // A number is held in its own ref (in the task run's row), an object in the results table: both can be damaged.
+  const corruptions: Array<{ where: string; wrap: (n: number) => unknown; corrupt: (taskRunId: string, ref: string) => void }> = [
+    { where: "in the results table", wrap: (n) => ({ n }), corrupt: (_id, ref) => void flushed().db.prepare("UPDATE results SET bytes = ? WHERE ref = ?").run(Buffer.from("garbage"), ref) },
+    { where: "held in its ref", wrap: (n) => n, corrupt: (id) => void flushed().db.prepare("UPDATE task_runs SET result_ref = 'v8:Z2FyYmFnZQ' WHERE id = ?").run(id) },
+  ];
+  it.each(corruptions)("a corrupt persisted subflow result ($where) on rerun runs the subflow again instead of failing", async ({ wrap, corrupt }) => {
+    const state = { childBodies: 0, fail: true };
+    const child = flow("child", async () => {
+      state.childBodies++;
+      return wrap(8);
+    });
+    const after = task("after", (y: unknown) => {
+      if (state.fail) throw new Error("after broke");
+      return y;
+    });
+    const parent = flow("parent", async () => after(await child()));
     const first = await parent.run();
-    const ref = flushed().getTaskRunRow(byKey(first.taskRuns, "child-0").id)!.result_ref!;
-    flushed().db.prepare("UPDATE results SET bytes = ? WHERE ref = ?").run(Buffer.from("garbage"), ref);
+    const stand1 = byKey(first.taskRuns, "child-0");
+    corrupt(stand1.id, flushed().getTaskRunRow(stand1.id)!.result_ref!);
     state.fail = false;
     configureStore(home);
     const second = await parent.run(undefined, { resume: first });
     expect(second.state.name).toBe("Completed");
-    expect(second.result).toBe(9);
+    expect(second.result).toEqual(wrap(8));
     expect(state.childBodies).toBe(2);
     const stand = byKey(second.taskRuns, "child-0");
     expect(stand.state.name).toBe("Completed");

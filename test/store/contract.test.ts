@@ -137,6 +137,74 @@ describe.each(["sqlite", "pg"] as const)("the store on %s", (backend) => {
     expect(s.findCached(key)).toBeNull();
   });
 
+  /** A rerun that must reuse `step` from its run's first attempt, and a task cached across runs (`shared`). */
+  function rerunFlow() {
+    const counts = { step: 0, shared: 0 };
+    let failLast = true;
+    const step = task("step", (x: number) => {
+      counts.step++;
+      return { x: x + 1 };
+    });
+    const shared = task({ name: "shared", cachePolicy: "inputs" }, (x: number) => {
+      counts.shared++;
+      return { y: x * 2 };
+    });
+    const last = task("last", (v: { x: number }) => {
+      if (failLast) throw new Error("last fails on the first attempt");
+      return v.x;
+    });
+    const f = flow("rerun-scope", async () => {
+      await shared(7);
+      return last(await step(1));
+    });
+    return { f, counts, succeed: () => void (failLast = false) };
+  }
+
+  it("a key scoped to its flow run stays out of the cross-run index, yet a rerun in a new process reuses its result", async () => {
+    const { f, counts, succeed } = rerunFlow();
+    const first = await f.run();
+    expect(first.state.name).toBe("Failed");
+    const s = store();
+    s.flush();
+    const rows = new Map(s.getTaskRunRows(first.id).map((r) => [r.task_name, r]));
+    expect([rows.get("step")!.cache_scope, rows.get("shared")!.cache_scope]).toEqual(["run", null]);
+    expect(s.findCached(rows.get("step")!.cache_key!)).toBeNull();
+    expect(s.findCached(rows.get("shared")!.cache_key!)?.taskRunId).toBe(rows.get("shared")!.id);
+    succeed();
+    configureStore(home);
+    const second = await f.run(undefined, { resume: first });
+    expect(second.state.name).toBe("Completed");
+    expect(counts).toEqual({ step: 1, shared: 1 });
+    const step = second.taskRuns.find((t) => t.taskName === "step")!;
+    expect(step.state.name).toBe("Cached");
+    expect(step.cacheReason).toBe(`cached: from run ${first.name} (${first.id.slice(0, 8)})`);
+    expect(step.cachedFrom).toBe(rows.get("step")!.id);
+  });
+
+  it("a store from before migration 13 keeps its cached results: a rerun of an old run and a cross-run key still hit", async () => {
+    const { f, counts, succeed } = rerunFlow();
+    const first = await f.run();
+    const s = store();
+    s.flush();
+    // Back to schema 12 as an older cellflow left it: no scope column, every completed key in the index.
+    s.db.exec(`DROP INDEX task_runs_cache;
+      ALTER TABLE task_runs DROP COLUMN cache_scope;
+      CREATE INDEX task_runs_cache ON task_runs(cache_key) WHERE state_type = 'COMPLETED';
+      ${backend === "pg" ? "DELETE FROM cellflow_migrations WHERE version = 13;" : "PRAGMA user_version = 12;"}`);
+    configureStore(home);
+    succeed();
+    const second = await f.run(undefined, { resume: first });
+    expect(second.state.name).toBe("Completed");
+    const again = await f.run();
+    expect(again.state.name).toBe("Completed");
+    expect(counts).toEqual({ step: 2, shared: 1 });
+    expect(second.taskRuns.find((t) => t.taskName === "step")!.cacheReason).toBe(`cached: from run ${first.name} (${first.id.slice(0, 8)})`);
+    expect(again.taskRuns.find((t) => t.taskName === "shared")!.cacheReason).toBe(`cached: from run ${first.name} (${first.id.slice(0, 8)})`);
+    const migrated = store();
+    migrated.flush();
+    expect(migrated.getTaskRunRows(again.id).find((r) => r.task_name === "step")!.cache_scope).toBe("run");
+  });
+
   it("runs are filtered by state, flow, tag and time, newest first", async () => {
     const ok = task("ok", () => 1);
     const good = flow({ name: "good", tags: ["team-a", "daily"] }, async () => ok());

@@ -389,6 +389,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER task_runs_write BEFORE INSERT OR UPDATE ON task_runs FOR EACH ROW EXECUTE FUNCTION cellflow_task_run_write();
     `,
   },
+  {
+    version: 13,
+    description: "cache keys scoped to their flow run leave the global cache index (a rerun finds them among its run's task runs)",
+    // As SQLite's migration 13: rows written before it have no scope (NULL) and stay in the index, still reusable.
+    sql: `
+      ALTER TABLE task_runs ADD COLUMN cache_scope TEXT;
+      DROP INDEX task_runs_cache;
+      CREATE INDEX task_runs_cache ON task_runs(cache_key) WHERE state_type = 'COMPLETED' AND cache_key IS NOT NULL AND cache_scope IS NULL;
+    `,
+  },
 ];
 
 /** The schema version of the database (0 for an empty one). */
