@@ -41,7 +41,11 @@ export async function benchResultStorage(): Promise<Record<string, number>> {
     const store = getEngine().store;
     saveBlock(store, "filesystem", "shared", { path: shared });
     let n = 0;
-    const fresh = () => serializeResult(`${n++}:`.padEnd(SIZE, "r"));
+    const fresh = () => {
+      const { bytes, ref } = serializeResult(`${n++}:`.padEnd(SIZE, "r"));
+      if (!bytes) throw new Error(`a ${SIZE}-character result should be stored, not its own ref`);
+      return { bytes, ref };
+    };
     const once = (way: Way) => {
       if (way === "block") store.setResultStorage("shared");
       else store.unsetResultStorage();

@@ -288,7 +288,7 @@ async function settleSubmitted(live: LiveFlowRun): Promise<void> {
 function handleFlowSuccess(live: LiveFlowRun, value: unknown, engine: Engine): void {
   try {
     const { bytes, ref } = serializeResult(value);
-    engine.store.saveResult(ref, bytes);
+    if (bytes) engine.store.saveResult(ref, bytes);
     live.resultRef = ref;
   } catch (error) {
     // A flow's return value that cannot be persisted is still returned to the caller; on PostgreSQL one that could

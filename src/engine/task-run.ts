@@ -485,7 +485,7 @@ function handleSuccess(def: TaskDefinition, live: LiveTaskRun, value: unknown, e
   if (def.options.persistResult !== false) {
     try {
       const { bytes, ref } = serializeResult(value);
-      engine.store.saveResult(ref, bytes);
+      if (bytes) engine.store.saveResult(ref, bytes);
       live.resultRef = ref;
     } catch (error) {
       // On PostgreSQL other processes and machines may need this result (a downstream task elsewhere, a rerun,

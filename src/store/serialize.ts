@@ -72,23 +72,73 @@ export function assertPersistable(value: unknown): void {
 }
 
 export interface SerializedResult {
-  bytes: Buffer;
-  /** sha256 of the bytes (the content address), or for a small value that is not an object its bytes themselves (OWN_REF_PREFIX). */
+  /** The bytes to store under `ref`; null when the ref holds the value itself (ownRef). */
+  bytes: Buffer | null;
+  /** sha256 of the bytes (the content address), or the value itself (ownRef). */
   ref: string;
 }
 
-/**
- * A small value that is not an object (a number, a boolean, a short string) is its own ref: "v8:" and its bytes in
- * base64url, no longer than a sha256 ref. It lives in the row that references it (task or flow run), with no result
- * record to write, hash or prune. Objects keep a sha256 ref even when small: a downstream task's cache key names an
- * object input by its result's ref, and those keys must not change.
- */
-const OWN_REF_PREFIX = "v8:";
-const OWN_REF_MAX_BYTES = 48;
+/** Own refs start with this, which no sha256 hex does. */
+const OWN_REF_MARK = "=";
+/** An own ref is no longer than a sha256 ref. */
+const OWN_REF_MAX = 64;
 
-/** Whether `ref` holds its result (see OWN_REF_PREFIX) rather than naming a stored one. */
+/**
+ * A small value that is not an object is its own ref: "=42", "=-0", "=NaN", "=true", "=null", "=undefined", or a
+ * string as JSON ('="ok"', lone surrogates escaped). It lives in the row that references it (task or flow run): no
+ * result record to write, hash or prune, and no random-key insert into the results table. Objects keep a sha256
+ * ref even when small: a downstream task's cache key names an object input by its result's ref, and those keys
+ * must not change. Null when `value` has no own ref.
+ */
+export function ownRef(value: unknown): string | null {
+  switch (typeof value) {
+    case "number":
+      return OWN_REF_MARK + (Object.is(value, -0) ? "-0" : String(value));
+    case "boolean":
+      return value ? "=true" : "=false";
+    case "undefined":
+      return "=undefined";
+    case "string": {
+      if (value.length >= OWN_REF_MAX) return null;
+      const json = JSON.stringify(value);
+      return json.length < OWN_REF_MAX ? OWN_REF_MARK + json : null;
+    }
+    case "object":
+      return value === null ? "=null" : null;
+    default:
+      return null; // a bigint goes through v8 like objects; a symbol or function is not persistable
+  }
+}
+
+/** Whether `ref` holds its result (ownRef) rather than naming a stored one. */
 export function isOwnRef(ref: string): boolean {
-  return ref.startsWith(OWN_REF_PREFIX);
+  return ref.startsWith(OWN_REF_MARK);
+}
+
+/** The value an own ref holds; a damaged one throws, as a result whose bytes no longer match their hash does. */
+export function valueOfOwnRef(ref: string): unknown {
+  const text = ref.slice(OWN_REF_MARK.length);
+  switch (text) {
+    case "true":
+      return true;
+    case "false":
+      return false;
+    case "null":
+      return null;
+    case "undefined":
+      return undefined;
+  }
+  if (text.startsWith('"')) {
+    try {
+      return JSON.parse(text) as string;
+    } catch {
+      // said below
+    }
+  } else {
+    const n = Number(text);
+    if (text === (Object.is(n, -0) ? "-0" : String(n))) return n;
+  }
+  throw new Error(`result ${ref.slice(0, 12)} is corrupt (not a value)`);
 }
 
 /** Plain data as bytes (v8 structured serialization); NotPersistableError names what would not survive. */
@@ -102,14 +152,10 @@ export function serializeValue(value: unknown): Buffer {
 }
 
 export function serializeResult(value: unknown): SerializedResult {
+  const own = ownRef(value);
+  if (own !== null) return { bytes: null, ref: own };
   const bytes = serializeValue(value);
-  if ((value === null || typeof value !== "object") && bytes.length <= OWN_REF_MAX_BYTES) return { bytes, ref: OWN_REF_PREFIX + bytes.toString("base64url") };
   return { bytes, ref: sha256(bytes) };
-}
-
-/** The value a ref that holds its result stands for (isOwnRef). */
-export function valueOfOwnRef(ref: string): unknown {
-  return v8.deserialize(Buffer.from(ref.slice(OWN_REF_PREFIX.length), "base64url"));
 }
 
 export function deserializeResult(bytes: Buffer, ref: string): unknown {

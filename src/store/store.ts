@@ -258,13 +258,12 @@ export class Store {
   }
 
   /**
-   * Persist serialized result bytes under their content address. A ref that holds its value (a number, a short
-   * string: serialize.ts) needs nothing written. Small results go inline (with the next batch);
+   * Persist serialized result bytes under their content address (a value that is its own ref has none to persist:
+   * serialize.ts ownRef). Small results go inline (with the next batch);
    * larger ones are written at once, atomically, to the result storage when one is set (`cellflow config set
    * result-storage`), else under CELLFLOW_HOME/results. A write that fails throws one STORE line.
    */
   saveResult(ref: string, bytes: Buffer): void {
-    if (isOwnRef(ref)) return; // the ref is the result: the row that references it holds it
     if (bytes.length <= INLINE_RESULT_LIMIT) return this.writer.result(ref, bytes);
     const storage = this.resultStorage();
     if (storage) {

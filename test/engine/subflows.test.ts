@@ -103,7 +103,7 @@ describe("subflows", () => {
   // A number is held in its own ref (in the task run's row), an object in the results table: both can be damaged.
   const corruptions: Array<{ where: string; wrap: (n: number) => unknown; corrupt: (taskRunId: string, ref: string) => void }> = [
     { where: "in the results table", wrap: (n) => ({ n }), corrupt: (_id, ref) => void flushed().db.prepare("UPDATE results SET bytes = ? WHERE ref = ?").run(Buffer.from("garbage"), ref) },
-    { where: "held in its ref", wrap: (n) => n, corrupt: (id) => void flushed().db.prepare("UPDATE task_runs SET result_ref = 'v8:Z2FyYmFnZQ' WHERE id = ?").run(id) },
+    { where: "held in its ref", wrap: (n) => n, corrupt: (id) => void flushed().db.prepare("UPDATE task_runs SET result_ref = '=garbage' WHERE id = ?").run(id) },
   ];
   it.each(corruptions)("a corrupt persisted subflow result ($where) on rerun runs the subflow again instead of failing", async ({ wrap, corrupt }) => {
     const state = { childBodies: 0, fail: true };

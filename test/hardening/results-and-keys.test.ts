@@ -38,7 +38,7 @@ describe("result files", () => {
     configureStore(home); // a new process: nothing in memory
     const second = await f.run(undefined, { resume: first });
     expect(calls).toBe(2);
-    expect(fs.readFileSync(file).equals(serializeResult({ text: "y".repeat(8000) }).bytes)).toBe(true);
+    expect(fs.readFileSync(file).equals(serializeResult({ text: "y".repeat(8000) }).bytes!)).toBe(true);
     fail = false;
     configureStore(home);
     const third = await f.run(undefined, { resume: second });
@@ -82,7 +82,7 @@ describe("result files", () => {
     const { bytes, ref } = serializeResult({ text: "z".repeat(8000) });
     // The target name is taken by a folder: the rename fails after the temp file was written.
     fs.mkdirSync(resultPath(dir, ref), { recursive: true });
-    expect(() => writeResultFile(dir, ref, bytes)).toThrow();
+    expect(() => writeResultFile(dir, ref, bytes!)).toThrow();
     const left = fs.readdirSync(path.dirname(resultPath(dir, ref)));
     expect(left.filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });

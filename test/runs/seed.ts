@@ -54,7 +54,7 @@ export function seedRun(store: Store, spec: SeedRun): Seeded {
     let resultRef = task.resultRef ?? null;
     if (task.value !== undefined) {
       const { bytes, ref } = serializeResult(task.value);
-      store.saveResult(ref, bytes);
+      if (bytes) store.saveResult(ref, bytes);
       resultRef = ref;
     }
     const taskId = `${id}-t${i}`;
