@@ -55,7 +55,7 @@ export function writeDagText(store: Store, flow: FlowRunRecord, write: (text: st
   // By layer, start time, then dynamic key as localeCompare orders them (renderDag's order). Two keys of one task name
   // share "<name>-" and differ first at a digit (or one ends where the other has one): every collation orders digits
   // 0–9 and puts a prefix first, so comparing the numbers' decimal text gives localeCompare's answer without the
-  // collator (whose data, ~4 MB, would be loaded just for this).
+  // collator: its data (~2 MB resident) is then not loaded for a run of one task name called 100,000 times.
   const compareKeys = (a: number, b: number) => {
     const ka = outline.keyIndex[a];
     const kb = outline.keyIndex[b];
