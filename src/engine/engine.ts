@@ -11,14 +11,7 @@ import { TagLimits } from "./concurrency.js";
 import type { LiveFlowRun, LiveTaskRun } from "./context.js";
 import { hasListeners, publish } from "./events.js";
 import { globalSingleton } from "./global.js";
-
-export interface MemoEntry {
-  taskRunId: string;
-  flowRunId: string | null;
-  value: unknown;
-  resultRef: string | null;
-  expires: number | null;
-}
+import { ResultMemo, type MemoEntry } from "./result-memo.js";
 
 /** Where a value came from: objects returned by tasks are remembered, so passing one on is a DAG edge. */
 export interface Origin {
@@ -39,7 +32,7 @@ export class Engine {
    */
   keepTaskRecords = true;
   readonly origins = new WeakMap<object, Origin>();
-  private readonly memo = new Map<string, MemoEntry>();
+  private readonly memo = new ResultMemo(MEMO_LIMIT);
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private limitsInstance: TagLimits | null = null;
 
@@ -74,10 +67,9 @@ export class Engine {
 
   // ── in-memory results ───────────────────────────────────────────────────────────────────────────────────
 
+  /** Keep a result for in-process cache hits: the last MEMO_LIMIT remembered (remembering a key again renews it). */
   remember(key: string, entry: MemoEntry): void {
-    this.memo.delete(key);
     this.memo.set(key, entry);
-    if (this.memo.size > MEMO_LIMIT) this.memo.delete(this.memo.keys().next().value as string);
   }
 
   recall(key: string): MemoEntry | undefined {

@@ -72,6 +72,48 @@ describe("streamed output equals the whole-graph output", () => {
     expect(streamed((w) => writeFlowRunJson(run, store.iterateTaskRuns(id, run.attempt), w, trailing))).toBe(JSON.stringify(whole, null, 2) + "\n");
   });
 
+  it("text DAG: rows that tie on layer and start time come in renderDag's (localeCompare) key order", async () => {
+    // Names that sort differently by code point and by collation (case, "_" and "-", accents), several calls each so
+    // that rows are labelled by key, keys whose numbers sort as text ("t-10" before "t-9"), and a key of another form.
+    const names = ["t", "T", "t_x", "t-x", "é", "e", "z", "a.b", "custom"];
+    const f = flow("ties", async () => {
+      for (const name of names) {
+        const t = task(name, (i: number) => i);
+        for (let i = 0; i < 12; i++) await t(i);
+      }
+    });
+    await f.run();
+    const store = getEngine().store;
+    store.flush();
+    const run = store.listFlowRuns({ limit: 1 })[0];
+    store.db.prepare("UPDATE task_runs SET start_time = 1000, end_time = 1005 WHERE flow_run_id = ?").run(run.id);
+    store.db.prepare("UPDATE task_runs SET dynamic_key = 'custom key' WHERE flow_run_id = ? AND dynamic_key = 'custom-3'").run(run.id);
+    store.db.prepare("UPDATE task_runs SET dynamic_key = 'custom-07' WHERE flow_run_id = ? AND dynamic_key = 'custom-7'").run(run.id);
+    const now = Date.now();
+    const whole = renderDag({ flowRun: run, taskRuns: store.getTaskRuns(run.id, run.attempt) }, { now })["text/plain"] + "\n";
+    expect(whole.indexOf(" t-10 ")).toBeLessThan(whole.indexOf(" t-9 "));
+    expect(streamed((w) => writeDagText(store, run, w, now))).toBe(whole);
+  });
+
+  it("text DAG: a run whose first edge comes late is read again with its ids, and prints renderDag's text", async () => {
+    const make = task("make", (i: number) => ({ i }));
+    const use = task("use", (d: { i: number }) => d.i);
+    const f = flow("late-edge", async () => {
+      const made = [];
+      for (let i = 0; i < 600; i++) made.push(await make(i));
+      await use(made[3]);
+      await use(made[599]);
+    });
+    await f.run();
+    const store = getEngine().store;
+    store.flush();
+    const run = store.listFlowRuns({ limit: 1 })[0];
+    const now = Date.now();
+    const whole = renderDag({ flowRun: run, taskRuns: store.getTaskRuns(run.id, run.attempt) }, { now })["text/plain"] + "\n";
+    expect(whole).toContain("← make-3");
+    expect(streamed((w) => writeDagText(store, run, w, now))).toBe(whole);
+  });
+
   it("a run with no task runs", async () => {
     const f = flow("empty", async () => 1);
     await f.run();
