@@ -1,6 +1,6 @@
 // Compiles one cell: parse (syntax errors with the cell's line/column), rewrite, strip types.
 
-import { transformSync } from "esbuild";
+import { transformSync } from "./esbuild.js";
 import ts from "./typescript.cjs";
 import { lineAndColumn, lineStarts } from "./edit-buffer.js";
 import { rewriteCell } from "./rewrite.js";

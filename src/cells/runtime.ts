@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
-import { transformSync } from "esbuild";
+import { transformSync } from "./esbuild.js";
 import { importFrom } from "../loader/index.js";
 import { cellError, mapStack, runtimeError, syntaxError, type CellError } from "./cell-error.js";
 import { compileCell, isSyntaxError, parseCell, type CellPosition, type CompiledCell } from "./compile.js";

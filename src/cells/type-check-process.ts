@@ -47,14 +47,23 @@ export function startCheckerProcess(blob: string, cwd: string): ChildProcess {
   return spawn(process.execPath, ["--snapshot-blob", blob], { cwd, env: snapshotEnv(), stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
 }
 
+/** glibc's malloc backs its large blocks with transparent huge pages (glibc 2.35+; others ignore the tunable). */
+const HUGE_PAGES = "glibc.malloc.hugetlb=1";
+
 /**
  * The environment of the snapshot's builder and of the process started from it: without NODE_OPTIONS, whose V8
  * flags (a heap size, say) make Node refuse a blob built without them, and whose --require/--import hooks are the
- * kernel's business, not the checker's.
+ * kernel's business, not the checker's. On Linux, with malloc on transparent huge pages: Node reads the 45 MB blob
+ * into malloc'd buffers and copies it once more before V8 deserializes it, and faulting those in 4 KB pages was a
+ * third of the process's start (53,000 page faults, half of them gone with huge pages): its first answer took
+ * 1.33 s of CPU without, 0.94 s with (six alternating pairs, load ~12).
  */
 export function snapshotEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
   delete env.NODE_OPTIONS;
+  if (process.platform === "linux" && !env.GLIBC_TUNABLES?.includes("glibc.malloc.hugetlb")) {
+    env.GLIBC_TUNABLES = env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${HUGE_PAGES}` : HUGE_PAGES;
+  }
   return env;
 }
 
