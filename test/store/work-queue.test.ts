@@ -88,8 +88,9 @@ describe("the work queue on PostgreSQL", () => {
     }
   });
 
-  it("a heartbeat, and a reaper pass that finds nobody dead, do not wait for the store's write lock", () => {
+  it("heartbeats, and a reaper pass that finds nobody dead, do not wait for the store's write lock", () => {
     store.workQueue.beat(WORKER.id, WORKER.owner, []);
+    const run = claimedRun(Date.now());
     const other = Store.open(freshStore(), { reap: false });
     try {
       // Another process in the middle of a write batch holds the write lock (protocol.ts: WRITE_LOCK).
@@ -99,6 +100,8 @@ describe("the work queue on PostgreSQL", () => {
       store.db.exec("SET lock_timeout = '1s'");
       expect(store.workQueue.beat(WORKER.id, WORKER.owner, [])).toEqual({ inserted: false });
       expect(store.workQueue.reap(3_000)).toEqual({ workers: [], crashed: [], tasks: [] });
+      // Nor does the heartbeat of this process's flow runs.
+      expect(store.heartbeat([run])).toEqual([]);
       // A write of runs still waits for it.
       expect(() => store.db.prepare("UPDATE flow_runs SET name = name").run()).toThrow(/lock timeout/);
     } finally {
