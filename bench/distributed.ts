@@ -1,7 +1,8 @@
 // Benchmark: the distributed task runner on PostgreSQL, one machine. 10,000 trivial task runs fanned out over 2 and
-// 4 `cellflow worker --tasks` processes (task runs per second over the flow run), the upstream-end → downstream-start
-// latency of a chain of task runs (p50/p95: the flow process learns of an end, dispatches the next, a worker starts
-// it), and the time from a task worker's SIGKILL to its task run Running on another worker.
+// 4 `cellflow worker --tasks` processes (task runs per second over the flow run, and the CPU each task run cost the
+// flow process, the workers and the server processes of the database, from /proc), the upstream-end →
+// downstream-start latency of a chain of task runs (p50/p95: the flow process learns of an end, dispatches the next,
+// a worker starts it), and the time from a task worker's SIGKILL to its task run Running on another worker.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { scratchDatabase } from "./pg-scratch.js";
 import { percentile, until as poll } from "./poll.js";
+import { BackendCpu, exitedChildrenCpuMs, processCpuMs } from "./proc-cpu.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const HEARTBEAT_MS = 500;
@@ -91,10 +93,22 @@ export async function benchDistributed(): Promise<Record<string, number>> {
     for (const n of [2, 4]) {
       await startWorkers(n);
       await run("fan", ["-p", "n=200"]); // warm: workers import the module, the server caches plans
+      // CPU of the whole fan-out command (its start and exit too), of the workers, and of the database's server processes.
+      const backends = new BackendCpu(client, new URL(database.url).pathname.slice(1));
+      await backends.start();
+      const workersBefore = workers.reduce((sum, w) => sum + processCpuMs(w.pid!), 0);
+      const flowBefore = exitedChildrenCpuMs();
       const id = await run("fan", ["-p", `n=${FAN}`]);
+      const flowCpu = exitedChildrenCpuMs() - flowBefore;
+      const workersCpu = workers.reduce((sum, w) => sum + processCpuMs(w.pid!), 0) - workersBefore;
+      const serverCpu = await backends.stop();
       const ms = await flowSpan(id);
+      const perTask = (cpuMs: number) => Math.round((cpuMs / FAN) * 1000);
       out[`fan-out of ${FAN} task runs, ${n} workers: task runs/s`] = Math.round((FAN / ms) * 1000);
       out[`fan-out of ${FAN} task runs, ${n} workers: flow run ms`] = ms;
+      out[`fan-out of ${FAN} task runs, ${n} workers: CPU µs per task run, flow process`] = perTask(flowCpu);
+      out[`fan-out of ${FAN} task runs, ${n} workers: CPU µs per task run, task workers`] = perTask(workersCpu);
+      out[`fan-out of ${FAN} task runs, ${n} workers: CPU µs per task run, PostgreSQL (this database's connections)`] = perTask(serverCpu);
       if (n === 2) {
         const chainId = await run("chain", ["-p", `n=${CHAIN}`]);
         const { rows } = await client.query("SELECT start_time, end_time FROM task_runs WHERE flow_run_id = $1 ORDER BY start_time", [chainId]);

@@ -11,6 +11,14 @@ import type { SqlDatabase } from "./sql.js";
 /** The advisory lock only one reaper holds at a time (any constant; this one spells "cfreaper"). */
 const REAPER_LOCK = 0x6366726561706572n;
 
+/**
+ * The dead workers (values: lease start, lease start, gone start): silent for the whole lease, or silent for `goneMs`
+ * with their store session gone (a killed process's connection is closed by the server at once; a live worker beats
+ * twice per heartbeat and reconnects).
+ */
+const DEAD_WORKERS_SQL = `SELECT id, owner, queue_ids, heartbeat >= ? AS within_lease FROM cellflow_workers w WHERE heartbeat < ?
+  OR (heartbeat < ? AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = w.backend_pid AND a.datname = current_database()))`;
+
 /** What one reaper pass did: the workers it declared dead and the runs it crashed, and which of them run again. */
 export interface ReapReport {
   workers: string[];
@@ -106,17 +114,15 @@ export class WorkQueue {
    */
   reap(staleMs: number, now = Date.now(), goneMs = staleMs): ReapReport | null {
     this.requirePg();
+    // Most passes find nobody dead: a read says so without the transaction, which takes the store's write lock.
+    const found = this.db.prepare(`SELECT EXISTS (${DEAD_WORKERS_SQL}) AS any`).get(now - staleMs, now - staleMs, now - goneMs) as { any: boolean };
+    if (!found.any) {
+      return { workers: [], crashed: [], tasks: [] };
+    }
     return this.db.transaction(() => {
       const { got } = this.db.prepare(`SELECT pg_try_advisory_xact_lock(${REAPER_LOCK}) AS got`).get() as { got: boolean };
       if (!got) return null;
-      // Dead: silent for the whole lease, or silent for `goneMs` with its store session gone (a killed process's
-      // connection is closed by the server at once; a live worker beats twice per heartbeat and reconnects).
-      const dead = this.db
-        .prepare(
-          `SELECT id, owner, queue_ids, heartbeat >= ? AS within_lease FROM cellflow_workers w WHERE heartbeat < ?
-             OR (heartbeat < ? AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = w.backend_pid AND a.datname = current_database()))`,
-        )
-        .all(now - staleMs, now - staleMs, now - goneMs) as Array<{ id: string; owner: string; queue_ids: string; within_lease: boolean }>;
+      const dead = this.db.prepare(DEAD_WORKERS_SQL).all(now - staleMs, now - staleMs, now - goneMs) as Array<{ id: string; owner: string; queue_ids: string; within_lease: boolean }>;
       const report: ReapReport = { workers: dead.map((w) => w.id), crashed: [], tasks: [] };
       const gone = dead.filter((w) => w.within_lease).map((w) => w.id);
       if (gone.length > 0) report.gone = gone;

@@ -52,6 +52,16 @@ describe("PgConnection", () => {
     expect(db.prepare("SELECT id FROM items WHERE id = 'z1'").get()).toBeUndefined();
   });
 
+  it("a batch that fails after preparing a statement leaves it usable: the next batch with it runs", () => {
+    const upsert = "INSERT INTO items (id, note) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET note = excluded.note";
+    db.runBatch([{ sql: upsert, rows: [["s1", "one"]] }], { durable: true }); // seen once: not prepared yet
+    // Seen twice: prepared in this batch, which then fails (the server skips the rest of the batch).
+    expect(() => db.runBatch([{ sql: upsert, rows: [["s1", "two"]] }, { sql: "INSERT INTO items (id) VALUES (?)", rows: [["s1"]] }], { durable: true })).toThrow(/duplicate key/);
+    expect(db.prepare("SELECT note FROM items WHERE id = 's1'").get()).toEqual({ note: "one" });
+    db.runBatch([{ sql: upsert, rows: [["s1", "three"]] }], { durable: true });
+    expect(db.prepare("SELECT note FROM items WHERE id = 's1'").get()).toEqual({ note: "three" });
+  });
+
   it("nested transactions are savepoints: an inner throw rolls back the inner part only when caught", () => {
     db.transaction(() => {
       db.prepare("INSERT INTO items (id) VALUES (?)").run("outer");

@@ -75,14 +75,37 @@ describe("the work queue on PostgreSQL", () => {
   });
 
   it("one reaper at a time: a pass while another holds the reaper lock returns null", () => {
+    store.workQueue.beat(WORKER.id, WORKER.owner, [], Date.now() - 10_000);
     const other = Store.open(freshStore(), { reap: false });
     try {
       other.db.exec("BEGIN");
       other.db.exec("SELECT pg_advisory_xact_lock(x'6366726561706572'::bigint)");
       expect(store.workQueue.reap(3_000)).toBeNull();
       other.db.exec("ROLLBACK");
-      expect(store.workQueue.reap(3_000)).not.toBeNull();
+      expect(store.workQueue.reap(3_000)?.workers).toEqual([WORKER.id]);
     } finally {
+      other.close();
+    }
+  });
+
+  it("heartbeats, and a reaper pass that finds nobody dead, do not wait for the store's write lock", () => {
+    store.workQueue.beat(WORKER.id, WORKER.owner, []);
+    const run = claimedRun(Date.now());
+    const other = Store.open(freshStore(), { reap: false });
+    try {
+      // Another process in the middle of a write batch holds the write lock (protocol.ts: WRITE_LOCK).
+      other.db.exec("BEGIN");
+      other.db.exec("SELECT pg_advisory_xact_lock(7161285233512034560)");
+      // Waiting for it is an error here rather than a wait for the other transaction's end.
+      store.db.exec("SET lock_timeout = '1s'");
+      expect(store.workQueue.beat(WORKER.id, WORKER.owner, [])).toEqual({ inserted: false });
+      expect(store.workQueue.reap(3_000)).toEqual({ workers: [], crashed: [], tasks: [] });
+      // Nor does the heartbeat of this process's flow runs.
+      expect(store.heartbeat([run])).toEqual([]);
+      // A write of runs still waits for it.
+      expect(() => store.db.prepare("UPDATE flow_runs SET name = name").run()).toThrow(/lock timeout/);
+    } finally {
+      store.db.exec("RESET lock_timeout");
       other.close();
     }
   });

@@ -3,7 +3,8 @@
 
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import pg from "pg";
-import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Request, type Statement, type WorkerInit } from "./protocol.js";
+import type { ErrorReply, QueryResult, Reply, Request, Statement, WorkerInit } from "./protocol.js";
+import { writeTransaction } from "./write-transaction.js";
 
 // Timestamps are ms in BIGINT columns and counts are int8: JS numbers hold them exactly up to 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -84,11 +85,17 @@ function bytes(value: unknown): unknown {
 const names = new Map<string, string>();
 let named = 0;
 
-async function run(c: pg.Client, s: Statement): Promise<QueryResult> {
-  let name = names.get(s.sql);
+/** The prepared statement's name for `sql`, or "" for an unnamed one. */
+function nameFor(sql: string): string {
+  let name = names.get(sql);
   // Generated SQL (IN lists, multi-row inserts) varies in length; only texts seen twice are worth naming.
-  if (name === undefined && names.size < 2000) names.set(s.sql, (name = ""));
-  else if (name === "") names.set(s.sql, (name = `cf${++named}`));
+  if (name === undefined && names.size < 2000) names.set(sql, (name = ""));
+  else if (name === "") names.set(sql, (name = `cf${++named}`));
+  return name ?? "";
+}
+
+async function run(c: pg.Client, s: Statement): Promise<QueryResult> {
+  const name = nameFor(s.sql);
   const result = await c.query({ text: s.sql, values: s.params.map(bytes), name: name || undefined });
   return { rows: result.rows ?? [], rowCount: result.rowCount ?? 0 };
 }
@@ -116,22 +123,9 @@ async function handle(request: Request): Promise<QueryResult> {
       const last = Array.isArray(results) ? results[results.length - 1] : results;
       return { rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 };
     }
-    case "batch": {
-      let changes = 0;
-      let last: QueryResult = { rows: [], rowCount: 0 };
-      await c.query(BEGIN_WRITE);
-      try {
-        for (const s of request.statements) {
-          last = await run(c, s);
-          changes += last.rowCount;
-        }
-        await c.query("COMMIT");
-      } catch (error) {
-        await c.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
-      return { rows: last.rows, rowCount: changes };
-    }
+    case "batch":
+      // The last statement's rows; the rows all of them changed.
+      return writeTransaction(c, request.statements.map((s) => ({ sql: s.sql, params: s.params.map(bytes) })), nameFor);
   }
 }
 
