@@ -1,6 +1,7 @@
 // The CLI loads only what a command uses: the module list of a child `cellflow` run through a trace preload.
 
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,13 +11,15 @@ import { freshDatabase } from "../support/postgres.js";
 const TRACE = path.join(ROOT, "test", "cli", "fixtures", "trace-modules.mjs");
 const HEAVY = ["typescript", "esbuild", "ink", "react", "zeromq", "pg", "hono", "@hono/node-server", "graphile-worker", "playwright-core", "chokidar", "zod"];
 
-/** The npm packages a `cellflow <args>` process loaded, by name. */
-function packagesLoaded(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): string[] {
+/**
+ * The npm packages a `cellflow <args>` process loaded, by name. Asynchronous: a test file blocked in spawnSync for
+ * a minute under load misses vitest's own RPC deadline ("Timeout calling onTaskUpdate").
+ */
+async function packagesLoaded(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string[]> {
   const trace = path.join(home, `trace-${Math.random().toString(36).slice(2)}.txt`);
   const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_TEST_MODULE_TRACE: trace, NO_COLOR: "1", ...extraEnv };
   delete env.NODE_OPTIONS;
-  const result = spawnSync(process.execPath, ["--import", TRACE, CLI, ...args], { cwd: ROOT, env, encoding: "utf8" });
-  expect(result.status, result.stderr).toBe(0);
+  await promisify(execFile)(process.execPath, ["--import", TRACE, CLI, ...args], { cwd: ROOT, env, encoding: "utf8" });
   const names = new Set<string>();
   for (const url of fs.readFileSync(trace, "utf8").split("\n")) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
@@ -40,57 +43,57 @@ describe("lazy command loading", () => {
     expect(deployed.code, deployed.stderr).toBe(0);
   });
 
-  it("--version loads commander and nothing else", () => {
-    expect(packagesLoaded(["--version"], home)).toEqual(["commander"]);
+  it("--version loads commander and nothing else", async () => {
+    expect(await packagesLoaded(["--version"], home)).toEqual(["commander"]);
   });
 
-  it("runs ls and runs show load the store but no compiler, bundler, UI, kernel or server", () => {
+  it("runs ls and runs show load the store but no compiler, bundler, UI, kernel or server", async () => {
     for (const args of [["runs", "ls"], ["runs", "show", runId.slice(0, 8)]]) {
-      const loaded = packagesLoaded(args, home);
+      const loaded = await packagesLoaded(args, home);
       expect(loaded).toContain("better-sqlite3");
       expect(loaded.filter((name) => HEAVY.includes(name))).toEqual([]);
     }
   });
 
-  it("deployments ls and inspect load neither the compiler nor the flow; deploy and deployments run of a .ts flow load no compiler", () => {
+  it("deployments ls and inspect load neither the compiler nor the flow; deploy and deployments run of a .ts flow load no compiler", async () => {
     for (const args of [["deployments", "ls"], ["deployments", "inspect", "one"]]) {
-      expect(packagesLoaded(args, home).filter((name) => HEAVY.includes(name))).toEqual([]);
+      expect((await packagesLoaded(args, home)).filter((name) => HEAVY.includes(name))).toEqual([]);
     }
     for (const args of [["deploy", path.join(home, "one.ts"), "--name", "again"], ["deployments", "run", "one"]]) {
       // Without the compiled-file cache, so that the flow is compiled here and esbuild is seen.
-      const loaded = packagesLoaded(args, home, { CELLFLOW_CODE_CACHE: "off" });
+      const loaded = await packagesLoaded(args, home, { CELLFLOW_CODE_CACHE: "off" });
       expect(loaded).toContain("esbuild");
       expect(loaded).not.toContain("typescript");
     }
   });
 
-  it("the trace sees the compiler where a command does use it (the check can fail): running a notebook, not a .ts flow", () => {
+  it("the trace sees the compiler where a command does use it (the check can fail): running a notebook, not a .ts flow", async () => {
     const notebook = path.join(home, "one.ipynb");
     const cell = { cell_type: "code", metadata: {}, execution_count: null, outputs: [], source: ["const x = 1;\n"] };
     fs.writeFileSync(notebook, JSON.stringify({ cells: [cell], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
-    expect(packagesLoaded(["run", notebook], home)).toContain("typescript");
-    expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("typescript");
+    expect(await packagesLoaded(["run", notebook], home)).toContain("typescript");
+    expect(await packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("typescript");
   });
 
-  it("a .ts flow run again unchanged is not compiled again: esbuild is not loaded (its output is in the cache folder)", () => {
-    expect(packagesLoaded(["run", path.join(home, "one.ts")], home, { CELLFLOW_CODE_CACHE: "off" })).toContain("esbuild");
-    packagesLoaded(["run", path.join(home, "one.ts")], home);
-    expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("esbuild");
+  it("a .ts flow run again unchanged is not compiled again: esbuild is not loaded (its output is in the cache folder)", async () => {
+    expect(await packagesLoaded(["run", path.join(home, "one.ts")], home, { CELLFLOW_CODE_CACHE: "off" })).toContain("esbuild");
+    await packagesLoaded(["run", path.join(home, "one.ts")], home);
+    expect(await packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("esbuild");
   });
 
-  it("zod (~95 modules) loads only where a block value is validated: not for a flow run, but for blocks create", () => {
-    expect(packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("zod");
-    expect(packagesLoaded(["blocks", "create", "json", "lazy-zod", "--value", '{"a":1}'], home)).toContain("zod");
+  it("zod (~95 modules) loads only where a block value is validated: not for a flow run, but for blocks create", async () => {
+    expect(await packagesLoaded(["run", path.join(home, "one.ts")], home)).not.toContain("zod");
+    expect(await packagesLoaded(["blocks", "create", "json", "lazy-zod", "--value", '{"a":1}'], home)).toContain("zod");
   });
 
   it("graphile-worker loads only for a worker on PostgreSQL: not for a SQLite worker, nor for other commands on PostgreSQL", async () => {
-    const sqliteWorker = packagesLoaded(["worker", "--once"], home);
+    const sqliteWorker = await packagesLoaded(["worker", "--once"], home);
     expect(sqliteWorker.filter((name) => ["pg", "graphile-worker"].includes(name))).toEqual([]);
     const database = await freshDatabase("lazy");
     try {
       const pgHome = tempDir("lazy-pg");
       const onPg = { CELLFLOW_DATABASE_URL: database.url };
-      for (const args of [["runs", "ls"], ["deployments", "ls"]]) expect(packagesLoaded(args, pgHome, onPg)).not.toContain("graphile-worker");
+      for (const args of [["runs", "ls"], ["deployments", "ls"]]) expect(await packagesLoaded(args, pgHome, onPg)).not.toContain("graphile-worker");
     } finally {
       await database.drop();
     }
