@@ -1,15 +1,15 @@
 // TypeScript → JavaScript for the module hooks, through esbuild, with the output kept in the cache folder by the
 // hash of everything that decides it (esbuild's version, its options, the file's name and source). A flow file run
 // again unchanged — the next `cellflow run`, a retry, a worker's next run — then costs a file read, not esbuild's
-// module and service process (~0.1 s of CPU here). Runs on the hooks thread: Node builtins only,
+// module and service process (~0.1 s of CPU here). Runs on the hooks thread: Node builtins and core/ only,
 // esbuild loaded on the first file that is not in the cache.
 
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import type { Message, TransformOptions } from "esbuild";
 import { cacheFolder } from "../core/cache-folder.js";
+import { sha256 } from "../core/hash.js";
 
 /** Entries not written or used for this long are deleted by the next miss (at most one sweep a day). */
 const UNUSED_MS = 7 * 24 * 3600_000;
@@ -44,7 +44,7 @@ export async function compileTypeScript(code: string, file: string): Promise<str
   };
   const folder = cacheFolder();
   const version = folder === null ? null : versionOfEsbuild();
-  const entry = folder !== null && version !== null ? join(folder, "ts", `${createHash("sha256").update(`${version}\0${JSON.stringify(options)}\0`).update(code).digest("hex").slice(0, 32)}.js`) : null;
+  const entry = folder !== null && version !== null ? join(folder, "ts", `${sha256(`${version}\0${JSON.stringify(options)}\0${code}`).slice(0, 32)}.js`) : null;
   if (entry) {
     const cached = readEntry(entry);
     if (cached !== null) return cached;
@@ -73,12 +73,10 @@ function readEntry(entry: string): string | null {
   }
   const newline = text.indexOf("\n");
   const output = text.slice(newline + 1);
-  if (newline !== 64 || text.slice(0, 64) !== digest(output)) return null;
+  if (newline !== 64 || text.slice(0, 64) !== sha256(output)) return null;
   touch(entry);
   return output;
 }
-
-const digest = (output: string) => createHash("sha256").update(output).digest("hex");
 
 /** Mark an entry used (its mtime) at most once an hour, so the sweep keeps what is still run. */
 function touch(entry: string): void {
@@ -96,7 +94,7 @@ function save(entry: string, output: string): void {
   try {
     mkdirSync(folder, { recursive: true });
     const temporary = `${entry}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(temporary, `${digest(output)}\n${output}`);
+    writeFileSync(temporary, `${sha256(output)}\n${output}`);
     renameSync(temporary, entry);
     sweep(folder);
   } catch {
