@@ -6,9 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const CLI = path.join(ROOT, "dist", "src", "cli", "main.js");
+import { CLI, measureCli } from "./cli-usage.js";
 
 const FLOW = (n: number) => `import { flow, task } from "cellflow";
 const inc = task("inc", (x: number) => x + 1);
@@ -19,16 +17,10 @@ export const many = flow("many", async () => {
 });
 `;
 
-/** Peak RSS in MB of one CLI command; its output goes to /dev/null (a file, as a user redirecting it would). */
+/** Peak RSS in MB of one CLI command (cli-usage.ts). */
 function peakRss(args: string[], home: string, cwd: string): { mb: number; code: number | null } {
-  const report = path.join(home, `rss-${process.hrtime.bigint()}.txt`);
-  const hook = path.join(home, "peak-rss-hook.mjs");
-  fs.writeFileSync(hook, `import fs from "node:fs";\nprocess.on("exit", () => fs.writeFileSync(${JSON.stringify(report)}, String(process.resourceUsage().maxRSS)));\n`);
-  const out = fs.openSync("/dev/null", "w");
-  const r = spawnSync(process.execPath, ["--import", hook, CLI, ...args], { cwd, env: { ...process.env, CELLFLOW_HOME: home, NO_COLOR: "1" }, stdio: ["ignore", out, "pipe"] });
-  fs.closeSync(out);
-  const kb = Number(fs.readFileSync(report, "utf8"));
-  return { mb: +(kb / 1024).toFixed(0), code: r.status };
+  const usage = measureCli(args, { cwd, home, scratch: home });
+  return { mb: +usage.rssMb.toFixed(0), code: usage.status };
 }
 
 export async function benchCliMemory(n = Number(process.env.CELLFLOW_BENCH_TASKS) || 100_000): Promise<Record<string, number>> {

@@ -7,9 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const CLI = path.join(ROOT, "dist", "src", "cli", "main.js");
+import { CLI, measureCli } from "./cli-usage.js";
+import { percentile } from "./poll.js";
 
 interface Sample {
   wallMs: number;
@@ -18,8 +17,8 @@ interface Sample {
 }
 
 /**
- * One process: `node --import <hook> ...args`; the hook reports its CPU and peak RSS at exit. `node -e 0` runs
- * without the hook (which would start the ES module loader it does not otherwise need): wall time only.
+ * One process: a `cellflow` command under the usage hook (cli-usage.ts). `node -e 0` runs without the hook (which
+ * would start the ES module loader it does not otherwise need): wall time only.
  */
 function sample(args: string[], home: string): Sample {
   if (args[0] === "-e") {
@@ -27,20 +26,12 @@ function sample(args: string[], home: string): Sample {
     spawnSync(process.execPath, args, { stdio: "ignore" });
     return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: NaN, rssMb: NaN };
   }
-  const report = path.join(home, `usage-${process.hrtime.bigint()}.json`);
-  const hook = path.join(home, "usage-hook.mjs");
-  if (!fs.existsSync(hook)) {
-    fs.writeFileSync(hook, `import fs from "node:fs";\nprocess.on("exit", () => { const u = process.resourceUsage(); fs.writeFileSync(process.env.CELLFLOW_BENCH_USAGE, JSON.stringify({ cpu: u.userCPUTime + u.systemCPUTime, rss: u.maxRSS })); });\n`);
-  }
-  const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ["--import", hook, ...args], { cwd: home, env: { ...process.env, CELLFLOW_HOME: path.join(home, ".cellflow"), CELLFLOW_BENCH_USAGE: report, NO_COLOR: "1" }, stdio: ["ignore", "ignore", "pipe"] });
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${String(r.stderr)}`);
-  const usage = JSON.parse(fs.readFileSync(report, "utf8")) as { cpu: number; rss: number };
-  return { wallMs, cpuMs: usage.cpu / 1000, rssMb: usage.rss / 1024 };
+  const usage = measureCli(args, { cwd: home, home: path.join(home, ".cellflow"), scratch: home });
+  if (usage.status !== 0) throw new Error(`${args.join(" ")} exited ${usage.status}: ${usage.stderr}`);
+  return usage;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values: number[]) => percentile(values, 50, 3);
 
 export async function benchCliStart(rounds = Number(process.env.CELLFLOW_BENCH_ROUNDS) || 7): Promise<Record<string, number>> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-bench-start-"));
@@ -53,15 +44,15 @@ export async function benchCliStart(rounds = Number(process.env.CELLFLOW_BENCH_R
 
   const commands: Array<[string, () => string[]]> = [
     ["node -e 0", () => ["-e", "0"]],
-    ["--version", () => [CLI, "--version"]],
-    ["runs ls", () => [CLI, "runs", "ls"]],
-    ["runs show", () => [CLI, "runs", "show", runId]],
-    ["run, one task (flow compiled before)", () => [CLI, "run", flowFile]],
+    ["--version", () => ["--version"]],
+    ["runs ls", () => ["runs", "ls"]],
+    ["runs show", () => ["runs", "show", runId]],
+    ["run, one task (flow compiled before)", () => ["run", flowFile]],
     [
       "run, one task, flow edited",
       () => {
         fs.writeFileSync(flowFile, flowSource(Math.floor(Math.random() * 1e9)));
-        return [CLI, "run", flowFile];
+        return ["run", flowFile];
       },
     ],
   ];
