@@ -180,11 +180,18 @@ export class ResultMemo {
     c.table[at] = slot + 1;
   }
 
+  /** Where `slot` sits in the table. */
+  private position(slot: number): number {
+    const { table, hashes } = this.columns!;
+    let at = hashes[slot] & this.mask;
+    while (table[at] !== slot + 1) at = (at + 1) & this.mask;
+    return at;
+  }
+
   /** Take `slot` out of the table, shifting back the entries after it that probed past it (no tombstones). */
   private unindex(slot: number): void {
     const { table, hashes } = this.columns!;
-    let hole = hashes[slot] & this.mask;
-    while (table[hole] !== slot + 1) hole = (hole + 1) & this.mask;
+    let hole = this.position(slot);
     for (let at = (hole + 1) & this.mask; table[at] !== 0; at = (at + 1) & this.mask) {
       const home = hashes[table[at] - 1] & this.mask;
       // The entry at `at` may fill the hole unless its home lies cyclically in (hole, at].
@@ -206,9 +213,7 @@ export class ResultMemo {
     c.flowRunIds[to] = c.flowRunIds[from];
     c.values[to] = c.values[from];
     c.expires[to] = c.expires[from];
-    let at = c.hashes[from] & this.mask;
-    while (c.table[at] !== from + 1) at = (at + 1) & this.mask;
-    c.table[at] = to + 1;
+    c.table[this.position(from)] = to + 1;
     const older = c.older[from];
     const newer = c.newer[from];
     c.older[to] = older;
