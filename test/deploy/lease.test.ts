@@ -24,6 +24,16 @@ describe("the worker lease on a fake clock", () => {
     vi.setSystemTime(T0 + ms);
   }
 
+  /** Workers a and b, both beating at time 0. */
+  function twoBeating(): [WorkerLease, WorkerLease] {
+    const a = lease("a");
+    const b = lease("b");
+    at(0);
+    a.beat();
+    b.beat();
+    return [a, b];
+  }
+
   const live = () => store().workQueue.liveWorkers(100 * WORKER_LEASE_MS, Date.now()).map((w) => w.id);
 
   beforeEach(async () => {
@@ -41,11 +51,7 @@ describe("the worker lease on a fake clock", () => {
   });
 
   it("a worker that wakes after a silence longer than the lease does not reap the others for one lease", () => {
-    const a = lease("a");
-    const b = lease("b");
-    at(0);
-    a.beat();
-    b.beat();
+    const [a, b] = twoBeating();
     // Both machines were suspended for two leases; a wakes first.
     at(2 * WORKER_LEASE_MS);
     a.beat();
@@ -57,11 +63,7 @@ describe("the worker lease on a fake clock", () => {
   });
 
   it("a worker that stayed awake reaps a silent one after the lease, and the silent one learns it when it wakes", () => {
-    const a = lease("a");
-    const b = lease("b");
-    at(0);
-    a.beat();
-    b.beat();
+    const [a, b] = twoBeating();
     const step = Math.round(WORKER_LEASE_MS / 3);
     for (let t = step; t <= 4 * step + 1; t += step) {
       at(t);
