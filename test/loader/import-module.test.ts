@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -152,5 +152,39 @@ describe("compiled TypeScript is kept in the cache folder (CELLFLOW_CODE_CACHE)"
     const home = mkdtempSync(join(tmpdir(), "cellflow-xdg-"));
     expect(await load("flows/a.ts", { CELLFLOW_CODE_CACHE: "off", XDG_CACHE_HOME: home })).toEqual({ out: 2 });
     expect(readdirSync(home)).toEqual([]);
+  });
+
+  it("a miss sweeps entries unused for 7 days, at most once a day; an entry used again is kept", async () => {
+    const project = tempProject({ "flows/a.ts": "export const out = 1;\n" });
+    const cache = mkdtempSync(join(tmpdir(), "cellflow-ts-cache-"));
+    const load = async () => {
+      const script = `
+        import { importModule } from ${JSON.stringify(distUrl("src/loader/index.js"))};
+        console.log(JSON.stringify({ out: (await importModule(process.cwd() + "/flows/a.ts")).out }));`;
+      return runNode(script, project, 30_000, { CELLFLOW_CODE_CACHE: cache });
+    };
+    const folder = join(cache, "ts");
+    const age = (file: string, days: number) => {
+      const then = new Date(Date.now() - days * 24 * 3600_000);
+      utimesSync(join(folder, file), then, then);
+    };
+    expect(await load()).toEqual({ out: 1 });
+    const [used] = readdirSync(folder).filter((name) => name.endsWith(".js"));
+    writeFileSync(join(folder, "stale.js"), "");
+    age("stale.js", 8);
+    age(used, 8);
+    age(".swept", 2);
+    expect(await load()).toEqual({ out: 1 }); // a hit: `used` is marked used now
+
+    writeFileSync(join(project, "flows/a.ts"), "export const out = 2;\n");
+    expect(await load()).toEqual({ out: 2 }); // a miss: the sweep runs
+    expect(existsSync(join(folder, "stale.js"))).toBe(false);
+    expect(existsSync(join(folder, used))).toBe(true);
+
+    writeFileSync(join(folder, "stale-again.js"), "");
+    age("stale-again.js", 8);
+    writeFileSync(join(project, "flows/a.ts"), "export const out = 3;\n");
+    expect(await load()).toEqual({ out: 3 }); // a miss, but swept less than a day ago
+    expect(existsSync(join(folder, "stale-again.js"))).toBe(true);
   });
 });
