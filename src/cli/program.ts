@@ -5,45 +5,48 @@ import { CellflowError } from "../core/errors.js";
 import { escapeTerminal } from "../core/terminal-text.js";
 import { redact } from "../core/redaction.js";
 import { version } from "../version.js";
-import { registerRunCommands } from "./commands/run.js";
-import { registerRunsCommands } from "./commands/runs.js";
-import { registerLimitsCommands } from "./commands/limits.js";
-import { registerInitCommand } from "./commands/init.js";
-import { registerTuiCommand } from "./commands/tui.js";
-import { registerKernelCommands } from "./commands/kernel.js";
-import { registerDeployCommand } from "./commands/deploy.js";
-import { registerDeploymentsCommands } from "./commands/deployments.js";
-import { registerWorkerCommands } from "./commands/worker.js";
-import { registerBlocksCommands } from "./commands/blocks.js";
-import { registerArtifactsCommands } from "./commands/artifacts.js";
-import { registerCompletionCommand } from "./commands/completion.js";
-import { registerUiCommand } from "./commands/ui.js";
-import { registerDoctorCommand } from "./commands/doctor.js";
-import { registerCacheCommands } from "./commands/cache.js";
-import { registerConfigCommands } from "./commands/config.js";
 
-export function buildProgram(): Command {
+/**
+ * Each top-level command's registration, in the order help lists them. A command line that names one loads only that
+ * command's module, `--version` none; any other (help, an unknown name with its suggestion, `completion`, which prints
+ * every command) loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  init: async () => (await import("./commands/init.js")).registerInitCommand,
+  run: async () => (await import("./commands/run.js")).registerRunCommands,
+  runs: async () => (await import("./commands/runs.js")).registerRunsCommands,
+  cache: async () => (await import("./commands/cache.js")).registerCacheCommands,
+  limits: async () => (await import("./commands/limits.js")).registerLimitsCommands,
+  tui: async () => (await import("./commands/tui.js")).registerTuiCommand,
+  kernel: async () => (await import("./commands/kernel.js")).registerKernelCommands,
+  deploy: async () => (await import("./commands/deploy.js")).registerDeployCommand,
+  deployments: async () => (await import("./commands/deployments.js")).registerDeploymentsCommands,
+  worker: async () => (await import("./commands/worker.js")).registerWorkerCommands,
+  blocks: async () => (await import("./commands/blocks.js")).registerBlocksCommands,
+  artifacts: async () => (await import("./commands/artifacts.js")).registerArtifactsCommands,
+  completion: async () => (await import("./commands/completion.js")).registerCompletionCommand,
+  ui: async () => (await import("./commands/ui.js")).registerUiCommand,
+  doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
+  config: async () => (await import("./commands/config.js")).registerConfigCommands,
+};
+
+/** The commands the command line `args` (after `cellflow`) needs: see COMMANDS. */
+function commandsFor(args: readonly string[]): string[] {
+  const [first] = args;
+  if (first === "--version" || first === "-V") return [];
+  if (first !== undefined && first !== "completion" && Object.hasOwn(COMMANDS, first)) return [first];
+  return Object.keys(COMMANDS);
+}
+
+/** The program with the commands `args` needs (every command without `args`). */
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command("cellflow")
     .description("Workflow orchestration for TypeScript notebooks: tasks, flows, retries, caching, rerun from failure.")
     .version(version)
     .showSuggestionAfterError()
     .exitOverride();
-  registerInitCommand(program);
-  registerRunCommands(program);
-  registerRunsCommands(program);
-  registerCacheCommands(program);
-  registerLimitsCommands(program);
-  registerTuiCommand(program);
-  registerKernelCommands(program);
-  registerDeployCommand(program);
-  registerDeploymentsCommands(program);
-  registerWorkerCommands(program);
-  registerBlocksCommands(program);
-  registerArtifactsCommands(program);
-  registerCompletionCommand(program);
-  registerUiCommand(program);
-  registerDoctorCommand(program);
-  registerConfigCommands(program);
+  const registers = await Promise.all(commandsFor(args).map((name) => COMMANDS[name]()));
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -61,7 +64,7 @@ export function fail(error: unknown): never {
 
 export async function main(argv = process.argv): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv.slice(2))).parseAsync(argv);
   } catch (error) {
     fail(error);
   }

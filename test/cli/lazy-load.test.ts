@@ -12,20 +12,31 @@ const TRACE = path.join(ROOT, "test", "cli", "fixtures", "trace-modules.mjs");
 const HEAVY = ["typescript", "esbuild", "ink", "react", "zeromq", "pg", "hono", "@hono/node-server", "graphile-worker", "playwright-core", "chokidar", "zod"];
 
 /**
- * The npm packages a `cellflow <args>` process loaded, by name. Asynchronous: a test file blocked in spawnSync for
+ * The modules a `cellflow <args>` process loaded, as file URLs. Asynchronous: a test file blocked in spawnSync for
  * a minute under load misses vitest's own RPC deadline ("Timeout calling onTaskUpdate").
  */
-async function packagesLoaded(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string[]> {
+async function modulesLoaded(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string[]> {
   const trace = path.join(home, `trace-${Math.random().toString(36).slice(2)}.txt`);
   const env: NodeJS.ProcessEnv = { ...process.env, CELLFLOW_HOME: home, CELLFLOW_TEST_MODULE_TRACE: trace, NO_COLOR: "1", ...extraEnv };
   delete env.NODE_OPTIONS;
   await promisify(execFile)(process.execPath, ["--import", TRACE, CLI, ...args], { cwd: ROOT, env, encoding: "utf8" });
+  return fs.readFileSync(trace, "utf8").split("\n").filter(Boolean);
+}
+
+/** The npm packages a `cellflow <args>` process loaded, by name. */
+async function packagesLoaded(args: string[], home: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string[]> {
   const names = new Set<string>();
-  for (const url of fs.readFileSync(trace, "utf8").split("\n")) {
+  for (const url of await modulesLoaded(args, home, extraEnv)) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (m) names.add(m[1]);
   }
   return [...names].sort();
+}
+
+/** The CLI command modules (dist/src/cli/commands/*.js) a `cellflow <args>` process loaded, by base name. */
+async function commandModulesLoaded(args: string[], home: string): Promise<string[]> {
+  const names = (await modulesLoaded(args, home)).map((url) => /\/dist\/src\/cli\/commands\/([^/]+)\.js$/.exec(url)?.[1]);
+  return [...new Set(names.filter((name) => name !== undefined))].sort();
 }
 
 describe("lazy command loading", () => {
@@ -45,6 +56,13 @@ describe("lazy command loading", () => {
 
   it("--version loads commander and nothing else", async () => {
     expect(await packagesLoaded(["--version"], home)).toEqual(["commander"]);
+  });
+
+  it("a command line loads only the module of the command it names; --version none, help all of them", async () => {
+    expect(await commandModulesLoaded(["--version"], home)).toEqual([]);
+    expect(await commandModulesLoaded(["runs", "ls"], home)).toEqual(["runs", "runs-result", "runs-retention"]);
+    expect(await commandModulesLoaded(["deployments", "ls"], home)).toEqual(["deployments"]);
+    expect((await commandModulesLoaded(["--help"], home)).length).toBeGreaterThan(10);
   });
 
   it("runs ls and runs show load the store but no compiler, bundler, UI, kernel or server", async () => {
