@@ -12,7 +12,7 @@ import { renderDag } from "../src/display/dag.js";
 import { createLiveDag } from "../src/display/live-dag.js";
 import { getEngine } from "../src/engine/engine.js";
 import { NotebookSession, type SessionExecution } from "../src/session/notebook-session.js";
-import type { CellExecutor } from "./cell-executor.js";
+import type { CellExecutor, ExecutedCell } from "./cell-executor.js";
 import { notebookName } from "./notebook-name.js";
 
 const MAGIC = /^%(\w+)\s*(.*)$/;
@@ -40,18 +40,27 @@ export class SessionExecutor implements CellExecutor {
     });
   }
 
-  async run(code: string, cellId: number | string = "cell"): Promise<CellOutcome> {
+  /**
+   * Runs a cell through the session. Under `%typecheck warn` it comes back once it ran, its type check possibly still
+   * going: the kernel replies at once and the cell's type errors follow under it (`pending`), before its idle status.
+   */
+  async run(code: string, cellId: number | string = "cell"): Promise<ExecutedCell> {
     const magic = MAGIC.exec(code.trim());
     if (magic && !code.trim().includes("\n")) return this.magic(magic[1], magic[2].trim(), cellId);
     let result: SessionExecution;
+    let shown = true;
+    const onDiagnostics = (cell: number | string, diagnostics: CellDiagnostic[]) => {
+      if (shown) printDiagnostics(cell, diagnostics);
+    };
     try {
-      result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics: printDiagnostics }));
+      result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics, awaitLastCheck: false }));
     } catch (error) {
       // The session refused the cell (a run still going, say): an error reply, never a request left unanswered.
       if (!(error instanceof CellflowError)) throw error;
       return { ok: false, error: magicError(cellId, "UsageError", error.message) };
     }
-    return result.cells[0]?.outcome ?? { ok: true, value: undefined, hasValue: false };
+    const outcome = result.cells[0]?.outcome ?? nothing();
+    return { ...outcome, pending: { done: result.checked, drop: () => (shown = false) } };
   }
 
   isComplete(code: string): "complete" | "incomplete" | "invalid" {

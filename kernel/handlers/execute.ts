@@ -1,7 +1,7 @@
 // execute_request: runs a cell, publishes its input, output, result or error, and replies.
 
 import { formatResult } from "../../src/display/format.js";
-import { interruptedError, type CellError, type CellExecutor, type CellOutcome } from "../cell-executor.js";
+import { interruptedError, type CellError, type CellExecutor, type ExecutedCell, type PendingOutput } from "../cell-executor.js";
 import type { Kernel, Respond } from "../kernel.js";
 import type { Content, Message } from "../wire.js";
 import { traceback } from "./traceback.js";
@@ -15,14 +15,29 @@ interface ExecuteContent {
 }
 
 /** Runs the cell; an interrupt (SIGINT or interrupt_request) that arrives while it awaits ends the wait. */
-async function runInterruptible(kernel: Kernel, executor: CellExecutor, code: string, cell: number | string): Promise<CellOutcome> {
+async function runInterruptible(kernel: Kernel, executor: CellExecutor, code: string, cell: number | string): Promise<ExecutedCell> {
+  return interruptible(kernel, executor.run(code, cell), () => ({ ok: false, error: interruptedError(cell) }));
+}
+
+/**
+ * Waits for what the cell still sends (its type errors while its check goes on): the caller's idle status follows.
+ * An interrupt ends the wait, and nothing more of the cell is sent after it (it must not land under the next cell).
+ */
+async function settle(kernel: Kernel, pending: PendingOutput | undefined): Promise<void> {
+  if (!pending) return;
+  const finished = await interruptible(kernel, pending.done.then(() => true), () => false);
+  if (!finished) pending.drop();
+}
+
+/** `work`, or `onInterrupt()` when an interrupt arrives first. The main thread counts as busy meanwhile. */
+async function interruptible<T>(kernel: Kernel, work: Promise<T>, onInterrupt: () => T): Promise<T> {
   let stopListening = () => {};
-  const interrupted = new Promise<CellOutcome>((resolve) => {
-    stopListening = kernel.onInterrupt(() => resolve({ ok: false, error: interruptedError(cell) }));
+  const interrupted = new Promise<T>((resolve) => {
+    stopListening = kernel.onInterrupt(() => resolve(onInterrupt()));
   });
   kernel.setBusy(true);
   try {
-    return await Promise.race([executor.run(code, cell), interrupted]);
+    return await Promise.race([work, interrupted]);
   } finally {
     kernel.setBusy(false);
     stopListening();
@@ -39,6 +54,7 @@ async function userExpressions(kernel: Kernel, executor: CellExecutor, expressio
   for (const [name, expression] of Object.entries(expressions)) {
     if (typeof expression !== "string") continue;
     const outcome = await runInterruptible(kernel, executor, expression, `user_expressions.${name}`);
+    await settle(kernel, outcome.pending);
     result[name] = outcome.ok
       ? { status: "ok", data: formatResult(outcome.value), metadata: {} }
       : { status: "error", ...errorContent(outcome.error) };
@@ -72,6 +88,8 @@ export async function executeRequest(kernel: Kernel, message: Message, respond: 
 
   const outcome = await runInterruptible(kernel, executor, code, store ? count : "silent");
   if (!outcome.ok) {
+    // A failing cell's type errors come before its error (they may well explain it), as they always did.
+    await settle(kernel, outcome.pending);
     const failure = errorContent(outcome.error);
     if (!silent) await kernel.publishOutput("error", failure);
     if (content.stop_on_error !== false) await kernel.abortQueuedRequests();
@@ -85,4 +103,7 @@ export async function executeRequest(kernel: Kernel, message: Message, respond: 
   }
   const expressions = await userExpressions(kernel, executor, content.user_expressions);
   await respond("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: expressions });
+  // Its type errors (under %typecheck warn, while the check goes on) follow the reply, before idle: a client takes a
+  // request's output until its idle status, and the next request is not started before then.
+  await settle(kernel, outcome.pending);
 }

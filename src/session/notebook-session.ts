@@ -37,6 +37,11 @@ export interface SessionExecution {
   ok: boolean;
   /** The run's outcome as the engine reports it (for the CLI's exit code and output). */
   outcome: FlowRunOutcome | null;
+  /**
+   * Resolves once every cell's type check has ended and been reported (onDiagnostics, then onCell): already when the
+   * execution resolves, unless it was asked not to wait for the last cell's check (`awaitLastCheck: false`).
+   */
+  checked: Promise<void>;
 }
 
 export interface ExecuteOptions {
@@ -62,6 +67,14 @@ export interface ExecuteOptions {
    * always before `onCell`, to show them under the cell.
    */
   onDiagnostics?: (cell: number | string, diagnostics: CellDiagnostic[]) => void;
+  /**
+   * Wait for the last cell's type check before resolving. With false, the execution resolves once that cell ran and
+   * the run ended (the kernel replies then): under `warn` its check may still be going; its `diagnostics` are filled
+   * in, onDiagnostics and onCell called, when the check ends, and the execution's `checked` resolves after that.
+   * Under `strict` and `off` nothing is left to wait for by then.
+   * @default true
+   */
+  awaitLastCheck?: boolean;
 }
 
 export interface NotebookSessionOptions {
@@ -129,10 +142,12 @@ export class NotebookSession {
     const replayed = new Map<number | string, boolean>(cells.map((c) => [c.id, true]));
     let failure: unknown = null;
     // A cell's type errors, then its outcome, are reported once its check ends: before the next cell starts, or for
-    // the last cell after its run has ended (a run's end never waits for a type check).
-    let report: (() => Promise<void>) | null = null;
+    // the last cell after its run has ended (a run's end never waits for a type check), or after the execution has
+    // resolved when the caller does not wait for the last cell's check (`detach`: what that leaves to wait for).
+    let report: ((detach: boolean) => Promise<void>) | null = null;
+    let lastCheck: Promise<void> = Promise.resolve();
     for (const cell of cells) {
-      await report?.();
+      await report?.(false);
       report = null;
       this.latestSource.set(cell.id, cell.source);
       options.onCellStart?.(cell);
@@ -168,13 +183,18 @@ export class NotebookSession {
       if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };
       const ran = outcome;
       const run = this.active as LiveFlowRun | null;
-      report = async () => {
+      report = async (detach) => {
         // A cancelled run's cell is not waited for: an interrupted kernel cell has replied already, and its type
         // errors must not land under the next cell.
         abandoned = run?.controller.signal.aborted === true;
-        const execution = { cell: cell.id, outcome: ran, diagnostics: abandoned ? [] : await checked };
+        const execution: CellExecution = { cell: cell.id, outcome: ran, diagnostics: [] };
         executions.push(execution);
-        options.onCell?.(execution);
+        const reported = async () => {
+          execution.diagnostics = abandoned ? [] : await checked;
+          options.onCell?.(execution);
+        };
+        if (detach) lastCheck = reported();
+        else await reported();
       };
       if (!outcome.ok) {
         failure = cellFailure(this.describeCellError(outcome.error, cell.id), outcome.error.stack);
@@ -183,9 +203,10 @@ export class NotebookSession {
     }
     // Read through a cast: TypeScript narrowed `this.active` to null above, but open() may have set it since.
     const live = this.active as LiveFlowRun | null;
+    const detach = options.awaitLastCheck === false;
     if (!live) {
-      await report?.();
-      return { cells: executions, run: null, ok: failure === null, outcome: null };
+      await report?.(detach);
+      return { cells: executions, run: null, ok: failure === null, outcome: null, checked: lastCheck };
     }
     this.cellsOfRun.set(live.record.id, cells.map((c) => ({ id: c.id, replay: replayed.get(c.id) ?? true })));
     let outcome: FlowRunOutcome;
@@ -197,8 +218,8 @@ export class NotebookSession {
     this.last = outcome.record;
     if (!outcome.ok) this.lastFailed = outcome.record;
     else if (this.lastFailed?.id === outcome.record.id) this.lastFailed = null;
-    await report?.();
-    return { cells: executions, run: outcome.record, ok: outcome.ok && failure === null, outcome };
+    await report?.(detach);
+    return { cells: executions, run: outcome.record, ok: outcome.ok && failure === null, outcome, checked: lastCheck };
   }
 
   /**

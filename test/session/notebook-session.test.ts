@@ -137,6 +137,24 @@ describe.concurrent("NotebookSession", { timeout: 180_000 }, () => {
     expect([count("source"), count("double-broken"), count("double-fixed")]).toEqual([1, 1, 1]);
   });
 
+  it("under warn, awaitLastCheck: false resolves once the cell ran; its type errors, then onCell, follow and `checked` resolves after them", async () => {
+    // The checker takes a while over a thousand levels of a recursive type; running the cell takes nothing.
+    const cell = (n: number) =>
+      JSON.stringify(`type Build${n}<N extends number, A extends unknown[] = []> = A["length"] extends N ? A : Build${n}<N, [...A, unknown]>;\nconst slow${n}: Build${n}<990>["length"] = 990;\nconst wrong${n}: number = "text";\nslow${n}`);
+    const { results } = await scenario(`
+      session.typecheck = "warn";
+      for (const [id, source, awaitLastCheck] of [[1, ${cell(1)}, true], [2, ${cell(2)}, false]]) {
+        const seen = [];
+        const r = await session.execute([{ id, source }], { awaitLastCheck, onDiagnostics: () => seen.push("diagnostics"), onCell: () => seen.push("onCell") });
+        seen.push("resolved");
+        const atResolve = r.cells[0].diagnostics.length;
+        await r.checked;
+        out({ seen, atResolve, codes: r.cells[0].diagnostics.map((d) => d.code), value: r.cells[0].outcome.value });
+      }`);
+    expect(results[0]).toEqual({ seen: ["diagnostics", "onCell", "resolved"], atResolve: 1, codes: [2322], value: 990 });
+    expect(results[1]).toEqual({ seen: ["resolved", "diagnostics", "onCell"], atResolve: 0, codes: [2322], value: 990 });
+  });
+
   it("rerun after an upstream task's source changed: it re-executes, and its dependent stays Cached when the result is the same", async () => {
     const { results, dir } = await scenario(`
       await session.runCell('import fs from "node:fs";\\nimport { task } from "cellflow";\\nconst bump = (k: string) => fs.appendFileSync(' + JSON.stringify(dir) + ' + "/count-" + k, "x");\\nlet fail = true;', 0);
