@@ -182,10 +182,10 @@ describe("TypeCheckThread", () => {
       import { spawnSync } from "node:child_process";
       import { createRequire } from "node:module";
       import { writeFileSync } from "node:fs";
-      import { startCheckerProcess } from ${JSON.stringify(distUrl("src/cells/type-check-process.js"))};
+      import { snapshotFlags, startCheckerProcess } from ${JSON.stringify(distUrl("src/cells/type-check-process.js"))};
       const typescript = createRequire(${JSON.stringify(`${repoRoot}/`)}).resolve("typescript");
       const bundle = ${JSON.stringify(join(pkg, "dist", "src", "cells", "type-check-snapshot.cjs"))};
-      const build = spawnSync(process.execPath, ["--no-warnings", "--snapshot-blob", ${JSON.stringify(blob)}, "--build-snapshot", bundle], { env: { ...process.env, CELLFLOW_SNAPSHOT_TYPESCRIPT: typescript } });
+      const build = spawnSync(process.execPath, ["--no-warnings", ...snapshotFlags(${JSON.stringify(blob)}), "--snapshot-blob", ${JSON.stringify(blob)}, "--build-snapshot", bundle], { env: { ...process.env, CELLFLOW_SNAPSHOT_TYPESCRIPT: typescript } });
       if (build.status !== 0) throw new Error(String(build.stderr));
       writeFileSync(${JSON.stringify(declarations)}, "export declare function task(name: string): string;\\nexport declare const flow: number;\\n");
       const child = startCheckerProcess(${JSON.stringify(blob)}, process.cwd());
