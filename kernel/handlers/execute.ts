@@ -20,13 +20,19 @@ async function runInterruptible(kernel: Kernel, executor: CellExecutor, code: st
 }
 
 /**
- * Waits for what the cell still sends (its type errors while its check goes on): the caller's idle status follows.
- * An interrupt ends the wait, and nothing more of the cell is sent after it (it must not land under the next cell).
+ * Starts waiting for what the cell still sends (its type errors while its check goes on), listening for interrupts
+ * from now on: before the reply goes out, so an interrupt its client sends on seeing it is not missed. `settled()`
+ * resolves once that output is sent, or at an interrupt, after which nothing more of the cell is sent (it must not
+ * land under the next cell); the caller's idle status follows.
  */
-async function settle(kernel: Kernel, pending: PendingOutput | undefined): Promise<void> {
-  if (!pending) return;
-  const finished = await interruptible(kernel, pending.done.then(() => true), () => false);
-  if (!finished) pending.drop();
+function awaitPending(kernel: Kernel, pending: PendingOutput | undefined): { settled(): Promise<void> } {
+  if (!pending) return { settled: () => Promise.resolve() };
+  const finished = interruptible(kernel, pending.done.then(() => true), () => false);
+  return {
+    settled: async () => {
+      if (!(await finished)) pending.drop();
+    },
+  };
 }
 
 /** `work`, or `onInterrupt()` when an interrupt arrives first. The main thread counts as busy meanwhile. */
@@ -54,7 +60,7 @@ async function userExpressions(kernel: Kernel, executor: CellExecutor, expressio
   for (const [name, expression] of Object.entries(expressions)) {
     if (typeof expression !== "string") continue;
     const outcome = await runInterruptible(kernel, executor, expression, `user_expressions.${name}`);
-    await settle(kernel, outcome.pending);
+    await awaitPending(kernel, outcome.pending).settled();
     result[name] = outcome.ok
       ? { status: "ok", data: formatResult(outcome.value), metadata: {} }
       : { status: "error", ...errorContent(outcome.error) };
@@ -87,9 +93,10 @@ export async function executeRequest(kernel: Kernel, message: Message, respond: 
   }
 
   const outcome = await runInterruptible(kernel, executor, code, store ? count : "silent");
+  const pending = awaitPending(kernel, outcome.pending);
   if (!outcome.ok) {
     // A failing cell's type errors come before its error (they may well explain it), as they always did.
-    await settle(kernel, outcome.pending);
+    await pending.settled();
     const failure = errorContent(outcome.error);
     if (!silent) await kernel.publishOutput("error", failure);
     if (content.stop_on_error !== false) await kernel.abortQueuedRequests();
@@ -105,5 +112,5 @@ export async function executeRequest(kernel: Kernel, message: Message, respond: 
   await respond("execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: expressions });
   // Its type errors (under %typecheck warn, while the check goes on) follow the reply, before idle: a client takes a
   // request's output until its idle status, and the next request is not started before then.
-  await settle(kernel, outcome.pending);
+  await pending.settled();
 }

@@ -60,6 +60,14 @@ describe.skipIf(!python)(`the kernel under jupyter_client${skip ? ` (skipped: ${
     expect(second.find((m) => m.type === "iopub:execute_result")?.text).toBe("2");
   });
 
+  it("an interrupt while a replied cell's check goes on ends the wait: idle follows, its type errors are never sent", async () => {
+    const found = await run("warn_interrupt");
+    expect(found.reply).toBe("ok");
+    expect(found.first).toEqual(["status", "execute_input", "status"]);
+    expect(found.next).toMatchObject({ status: "ok" });
+    expect(found.next_outputs).toEqual([["execute_result", null, "2"]]);
+  });
+
   it("%lsmagic lists every magic; an unknown magic points at it", async () => {
     const found = await run("lsmagic");
     expect(found.reply).toMatchObject({ status: "ok" });

@@ -1,6 +1,6 @@
 """Notebook runs you can trust, as a Jupyter client sees them; each scenario prints one JSON line of findings.
 
-Usage: python3 trust.py <rerun_fix|typecheck|warn_order|lsmagic|nested|parent_exit>
+Usage: python3 trust.py <rerun_fix|typecheck|warn_order|warn_interrupt|lsmagic|nested|parent_exit>
 """
 
 import json
@@ -174,6 +174,37 @@ def warn_order():
                     })
         return {"arrived": arrived}
     return with_kernel(body)
+
+
+def warn_interrupt():
+    """The same cell, interrupted once its reply came and while its check goes on; then another cell."""
+    km, kc = start_new_kernel(kernel_name=KERNEL, cwd=WORK)
+    try:
+        found = {}
+        first = kc.execute(SLOW_TO_CHECK)
+        while True:
+            reply = kc.get_shell_msg(timeout=120)
+            if reply["parent_header"].get("msg_id") == first:
+                break
+        # Message mode (the kernelspec's interrupt_mode): an interrupt_request on the control channel.
+        km.interrupt_kernel()
+        found["reply"] = reply["content"]["status"]
+        outputs = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != first:
+                continue
+            outputs.append(msg["msg_type"])
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        found["first"] = outputs
+        # Its check still has to end before this one's (the checker takes them in turn).
+        found["next"], later = run(kc, "ranFirst + 1", timeout=120)
+        found["next_outputs"] = [(o["type"], o["name"], o["text"]) for o in later if o["type"] not in ("status", "execute_input")]
+        return found
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 LAUNCHER = """
