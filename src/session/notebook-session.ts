@@ -8,14 +8,27 @@ import path from "node:path";
 import { CellflowError, markStackMapped } from "../core/errors.js";
 import type { FlowRunRecord, RunEvent, RunGraph } from "../core/records.js";
 import { CellRuntime, checkFailure, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
-import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
-import { CancelledError, getEngine } from "../engine/engine.js";
+import { loadedSessionEngine, runContextStorage, type LiveFlowRun, type SessionEngine } from "../engine/context.js";
 import { subscribe } from "../engine/events.js";
-import { getRunGraph } from "../engine/graph.js";
 import { isDisplayHandle } from "../display/display.js";
-import { closeFlowRun, openFlowRun, type FlowDefinition, type FlowRunOutcome } from "../engine/flow-run.js";
+import type { FlowDefinition, FlowRunOutcome } from "../engine/flow-run.js";
 
 const NO_DIAGNOSTICS: Promise<CellDiagnostic[]> = Promise.resolve([]);
+
+/**
+ * The engine, loaded on first need: a cell that calls no task never loads it or the store (the kernel's first reply
+ * does not wait for them). A task call loads it before it asks for the session's run (through `cellflow`).
+ */
+async function loadEngine(): Promise<SessionEngine> {
+  return loadedSessionEngine() ?? (await import("../engine/flow-run.js"), loadedSessionEngine() as SessionEngine);
+}
+
+/** The engine where a run exists (it was loaded to make it). */
+function engineNow(): SessionEngine {
+  const engine = loadedSessionEngine();
+  if (!engine) throw new CellflowError("USAGE", "a task was called before Cellflow's engine loaded", 'import task and flow from "cellflow"');
+  return engine;
+}
 
 export interface CellInput {
   source: string;
@@ -133,11 +146,14 @@ export class NotebookSession {
     if (this.active) throw new CellflowError("USAGE", `a run (${this.active.record.name}) is still going in this session`, "wait for it, or cancel it first");
     const def: FlowDefinition = { name: this.name, fn: () => undefined, options: {}, timeoutMs: null, entrypoint: options.entrypoint ?? null };
     const open = (): LiveFlowRun => {
-      this.active ??= openFlowRun(def, options.params ?? {}, { entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt, refreshCache: this.takeRefresh(options) });
+      this.active ??= engineNow().openFlowRun(def, options.params ?? {}, { entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt, refreshCache: this.takeRefresh(options) });
       this.runIds.add(this.active.record.id);
       return this.active;
     };
-    if (options.eager || options.resume || options.adopt) open();
+    if (options.eager || options.resume || options.adopt) {
+      await loadEngine();
+      open();
+    }
     const executions: CellExecution[] = [];
     const replayed = new Map<number | string, boolean>(cells.map((c) => [c.id, true]));
     let failure: unknown = null;
@@ -211,7 +227,7 @@ export class NotebookSession {
     this.cellsOfRun.set(live.record.id, cells.map((c) => ({ id: c.id, replay: replayed.get(c.id) ?? true })));
     let outcome: FlowRunOutcome;
     try {
-      outcome = await closeFlowRun(def, live, failure === null ? { ok: true } : { ok: false, error: failure });
+      outcome = await engineNow().closeFlowRun(def, live, failure === null ? { ok: true } : { ok: false, error: failure });
     } finally {
       this.active = null;
     }
@@ -229,6 +245,7 @@ export class NotebookSession {
    * are unchanged come back Cached, the rest execute.
    */
   async rerun(runId?: string, options: Omit<ExecuteOptions, "resume"> = {}): Promise<SessionExecution> {
+    const { getEngine } = await loadEngine();
     const target = runId ? getEngine().store.findFlowRun(runId) : this.lastFailed;
     if (!target) throw new CellflowError("NOT_RERUNNABLE", "no failed run in this session to rerun", "run a cell that calls tasks first; %runs lists this session's runs");
     const cellIds = this.cellsOfRun.get(target.id);
@@ -300,7 +317,7 @@ export class NotebookSession {
   /** Cancel the run in progress: its task runs are aborted and it ends Cancelled. */
   cancel(reason = "cancelled by the user"): boolean {
     if (!this.active) return false;
-    const error = new CancelledError(reason);
+    const error = new (engineNow().CancelledError)(reason);
     // Made wherever the user pressed cancel (a key handler in the UI): those frames are not the cell's, so none.
     error.stack = `${error.name}: ${error.message}`;
     this.active.controller.abort(error);
@@ -320,15 +337,28 @@ export class NotebookSession {
     return this.lastFailed;
   }
 
-  /** The DAG of the run in progress (live), else of `runId` or the last run, from the store. */
+  /** Loads the engine and the store now (what a run of this session would load), for graph() of another run. */
+  async loadEngine(): Promise<void> {
+    await loadEngine();
+  }
+
+  /**
+   * The DAG of the run in progress (live), else of `runId` or the last run, from the store. A run of another session
+   * needs the engine loaded ({@link loadEngine}); this session's runs loaded it.
+   */
   graph(runId?: string): RunGraph | null {
     const id = runId ?? this.currentRunId();
-    return id ? getRunGraph(id) : null;
+    const engine = loadedSessionEngine();
+    if (id && !engine && runId) throw new CellflowError("USAGE", "the engine is not loaded yet", "await session.loadEngine() first");
+    return id && engine ? engine.getRunGraph(id) : null;
   }
 
   /** This session's runs, newest first. */
   runs(): FlowRunRecord[] {
-    const store = getEngine().store;
+    const engine = loadedSessionEngine();
+    // None made yet: the engine was never needed.
+    if (!engine || this.runIds.size === 0) return [];
+    const store = engine.getEngine().store;
     store.flush();
     return [...this.runIds].map((id) => store.findFlowRun(id)).sort((a, b) => b.createdAt - a.createdAt);
   }

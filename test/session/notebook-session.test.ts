@@ -41,6 +41,20 @@ describe.concurrent("NotebookSession", { timeout: 180_000 }, () => {
     expect(results).toEqual([{ ok: true, value: 42, run: null }]);
   });
 
+  it("a cell that calls no task loads neither the engine nor the store; the first task call does, and makes the run", async () => {
+    const { results } = await scenario(`
+      const { createRequire } = await import("node:module");
+      const sqliteLoaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes("better-sqlite3"));
+      const plain = await session.runCell("1 + 1", 1);
+      out({ value: plain.outcome.value, run: plain.run, sqlite: sqliteLoaded(), runs: session.runs().length });
+      const tasks = await session.runCell('import { task } from "cellflow";\\nconst sq = task("sq", (x: number) => x * x);\\nawait sq(3)', 2);
+      out({ value: tasks.outcome.value, state: tasks.run.state.name, sqlite: sqliteLoaded(), runs: session.runs().length });`);
+    expect(results).toEqual([
+      { value: 2, run: null, sqlite: false, runs: 0 },
+      { value: 9, state: "Completed", sqlite: true, runs: 1 },
+    ]);
+  });
+
   it("task calls in a cell become task runs of one session flow run", async () => {
     const { results } = await scenario(`
       await session.runCell('import { task } from "cellflow";\\nconst sq = task("sq", (x: number) => x * x);', 1);
