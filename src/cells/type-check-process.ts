@@ -50,8 +50,39 @@ export function snapshotFlags(blob: string): string[] {
   return [`--hash-seed=${seed}`, "--no-rehash-snapshot"];
 }
 
-/** Starts the checker process from `blob` in `cwd`; it answers CheckRequests over IPC and exits when disconnected. */
+/** The checker process prestartChecker started, until startCheckerProcess takes it. */
+let prestarted: { blob: string; cwd: string; child: ChildProcess; failed: boolean } | undefined;
+
+/**
+ * Starts the checker process for `cwd` now, when its snapshot is built: `cellflow kernel start` calls it first thing,
+ * so the process's start (~0.6 s of CPU) overlaps the loading of the kernel's own modules; the kernel's
+ * TypeCheckThread then takes it over through startCheckerProcess. Does nothing (undefined) without a built snapshot.
+ */
+export function prestartChecker(cwd: string): ChildProcess | undefined {
+  const snapshot = prestarted ? undefined : checkerSnapshot();
+  if (!snapshot || !existsSync(snapshot.blob)) return undefined;
+  const child = spawnChecker(snapshot.blob, cwd);
+  const started = { blob: snapshot.blob, cwd, child, failed: false };
+  // Until it is taken over: a failure to spawn must not be an unhandled 'error' event.
+  child.once("error", () => (started.failed = true));
+  prestarted = started;
+  return child;
+}
+
+/**
+ * Starts the checker process from `blob` in `cwd` (or takes the one prestartChecker started for them, unless it has
+ * failed or exited already: its listeners would never hear of that); it answers CheckRequests over IPC and exits
+ * when disconnected.
+ */
 export function startCheckerProcess(blob: string, cwd: string): ChildProcess {
+  const early = prestarted;
+  prestarted = undefined;
+  if (early && early.blob === blob && early.cwd === cwd && !early.failed && early.child.exitCode === null && early.child.signalCode === null) return early.child;
+  if (early && early.child.exitCode === null && early.child.signalCode === null) early.child.kill();
+  return spawnChecker(blob, cwd);
+}
+
+function spawnChecker(blob: string, cwd: string): ChildProcess {
   // Marked as used: a builder removes blobs no kernel has started from for a week (see type-check-snapshot-build.ts).
   try {
     const now = new Date();
