@@ -24,6 +24,8 @@ interface KernelNumbers {
   launchesDied: number;
   idleLost: number;
   firstCellMs: number;
+  /** start_kernel until the first cell's reply; `startToFirstCellMs` until its idle status (all its output sent). */
+  startToFirstReplyMs: number;
   startToFirstCellMs: number;
   /** CPU time (every thread, and the processes it started) the kernel used from its start until the first cell's reply; null off Linux. */
   cpuToFirstCellMs: number | null;
@@ -85,7 +87,9 @@ const ms = (n: number | undefined) => Number((n ?? Number.NaN).toFixed(2));
  * tslab's `tslab kernel`, then ipykernel when the python has it; first, with CELLFLOW_BENCH_BASELINE=<another built
  * checkout>, that checkout's kernel, reported as `baseline*`) and drives both with test/kernel/py/bench_kernels.py, one jupyter_client. Returns
  * in milliseconds: `*KernelInfoMs` (median of `launches` fresh starts, start_kernel until kernel_info_reply),
- * `*FirstCellMs`, `*StartToFirstCellMs` (start_kernel until the first cell's reply and idle), `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (`*DistinctCell*` over as many different cells, `0 + 1`, `1 + 1`, ...; execute_request until reply and
+ * `*FirstCellMs`, `*StartToFirstReplyMs` (start_kernel until the first cell's reply), `*StartToFirstCellMs` (until its
+ * reply and idle status: all its output delivered, Cellflow's type errors included), `*After50Cells*` (a cell after 50
+ * that define what it uses; ipykernel's in Python), `*CellP50Ms`/`*CellP95Ms` over `iterations` runs of `1 + 1` (`*DistinctCell*` over as many different cells, `0 + 1`, `1 + 1`, ...; execute_request until reply and
  * idle both arrived), and for Cellflow `stateChangeToUpdateMsP50`/`Max`: from a task's last `Date.now()` to the
  * client receiving the update_display_data showing it Completed (one machine, one wall clock). Also counts:
  * `*LaunchesDied` (kernels that exited before answering kernel_info), `*IdleLost` (rounds whose reply came
@@ -131,10 +135,11 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
       PYTHONDONTWRITEBYTECODE: "1",
     };
     // Cellflow type-checks every cell by default (%typecheck warn), as tslab does: its `1 + 1` round trip is with
-    // checks on; `nocheck` measures it again after %typecheck off, `typed` a cell checked against 50 earlier cells.
+    // checks on; `nocheck` measures it again after %typecheck off, `typed` a cell checked against 50 earlier cells
+    // (`typed-python`: ipykernel runs the same cells in Python, unchecked).
     const args = [
       CLIENT, work, String(launches), String(iterations),
-      ...(baselineCli ? [`${BASELINE}:nocheck,typed`] : []), `${CELLFLOW}:dag,nocheck,typed`, `${TSLAB}:typed`, ...(withIpykernel ? [IPYKERNEL] : []),
+      ...(baselineCli ? [`${BASELINE}:nocheck,typed`] : []), `${CELLFLOW}:dag,nocheck,typed`, `${TSLAB}:typed`, ...(withIpykernel ? [`${IPYKERNEL}:typed-python`] : []),
     ];
     const found = JSON.parse(await run(python, args, env, 1_200_000)) as Record<string, KernelNumbers>;
     const cellflow = found[CELLFLOW];
@@ -147,6 +152,7 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
       ...(ipykernel
         ? {
             ipykernelKernelInfoMs: Math.round(ipykernel.kernelInfoMs),
+            ipykernelStartToFirstReplyMs: Math.round(ipykernel.startToFirstReplyMs),
             ipykernelStartToFirstCellMs: Math.round(ipykernel.startToFirstCellMs),
             ipykernelCpuToFirstCellMs: Math.round(ipykernel.cpuToFirstCellMs ?? Number.NaN),
             ipykernelCellCpuMs: ms(ipykernel.cellCpuMs),
@@ -155,11 +161,14 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
             ipykernelDistinctCellCpuMs: ms(ipykernel.distinctCellCpuMs),
             ipykernelDistinctCellP50Ms: ms(ipykernel.distinctCellP50Ms),
             ipykernelDistinctCellP95Ms: ms(ipykernel.distinctCellP95Ms),
+            ipykernelAfter50CellsP50Ms: ms(ipykernel.after50CellsP50Ms),
+            ipykernelAfter50CellsP95Ms: ms(ipykernel.after50CellsP95Ms),
           }
         : {}),
       ...(before
         ? {
             baselineKernelInfoMs: Math.round(before.kernelInfoMs),
+            baselineStartToFirstReplyMs: Math.round(before.startToFirstReplyMs),
             baselineStartToFirstCellMs: Math.round(before.startToFirstCellMs),
             baselineCpuToFirstCellMs: Math.round(before.cpuToFirstCellMs ?? Number.NaN),
             baselineCellCpuMs: ms(before.cellCpuMs),
@@ -173,6 +182,8 @@ export async function benchKernel(iterations = 200, launches = 3): Promise<Recor
             baselineAfter50CellsP95Ms: ms(before.after50CellsP95Ms),
           }
         : {}),
+      cellflowStartToFirstReplyMs: Math.round(cellflow.startToFirstReplyMs),
+      tslabStartToFirstReplyMs: Math.round(other.startToFirstReplyMs),
       cellflowStartToFirstCellMs: Math.round(cellflow.startToFirstCellMs),
       tslabStartToFirstCellMs: Math.round(other.startToFirstCellMs),
       cellflowCpuToFirstCellMs: Math.round(cellflow.cpuToFirstCellMs ?? Number.NaN),

@@ -78,6 +78,7 @@ export class Kernel {
   private previousSink: DisplaySink | undefined;
   private executorPromise: Promise<CellExecutor> | undefined;
   private interruptListeners = new Set<() => void>();
+  private busyDepth = 0;
   private closing = false;
   private resolveClosed!: (value: { restart: boolean }) => void;
   /** Resolves after shutdown, with whether the client asked for a restart. */
@@ -267,9 +268,13 @@ export class Kernel {
     return this.executorPromise;
   }
 
-  /** Marks the main thread busy (the control worker interrupts only then) and back. */
+  /**
+   * Marks the main thread busy (the control worker interrupts only then) and back; nested calls count (a cell's user
+   * expressions run while its type errors are awaited), so it is idle again after as many `false` as `true`.
+   */
   setBusy(busy: boolean): void {
-    setBusy(this.interrupts, busy);
+    this.busyDepth = Math.max(0, this.busyDepth + (busy ? 1 : -1));
+    setBusy(this.interrupts, this.busyDepth > 0);
   }
 
   /** Calls `listener` on the next SIGINT until the returned function is called. */

@@ -6,13 +6,13 @@
 import { CellRuntime, describeDiagnostic, TYPECHECK_MODES, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../src/cells/index.js";
 import type { TypeCheckThread } from "../src/cells/type-check-thread.js";
 import type { RunGraph } from "../src/core/records.js";
+import type { Store } from "../src/store/store.js";
 import { CellflowError } from "../src/core/errors.js";
 import { display } from "../src/display/display.js";
 import { renderDag } from "../src/display/dag.js";
 import { createLiveDag } from "../src/display/live-dag.js";
-import { getEngine } from "../src/engine/engine.js";
 import { NotebookSession, type SessionExecution } from "../src/session/notebook-session.js";
-import type { CellExecutor } from "./cell-executor.js";
+import type { CellExecutor, ExecutedCell } from "./cell-executor.js";
 import { notebookName } from "./notebook-name.js";
 
 const MAGIC = /^%(\w+)\s*(.*)$/;
@@ -40,18 +40,27 @@ export class SessionExecutor implements CellExecutor {
     });
   }
 
-  async run(code: string, cellId: number | string = "cell"): Promise<CellOutcome> {
+  /**
+   * Runs a cell through the session. Under `%typecheck warn` it comes back once it ran, its type check possibly still
+   * going: the kernel replies at once and the cell's type errors follow under it (`pending`), before its idle status.
+   */
+  async run(code: string, cellId: number | string = "cell"): Promise<ExecutedCell> {
     const magic = MAGIC.exec(code.trim());
     if (magic && !code.trim().includes("\n")) return this.magic(magic[1], magic[2].trim(), cellId);
     let result: SessionExecution;
+    let shown = true;
+    const onDiagnostics = (cell: number | string, diagnostics: CellDiagnostic[]) => {
+      if (shown) printDiagnostics(cell, diagnostics);
+    };
     try {
-      result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics: printDiagnostics }));
+      result = await this.withLiveDag(() => this.session.execute([{ source: code, id: cellId }], { onDiagnostics, awaitLastCheck: false }));
     } catch (error) {
       // The session refused the cell (a run still going, say): an error reply, never a request left unanswered.
       if (!(error instanceof CellflowError)) throw error;
       return { ok: false, error: magicError(cellId, "UsageError", error.message) };
     }
-    return result.cells[0]?.outcome ?? { ok: true, value: undefined, hasValue: false };
+    const outcome = result.cells[0]?.outcome ?? nothing();
+    return { ...outcome, pending: { done: result.checked, drop: () => (shown = false) } };
   }
 
   isComplete(code: string): "complete" | "incomplete" | "invalid" {
@@ -82,6 +91,8 @@ export class SessionExecutor implements CellExecutor {
 
   private async magic(name: string, arg: string, cellId: number | string): Promise<CellOutcome> {
     try {
+      // The engine and the store load on first need: these read runs, of this session or not.
+      if (name === "rerun" || name === "runs" || name === "dag" || name === "logs") await this.session.loadEngine();
       switch (name) {
         case "rerun": {
           const result = await this.withLiveDag(() => this.session.rerun(arg || undefined));
@@ -97,8 +108,12 @@ export class SessionExecutor implements CellExecutor {
         }
         case "runs": {
           const runs = this.session.runs();
-          if (runs.length === 0) display.markdown("No runs in this session yet: a cell that calls a task makes one.");
-          else display(runs.map((r) => ({ id: r.id.slice(0, 8), name: r.name, state: r.state.name, attempt: r.attempt, tasks: getEngine().store.getTaskRuns(r.id, r.attempt).length, started: r.startTime ? new Date(r.startTime).toISOString() : "" })));
+          if (runs.length === 0) {
+            display.markdown("No runs in this session yet: a cell that calls a task makes one.");
+            return nothing();
+          }
+          const store = (await import("../src/engine/engine.js")).getEngine().store;
+          display(runs.map((r) => ({ id: r.id.slice(0, 8), name: r.name, state: r.state.name, attempt: r.attempt, tasks: store.getTaskRuns(r.id, r.attempt).length, started: r.startTime ? new Date(r.startTime).toISOString() : "" })));
           return nothing();
         }
         case "dag": {
@@ -108,7 +123,7 @@ export class SessionExecutor implements CellExecutor {
           return nothing();
         }
         case "logs": {
-          this.printLogs(arg);
+          this.printLogs(arg, (await import("../src/engine/engine.js")).getEngine().store);
           return nothing();
         }
         case "typecheck": {
@@ -134,11 +149,10 @@ export class SessionExecutor implements CellExecutor {
     }
   }
 
-  private printLogs(taskName: string): void {
+  private printLogs(taskName: string, store: Store): void {
     if (!taskName) throw new CellflowError("USAGE", "%logs needs a task name", "e.g. %logs parse-complaints");
     const graph: RunGraph | null = this.session.graph();
     if (!graph) throw new CellflowError("USAGE", "no run in this session yet", "run a cell that calls a task first");
-    const store = getEngine().store;
     store.flush();
     const ids = store.getAllTaskRunRows(graph.flowRun.id).filter((t) => t.task_name === taskName || t.dynamic_key === taskName).map((t) => t.id);
     if (ids.length === 0) throw new CellflowError("USAGE", `run ${graph.flowRun.name} has no task '${taskName}'`, `its tasks: ${[...new Set(graph.taskRuns.map((t) => t.taskName))].join(", ")}`);

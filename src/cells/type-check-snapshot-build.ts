@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { snapshotEnv } from "./type-check-process.js";
+import { snapshotEnv, snapshotFlags } from "./type-check-process.js";
 
 const UNUSED_MS = 7 * 24 * 3600_000;
 
@@ -18,7 +18,7 @@ const partial = `${blob}.${process.pid}.tmp`;
 try {
   // A kernel may be starting beside it: the build takes what CPU is left.
   setPriority(19);
-  const built = spawnSync(process.execPath, ["--no-warnings", "--snapshot-blob", partial, "--build-snapshot", bundle], {
+  const built = spawnSync(process.execPath, ["--no-warnings", ...snapshotFlags(blob), "--snapshot-blob", partial, "--build-snapshot", bundle], {
     cwd: scratch,
     env: snapshotEnv({ CELLFLOW_SNAPSHOT_TYPESCRIPT: typescript }),
     stdio: "ignore",

@@ -6,6 +6,8 @@
 const [command, sub, connectionFile, ...rest] = process.argv.slice(2);
 if (command === "kernel" && sub === "start" && connectionFile && !connectionFile.startsWith("-") && rest.length === 0) {
   try {
+    // The type checker's process first: its start overlaps the loading of the kernel's modules.
+    (await import("../cells/type-check-process.js")).prestartChecker(process.cwd());
     await (await import("./commands/kernel.js")).startKernelCommand(connectionFile);
   } catch (error) {
     (await import("./program.js")).fail(error);

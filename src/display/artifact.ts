@@ -9,6 +9,9 @@ import { safeJson } from "../store/rows.js";
 import { artifactBundle } from "./artifact-format.js";
 import { display } from "./display.js";
 import { currentDisplaySink } from "./sink.js";
+// A call outside any flow asks a notebook session for its run, which it opens through the engine flow-run.ts provides
+// as it loads (context.ts, SessionEngine): loaded with whatever can make that call, however it was imported.
+import "../engine/flow-run.js";
 
 const KEY = /^[a-z0-9][a-z0-9_-]*$/;
 

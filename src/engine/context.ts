@@ -106,6 +106,29 @@ export interface RunContext {
 
 export const runContextStorage = globalSingleton("als", () => new AsyncLocalStorage<RunContext>());
 
+/**
+ * What a notebook session needs of the engine without awaiting it (opening its run on a cell's first task call, inside
+ * that call): flow-run.ts provides it as it loads, so a session need not load the engine and the store before a cell
+ * calls a task. Every task call comes through `cellflow`, whose entry loads flow-run.ts first.
+ */
+export interface SessionEngine {
+  openFlowRun: typeof import("./flow-run.js").openFlowRun;
+  closeFlowRun: typeof import("./flow-run.js").closeFlowRun;
+  CancelledError: typeof import("./engine.js").CancelledError;
+  getEngine: typeof import("./engine.js").getEngine;
+  getRunGraph: typeof import("./graph.js").getRunGraph;
+}
+const sessionEngine = globalSingleton("session-engine", () => ({ provided: null as SessionEngine | null }));
+
+export function provideSessionEngine(engine: SessionEngine): void {
+  sessionEngine.provided = engine;
+}
+
+/** The engine's functions once flow-run.ts has loaded, else null (no run can exist yet). */
+export function loadedSessionEngine(): SessionEngine | null {
+  return sessionEngine.provided;
+}
+
 /** Where task calls made outside any flow go: a notebook session installs its session run here. */
 export type AmbientProvider = () => LiveFlowRun | null;
 const ambient = globalSingleton("ambient", () => ({ provider: null as AmbientProvider | null }));

@@ -8,7 +8,7 @@ import { NotPersistableError, serializeResult } from "../store/serialize.js";
 import { ownerAlive, ownerId, parseOwner } from "../store/owner.js";
 import type { TaskRunRow } from "../store/rows.js";
 import { Semaphore, sleep } from "./concurrency.js";
-import { currentContext, runContextStorage, type LiveFlowRun, type LiveTaskRun } from "./context.js";
+import { currentContext, provideSessionEngine, runContextStorage, type LiveFlowRun, type LiveTaskRun } from "./context.js";
 import { CancelledError, getEngine, TimeoutError, type Engine } from "./engine.js";
 import { engineLog, installPrintCapture } from "./logger.js";
 import { retryDelayMs, type FlowOptions } from "./options.js";
@@ -20,6 +20,7 @@ import { fromRun, indexEarlier } from "./cache.js";
 import { runFlowEndHandlers } from "./flow-end.js";
 import { dispatchTargetFor, ensureJobQueue, type DispatchTarget, type TaskRunner } from "./dispatch.js";
 import { TaskRunList } from "./task-list.js";
+import { getRunGraph } from "./graph.js";
 
 export interface FlowDefinition {
   name: string;
@@ -464,5 +465,8 @@ function finishSubflowTask(live: LiveTaskRun, outcome: FlowRunOutcome, engine: E
   const s = outcome.record.state;
   engine.setTaskState(live, s.type === "CANCELLED" ? Cancelled(s.message) : Failed(`subflow ${outcome.record.name} ${s.name}: ${s.message}`));
 }
+
+// A notebook session reaches the engine through these, without loading it before a cell calls a task.
+provideSessionEngine({ openFlowRun, closeFlowRun, CancelledError, getEngine, getRunGraph });
 
 export type { TaskRunRecord, TaskRunRow };

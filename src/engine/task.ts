@@ -8,6 +8,9 @@ import { validateTaskOptions, type TaskOptions } from "./options.js";
 import { createTaskRun, runTask, type CallOptions, type TaskDefinition } from "./task-run.js";
 import { currentContext } from "./context.js";
 import { registerTaskDefinition } from "./task-registry.js";
+// A call outside any flow asks a notebook session for its run, which it opens through the engine flow-run.ts provides
+// as it loads (context.ts, SessionEngine): loaded with whatever can make that call, however it was imported.
+import "./flow-run.js";
 
 /** An argument may be the value, a future of it, or (for an array) an array of values and futures. */
 export type MaybeFuture<A extends unknown[]> = {

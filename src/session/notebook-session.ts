@@ -8,14 +8,27 @@ import path from "node:path";
 import { CellflowError, markStackMapped } from "../core/errors.js";
 import type { FlowRunRecord, RunEvent, RunGraph } from "../core/records.js";
 import { CellRuntime, checkFailure, typeErrorOf, type CellDiagnostic, type CellError, type CellOutcome, type TypecheckMode } from "../cells/index.js";
-import { runContextStorage, type LiveFlowRun } from "../engine/context.js";
-import { CancelledError, getEngine } from "../engine/engine.js";
+import { loadedSessionEngine, runContextStorage, type LiveFlowRun, type SessionEngine } from "../engine/context.js";
 import { subscribe } from "../engine/events.js";
-import { getRunGraph } from "../engine/graph.js";
 import { isDisplayHandle } from "../display/display.js";
-import { closeFlowRun, openFlowRun, type FlowDefinition, type FlowRunOutcome } from "../engine/flow-run.js";
+import type { FlowDefinition, FlowRunOutcome } from "../engine/flow-run.js";
 
 const NO_DIAGNOSTICS: Promise<CellDiagnostic[]> = Promise.resolve([]);
+
+/**
+ * The engine, loaded on first need: a cell that calls no task never loads it or the store (the kernel's first reply
+ * does not wait for them). A task call loads it before it asks for the session's run (through `cellflow`).
+ */
+async function loadEngine(): Promise<SessionEngine> {
+  return loadedSessionEngine() ?? (await import("../engine/flow-run.js"), loadedSessionEngine() as SessionEngine);
+}
+
+/** The engine where a run exists (it was loaded to make it). */
+function engineNow(): SessionEngine {
+  const engine = loadedSessionEngine();
+  if (!engine) throw new CellflowError("USAGE", "a task was called before Cellflow's engine loaded", 'import task and flow from "cellflow"');
+  return engine;
+}
 
 export interface CellInput {
   source: string;
@@ -37,6 +50,11 @@ export interface SessionExecution {
   ok: boolean;
   /** The run's outcome as the engine reports it (for the CLI's exit code and output). */
   outcome: FlowRunOutcome | null;
+  /**
+   * Resolves once every cell's type check has ended and been reported (onDiagnostics, then onCell): already when the
+   * execution resolves, unless it was asked not to wait for the last cell's check (`awaitLastCheck: false`).
+   */
+  checked: Promise<void>;
 }
 
 export interface ExecuteOptions {
@@ -62,6 +80,14 @@ export interface ExecuteOptions {
    * always before `onCell`, to show them under the cell.
    */
   onDiagnostics?: (cell: number | string, diagnostics: CellDiagnostic[]) => void;
+  /**
+   * Wait for the last cell's type check before resolving. With false, the execution resolves once that cell ran and
+   * the run ended (the kernel replies then): under `warn` its check may still be going; its `diagnostics` are filled
+   * in, onDiagnostics and onCell called, when the check ends, and the execution's `checked` resolves after that.
+   * Under `strict` and `off` nothing is left to wait for by then.
+   * @default true
+   */
+  awaitLastCheck?: boolean;
 }
 
 export interface NotebookSessionOptions {
@@ -120,19 +146,24 @@ export class NotebookSession {
     if (this.active) throw new CellflowError("USAGE", `a run (${this.active.record.name}) is still going in this session`, "wait for it, or cancel it first");
     const def: FlowDefinition = { name: this.name, fn: () => undefined, options: {}, timeoutMs: null, entrypoint: options.entrypoint ?? null };
     const open = (): LiveFlowRun => {
-      this.active ??= openFlowRun(def, options.params ?? {}, { entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt, refreshCache: this.takeRefresh(options) });
+      this.active ??= engineNow().openFlowRun(def, options.params ?? {}, { entrypoint: options.entrypoint ?? null, resume: options.resume, adopt: options.adopt, refreshCache: this.takeRefresh(options) });
       this.runIds.add(this.active.record.id);
       return this.active;
     };
-    if (options.eager || options.resume || options.adopt) open();
+    if (options.eager || options.resume || options.adopt) {
+      await loadEngine();
+      open();
+    }
     const executions: CellExecution[] = [];
     const replayed = new Map<number | string, boolean>(cells.map((c) => [c.id, true]));
     let failure: unknown = null;
     // A cell's type errors, then its outcome, are reported once its check ends: before the next cell starts, or for
-    // the last cell after its run has ended (a run's end never waits for a type check).
-    let report: (() => Promise<void>) | null = null;
+    // the last cell after its run has ended (a run's end never waits for a type check), or after the execution has
+    // resolved when the caller does not wait for the last cell's check (`detach`: what that leaves to wait for).
+    let report: ((detach: boolean) => Promise<void>) | null = null;
+    let lastCheck: Promise<void> = Promise.resolve();
     for (const cell of cells) {
-      await report?.();
+      await report?.(false);
       report = null;
       this.latestSource.set(cell.id, cell.source);
       options.onCellStart?.(cell);
@@ -168,13 +199,18 @@ export class NotebookSession {
       if (outcome.ok && isDisplayHandle(outcome.value)) outcome = { ok: true, value: undefined, hasValue: false };
       const ran = outcome;
       const run = this.active as LiveFlowRun | null;
-      report = async () => {
+      report = async (detach) => {
         // A cancelled run's cell is not waited for: an interrupted kernel cell has replied already, and its type
         // errors must not land under the next cell.
         abandoned = run?.controller.signal.aborted === true;
-        const execution = { cell: cell.id, outcome: ran, diagnostics: abandoned ? [] : await checked };
+        const execution: CellExecution = { cell: cell.id, outcome: ran, diagnostics: [] };
         executions.push(execution);
-        options.onCell?.(execution);
+        const reported = async () => {
+          execution.diagnostics = abandoned ? [] : await checked;
+          options.onCell?.(execution);
+        };
+        if (detach) lastCheck = reported();
+        else await reported();
       };
       if (!outcome.ok) {
         failure = cellFailure(this.describeCellError(outcome.error, cell.id), outcome.error.stack);
@@ -183,22 +219,23 @@ export class NotebookSession {
     }
     // Read through a cast: TypeScript narrowed `this.active` to null above, but open() may have set it since.
     const live = this.active as LiveFlowRun | null;
+    const detach = options.awaitLastCheck === false;
     if (!live) {
-      await report?.();
-      return { cells: executions, run: null, ok: failure === null, outcome: null };
+      await report?.(detach);
+      return { cells: executions, run: null, ok: failure === null, outcome: null, checked: lastCheck };
     }
     this.cellsOfRun.set(live.record.id, cells.map((c) => ({ id: c.id, replay: replayed.get(c.id) ?? true })));
     let outcome: FlowRunOutcome;
     try {
-      outcome = await closeFlowRun(def, live, failure === null ? { ok: true } : { ok: false, error: failure });
+      outcome = await engineNow().closeFlowRun(def, live, failure === null ? { ok: true } : { ok: false, error: failure });
     } finally {
       this.active = null;
     }
     this.last = outcome.record;
     if (!outcome.ok) this.lastFailed = outcome.record;
     else if (this.lastFailed?.id === outcome.record.id) this.lastFailed = null;
-    await report?.();
-    return { cells: executions, run: outcome.record, ok: outcome.ok && failure === null, outcome };
+    await report?.(detach);
+    return { cells: executions, run: outcome.record, ok: outcome.ok && failure === null, outcome, checked: lastCheck };
   }
 
   /**
@@ -208,6 +245,7 @@ export class NotebookSession {
    * are unchanged come back Cached, the rest execute.
    */
   async rerun(runId?: string, options: Omit<ExecuteOptions, "resume"> = {}): Promise<SessionExecution> {
+    const { getEngine } = await loadEngine();
     const target = runId ? getEngine().store.findFlowRun(runId) : this.lastFailed;
     if (!target) throw new CellflowError("NOT_RERUNNABLE", "no failed run in this session to rerun", "run a cell that calls tasks first; %runs lists this session's runs");
     const cellIds = this.cellsOfRun.get(target.id);
@@ -279,7 +317,7 @@ export class NotebookSession {
   /** Cancel the run in progress: its task runs are aborted and it ends Cancelled. */
   cancel(reason = "cancelled by the user"): boolean {
     if (!this.active) return false;
-    const error = new CancelledError(reason);
+    const error = new (engineNow().CancelledError)(reason);
     // Made wherever the user pressed cancel (a key handler in the UI): those frames are not the cell's, so none.
     error.stack = `${error.name}: ${error.message}`;
     this.active.controller.abort(error);
@@ -299,15 +337,28 @@ export class NotebookSession {
     return this.lastFailed;
   }
 
-  /** The DAG of the run in progress (live), else of `runId` or the last run, from the store. */
+  /** Loads the engine and the store now (what a run of this session would load), for graph() of another run. */
+  async loadEngine(): Promise<void> {
+    await loadEngine();
+  }
+
+  /**
+   * The DAG of the run in progress (live), else of `runId` or the last run, from the store. A run of another session
+   * needs the engine loaded ({@link loadEngine}); this session's runs loaded it.
+   */
   graph(runId?: string): RunGraph | null {
     const id = runId ?? this.currentRunId();
-    return id ? getRunGraph(id) : null;
+    const engine = loadedSessionEngine();
+    if (id && !engine && runId) throw new CellflowError("USAGE", "the engine is not loaded yet", "await session.loadEngine() first");
+    return id && engine ? engine.getRunGraph(id) : null;
   }
 
   /** This session's runs, newest first. */
   runs(): FlowRunRecord[] {
-    const store = getEngine().store;
+    const engine = loadedSessionEngine();
+    // None made yet: the engine was never needed.
+    if (!engine || this.runIds.size === 0) return [];
+    const store = engine.getEngine().store;
     store.flush();
     return [...this.runIds].map((id) => store.findFlowRun(id)).sort((a, b) => b.createdAt - a.createdAt);
   }

@@ -143,6 +143,41 @@ describe("TypeCheckThread", () => {
     expect(existsSync(join(cache, "typecheck-recent.blob"))).toBe(true);
   }, 150_000);
 
+  it("startCheckerProcess takes over the process prestartChecker started for that blob and folder, unless it already exited", async () => {
+    const cache = scratchDir("cellflow-snapshot-cache-");
+    const script = `
+      import { writeFileSync } from "node:fs";
+      import { once } from "node:events";
+      import { checkerSnapshot, prestartChecker, startCheckerProcess } from ${JSON.stringify(distUrl("src/cells/type-check-process.js"))};
+      process.env.CELLFLOW_CODE_CACHE = ${JSON.stringify(cache)};
+      const blob = checkerSnapshot().blob;
+      const cwd = process.cwd();
+      const withoutBlob = prestartChecker(cwd);
+      writeFileSync(blob, "not a V8 startup snapshot");
+      const early = prestartChecker(cwd);
+      const taken = startCheckerProcess(blob, cwd);
+      const next = startCheckerProcess(blob, cwd);
+      // One that exited before it was taken (this blob is refused): its exit would never reach the taker's listeners.
+      const gone = prestartChecker(cwd);
+      await once(gone, "exit");
+      const afterExit = startCheckerProcess(blob, cwd);
+      const forHere = prestartChecker(cwd);
+      const elsewhere = startCheckerProcess(blob, "/");
+      await Promise.all([taken, next, afterExit, elsewhere].map((c) => (c.exitCode === null && c.signalCode === null ? once(c, "exit") : null)));
+      console.log(JSON.stringify({
+        withoutBlob: withoutBlob === undefined,
+        taken: taken === early,
+        nextIsNew: next !== early,
+        afterExitIsNew: afterExit !== gone,
+        elsewhereIsNew: elsewhere !== forHere,
+        forHereKilled: forHere.killed,
+        args: early.spawnargs.slice(1, 4).map((a) => a.replace(/=[0-9]+$/, "=N")),
+      }));
+    `;
+    const found = await runNode(script, mkdtempSync(join(tmpdir(), "cellflow-thread-")), 60_000);
+    expect(found).toEqual({ withoutBlob: true, taken: true, nextIsNew: true, afterExitIsNew: true, elsewhereIsNew: true, forHereKilled: true, args: ["--hash-seed=N", "--no-rehash-snapshot", "--snapshot-blob"] });
+  }, 70_000);
+
   it("falls back to the thread, with the same diagnostics, from a damaged snapshot, and deletes it", async () => {
     const cache = scratchDir("cellflow-snapshot-cache-");
     const script = `${IMPORTS}
@@ -182,10 +217,10 @@ describe("TypeCheckThread", () => {
       import { spawnSync } from "node:child_process";
       import { createRequire } from "node:module";
       import { writeFileSync } from "node:fs";
-      import { startCheckerProcess } from ${JSON.stringify(distUrl("src/cells/type-check-process.js"))};
+      import { snapshotFlags, startCheckerProcess } from ${JSON.stringify(distUrl("src/cells/type-check-process.js"))};
       const typescript = createRequire(${JSON.stringify(`${repoRoot}/`)}).resolve("typescript");
       const bundle = ${JSON.stringify(join(pkg, "dist", "src", "cells", "type-check-snapshot.cjs"))};
-      const build = spawnSync(process.execPath, ["--no-warnings", "--snapshot-blob", ${JSON.stringify(blob)}, "--build-snapshot", bundle], { env: { ...process.env, CELLFLOW_SNAPSHOT_TYPESCRIPT: typescript } });
+      const build = spawnSync(process.execPath, ["--no-warnings", ...snapshotFlags(${JSON.stringify(blob)}), "--snapshot-blob", ${JSON.stringify(blob)}, "--build-snapshot", bundle], { env: { ...process.env, CELLFLOW_SNAPSHOT_TYPESCRIPT: typescript } });
       if (build.status !== 0) throw new Error(String(build.stderr));
       writeFileSync(${JSON.stringify(declarations)}, "export declare function task(name: string): string;\\nexport declare const flow: number;\\n");
       const child = startCheckerProcess(${JSON.stringify(blob)}, process.cwd());

@@ -42,6 +42,32 @@ describe.skipIf(!python)(`the kernel under jupyter_client${skip ? ` (skipped: ${
     expect(found.bad_mode).toMatchObject({ status: "error", evalue: expect.stringContaining("use %typecheck strict, warn or off") });
   });
 
+  it("under %typecheck warn a cell replies once it ran; its type errors follow under it, then its idle, then the next cell", async () => {
+    const found = await run("warn_order");
+    const arrived = found.arrived as Array<{ cell: string; type: string; state: string | null; text: string | null }>;
+    const first = arrived.filter((m) => m.cell === "first");
+    const kinds = first.map((m) => (m.type === "iopub:status" ? `status ${m.state}` : m.type === "iopub:stream" ? "type errors" : m.type));
+    // Its reply (ok: the cell ran) before its type errors, which come before its idle status, all under its own header.
+    expect(kinds).toEqual(["status busy", "iopub:execute_input", "shell:execute_reply", "type errors", "status idle"]);
+    expect(first[2].state).toBe("ok");
+    expect(first[3].text).toMatch(/^cell 1, line 3, col 7: Type 'string' is not assignable to type 'number'\. \(TS2322\)/);
+    // The next request starts only after that idle status (iopub keeps its order), and none of the first cell's type
+    // errors land under it.
+    const iopub = arrived.filter((m) => m.type.startsWith("iopub:"));
+    expect(iopub.findIndex((m) => m.cell === "second")).toBe(iopub.findIndex((m) => m.cell === "first" && m.state === "idle") + 1);
+    const second = arrived.filter((m) => m.cell === "second");
+    expect(second.some((m) => m.type === "iopub:stream")).toBe(false);
+    expect(second.find((m) => m.type === "iopub:execute_result")?.text).toBe("2");
+  });
+
+  it("an interrupt while a replied cell's check goes on ends the wait: idle follows, its type errors are never sent", async () => {
+    const found = await run("warn_interrupt");
+    expect(found.reply).toBe("ok");
+    expect(found.first).toEqual(["status", "execute_input", "status"]);
+    expect(found.next).toMatchObject({ status: "ok" });
+    expect(found.next_outputs).toEqual([["execute_result", null, "2"]]);
+  });
+
   it("%lsmagic lists every magic; an unknown magic points at it", async () => {
     const found = await run("lsmagic");
     expect(found.reply).toMatchObject({ status: "ok" });

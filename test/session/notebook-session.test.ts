@@ -41,6 +41,20 @@ describe.concurrent("NotebookSession", { timeout: 180_000 }, () => {
     expect(results).toEqual([{ ok: true, value: 42, run: null }]);
   });
 
+  it("a cell that calls no task loads neither the engine nor the store; the first task call does, and makes the run", async () => {
+    const { results } = await scenario(`
+      const { createRequire } = await import("node:module");
+      const sqliteLoaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes("better-sqlite3"));
+      const plain = await session.runCell("1 + 1", 1);
+      out({ value: plain.outcome.value, run: plain.run, sqlite: sqliteLoaded(), runs: session.runs().length });
+      const tasks = await session.runCell('import { task } from "cellflow";\\nconst sq = task("sq", (x: number) => x * x);\\nawait sq(3)', 2);
+      out({ value: tasks.outcome.value, state: tasks.run.state.name, sqlite: sqliteLoaded(), runs: session.runs().length });`);
+    expect(results).toEqual([
+      { value: 2, run: null, sqlite: false, runs: 0 },
+      { value: 9, state: "Completed", sqlite: true, runs: 1 },
+    ]);
+  });
+
   it("task calls in a cell become task runs of one session flow run", async () => {
     const { results } = await scenario(`
       await session.runCell('import { task } from "cellflow";\\nconst sq = task("sq", (x: number) => x * x);', 1);
@@ -135,6 +149,24 @@ describe.concurrent("NotebookSession", { timeout: 180_000 }, () => {
     expect(results[2]).toBe(4);
     const count = (k: string) => (fs.existsSync(path.join(dir, `count-${k}`)) ? fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length : 0);
     expect([count("source"), count("double-broken"), count("double-fixed")]).toEqual([1, 1, 1]);
+  });
+
+  it("under warn, awaitLastCheck: false resolves once the cell ran; its type errors, then onCell, follow and `checked` resolves after them", async () => {
+    // The checker takes a while over a thousand levels of a recursive type; running the cell takes nothing.
+    const cell = (n: number) =>
+      JSON.stringify(`type Build${n}<N extends number, A extends unknown[] = []> = A["length"] extends N ? A : Build${n}<N, [...A, unknown]>;\nconst slow${n}: Build${n}<990>["length"] = 990;\nconst wrong${n}: number = "text";\nslow${n}`);
+    const { results } = await scenario(`
+      session.typecheck = "warn";
+      for (const [id, source, awaitLastCheck] of [[1, ${cell(1)}, true], [2, ${cell(2)}, false]]) {
+        const seen = [];
+        const r = await session.execute([{ id, source }], { awaitLastCheck, onDiagnostics: () => seen.push("diagnostics"), onCell: () => seen.push("onCell") });
+        seen.push("resolved");
+        const atResolve = r.cells[0].diagnostics.length;
+        await r.checked;
+        out({ seen, atResolve, codes: r.cells[0].diagnostics.map((d) => d.code), value: r.cells[0].outcome.value });
+      }`);
+    expect(results[0]).toEqual({ seen: ["diagnostics", "onCell", "resolved"], atResolve: 1, codes: [2322], value: 990 });
+    expect(results[1]).toEqual({ seen: ["resolved", "diagnostics", "onCell"], atResolve: 0, codes: [2322], value: 990 });
   });
 
   it("rerun after an upstream task's source changed: it re-executes, and its dependent stays Cached when the result is the same", async () => {

@@ -1,10 +1,12 @@
 """Kernel benchmark client (run by bench/kernel.ts): one jupyter_client driving each named kernel; prints one JSON line.
 
-Usage: python3 bench_kernels.py <work dir> <launches> <cells> <kernel name>[:dag] ...
+Usage: python3 bench_kernels.py <work dir> <launches> <cells> <kernel name>[:extra,...] ...
+(extras: dag, nocheck, typed, typed-python; see bench()).
 For each kernel: launch → kernel_info_reply (median of <launches> fresh starts), the first cell (and launch → its
-reply, on the last start), and the round
+reply and to its idle status, on the last start), and the round
 trip of `1 + 1` over <cells> runs, then of <cells> different cells `0 + 1`, `1 + 1`, ... (execute_request sent until its reply and idle status both arrived; a round
-whose idle status never came is counted as idleLost, not timed). With ":dag", also how long after a task records
+whose idle status never came is counted as idleLost, not timed). With "typed" ("typed-python": the same cells in
+Python), the round trip of a cell after 50 cells that define what it uses. With ":dag", also how long after a task records
 Date.now() (its last statement) the client receives the update_display_data showing it Completed. Both clocks
 are this machine's wall clock (Date.now() in the kernel, time.time() here).
 """
@@ -125,6 +127,33 @@ def execute(kc, code, on_message=None, idle_timeout=IDLE_TIMEOUT):
     return None if lost else (ended - started) * 1000
 
 
+def first_cell(kc, code):
+    """The first cell, timed on both channels: ms from execute_request until its reply, and until its idle status
+    (its output all delivered, Cellflow's type errors included)."""
+    poller = zmq.Poller()
+    poller.register(kc.shell_channel.socket, zmq.POLLIN)
+    poller.register(kc.iopub_channel.socket, zmq.POLLIN)
+    started = time.perf_counter()
+    msg_id = kc.execute(code)
+    reply_ms = idle_ms = None
+    deadline = time.time() + 60
+    while reply_ms is None or idle_ms is None:
+        if time.time() > deadline:
+            raise RuntimeError(f"no reply and idle status for {code!r} within 60 s")
+        ready = dict(poller.poll(100))
+        if kc.shell_channel.socket in ready:
+            msg = kc.get_shell_msg(timeout=0)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                if msg["content"]["status"] != "ok":
+                    raise RuntimeError(f"cell failed: {msg['content'].get('ename')}: {msg['content'].get('evalue')}")
+                reply_ms = (time.perf_counter() - started) * 1000
+        if kc.iopub_channel.socket in ready:
+            msg = kc.get_iopub_msg(timeout=0)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                idle_ms = (time.perf_counter() - started) * 1000
+    return reply_ms, idle_ms
+
+
 def execute_all(kc, code, on_message=None):
     ms = execute(kc, code, on_message, idle_timeout=60)
     if ms is None:
@@ -168,10 +197,14 @@ def state_change_to_update(kc, work):
     return lags
 
 
-def after_earlier_cells(kc, cells, earlier=50):
-    """The round trip of a cell that uses names of `earlier` cells before it (a type checker sees them all)."""
+def after_earlier_cells(kc, cells, python=False, earlier=50):
+    """The round trip of a cell that uses names of `earlier` cells before it (a type checker sees them all); for a
+    Python kernel, the same cells in Python (nothing type-checks them)."""
     for i in range(earlier):
-        execute_all(kc, f"const v{i}: number = {i};\nfunction f{i}(x: string): number {{ return x.length + v{i}; }}")
+        if python:
+            execute_all(kc, f"v{i}: int = {i}\ndef f{i}(x: str) -> int:\n    return len(x) + v{i}")
+        else:
+            execute_all(kc, f"const v{i}: number = {i};\nfunction f{i}(x: string): number {{ return x.length + v{i}; }}")
     rounds = [ms for ms in (execute(kc, f"f{i % earlier}('abc') + v{(i * 7) % earlier}") for i in range(cells)) if ms is not None]
     return percentile(rounds, 50), percentile(rounds, 95)
 
@@ -193,9 +226,13 @@ def bench(spec, work, launches, cells):
         if len(times) < launches:
             stop(km, kc)
     try:
-        first = execute_all(kc, "1 + 1")
-        # The last launch is the one whose first cell is timed: start_kernel until that cell's reply and idle.
-        found = {"kernelInfoMs": statistics.median(times), "launchesDied": died, "firstCellMs": first, "startToFirstCellMs": times[-1] + first}
+        first_reply, first = first_cell(kc, "1 + 1")
+        # The last launch is the one whose first cell is timed: start_kernel until that cell's reply, and until its
+        # idle status (Cellflow replies once the cell ran and sends its type errors before idle).
+        found = {
+            "kernelInfoMs": statistics.median(times), "launchesDied": died, "firstCellMs": first,
+            "startToFirstReplyMs": times[-1] + first_reply, "startToFirstCellMs": times[-1] + first,
+        }
         # CPU time is what a loaded machine's wall clock hides: the kernel's own cost (every thread) per cell.
         found["cpuToFirstCellMs"] = cpu_ms(km)
         cpu_before = found["cpuToFirstCellMs"]
@@ -224,8 +261,8 @@ def bench(spec, work, launches, cells):
             found["uncheckedCellP50Ms"] = percentile(rounds, 50)
             found["uncheckedCellP95Ms"] = percentile(rounds, 95)
             execute_all(kc, "%typecheck warn")
-        if "typed" in extras:
-            found["after50CellsP50Ms"], found["after50CellsP95Ms"] = after_earlier_cells(kc, cells)
+        if "typed" in extras or "typed-python" in extras:
+            found["after50CellsP50Ms"], found["after50CellsP95Ms"] = after_earlier_cells(kc, cells, python="typed-python" in extras)
         if "dag" in extras:
             lags = state_change_to_update(kc, work)
             found["stateChangeToUpdateMsP50"] = percentile(lags, 50)

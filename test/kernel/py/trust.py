@@ -1,6 +1,6 @@
 """Notebook runs you can trust, as a Jupyter client sees them; each scenario prints one JSON line of findings.
 
-Usage: python3 trust.py <rerun_fix|typecheck|lsmagic|nested|parent_exit>
+Usage: python3 trust.py <rerun_fix|typecheck|warn_order|warn_interrupt|lsmagic|nested|parent_exit>
 """
 
 import json
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import zmq
 from jupyter_client.manager import start_new_kernel
 
 KERNEL = os.environ["CELLFLOW_KERNEL_NAME"]
@@ -130,6 +131,80 @@ await etl()"""
         found["dag"] = next((o["text"] for o in outputs if o["type"] == "display_data"), None)
         return found
     return with_kernel(body)
+
+
+# Type-checking this takes the checker a while (a thousand levels of a recursive type); running it takes nothing.
+SLOW_TO_CHECK = """type Build<N extends number, A extends unknown[] = []> = A["length"] extends N ? A : Build<N, [...A, unknown]>;
+const slowToCheck: Build<990>["length"] = 990;
+const wrong: number = "a string";
+const ranFirst = 1;"""
+
+
+def warn_order():
+    """A cell with a type error under %typecheck warn, the first after the kernel started, and another cell sent right
+    behind it: every message of both, in the order it arrived over the shell and iopub channels."""
+    def body(kc):
+        poller = zmq.Poller()
+        poller.register(kc.shell_channel.socket, zmq.POLLIN)
+        poller.register(kc.iopub_channel.socket, zmq.POLLIN)
+        first = kc.execute(SLOW_TO_CHECK)
+        second = kc.execute("ranFirst + 1")
+        names = {first: "first", second: "second"}
+        arrived = []
+        deadline = time.time() + 120
+        while time.time() < deadline and not any(a["cell"] == "second" and a["state"] == "idle" for a in arrived):
+            ready = dict(poller.poll(100))
+            # Every iopub message waiting first, then the shell's: the kernel sends a request's output before its reply,
+            # and a client that fell behind must not see a later reply before that output. (Each channel keeps its own
+            # order; between the two, only gaps longer than the client's lag are seen as they were.)
+            for socket, channel in ((kc.iopub_channel.socket, "iopub"), (kc.shell_channel.socket, "shell")):
+                if socket not in ready:
+                    continue
+                while socket.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                    msg = kc.get_shell_msg(timeout=0) if channel == "shell" else kc.get_iopub_msg(timeout=0)
+                    cell = names.get(msg["parent_header"].get("msg_id"))
+                    if cell is None:
+                        continue
+                    content = msg["content"]
+                    arrived.append({
+                        "cell": cell,
+                        "type": f"{channel}:{msg['msg_type']}",
+                        "state": content.get("execution_state") or content.get("status"),
+                        "text": content.get("text") or content.get("data", {}).get("text/plain"),
+                    })
+        return {"arrived": arrived}
+    return with_kernel(body)
+
+
+def warn_interrupt():
+    """The same cell, interrupted once its reply came and while its check goes on; then another cell."""
+    km, kc = start_new_kernel(kernel_name=KERNEL, cwd=WORK)
+    try:
+        found = {}
+        first = kc.execute(SLOW_TO_CHECK)
+        while True:
+            reply = kc.get_shell_msg(timeout=120)
+            if reply["parent_header"].get("msg_id") == first:
+                break
+        # Message mode (the kernelspec's interrupt_mode): an interrupt_request on the control channel.
+        km.interrupt_kernel()
+        found["reply"] = reply["content"]["status"]
+        outputs = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=120)
+            if msg["parent_header"].get("msg_id") != first:
+                continue
+            outputs.append(msg["msg_type"])
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        found["first"] = outputs
+        # Its check still has to end before this one's (the checker takes them in turn).
+        found["next"], later = run(kc, "ranFirst + 1", timeout=120)
+        found["next_outputs"] = [(o["type"], o["name"], o["text"]) for o in later if o["type"] not in ("status", "execute_input")]
+        return found
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 LAUNCHER = """
