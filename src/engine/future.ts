@@ -2,7 +2,7 @@
 
 import type { State } from "../core/states.js";
 import { Pending } from "../core/states.js";
-import type { LiveTaskRun } from "./context.js";
+import type { LiveFlowRun, LiveTaskRun } from "./context.js";
 
 export class TaskFuture<T = unknown> {
   /** Settles when the task run ends, never rejects: what waitFor waits on. */
@@ -10,6 +10,8 @@ export class TaskFuture<T = unknown> {
   private live: LiveTaskRun | null = null;
   private outcome: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
   private observer: (() => void) | null = null;
+  /** The flow run that submitted it: its failure counts as unseen there until someone reads it (markObserved). */
+  private submitter: LiveFlowRun | null = null;
 
   constructor(
     promise: Promise<T>,
@@ -23,13 +25,17 @@ export class TaskFuture<T = unknown> {
       },
       (error) => {
         this.outcome = { ok: false, error };
+        // Here rather than in a handler of its own: one promise and closure less per submitted task run.
+        const live = this.live;
+        if (this.submitter && live && live.record.state.type !== "CANCELLED") this.submitter.unobservedFailures.add(live);
       },
     );
   }
 
-  /** @internal the engine attaches the task run once it exists. */
-  attach(live: LiveTaskRun): void {
+  /** @internal the engine attaches the task run once it exists, and the flow run that submitted it, if any. */
+  attach(live: LiveTaskRun, submitter: LiveFlowRun | null = null): void {
     this.live = live;
+    this.submitter = submitter;
   }
 
   get taskRunId(): string | null {
@@ -52,8 +58,17 @@ export class TaskFuture<T = unknown> {
   }
 
   /** The task's return value; rejects with its error when it failed. */
-  async result(): Promise<T> {
-    await this.settled;
+  result(): Promise<T> {
+    // Ended already (a flow reading its futures after submitting them all): no tick spent waiting for `settled`.
+    const outcome = this.outcome;
+    if (outcome) {
+      this.markObserved();
+      return outcome.ok ? Promise.resolve(outcome.value) : Promise.reject(outcome.error);
+    }
+    return this.settled.then(() => this.read());
+  }
+
+  private read(): T {
     this.markObserved();
     const outcome = this.outcome!;
     if (outcome.ok) return outcome.value;
@@ -64,6 +79,10 @@ export class TaskFuture<T = unknown> {
   markObserved(): void {
     this.observer?.();
     this.observer = null;
+    if (this.submitter) {
+      this.submitter.unobservedFailures.delete(this.live!);
+      this.submitter = null;
+    }
   }
 
   /** @internal settled outcome, for the engine resolving arguments. */

@@ -6,7 +6,6 @@ import { TaskFuture, futureList, type TaskFutureList } from "./future.js";
 import { parameterNames, sha256 } from "./hashing.js";
 import { validateTaskOptions, type TaskOptions } from "./options.js";
 import { createTaskRun, runTask, type CallOptions, type TaskDefinition } from "./task-run.js";
-import { currentContext } from "./context.js";
 import { registerTaskDefinition } from "./task-registry.js";
 
 /** An argument may be the value, a future of it, or (for an array) an array of values and futures. */
@@ -75,16 +74,6 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
   const call: CallOptions = { waitFor };
   registerTaskDefinition(def);
 
-  const start = (args: unknown[]): { future: TaskFuture<Awaited<R>>; promise: Promise<Awaited<R>> } => {
-    const engine = getEngine();
-    const live = createTaskRun(def, engine, true);
-    const promise = runTask(def, live, args, call) as Promise<Awaited<R>>;
-    const flow = live.flow;
-    const future = new TaskFuture(promise, () => flow?.unobservedFailures.delete(live));
-    future.attach(live);
-    return { future, promise };
-  };
-
   // An awaited call needs no future: its promise is the result (one promise chain and two closures less per task).
   const invoke = ((...args: unknown[]) => runTask(def, createTaskRun(def, getEngine(), true), args, call)) as Task<A, R>;
   Object.defineProperties(invoke, {
@@ -94,17 +83,12 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
     name: { value: name },
   });
   invoke.submit = (...args: unknown[]) => {
-    const { future, promise } = start(args);
-    const flow = currentContext()?.flow;
-    if (flow) {
-      flow.futures.add(future);
-      promise.catch(() => {
-        const live = future.taskRun;
-        if (live && live.record.state.type !== "CANCELLED") flow.unobservedFailures.add(live);
-      });
-    }
-    // A failure is reported through the future; never as an unhandled rejection.
-    promise.catch(() => {});
+    const live = createTaskRun(def, getEngine(), true);
+    const flow = live.flow;
+    // A failure is reported through the future (and, in a flow, counted unseen until read); never as an unhandled rejection.
+    const future = new TaskFuture(runTask(def, live, args, call) as Promise<Awaited<R>>);
+    future.attach(live, flow);
+    flow?.futures.add(future);
     return future;
   };
   invoke.map = ((...args: unknown[]) => {

@@ -168,4 +168,33 @@ describe("synchronous tasks", () => {
     const run = await flow("f", async () => (await t()) + (await t.submit())).run();
     expect(run.result).toBe(14);
   });
+
+  it("a submitted failure read after it ended counts as seen; one read by nobody fails the flow", async () => {
+    const t = task("t", (fail: boolean) => {
+      if (fail) throw new Error("bad");
+      return 1;
+    });
+    const read = await flow("read", async () => {
+      const future = t.submit(true);
+      await future.wait();
+      const first = await future.result().catch((e: Error) => e.message);
+      const again = await future.result().catch((e: Error) => e.message);
+      return `${first} ${again} ${await t.submit(false).result()}`;
+    }).run();
+    expect(read.state.name).toBe("Completed");
+    expect(read.result).toBe("bad bad 1");
+    const unread = await flow("unread", async () => {
+      await t.submit(true).wait();
+    }).run();
+    expect(unread.state.message).toBe("UnobservedTaskFailure: task t-0 failed and its future was never awaited: bad");
+  });
+
+  it("a failed submission outside any flow is no unhandled rejection", async () => {
+    const t = task("t", () => {
+      throw new Error("outside");
+    });
+    const future = t.submit();
+    expect((await future.wait()).name).toBe("Failed");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
 });
