@@ -16,6 +16,8 @@ import { retryDelayMs, type ResolvedTaskTimings, type TaskOptions } from "./opti
 import { shortTaskRunId, timeOrderedId } from "../core/ids.js";
 import { dispatchTask } from "./dispatch.js";
 import type { CachedResultRef } from "../store/store.js";
+import type { TaskRunRow } from "../store/rows.js";
+import type { CachePolicy } from "./options.js";
 
 /** What task() builds: everything the engine needs to run calls of one task. */
 export interface TaskDefinition {
@@ -175,6 +177,16 @@ export function endInflight(flow: LiveFlowRun): void {
 /** Arrays longer than this are not scanned for task results: a data set is not a list of edges. */
 const ARRAY_EDGE_SCAN = 1000;
 
+/** Shared by inputsNow() for primitive arguments, which never add to it (addInput adds edges of objects only). */
+const NO_EDGES = new Set<string>();
+NO_EDGES.add = () => {
+  throw new Error("internal: an edge was added to the shared empty set");
+};
+
+function isObjectLike(arg: unknown): boolean {
+  return typeof arg === "object" && arg !== null;
+}
+
 /** Whether an argument is a future, or an array holding one: the task run waits for its upstream first. */
 function hasFuture(arg: unknown): boolean {
   return isFuture(arg) || (Array.isArray(arg) && arg.some(isFuture));
@@ -187,7 +199,8 @@ function hasFuture(arg: unknown): boolean {
  */
 function inputsNow(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine): unknown[] | Promise<never> {
   const inputs: TaskInput[] = [];
-  const upstream = new Set<string>();
+  // Only an object argument can be an edge (a task's result, or an array of them): none, no set.
+  const upstream = args.some(isObjectLike) ? new Set<string>() : NO_EDGES;
   try {
     for (let i = 0; i < args.length; i++) addInput(def, i, args[i], null, inputs, upstream, engine);
   } catch (error) {
@@ -353,9 +366,8 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
   live.record.cacheKey = key;
   live.cacheScope = scope === "run" ? "run" : null;
   const previous = flow?.previous.get(live.record.dynamicKey);
-  const reason = () => explainExecution(previous, { sourceHash: def.sourceHash, inputs: live.record.inputs, policy, key }, refresh ? { ...def.options, refreshCache: true } : def.options);
   if (key === null || refresh) {
-    live.record.cacheReason = reason();
+    live.record.cacheReason = explainMiss(def, live, previous, policy, key, refresh);
     return null;
   }
   const now = Date.now();
@@ -377,8 +389,13 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
       return null;
     }
   }
-  live.record.cacheReason = reason();
+  live.record.cacheReason = explainMiss(def, live, previous, policy, key, refresh);
   return null;
+}
+
+/** Why the task run executes instead of coming from cache (explainExecution with this run's parts). */
+function explainMiss(def: TaskDefinition, live: LiveTaskRun, previous: TaskRunRow | undefined, policy: CachePolicy, key: string | null, refresh: boolean): string {
+  return explainExecution(previous, { sourceHash: def.sourceHash, inputs: live.record.inputs, policy, key }, refresh ? { ...def.options, refreshCache: true } : def.options);
 }
 
 /** A result an earlier attempt of this flow run stored under `key` (see LiveFlowRun.earlier). */
