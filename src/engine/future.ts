@@ -4,6 +4,9 @@ import type { State } from "../core/states.js";
 import { Pending } from "../core/states.js";
 import type { LiveFlowRun, LiveTaskRun } from "./context.js";
 
+/** The placeholder `settled` of a future made without a promise until attach() gives it the task run's own. */
+const NOT_YET: Promise<void> = new Promise<void>(() => {});
+
 export class TaskFuture<T = unknown> {
   /** Settles when the task run ends, never rejects: what waitFor waits on. */
   readonly settled: Promise<void>;
@@ -14,28 +17,41 @@ export class TaskFuture<T = unknown> {
   private submitter: LiveFlowRun | null = null;
 
   constructor(
-    promise: Promise<T>,
+    /** The task run's value or error; null when the engine settles the future itself (a submitted task run). */
+    promise: Promise<T> | null,
     /** Called once when someone reads the result, so a failure counts as seen by the flow. */
     onObserved?: () => void,
   ) {
     this.observer = onObserved ?? null;
-    this.settled = promise.then(
-      (value) => {
-        this.outcome = { ok: true, value };
-      },
-      (error) => {
-        this.outcome = { ok: false, error };
-        // Here rather than in a handler of its own: one promise and closure less per submitted task run.
-        const live = this.live;
-        if (this.submitter && live && live.record.state.type !== "CANCELLED") this.submitter.unobservedFailures.add(live);
-      },
-    );
+    this.settled = promise
+      ? promise.then(
+          (value) => this.fulfil(value),
+          (error) => this.fail(error),
+        )
+      : NOT_YET;
   }
 
   /** @internal the engine attaches the task run once it exists, and the flow run that submitted it, if any. */
   attach(live: LiveTaskRun, submitter: LiveFlowRun | null = null): void {
     this.live = live;
     this.submitter = submitter;
+  }
+
+  /** @internal for a future made without a promise: `settled` is this one, which resolves once the engine settled the future (fulfil, fail). */
+  settleOn(settled: Promise<unknown>): void {
+    (this as { settled: Promise<unknown> }).settled = settled;
+  }
+
+  /** @internal the task run completed with `value`. */
+  fulfil(value: T): void {
+    this.outcome = { ok: true, value };
+  }
+
+  /** @internal the task run ended with `error`: unseen by the flow that submitted it until someone reads it. */
+  fail(error: unknown): void {
+    this.outcome = { ok: false, error };
+    const live = this.live;
+    if (this.submitter && live && live.record.state.type !== "CANCELLED") this.submitter.unobservedFailures.add(live);
   }
 
   get taskRunId(): string | null {

@@ -109,8 +109,9 @@ export interface CallOptions {
 /**
  * Run one call of a task to its end. Resolves to the task's value; rejects with its error. One async function
  * per call (the flow's count of task runs in flight is kept here too): each one more is a promise and a tick.
+ * A submitted call passes its future: the outcome goes there, and the promise resolves (never rejects) once it has.
  */
-export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions): Promise<unknown> {
+export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions, future: TaskFuture<unknown> | null = null): Promise<unknown> {
   const engine = getEngine();
   const flow = live.flow;
   if (flow) flow.inflight++;
@@ -141,16 +142,19 @@ export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unkn
     }
     if (flow) flow.running.add(live);
     let release: (() => void) | null = null;
+    let value: unknown;
     try {
       // Most task runs wait for no slot: no await (a promise and a tick per task run) when there is none to take.
       if (needsSlots(def, live)) release = await acquireSlots(def, live, engine);
       const cached = lookupCache(def, live, resolved, engine);
-      if (cached) return handleCached(live, cached, engine);
+      if (cached) value = handleCached(live, cached, engine);
       // The distributed task runner: a task worker executes it; this process waits for its end.
-      if (flow?.dispatch) return await dispatchTask(def, live, resolved, flow.dispatch, engine);
-      // A synchronous task usually ends inside execute(): its value, not a promise (see execute).
-      const outcome = execute(def, live, resolved, engine);
-      return isThenable(outcome) ? await outcome : outcome;
+      else if (flow?.dispatch) value = await dispatchTask(def, live, resolved, flow.dispatch, engine);
+      else {
+        // A synchronous task usually ends inside execute(): its value, not a promise (see execute).
+        const outcome = execute(def, live, resolved, engine);
+        value = isThenable(outcome) ? await outcome : outcome;
+      }
     } catch (error) {
       if (!isTerminal(live.record.state)) handleException(def, live, error, engine);
       throw error;
@@ -158,6 +162,11 @@ export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unkn
       release?.();
       flow?.running.delete(live);
     }
+    if (!future) return value;
+    future.fulfil(value);
+  } catch (error) {
+    if (!future) throw error;
+    future.fail(error);
   } finally {
     if (flow) endInflight(flow);
   }

@@ -85,9 +85,11 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
   invoke.submit = (...args: unknown[]) => {
     const live = createTaskRun(def, getEngine(), true);
     const flow = live.flow;
-    // A failure is reported through the future (and, in a flow, counted unseen until read); never as an unhandled rejection.
-    const future = new TaskFuture(runTask(def, live, args, call) as Promise<Awaited<R>>);
+    // The outcome goes to the future (a failure counted unseen in the flow until read), never to an unhandled
+    // rejection; the task run's own promise, which never rejects then, is the future's `settled`.
+    const future = new TaskFuture<Awaited<R>>(null);
     future.attach(live, flow);
+    future.settleOn(runTask(def, live, args, call, future as TaskFuture<unknown>));
     flow?.futures.add(future);
     return future;
   };

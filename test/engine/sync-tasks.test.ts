@@ -7,7 +7,7 @@ import type { TaskRunRecord } from "../../src/core/records.js";
 import type { State } from "../../src/core/states.js";
 import { getRunContext } from "../../src/engine/context.js";
 import { CancelledError, getEngine } from "../../src/engine/engine.js";
-import { flow, task } from "../../src/index.js";
+import { flow, task, type TaskFuture } from "../../src/index.js";
 import { byKey, flushed, freshStore, historyNames } from "./helpers.js";
 
 /** Cancel the flow run the calling task runs in, as `cellflow runs cancel` or a Ctrl-C would. */
@@ -196,5 +196,21 @@ describe("synchronous tasks", () => {
     const future = t.submit();
     expect((await future.wait()).name).toBe("Failed");
     await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
+  it("a submitted task run refused before it starts (a waitFor cycle) and read by nobody still fails the flow", async () => {
+    const inner = task("inner", () => "never");
+    const holder: { outer?: TaskFuture<unknown> } = {};
+    const outer = task("outer", async () => {
+      inner.with({ waitFor: [holder.outer] }).submit();
+      return "outer done";
+    });
+    const run = await flow("f", async () => {
+      holder.outer = outer.submit();
+      return holder.outer;
+    }).run();
+    expect(byKey(run.taskRuns, "inner-0").state.name).toBe("Failed");
+    expect(byKey(run.taskRuns, "outer-0").state.name).toBe("Completed");
+    expect(run.state.message).toMatch(/^UnobservedTaskFailure: task inner-0 failed and its future was never awaited: CellflowError: waitFor cycle: task inner-0 waits for outer-0/);
   });
 });
