@@ -106,12 +106,73 @@ export interface CallOptions {
   waitFor?: unknown[];
 }
 
+/** Resolved: what a task run that waits for nothing waits one tick on before it starts (as an await would). */
+const TICK = Promise.resolve();
+
 /**
- * Run one call of a task to its end. Resolves to the task's value; rejects with its error. One async function
- * per call (the flow's count of task runs in flight is kept here too): each one more is a promise and a tick.
- * A submitted call passes its future: the outcome goes there, and the promise resolves (never rejects) once it has.
+ * Run one call of a task to its end. Resolves to the task's value; rejects with its error. A submitted call passes
+ * its future: the outcome goes there, and the promise resolves (never rejects) once it has.
+ *
+ * A call with nothing to wait for (no futures among its arguments, no waitFor, no concurrency slot, not dispatched
+ * to task workers) whose inputs hash without an error starts one tick later through TICK.then(): no suspended async
+ * function held per task run in flight (a loop of 10,000 submits holds 10,000), and a synchronous task ends in that
+ * tick. Any other call goes through runTaskAsync, with the same steps in the same order.
  */
-export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions, future: TaskFuture<unknown> | null = null): Promise<unknown> {
+export function runTask(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions, future: TaskFuture<unknown> | null = null): Promise<unknown> {
+  if ((call.waitFor?.length ?? 0) > 0 || needsSlots(def, live) || live.flow?.dispatch || args.some(hasFuture)) return runTaskAsync(def, live, args, call, future, null);
+  const engine = getEngine();
+  const inputs = inputsNow(def, live, args, engine);
+  if (isThenable(inputs)) return runTaskAsync(def, live, args, call, future, inputs as Promise<never>);
+  if (live.flow) live.flow.inflight++;
+  return TICK.then(() => runStarted(def, live, inputs as unknown[], future, engine));
+}
+
+/** runTaskAsync's steps after the inputs, for a call runTask() started itself: the value, or a promise of it. */
+function runStarted(def: TaskDefinition, live: LiveTaskRun, resolved: unknown[], future: TaskFuture<unknown> | null, engine: Engine): unknown {
+  if (live.flow) live.flow.running.add(live);
+  let outcome: unknown;
+  try {
+    const cached = lookupCache(def, live, resolved, engine);
+    outcome = cached ? handleCached(live, cached, engine) : execute(def, live, resolved, engine);
+  } catch (error) {
+    return endRun(def, live, future, engine, false, error);
+  }
+  return isThenable(outcome) ? endLater(def, live, future, engine, outcome as Promise<unknown>) : endRun(def, live, future, engine, true, outcome);
+}
+
+async function endLater(def: TaskDefinition, live: LiveTaskRun, future: TaskFuture<unknown> | null, engine: Engine, outcome: Promise<unknown>): Promise<unknown> {
+  let value: unknown;
+  try {
+    value = await outcome;
+  } catch (error) {
+    return endRun(def, live, future, engine, false, error);
+  }
+  return endRun(def, live, future, engine, true, value);
+}
+
+/** The end of a run runStarted() began, in runTaskAsync's order: the error's state, off the running set, the outcome, inflight. */
+function endRun(def: TaskDefinition, live: LiveTaskRun, future: TaskFuture<unknown> | null, engine: Engine, ok: boolean, outcome: unknown): unknown {
+  const flow = live.flow;
+  try {
+    if (!ok && !isTerminal(live.record.state)) handleException(def, live, outcome, engine);
+  } finally {
+    flow?.running.delete(live);
+  }
+  try {
+    if (future) {
+      if (ok) future.fulfil(outcome);
+      else future.fail(outcome);
+      return undefined;
+    }
+    if (ok) return outcome;
+    throw outcome;
+  } finally {
+    if (flow) endInflight(flow);
+  }
+}
+
+/** runTask() for a call that waits first, or whose inputs failed to hash (`inputs`: what inputsNow() gave then). */
+async function runTaskAsync(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions, future: TaskFuture<unknown> | null, inputs: Promise<never> | null): Promise<unknown> {
   const engine = getEngine();
   const flow = live.flow;
   if (flow) flow.inflight++;
@@ -128,7 +189,7 @@ export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unkn
       checkWaitForCycle(live, waitFor);
       // Arguments without futures and no waitFor: nothing to wait for, so no async function either (the await
       // below still takes the one tick it took, so a submitted task starts after submit() returns, as before).
-      resolved = await (waitFor.length === 0 && !args.some(hasFuture) ? inputsNow(def, live, args, engine) : resolveInputs(def, live, args, waitFor, engine));
+      resolved = await (inputs ?? (waitFor.length === 0 && !args.some(hasFuture) ? inputsNow(def, live, args, engine) : resolveInputs(def, live, args, waitFor, engine)));
     } catch (error) {
       if (error instanceof UpstreamFailedError && isCancellation(error.cause, live)) {
         // Downstream of a cancelled task is cancelled too, not failed.

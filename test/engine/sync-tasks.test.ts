@@ -213,4 +213,40 @@ describe("synchronous tasks", () => {
     expect(byKey(run.taskRuns, "outer-0").state.name).toBe("Completed");
     expect(run.state.message).toMatch(/^UnobservedTaskFailure: task inner-0 failed and its future was never awaited: CellflowError: waitFor cycle: task inner-0 waits for outer-0/);
   });
+
+  it("an argument whose hashing throws fails the task run before it runs, awaited or submitted", async () => {
+    let bodies = 0;
+    const t = task("t", (_arg: unknown) => ++bodies);
+    const bad = {
+      get boom(): number {
+        throw new Error("getter broke");
+      },
+    };
+    const run = await flow("f", async () => {
+      const awaited = await t(bad).catch((e: Error) => e.message);
+      const submitted = await t.submit(bad).result().catch((e: Error) => e.message);
+      return `${awaited} / ${submitted}`;
+    }).run();
+    expect(run.result).toBe("getter broke / getter broke");
+    expect(bodies).toBe(0);
+    for (const key of ["t-0", "t-1"]) expect(historyNames("task", byKey(run.taskRuns, key).id)).toEqual(["Pending", "Failed"]);
+  });
+
+  it("an async task started without waiting (the short path) ends as it did: value, failure, hooks", async () => {
+    const events: string[] = [];
+    const t = task({ name: "t", onCompletion: [() => void events.push("hook")] }, async (x: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (x < 0) throw new Error("negative");
+      return x * 10;
+    });
+    const run = await flow("f", async () => {
+      const a = await t(1);
+      const b = await t.submit(2);
+      const c = await t(-1).catch((e: Error) => e.message);
+      return [a, b, c];
+    }).run();
+    expect(run.result).toEqual([10, 20, "negative"]);
+    expect(events).toEqual(["hook", "hook"]);
+    expect(run.taskRuns.map((tr) => tr.state.name)).toEqual(["Completed", "Completed", "Failed"]);
+  });
 });
