@@ -155,6 +155,9 @@ function endRun(def: TaskDefinition, live: LiveTaskRun, future: TaskFuture<unkno
   const flow = live.flow;
   try {
     if (!ok && !isTerminal(live.record.state)) handleException(def, live, outcome, engine);
+  } catch (error) {
+    // As in runTaskAsync: an error while recording the failure (the store's, say) is the one the caller sees.
+    outcome = error;
   } finally {
     flow?.running.delete(live);
   }
