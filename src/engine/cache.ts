@@ -20,10 +20,15 @@ export function cacheKeyFor(parts: KeyParts, custom: string | null | undefined):
   if (custom === null) return null;
   const scope = parts.scope === "run" ? `run:${parts.flowRunId ?? "-"}` : "global";
   if (custom !== undefined) return sha256Prefix(`${scope}|${parts.taskName}|custom:${custom}`);
-  if (parts.inputs.some((i) => i.kind !== "wait_for" && !i.hash)) return null;
   const withInputs = parts.policy === "inputs" || parts.policy === "inputs+source";
   const withSource = parts.policy === "source" || parts.policy === "inputs+source";
-  const inputs = withInputs ? parts.inputs.filter((i) => i.kind !== "wait_for").map((i) => `${i.name}=${i.hash}`).join(";") : "";
+  // "name=hash" of each input but waitFor's, ";"-separated (a loop: no arrays per task run on the hot path).
+  let inputs = "";
+  for (const input of parts.inputs) {
+    if (input.kind === "wait_for") continue;
+    if (!input.hash) return null;
+    if (withInputs) inputs += inputs ? `;${input.name}=${input.hash}` : `${input.name}=${input.hash}`;
+  }
   return sha256Prefix(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`);
 }
 

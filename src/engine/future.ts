@@ -2,7 +2,10 @@
 
 import type { State } from "../core/states.js";
 import { Pending } from "../core/states.js";
-import type { LiveTaskRun } from "./context.js";
+import type { LiveFlowRun, LiveTaskRun } from "./context.js";
+
+/** The placeholder `settled` of a future made without a promise until attach() gives it the task run's own. */
+const NOT_YET: Promise<void> = new Promise<void>(() => {});
 
 export class TaskFuture<T = unknown> {
   /** Settles when the task run ends, never rejects: what waitFor waits on. */
@@ -10,26 +13,45 @@ export class TaskFuture<T = unknown> {
   private live: LiveTaskRun | null = null;
   private outcome: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
   private observer: (() => void) | null = null;
+  /** The flow run that submitted it: its failure counts as unseen there until someone reads it (markObserved). */
+  private submitter: LiveFlowRun | null = null;
 
   constructor(
-    promise: Promise<T>,
+    /** The task run's value or error; null when the engine settles the future itself (a submitted task run). */
+    promise: Promise<T> | null,
     /** Called once when someone reads the result, so a failure counts as seen by the flow. */
     onObserved?: () => void,
   ) {
     this.observer = onObserved ?? null;
-    this.settled = promise.then(
-      (value) => {
-        this.outcome = { ok: true, value };
-      },
-      (error) => {
-        this.outcome = { ok: false, error };
-      },
-    );
+    this.settled = promise
+      ? promise.then(
+          (value) => this.fulfil(value),
+          (error) => this.fail(error),
+        )
+      : NOT_YET;
   }
 
-  /** @internal the engine attaches the task run once it exists. */
-  attach(live: LiveTaskRun): void {
+  /** @internal the engine attaches the task run once it exists, and the flow run that submitted it, if any. */
+  attach(live: LiveTaskRun, submitter: LiveFlowRun | null = null): void {
     this.live = live;
+    this.submitter = submitter;
+  }
+
+  /** @internal for a future made without a promise: `settled` is this one, which resolves once the engine settled the future (fulfil, fail). */
+  settleOn(settled: Promise<unknown>): void {
+    (this as { settled: Promise<unknown> }).settled = settled;
+  }
+
+  /** @internal the task run completed with `value`. */
+  fulfil(value: T): void {
+    this.outcome = { ok: true, value };
+  }
+
+  /** @internal the task run ended with `error`: unseen by the flow that submitted it until someone reads it. */
+  fail(error: unknown): void {
+    this.outcome = { ok: false, error };
+    const live = this.live;
+    if (this.submitter && live && live.record.state.type !== "CANCELLED") this.submitter.unobservedFailures.add(live);
   }
 
   get taskRunId(): string | null {
@@ -52,8 +74,17 @@ export class TaskFuture<T = unknown> {
   }
 
   /** The task's return value; rejects with its error when it failed. */
-  async result(): Promise<T> {
-    await this.settled;
+  result(): Promise<T> {
+    // Ended already (a flow reading its futures after submitting them all): no tick spent waiting for `settled`.
+    const outcome = this.outcome;
+    if (outcome) {
+      this.markObserved();
+      return outcome.ok ? Promise.resolve(outcome.value) : Promise.reject(outcome.error);
+    }
+    return this.settled.then(() => this.read());
+  }
+
+  private read(): T {
     this.markObserved();
     const outcome = this.outcome!;
     if (outcome.ok) return outcome.value;
@@ -64,6 +95,10 @@ export class TaskFuture<T = unknown> {
   markObserved(): void {
     this.observer?.();
     this.observer = null;
+    if (this.submitter) {
+      this.submitter.unobservedFailures.delete(this.live!);
+      this.submitter = null;
+    }
   }
 
   /** @internal settled outcome, for the engine resolving arguments. */

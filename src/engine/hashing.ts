@@ -12,27 +12,11 @@ export class UnhashableError extends Error {}
  * task's result hash) for an object instead of walking it.
  */
 export function canonical(value: unknown, lookup?: (obj: object) => string | undefined): string {
+  // Most task arguments are primitives: no walker (a closure and a set) for them.
+  if (typeof value !== "object" || value === null) return primitive(value);
   const stack = new Set<object>();
   const walk = (v: unknown): string => {
-    switch (typeof v) {
-      case "string":
-        return JSON.stringify(v);
-      case "number":
-        return Object.is(v, -0) ? "-0" : String(v);
-      case "boolean":
-        return v ? "true" : "false";
-      case "undefined":
-        return "undefined";
-      case "bigint":
-        return `${v}n`;
-      case "function":
-        return `fn:${(v as () => unknown).toString()}`;
-      case "symbol":
-        return `sym:${String((v as symbol).description)}`;
-      default:
-        break;
-    }
-    if (v === null) return "null";
+    if (typeof v !== "object" || v === null) return primitive(v);
     const obj = v as object;
     const known = lookup?.(obj);
     if (known) return `ref:${known}`;
@@ -56,6 +40,28 @@ export function canonical(value: unknown, lookup?: (obj: object) => string | und
     }
   };
   return walk(value);
+}
+
+/** The canonical string of a value that is not an object (null included). */
+function primitive(v: unknown): string {
+  switch (typeof v) {
+    case "string":
+      return JSON.stringify(v);
+    case "number":
+      return Object.is(v, -0) ? "-0" : String(v);
+    case "boolean":
+      return v ? "true" : "false";
+    case "undefined":
+      return "undefined";
+    case "bigint":
+      return `${v}n`;
+    case "function":
+      return `fn:${(v as () => unknown).toString()}`;
+    case "symbol":
+      return `sym:${String((v as symbol).description)}`;
+    default:
+      return "null";
+  }
 }
 
 export function hashValue(value: unknown, lookup?: (obj: object) => string | undefined): string {

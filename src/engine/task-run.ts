@@ -16,6 +16,8 @@ import { retryDelayMs, type ResolvedTaskTimings, type TaskOptions } from "./opti
 import { shortTaskRunId, timeOrderedId } from "../core/ids.js";
 import { dispatchTask } from "./dispatch.js";
 import type { CachedResultRef } from "../store/store.js";
+import type { TaskRunRow } from "../store/rows.js";
+import type { CachePolicy } from "./options.js";
 
 /** What task() builds: everything the engine needs to run calls of one task. */
 export interface TaskDefinition {
@@ -48,6 +50,7 @@ const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
 /** Shared by every task run without inputs or upstream edges (never mutated), as NO_TAGS. */
 const NO_INPUTS: TaskInput[] = Object.freeze([]) as unknown as TaskInput[];
 const NO_UPSTREAM: string[] = NO_TAGS;
+const NO_WAIT: unknown[] = NO_TAGS;
 
 /**
  * Create the task run (Pending) synchronously at the call, so dynamic keys follow call order. A task call's run
@@ -103,15 +106,133 @@ export interface CallOptions {
   waitFor?: unknown[];
 }
 
-/** Run one call of a task to its end. Resolves to the task's value; rejects with its error. */
-export async function runTask(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions): Promise<unknown> {
-  const flow = live.flow;
-  if (!flow) return runTaskToEnd(def, live, args, call);
-  flow.inflight++;
+/** Resolved: what a task run that waits for nothing waits one tick on before it starts (as an await would). */
+const TICK = Promise.resolve();
+
+/**
+ * Run one call of a task to its end. Resolves to the task's value; rejects with its error. A submitted call passes
+ * its future: the outcome goes there, and the promise resolves (never rejects) once it has.
+ *
+ * A call with nothing to wait for (no futures among its arguments, no waitFor, no concurrency slot, not dispatched
+ * to task workers) whose inputs hash without an error starts one tick later through TICK.then(): no suspended async
+ * function held per task run in flight (a loop of 10,000 submits holds 10,000), and a synchronous task ends in that
+ * tick. Any other call goes through runTaskAsync, with the same steps in the same order.
+ */
+export function runTask(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions, future: TaskFuture<unknown> | null = null): Promise<unknown> {
+  if ((call.waitFor?.length ?? 0) > 0 || needsSlots(def, live) || live.flow?.dispatch || args.some(hasFuture)) return runTaskAsync(def, live, args, call, future, null);
+  const engine = getEngine();
+  const inputs = inputsNow(def, live, args, engine);
+  if (isThenable(inputs)) return runTaskAsync(def, live, args, call, future, inputs as Promise<never>);
+  if (live.flow) live.flow.inflight++;
+  return TICK.then(() => runStarted(def, live, inputs as unknown[], future, engine));
+}
+
+/** runTaskAsync's steps after the inputs, for a call runTask() started itself: the value, or a promise of it. */
+function runStarted(def: TaskDefinition, live: LiveTaskRun, resolved: unknown[], future: TaskFuture<unknown> | null, engine: Engine): unknown {
+  if (live.flow) live.flow.running.add(live);
+  let outcome: unknown;
   try {
-    return await runTaskToEnd(def, live, args, call);
+    const cached = lookupCache(def, live, resolved, engine);
+    outcome = cached ? handleCached(live, cached, engine) : execute(def, live, resolved, engine);
+  } catch (error) {
+    return endRun(def, live, future, engine, false, error);
+  }
+  return isThenable(outcome) ? endLater(def, live, future, engine, outcome as Promise<unknown>) : endRun(def, live, future, engine, true, outcome);
+}
+
+async function endLater(def: TaskDefinition, live: LiveTaskRun, future: TaskFuture<unknown> | null, engine: Engine, outcome: Promise<unknown>): Promise<unknown> {
+  let value: unknown;
+  try {
+    value = await outcome;
+  } catch (error) {
+    return endRun(def, live, future, engine, false, error);
+  }
+  return endRun(def, live, future, engine, true, value);
+}
+
+/** The end of a run runStarted() began, in runTaskAsync's order: the error's state, off the running set, the outcome, inflight. */
+function endRun(def: TaskDefinition, live: LiveTaskRun, future: TaskFuture<unknown> | null, engine: Engine, ok: boolean, outcome: unknown): unknown {
+  const flow = live.flow;
+  try {
+    if (!ok && !isTerminal(live.record.state)) handleException(def, live, outcome, engine);
+  } catch (error) {
+    // As in runTaskAsync: an error while recording the failure (the store's, say) is the one the caller sees.
+    outcome = error;
   } finally {
-    endInflight(flow);
+    flow?.running.delete(live);
+  }
+  try {
+    if (future) {
+      if (ok) future.fulfil(outcome);
+      else future.fail(outcome);
+      return undefined;
+    }
+    if (ok) return outcome;
+    throw outcome;
+  } finally {
+    if (flow) endInflight(flow);
+  }
+}
+
+/** runTask() for a call that waits first, or whose inputs failed to hash (`inputs`: what inputsNow() gave then). */
+async function runTaskAsync(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions, future: TaskFuture<unknown> | null, inputs: Promise<never> | null): Promise<unknown> {
+  const engine = getEngine();
+  const flow = live.flow;
+  if (flow) flow.inflight++;
+  try {
+    let resolved: unknown[];
+    // A distributed flow's task run that waits before its dispatch (for upstream task runs or a tag slot) is written
+    // Pending now, so other processes see it wait; one dispatched at once is written with its job.
+    if (live.unwritten && waitsFirst(def, live, args, call)) {
+      live.unwritten = false;
+      engine.store.saveTaskRun(live.record, live);
+    }
+    const waitFor = call.waitFor ?? NO_WAIT;
+    try {
+      checkWaitForCycle(live, waitFor);
+      // Arguments without futures and no waitFor: nothing to wait for, so no async function either (the await
+      // below still takes the one tick it took, so a submitted task starts after submit() returns, as before).
+      resolved = await (inputs ?? (waitFor.length === 0 && !args.some(hasFuture) ? inputsNow(def, live, args, engine) : resolveInputs(def, live, args, waitFor, engine)));
+    } catch (error) {
+      if (error instanceof UpstreamFailedError && isCancellation(error.cause, live)) {
+        // Downstream of a cancelled task is cancelled too, not failed.
+        live.record.cacheReason = `not run: upstream \`${error.upstream}\` was cancelled`;
+        finish(engine, live, Cancelled(`upstream ${error.upstream} was cancelled`), error.cause);
+      } else if (error instanceof UpstreamFailedError) {
+        live.record.cacheReason = `not run: upstream \`${error.upstream}\` failed`;
+        finish(engine, live, Failed(error.message), error);
+      } else handleException(def, live, error, engine); // e.g. a waitFor cycle: never leave the run Pending
+      throw error;
+    }
+    if (flow) flow.running.add(live);
+    let release: (() => void) | null = null;
+    let value: unknown;
+    try {
+      // Most task runs wait for no slot: no await (a promise and a tick per task run) when there is none to take.
+      if (needsSlots(def, live)) release = await acquireSlots(def, live, engine);
+      const cached = lookupCache(def, live, resolved, engine);
+      if (cached) value = handleCached(live, cached, engine);
+      // The distributed task runner: a task worker executes it; this process waits for its end.
+      else if (flow?.dispatch) value = await dispatchTask(def, live, resolved, flow.dispatch, engine);
+      else {
+        // A synchronous task usually ends inside execute(): its value, not a promise (see execute).
+        const outcome = execute(def, live, resolved, engine);
+        value = isThenable(outcome) ? await outcome : outcome;
+      }
+    } catch (error) {
+      if (!isTerminal(live.record.state)) handleException(def, live, error, engine);
+      throw error;
+    } finally {
+      release?.();
+      flow?.running.delete(live);
+    }
+    if (!future) return value;
+    future.fulfil(value);
+  } catch (error) {
+    if (!future) throw error;
+    future.fail(error);
+  } finally {
+    if (flow) endInflight(flow);
   }
 }
 
@@ -124,63 +245,52 @@ export function endInflight(flow: LiveFlowRun): void {
   }
 }
 
-async function runTaskToEnd(def: TaskDefinition, live: LiveTaskRun, args: unknown[], call: CallOptions): Promise<unknown> {
-  const engine = getEngine();
-  const flow = live.flow;
-  let resolved: unknown[];
-  // A distributed flow's task run that waits before its dispatch (for upstream task runs or a tag slot) is written
-  // Pending now, so other processes see it wait; one dispatched at once is written with its job.
-  if (live.unwritten && waitsFirst(def, live, args, call)) {
-    live.unwritten = false;
-    engine.store.saveTaskRun(live.record, live);
-  }
-  try {
-    checkWaitForCycle(live, call.waitFor ?? []);
-    resolved = await resolveInputs(def, live, args, call.waitFor ?? [], engine);
-  } catch (error) {
-    if (error instanceof UpstreamFailedError && isCancellation(error.cause, live)) {
-      // Downstream of a cancelled task is cancelled too, not failed.
-      live.record.cacheReason = `not run: upstream \`${error.upstream}\` was cancelled`;
-      finish(engine, live, Cancelled(`upstream ${error.upstream} was cancelled`), error.cause);
-    } else if (error instanceof UpstreamFailedError) {
-      live.record.cacheReason = `not run: upstream \`${error.upstream}\` failed`;
-      finish(engine, live, Failed(error.message), error);
-    } else handleException(def, live, error, engine); // e.g. a waitFor cycle: never leave the run Pending
-    throw error;
-  }
-  if (flow) flow.running.add(live);
-  let release: (() => void) | null = null;
-  try {
-    // Most task runs wait for no slot: no await (a promise and a tick per task run) when there is none to take.
-    if (needsSlots(def, live)) release = await acquireSlots(def, live, engine);
-    const cached = lookupCache(def, live, resolved, engine);
-    if (cached) return handleCached(live, cached, engine);
-    // The distributed task runner: a task worker executes it; this process waits for its end.
-    if (flow?.dispatch) return await dispatchTask(def, live, resolved, flow.dispatch, engine);
-    return await execute(def, live, resolved, engine);
-  } catch (error) {
-    if (!isTerminal(live.record.state)) handleException(def, live, error, engine);
-    throw error;
-  } finally {
-    release?.();
-    flow?.running.delete(live);
-  }
-}
-
 // ── inputs ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Arrays longer than this are not scanned for task results: a data set is not a list of edges. */
 const ARRAY_EDGE_SCAN = 1000;
 
+/** Shared by inputsNow() for primitive arguments, which never add to it (addInput adds edges of objects only). */
+const NO_EDGES = new Set<string>();
+NO_EDGES.add = () => {
+  throw new Error("internal: an edge was added to the shared empty set");
+};
+
+function isObjectLike(arg: unknown): boolean {
+  return typeof arg === "object" && arg !== null;
+}
+
+/** Whether an argument is a future, or an array holding one: the task run waits for its upstream first. */
+function hasFuture(arg: unknown): boolean {
+  return isFuture(arg) || (Array.isArray(arg) && arg.some(isFuture));
+}
+
+/**
+ * The inputs of a call whose arguments hold no futures and that waits for nothing (most calls): resolveInputs
+ * without an async function. Its error comes back as a rejected promise, so the caller's await sees it when it
+ * saw it before.
+ */
+function inputsNow(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine): unknown[] | Promise<never> {
+  const inputs: TaskInput[] = [];
+  // Only an object argument can be an edge (a task's result, or an array of them): none, no set.
+  const upstream = args.some(isObjectLike) ? new Set<string>() : NO_EDGES;
+  try {
+    for (let i = 0; i < args.length; i++) addInput(def, i, args[i], null, inputs, upstream, engine);
+  } catch (error) {
+    return Promise.reject(error);
+  } finally {
+    setInputs(live, inputs, upstream);
+  }
+  return args;
+}
+
 async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unknown[], waitFor: unknown[], engine: Engine): Promise<unknown[]> {
   const inputs: TaskInput[] = [];
   const upstream = new Set<string>();
-  const lookup = (obj: object) => engine.origins.get(obj)?.hash;
   const resolved: unknown[] = new Array(args.length);
   // The edges are recorded even when an upstream failed, so the DAG shows what this run waited on.
   try {
     for (let i = 0; i < args.length; i++) {
-      const name = def.paramNames[i] ?? `arg${i}`;
       let arg = args[i];
       const fromFuture = isFuture(arg) ? arg.taskRunId : null;
       if (isFuture(arg)) arg = await settleFuture(arg, upstream);
@@ -190,28 +300,7 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
         arg = items;
       }
       resolved[i] = arg;
-      const origin = typeof arg === "object" && arg !== null ? engine.origins.get(arg) : undefined;
-      if (!origin && Array.isArray(arg) && arg.length <= ARRAY_EDGE_SCAN) {
-        // A list of task results (e.g. from futures.result()) is an edge to each of those tasks.
-        for (const item of arg) {
-          const from = typeof item === "object" && item !== null ? engine.origins.get(item) : undefined;
-          if (from) upstream.add(from.taskRunId);
-        }
-      }
-      if (origin) {
-        upstream.add(origin.taskRunId);
-        inputs.push({ name, kind: "task_run", taskRunId: origin.taskRunId, hash: origin.hash });
-      } else {
-        let hash: string | undefined;
-        try {
-          hash = hashValue(arg, lookup);
-        } catch (error) {
-          if (!(error instanceof UnhashableError)) throw error;
-        }
-        // Literals, not `{ ...input, hash }`: a spread object gets a hidden class of its own (~200 bytes per task run).
-        if (fromFuture) inputs.push(hash === undefined ? { name, kind: "task_run", taskRunId: fromFuture } : { name, kind: "task_run", taskRunId: fromFuture, hash });
-        else inputs.push(hash === undefined ? { name, kind: "value" } : { name, kind: "value", hash });
-      }
+      addInput(def, i, arg, fromFuture, inputs, upstream, engine);
     }
     for (const item of waitFor) {
       if (isFuture(item)) {
@@ -233,11 +322,42 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
       }
     }
   } finally {
-    // Copied to their length: a pushed-to array keeps room for 17 elements, and a live DAG keeps every record.
-    live.record.inputs = inputs.length === 0 ? NO_INPUTS : inputs.slice();
-    live.record.upstream = upstream.size === 0 ? NO_UPSTREAM : [...upstream];
+    setInputs(live, inputs, upstream);
   }
   return resolved;
+}
+
+/** Record argument `i` (its value resolved) as an input: an edge when a task returned it, else its hash. */
+function addInput(def: TaskDefinition, i: number, arg: unknown, fromFuture: string | null, inputs: TaskInput[], upstream: Set<string>, engine: Engine): void {
+  const name = def.paramNames[i] ?? `arg${i}`;
+  const origin = typeof arg === "object" && arg !== null ? engine.origins.get(arg) : undefined;
+  if (!origin && Array.isArray(arg) && arg.length <= ARRAY_EDGE_SCAN) {
+    // A list of task results (e.g. from futures.result()) is an edge to each of those tasks.
+    for (const item of arg) {
+      const from = typeof item === "object" && item !== null ? engine.origins.get(item) : undefined;
+      if (from) upstream.add(from.taskRunId);
+    }
+  }
+  if (origin) {
+    upstream.add(origin.taskRunId);
+    inputs.push({ name, kind: "task_run", taskRunId: origin.taskRunId, hash: origin.hash });
+    return;
+  }
+  let hash: string | undefined;
+  try {
+    hash = hashValue(arg, (obj: object) => engine.origins.get(obj)?.hash);
+  } catch (error) {
+    if (!(error instanceof UnhashableError)) throw error;
+  }
+  // Literals, not `{ ...input, hash }`: a spread object gets a hidden class of its own (~200 bytes per task run).
+  if (fromFuture) inputs.push(hash === undefined ? { name, kind: "task_run", taskRunId: fromFuture } : { name, kind: "task_run", taskRunId: fromFuture, hash });
+  else inputs.push(hash === undefined ? { name, kind: "value" } : { name, kind: "value", hash });
+}
+
+function setInputs(live: LiveTaskRun, inputs: TaskInput[], upstream: Set<string>): void {
+  // Copied to their length: a pushed-to array keeps room for 17 elements, and a live DAG keeps every record.
+  live.record.inputs = inputs.length === 0 ? NO_INPUTS : inputs.slice();
+  live.record.upstream = upstream.size === 0 ? NO_UPSTREAM : [...upstream];
 }
 
 async function settleFuture(future: TaskFuture<unknown>, upstream: Set<string>): Promise<unknown> {
@@ -319,9 +439,8 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
   live.record.cacheKey = key;
   live.cacheScope = scope === "run" ? "run" : null;
   const previous = flow?.previous.get(live.record.dynamicKey);
-  const reason = () => explainExecution(previous, { sourceHash: def.sourceHash, inputs: live.record.inputs, policy, key }, refresh ? { ...def.options, refreshCache: true } : def.options);
   if (key === null || refresh) {
-    live.record.cacheReason = reason();
+    live.record.cacheReason = explainMiss(def, live, previous, policy, key, refresh);
     return null;
   }
   const now = Date.now();
@@ -343,8 +462,13 @@ function lookupCache(def: TaskDefinition, live: LiveTaskRun, args: unknown[], en
       return null;
     }
   }
-  live.record.cacheReason = reason();
+  live.record.cacheReason = explainMiss(def, live, previous, policy, key, refresh);
   return null;
+}
+
+/** Why the task run executes instead of coming from cache (explainExecution with this run's parts). */
+function explainMiss(def: TaskDefinition, live: LiveTaskRun, previous: TaskRunRow | undefined, policy: CachePolicy, key: string | null, refresh: boolean): string {
+  return explainExecution(previous, { sourceHash: def.sourceHash, inputs: live.record.inputs, policy, key }, refresh ? { ...def.options, refreshCache: true } : def.options);
 }
 
 /** A result an earlier attempt of this flow run stored under `key` (see LiveFlowRun.earlier). */
@@ -395,14 +519,34 @@ export async function executeDispatched(def: TaskDefinition, live: LiveTaskRun, 
   }
 }
 
-async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine): Promise<unknown> {
+/**
+ * Execute the task run, with its retries, to its end: its value, or a promise of it. A synchronous task (its
+ * function returns a plain value) that completes on its first attempt and has no onCompletion hooks ends here,
+ * without a promise or a tick; any other attempt, and what follows it, goes on in executeAsync. A task's value is
+ * never a thenable (invoke() awaits one), so a thenable returned here is always the execution still going on.
+ */
+function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine): unknown {
+  const retries = def.options.retries ?? 0;
+  beginAttempt(live, retries, engine);
+  let value: unknown;
+  try {
+    value = invokeNow(def, live, args);
+    if (isThenable(value)) return executeAsync(def, live, args, engine, value as Promise<unknown>);
+    handleSuccess(def, live, value, engine);
+  } catch (error) {
+    // Seen one tick later through the rejection, where an attempt's failure was always seen.
+    return executeAsync(def, live, args, engine, Promise.reject(error));
+  }
+  if (def.options.onCompletion?.length) return runHooks(def.options.onCompletion, live).then(() => value);
+  return value;
+}
+
+/** The attempt `attempt` (already started) to its end, then any retries, as execute() left them. */
+async function executeAsync(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine, attempt: Promise<unknown>): Promise<unknown> {
   const retries = def.options.retries ?? 0;
   for (;;) {
-    live.record.runCount++;
-    if (live.controller.aborted) live.controller = new TaskAbort();
-    engine.setTaskState(live, live.record.runCount === 1 ? Running() : Retrying(`attempt ${live.record.runCount} of ${retries + 1}`));
     try {
-      const value = await invoke(def, live, args);
+      const value = await attempt;
       handleSuccess(def, live, value, engine);
       if (def.options.onCompletion?.length) await runHooks(def.options.onCompletion, live);
       return value;
@@ -411,9 +555,11 @@ async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], 
         finish(engine, live, Cancelled(messageOf(error)), error);
         throw error;
       }
-      const attempt = live.record.runCount;
-      if (attempt <= retries && shouldRetry(def, live, error, attempt)) {
+      const n = live.record.runCount;
+      if (n <= retries && shouldRetry(def, live, error, n)) {
         await handleRetry(def, live, error, engine);
+        beginAttempt(live, retries, engine);
+        attempt = invoke(def, live, args);
         continue;
       }
       handleException(def, live, error, engine);
@@ -421,6 +567,13 @@ async function execute(def: TaskDefinition, live: LiveTaskRun, args: unknown[], 
       throw error;
     }
   }
+}
+
+/** Count the attempt and announce it: Running for the first, Retrying for the others. */
+function beginAttempt(live: LiveTaskRun, retries: number, engine: Engine): void {
+  live.record.runCount++;
+  if (live.controller.aborted) live.controller = new TaskAbort();
+  engine.setTaskState(live, live.record.runCount === 1 ? Running() : Retrying(`attempt ${live.record.runCount} of ${retries + 1}`));
 }
 
 /** The task's retryCondition; one that throws is logged and means "do not retry": the task keeps its own error. */
@@ -435,30 +588,49 @@ function shouldRetry(def: TaskDefinition, live: LiveTaskRun, error: unknown, att
   }
 }
 
+/** One attempt as a promise of its value: rejects with its error, or at once when it is aborted (cancelled, timed out). */
 function invoke(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): Promise<unknown> {
+  try {
+    const result = invokeNow(def, live, args);
+    return isThenable(result) ? (result as Promise<unknown>) : Promise.resolve(result);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Start one attempt: the task's value when its function returned a plain value, else a promise of the value that
+ * rejects as soon as the attempt is aborted (cancelled, timed out). Throws the attempt's error when the function
+ * threw, or the abort's reason when the attempt was aborted before it started or while the function ran.
+ */
+function invokeNow(def: TaskDefinition, live: LiveTaskRun, args: unknown[]): unknown {
+  const abort = live.controller;
+  if (abort.aborted) throw abort.reason;
+  if (live.flow?.controller.signal.aborted) throw live.flow.controller.signal.reason;
+  const timeoutMs = def.timings.timeoutMs;
+  const timer = timeoutMs === null ? null : setTimeout(() => abort.abort(new TimeoutError(`task ${live.record.dynamicKey} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
+  let result: unknown;
+  try {
+    result = runContextStorage.run({ flow: live.flow, task: live }, def.fn, ...args);
+  } catch (error) {
+    if (timer) clearTimeout(timer);
+    // Aborted while the function ran (it cancelled its own flow, say): the abort came first.
+    throw abort.aborted ? abort.reason : error;
+  }
+  // A plain value (a synchronous task) settles now: no promise and no tick more per task run.
+  if (!isThenable(result)) {
+    if (timer) clearTimeout(timer);
+    if (abort.aborted) throw abort.reason;
+    return result;
+  }
   return new Promise((resolve, reject) => {
-    const abort = live.controller;
-    if (abort.aborted) return reject(abort.reason);
-    if (live.flow?.controller.signal.aborted) return reject(live.flow.controller.signal.reason);
-    abort.onAbort = reject;
-    const timeoutMs = def.timings.timeoutMs;
-    const timer = timeoutMs === null ? null : setTimeout(() => abort.abort(new TimeoutError(`task ${live.record.dynamicKey} timed out after ${timeoutMs / 1000}s`)), timeoutMs);
+    // Aborted while the function ran: rejected now, as an abort later rejects at once (its promise may never settle).
+    if (abort.aborted) reject(abort.reason);
+    else abort.onAbort = reject;
     const done = () => {
       abort.onAbort = null;
       if (timer) clearTimeout(timer);
     };
-    let result: unknown;
-    try {
-      result = runContextStorage.run({ flow: live.flow, task: live }, def.fn, ...args);
-    } catch (error) {
-      done();
-      return reject(error);
-    }
-    // A plain value (a synchronous task) settles now: no promise and no tick more per task run.
-    if (!isThenable(result)) {
-      done();
-      return resolve(result);
-    }
     Promise.resolve(result).then(
       (value) => {
         done();

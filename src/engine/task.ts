@@ -6,7 +6,6 @@ import { TaskFuture, futureList, type TaskFutureList } from "./future.js";
 import { parameterNames, sha256 } from "./hashing.js";
 import { validateTaskOptions, type TaskOptions } from "./options.js";
 import { createTaskRun, runTask, type CallOptions, type TaskDefinition } from "./task-run.js";
-import { currentContext } from "./context.js";
 import { registerTaskDefinition } from "./task-registry.js";
 // A call outside any flow asks a notebook session for its run, which it opens through the engine flow-run.ts provides
 // as it loads (context.ts, SessionEngine): loaded with whatever can make that call, however it was imported.
@@ -78,16 +77,6 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
   const call: CallOptions = { waitFor };
   registerTaskDefinition(def);
 
-  const start = (args: unknown[]): { future: TaskFuture<Awaited<R>>; promise: Promise<Awaited<R>> } => {
-    const engine = getEngine();
-    const live = createTaskRun(def, engine, true);
-    const promise = runTask(def, live, args, call) as Promise<Awaited<R>>;
-    const flow = live.flow;
-    const future = new TaskFuture(promise, () => flow?.unobservedFailures.delete(live));
-    future.attach(live);
-    return { future, promise };
-  };
-
   // An awaited call needs no future: its promise is the result (one promise chain and two closures less per task).
   const invoke = ((...args: unknown[]) => runTask(def, createTaskRun(def, getEngine(), true), args, call)) as Task<A, R>;
   Object.defineProperties(invoke, {
@@ -97,17 +86,14 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
     name: { value: name },
   });
   invoke.submit = (...args: unknown[]) => {
-    const { future, promise } = start(args);
-    const flow = currentContext()?.flow;
-    if (flow) {
-      flow.futures.add(future);
-      promise.catch(() => {
-        const live = future.taskRun;
-        if (live && live.record.state.type !== "CANCELLED") flow.unobservedFailures.add(live);
-      });
-    }
-    // A failure is reported through the future; never as an unhandled rejection.
-    promise.catch(() => {});
+    const live = createTaskRun(def, getEngine(), true);
+    const flow = live.flow;
+    // The outcome goes to the future (a failure counted unseen in the flow until read), never to an unhandled
+    // rejection; the task run's own promise, which never rejects then, is the future's `settled`.
+    const future = new TaskFuture<Awaited<R>>(null);
+    future.attach(live, flow);
+    future.settleOn(runTask(def, live, args, call, future as TaskFuture<unknown>));
+    flow?.futures.add(future);
     return future;
   };
   invoke.map = ((...args: unknown[]) => {
