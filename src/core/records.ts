@@ -108,3 +108,6 @@ export interface ArtifactRecord {
   taskRunId: string | null;
   createdAt: number;
 }
+
+/** A task run as the web UI's run page lists and draws it: no inputs, tags, cache key, error or history (its own page has those). */
+export type TaskRunBrief = Pick<TaskRunRecord, "id" | "flowRunId" | "flowAttempt" | "taskName" | "dynamicKey" | "state" | "upstream" | "cacheReason" | "runCount" | "startTime" | "endTime" | "subflowRunId">;

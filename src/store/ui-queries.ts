@@ -1,7 +1,7 @@
 // Reads for the web UI: paged and filtered run lists, counts over time, workers seen, and change feeds that
 // resume from the store's monotonic order (flow/task run `seq`, log `id`).
 
-import type { FlowRunRecord, LogRecord, TaskRunRecord } from "../core/records.js";
+import type { FlowRunRecord, LogRecord, TaskRunBrief, TaskRunRecord } from "../core/records.js";
 import type { StateName, StateType } from "../core/states.js";
 import { flowRunFromRow, logFromRow, taskRunFromRow, type FlowRunRow, type LogRow } from "./rows.js";
 import { decodeHistory } from "./run-state.js";
@@ -122,8 +122,8 @@ export async function getTaskRunDetail(store: Store, id: string): Promise<{ run:
   return row ? { run: taskRunFromRow(row), history: decodeHistory(row.history), resultRef: row.result_ref } : null;
 }
 
-/** A task run as the run page lists and draws it: no inputs, tags, cache key, error or history (its own page has those). */
-export type TaskRunBrief = Pick<TaskRunRecord, "id" | "flowRunId" | "flowAttempt" | "taskName" | "dynamicKey" | "state" | "upstream" | "cacheReason" | "runCount" | "startTime" | "endTime" | "subflowRunId">;
+/** A task run as the run page lists and draws it (defined in core/records.ts, which the browser code can import). */
+export type { TaskRunBrief };
 
 // Only the columns a brief needs, read as arrays: at 10,000 task runs, building a 25-key object per row cost
 // several times the query itself.

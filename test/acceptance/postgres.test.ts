@@ -66,7 +66,7 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
   let failed: FlowRunJson;
 
   beforeAll(async () => {
-    database = await freshDatabase("accept");
+    database = await freshDatabase("accept", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     fs.writeFileSync(file, FLOW);
     fs.writeFileSync(path.join(dir, "quick.ts"), QUICK);
@@ -148,7 +148,7 @@ describe("the CLI on PostgreSQL (CELLFLOW_DATABASE_URL)", { timeout: SLOW }, () 
 
 describe("following a run on PostgreSQL", { timeout: SLOW }, () => {
   it("runs logs --follow prints another process's lines as they commit and exits when the run ends", async () => {
-    const database = await freshDatabase("follow");
+    const database = await freshDatabase("follow", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     const dir = tempDir("pg-follow");
     const home = tempDir("pg-follow-home");

@@ -85,7 +85,7 @@ describe("the distributed task runner (cellflow worker --tasks, PostgreSQL)", { 
   const workers = new WorkerProcesses();
 
   beforeEach(async () => {
-    database = await freshDatabase("distributed");
+    database = await freshDatabase("distributed", { migrated: true });
     home = tempDir("dist-home");
     dir = tempDir("dist-flow");
     flowFile = path.join(dir, "flows.ts");

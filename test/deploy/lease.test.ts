@@ -37,7 +37,7 @@ describe("the worker lease on a fake clock", () => {
   const live = () => store().workQueue.liveWorkers(100 * WORKER_LEASE_MS, Date.now()).map((w) => w.id);
 
   beforeEach(async () => {
-    database = await freshDatabase("lease");
+    database = await freshDatabase("lease", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     freshStore();
     vi.useFakeTimers({ toFake: ["Date"] });

@@ -55,7 +55,7 @@ describe("cellflow worker on PostgreSQL (graphile-worker)", { timeout: SLOW }, (
   const workers = new WorkerProcesses({ group: true });
 
   beforeEach(async () => {
-    database = await freshDatabase("workers");
+    database = await freshDatabase("workers", { migrated: true });
     home = tempDir("pgw-home");
     dir = tempDir("pgw-flow");
     fs.writeFileSync(path.join(dir, "counted.ts"), FLOW);

@@ -31,7 +31,7 @@ describe.each(["sqlite", "pg"] as const)("the store on %s", (backend) => {
 
   beforeEach(async () => {
     if (backend === "pg") {
-      database = await freshDatabase("contract");
+      database = await freshDatabase("contract", { migrated: true });
       process.env.CELLFLOW_DATABASE_URL = database.url;
     }
     home = freshStore();
@@ -318,7 +318,7 @@ describe.each(["sqlite", "pg"] as const)("the store on %s", (backend) => {
 
 describe("followers on PostgreSQL", () => {
   it("waitForChange resolves at another store's commit (LISTEN/NOTIFY), not at its fallback", async () => {
-    const database = await freshDatabase("contract");
+    const database = await freshDatabase("contract", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     const home = freshStore();
     const writer = Store.open(home);
@@ -342,7 +342,7 @@ describe("followers on PostgreSQL", () => {
 
 describe("a lost PostgreSQL connection", () => {
   it("is reopened at the next call, and a batch posted meanwhile is written, not lost", async () => {
-    const database = await freshDatabase("contract");
+    const database = await freshDatabase("contract", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     const store = Store.open(freshStore());
     const log = (message: string) => store.appendLog({ flowRunId: "run-1", taskRunId: null, level: "info", message, timestamp: Date.now() });

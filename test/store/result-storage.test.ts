@@ -58,7 +58,7 @@ describe("result storage across machines on PostgreSQL (two CELLFLOW_HOMEs, one 
   }
 
   beforeAll(async () => {
-    database = await freshDatabase("results");
+    database = await freshDatabase("results", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     fs.writeFileSync(file, FLOW);
   }, SLOW);
@@ -213,7 +213,7 @@ describe("a result that cannot be stored", () => {
   }
 
   async function onPostgres(): Promise<string> {
-    database = await freshDatabase("unstorable");
+    database = await freshDatabase("unstorable", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     freshStore();
     saveBlock(getEngine().store, "filesystem", "shared", { path: shared });
@@ -287,7 +287,7 @@ describe("distributed task runs: a task worker with its own CELLFLOW_HOME hands 
   let output = "";
 
   beforeAll(async () => {
-    database = await freshDatabase("dist_results");
+    database = await freshDatabase("dist_results", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     fs.writeFileSync(file, FLOW);
   }, SLOW);

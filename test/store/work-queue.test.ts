@@ -20,7 +20,7 @@ describe("the work queue on PostgreSQL", () => {
   let deployment: DeploymentRecord;
 
   beforeEach(async () => {
-    database = await freshDatabase("queue");
+    database = await freshDatabase("queue", { migrated: true });
     process.env.CELLFLOW_DATABASE_URL = database.url;
     store = Store.open(freshStore(), { reap: false });
     const now = Date.now();

@@ -1,9 +1,8 @@
 // The web UI's JSON API as types: what each /api route returns, shared by the server and the front end.
 
 import type { ErrorInfo } from "../../core/errors.js";
-import type { ArtifactRecord, LogRecord, TaskRunRecord } from "../../core/records.js";
+import type { ArtifactRecord, LogRecord, TaskRunBrief, TaskRunRecord } from "../../core/records.js";
 import type { State, StateType } from "../../core/states.js";
-import type { TaskRunBrief } from "../../store/ui-queries.js";
 
 export type { State, StateType, TaskRunRecord, TaskRunBrief, ErrorInfo, ArtifactRecord };
 
