@@ -1,10 +1,11 @@
 import { expect, test } from "vitest";
 import { benchSchedules } from "../../bench/schedules.js";
 
-// Checks the benchmark runs and reports its number; the time itself is never asserted.
-test("benchSchedules() computes 5 run times for 1,000 schedules and reports next5For1000DeploymentsMs", async () => {
-  const result = await benchSchedules();
-  expect(Object.keys(result)).toEqual(["next5For1000DeploymentsMs"]);
-  expect(result.next5For1000DeploymentsMs).toBeGreaterThan(0);
+// Checks the benchmark runs and reports its number; the time itself is never asserted. 100 schedules, not the
+// benchmark's 1,000: parsing a cron schedule samples 50 run times through cron-parser (~10 ms), and 1,000 took 23 s.
+test("benchSchedules(100) computes 5 run times for 100 schedules and reports next5For100DeploymentsMs", async () => {
+  const result = await benchSchedules(100);
+  expect(Object.keys(result)).toEqual(["next5For100DeploymentsMs"]);
+  expect(result.next5For100DeploymentsMs).toBeGreaterThan(0);
   console.log(result);
 });
