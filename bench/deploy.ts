@@ -10,7 +10,7 @@ import { buildDeployment, listDeployments, nextDeploymentRuns, planSchedules, sa
 import { insertScheduledRun } from "../src/deploy/run-rows.js";
 import { nextRunTimes, parseSchedule, type ScheduleInput } from "../src/schedule/index.js";
 import { Store } from "../src/store/store.js";
-import { Worker } from "../src/worker/index.js";
+import { MAX_IDLE_CHILDREN, Worker } from "../src/worker/index.js";
 
 const ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "America/Sao_Paulo"];
 const CRONS = ["0 12 * * *", "*/15 * * * *", "30 2 * * *", "0 9 * * 1-5", "5 */2 * * *", "0 0 1 * *", "45 23 * * 0,6"];
@@ -98,7 +98,7 @@ async function lateness(home: string): Promise<Record<string, number>> {
   const finished = () => (store.db.prepare(`SELECT COUNT(*) AS n FROM flow_runs WHERE state_type IN ('COMPLETED','FAILED','CRASHED') AND deployment_id = ?`).get(deployment.id) as { n: number }).n;
   const worker = new Worker({ concurrency: CONCURRENCY, pollMs: 200, out: () => {}, pool: POOL });
   const running = worker.run();
-  const poolReady = () => !POOL || worker.poolPids().length === CONCURRENCY;
+  const poolReady = () => !POOL || worker.poolPids().length === Math.min(CONCURRENCY, MAX_IDLE_CHILDREN);
   await waitFor("the worker's pool", poolReady, 120_000);
 
   const burst = BURST;

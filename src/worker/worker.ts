@@ -40,6 +40,12 @@ export interface WorkerSummary {
 
 /** After asking children to cancel, how long before they are killed. */
 const CANCEL_KILL_MS = 10_000;
+/**
+ * The most pre-started children a worker keeps idle, whatever its concurrency: each holds a Node process with the
+ * engine loaded (~60 MB, ~0.5 CPU-s to start). Runs due at one moment beyond these go to the children already
+ * starting, then to fresh ones.
+ */
+export const MAX_IDLE_CHILDREN = 2;
 
 export class Worker {
   private readonly owner = ownerId();
@@ -97,8 +103,10 @@ export class Worker {
     const started = Date.now();
     this.log(`started (pid ${process.pid}, concurrency ${this.options.concurrency}${this.options.once ? ", once" : ""})`);
     if (this.options.pool) {
-      // One idle child per free slot: a busy child leaves the pool, and its replacement starts when it is done.
-      this.pool = new ChildPool({ home: store.home, out: this.options.out, target: () => this.options.concurrency - this.children.size });
+      // One idle child per free slot, at most MAX_IDLE_CHILDREN: a busy child leaves the pool, and its replacement
+      // starts when it is done.
+      const target = () => Math.min(MAX_IDLE_CHILDREN, this.options.concurrency - this.children.size);
+      this.pool = new ChildPool({ home: store.home, out: this.options.out, target });
       // Started before the first claim or job: a run taken now goes to one of these, already loading.
       this.pool.fill();
     }

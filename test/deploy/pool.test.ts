@@ -1,5 +1,6 @@
-// The worker's pool of pre-started children, end to end: each run gets a child of its own, a child that dies
-// while idle is replaced, SIGTERM ends the pool with the worker, and a pool child refuses a second run.
+// The worker's pool of pre-started children, end to end: each run gets a child of its own, at most two wait idle,
+// a child that dies while idle is replaced, SIGTERM ends the pool with the worker, and a pool child refuses a second
+// run.
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -62,12 +63,19 @@ function alive(pid: number): boolean {
 
 // Each test has its own store and worker (children are found by their parent's pid): they run concurrently.
 describe.concurrent("the worker's child pool", { timeout: SLOW }, () => {
-  it("runs each run in a child of its own (a pool child never runs two runs)", async () => {
+  it("runs each run in a child of its own (a pool child never runs two runs), and keeps two children idle at most", async () => {
     const { dir, home } = await deployed();
-    const worker = startCli(["worker", "--concurrency", "2", "--poll-ms", "100"], { home });
+    const worker = startCli(["worker", "--concurrency", "6", "--poll-ms", "100"], { home });
     try {
-      // Queue only once the pool is up, so the runs go to pool children rather than fresh ones.
-      await until("two pool children", async () => (poolChildren(worker.child.pid!).length === 2 ? true : undefined));
+      // Queue only once the pool is up, so the runs go to pool children rather than fresh ones. A pool fills in one
+      // synchronous loop: without the cap all six would be there as soon as any is.
+      const idle = await until("pool children", async () => {
+        const found = poolChildren(worker.child.pid!);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(idle).toHaveLength(2);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(poolChildren(worker.child.pid!)).toEqual(idle);
       const queued: string[] = [];
       for (let i = 0; i < 5; i++) queued.push((await cliJson<FlowRunJson>(["deployments", "run", "pids"], { home })).id);
       await until("five completed runs", async () => (runStates(home).filter((r) => r.name === "Completed").length === 5 ? true : undefined), 120_000);
