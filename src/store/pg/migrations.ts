@@ -2,7 +2,7 @@
 // BIGINT, BLOB → BYTEA; 0/1 flags stay integers), applied under an advisory lock so processes that open a new
 // database at once migrate it once. `cellflow_migrations` plays the part of SQLite's PRAGMA user_version.
 
-import type { Migration } from "../sqlite/migrations.js";
+import { CACHE_SCOPE_MIGRATION, type Migration } from "../sqlite/migrations.js";
 import type { PgConnection } from "./connection.js";
 import { WRITE_LOCK } from "./protocol.js";
 import { TASK_END_CHANNEL, TASK_RUN_JOB } from "../task-queue.js";
@@ -389,16 +389,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER task_runs_write BEFORE INSERT OR UPDATE ON task_runs FOR EACH ROW EXECUTE FUNCTION cellflow_task_run_write();
     `,
   },
-  {
-    version: 13,
-    description: "cache keys scoped to their flow run leave the global cache index (a rerun finds them among its run's task runs)",
-    // As SQLite's migration 13: rows written before it have no scope (NULL) and stay in the index, still reusable.
-    sql: `
-      ALTER TABLE task_runs ADD COLUMN cache_scope TEXT;
-      DROP INDEX task_runs_cache;
-      CREATE INDEX task_runs_cache ON task_runs(cache_key) WHERE state_type = 'COMPLETED' AND cache_key IS NOT NULL AND cache_scope IS NULL;
-    `,
-  },
+  CACHE_SCOPE_MIGRATION,
 ];
 
 /** The schema version of the database (0 for an empty one). */

@@ -8,6 +8,23 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * Migration 13, the same SQL on SQLite and PostgreSQL (both lists take this one): cache keys scoped to their flow run
+ * leave the global cache index.
+ */
+export const CACHE_SCOPE_MIGRATION: Migration = {
+  version: 13,
+  description: "cache keys scoped to their flow run leave the global cache index (a rerun finds them among its run's task runs)",
+  // A run-scoped key is only ever looked up by a rerun of its own flow run, which reads that run's task runs anyway:
+  // indexing it globally cost a random B-tree insert per task run. Rows written before this migration have no
+  // scope (NULL) and stay in the index, so everything cached before stays reusable as it was.
+  sql: `
+    ALTER TABLE task_runs ADD COLUMN cache_scope TEXT;
+    DROP INDEX task_runs_cache;
+    CREATE INDEX task_runs_cache ON task_runs(cache_key) WHERE state_type = 'COMPLETED' AND cache_key IS NOT NULL AND cache_scope IS NULL;
+  `,
+};
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -276,18 +293,7 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "one trigger per task run write instead of three (fence, seq on insert, seq on update); seq moves when the row changed",
     sql: "SELECT 1;",
   },
-  {
-    version: 13,
-    description: "cache keys scoped to their flow run leave the global cache index (a rerun finds them among its run's task runs)",
-    // A run-scoped key is only ever looked up by a rerun of its own flow run, which reads that run's task runs anyway:
-    // indexing it globally cost a random B-tree insert per task run. Rows written before this migration have no
-    // scope (NULL) and stay in the index, so everything cached before stays reusable as it was.
-    sql: `
-      ALTER TABLE task_runs ADD COLUMN cache_scope TEXT;
-      DROP INDEX task_runs_cache;
-      CREATE INDEX task_runs_cache ON task_runs(cache_key) WHERE state_type = 'COMPLETED' AND cache_key IS NOT NULL AND cache_scope IS NULL;
-    `,
-  },
+  CACHE_SCOPE_MIGRATION,
 ];
 
 /** Bring the database up to the newest schema. Safe when several processes open a new store at once. */
