@@ -27,7 +27,7 @@ export function isoInZone(instant: number, zone: string): string {
  * The next `count` run times after `now`, merged over active schedules (paused ones are left out).
  * Uses each schedule's precomputed times, computing only when fewer than `count` remain.
  */
-export function nextDeploymentRuns(deployment: DeploymentRecord, now: number, count = 5): UpcomingRun[] {
+export function nextDeploymentRuns(deployment: Pick<DeploymentRecord, "schedules">, now: number, count = 5): UpcomingRun[] {
   const all: UpcomingRun[] = [];
   for (const s of deployment.schedules) {
     if (!s.schedule.active) continue;
