@@ -1,7 +1,6 @@
 // Honest JSON for values users return: BigInts stay exact integers, and a value JSON cannot hold (a cyclic
 // object) is shown as inspect text with a note saying so, never as "[object Object]".
 
-import { randomUUID } from "node:crypto";
 import { inspect } from "node:util";
 
 /** A value ready for JSON output: `value` is what to print; `note` says why it is text instead of the value. */
@@ -31,7 +30,7 @@ export function jsonView(value: unknown): JsonView {
  * @example stringifyJson({ n: 12345678901234567890n }) // '{"n":12345678901234567890}'
  */
 export function stringifyJson(value: unknown, indent?: number): string {
-  const mark = `\u0000bigint-${randomUUID()}:`;
+  const mark = `\u0000bigint-${process.getBuiltinModule("node:crypto").randomUUID()}:`;
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? mark + v.toString() : v), indent) ?? "null";
   if (!text.includes("bigint-")) return text;
   const quoted = JSON.stringify(mark).slice(0, -1);

@@ -1,8 +1,11 @@
 // Turning task results into bytes for persistence: v8 structured serialization of plain data only,
 // so nothing comes back from cache with a different type than it went in.
 
-import v8 from "node:v8";
 import { sha256 } from "../core/hash.js";
+
+// node:v8 loads with the first result written or read, not with the store (~3 ms of every command line).
+let v8Module: typeof import("node:v8") | undefined;
+const v8 = () => (v8Module ??= process.getBuiltinModule("node:v8"));
 
 export class NotPersistableError extends Error {
   constructor(reason: string) {
@@ -145,7 +148,7 @@ export function valueOfOwnRef(ref: string): unknown {
 export function serializeValue(value: unknown): Buffer {
   assertPersistable(value);
   try {
-    return v8.serialize(value);
+    return v8().serialize(value);
   } catch (error) {
     throw new NotPersistableError(`the result cannot be serialized: ${(error as Error).message}`);
   }
@@ -162,5 +165,5 @@ export function deserializeResult(bytes: Buffer, ref: string): unknown {
   if (isOwnRef(ref)) return valueOfOwnRef(ref);
   const actual = sha256(bytes);
   if (actual !== ref) throw new Error(`result ${ref.slice(0, 12)} is corrupt (content hash ${actual.slice(0, 12)})`);
-  return v8.deserialize(bytes);
+  return v8().deserialize(bytes);
 }

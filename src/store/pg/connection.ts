@@ -5,13 +5,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import { CellflowError } from "../../core/errors.js";
 import { StoreConnectionLost } from "../store-errors.js";
 import { toPgPlaceholders } from "./placeholders.js";
 import { checkDatabaseUrl, redactUrl } from "./url.js";
 import type { SqlBatchGroup, SqlDatabase, SqlStatement } from "../sql.js";
 import { BEGIN_WRITE, type ErrorReply, type QueryResult, type Reply, type Request, type Statement, type WorkerInit } from "./protocol.js";
+
+/** node:worker_threads, loaded when a connection opens: a SQLite store's command line never loads it (~3 ms). */
+let threadsModule: typeof import("node:worker_threads") | undefined;
+const threads = () => (threadsModule ??= process.getBuiltinModule("node:worker_threads"));
 
 /** How long one call may wait for the worker before the connection is declared lost. */
 const CALL_TIMEOUT_MS = 120_000;
@@ -146,6 +150,7 @@ export class PgConnection implements SqlDatabase {
     this.shownUrl = redactUrl(url);
     const shared = new SharedArrayBuffer(4);
     this.signal = new Int32Array(shared);
+    const { MessageChannel, Worker } = threads();
     const channel = new MessageChannel();
     this.port = channel.port1;
     const init: WorkerInit & { port: MessagePort } = { url, signal: shared, port: channel.port2 };
@@ -345,7 +350,7 @@ export class PgConnection implements SqlDatabase {
     this.worker.postMessage(request);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const received = receiveMessageOnPort(this.port);
+      const received = threads().receiveMessageOnPort(this.port);
       if (received) {
         const reply = received.message as Reply;
         if (reply.id !== request.id) continue; // a reply to a call that timed out earlier
