@@ -49,9 +49,12 @@ const LOG_INSERT = "INSERT INTO logs (flow_run_id, task_run_id, level, message, 
 // hashed just now, are the good ones). Many task runs share one result (e.g. undefined): no rewrite then.
 const RESULT_UPSERT = "INSERT INTO results (ref, bytes) VALUES (?, ?) ON CONFLICT (ref) DO UPDATE SET bytes = excluded.bytes WHERE results.bytes <> excluded.bytes";
 
-/** Positional values in column order: binding by position is several times cheaper than by name. */
-function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)[]): unknown[] {
-  const out = new Array(columns.length);
+/**
+ * Positional values in column order (binding by position is several times cheaper than by name), then `slots` more
+ * (0): a task run's row ends in the slot of its change sequence (SqlBatchGroup.seqOf).
+ */
+function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)[], slots = 0): unknown[] {
+  const out = new Array(columns.length + slots).fill(0);
   for (let i = 0; i < columns.length; i++) out[i] = row[columns[i]];
   return out;
 }
@@ -68,7 +71,7 @@ function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() =
   for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
   const taskRows: unknown[][] = [];
   // SQLite straight from the record (the hot path); PostgreSQL through the row, for its extra columns.
-  for (const task of tasks) taskRows.push(pg ? valuesOf(taskRunToRow(task.record, task.extra), TASK_COLUMNS_PG) : taskRunValues(task.record, task.extra));
+  for (const task of tasks) taskRows.push(pg ? valuesOf(taskRunToRow(task.record, task.extra), TASK_COLUMNS_PG, 1) : taskRunValues(task.record, task.extra));
   const logRows: unknown[][] = [];
   for (const l of logs) logRows.push([l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]);
   const groups: SqlBatchGroup[] = [

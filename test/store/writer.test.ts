@@ -137,8 +137,11 @@ describe("task run rows", () => {
     };
     const extra = { cacheExpires: 5, sourceHash: "src", resultRef: "ref", history: [Pending(), task.state] };
     const row = taskRunToRow(task, extra);
-    expect(taskRunValues(task, extra)).toEqual(TASK_COLUMNS.map((c) => row[c]));
+    expect(taskRunValues(task, extra)).toEqual([...TASK_COLUMNS.map((c) => row[c]), 0]); // then the seq slot, 0 until the batch sets it
     expect(Object.keys(row).sort()).toEqual([...TASK_COLUMNS, "worker_id", "max_retries"].sort()); // PostgreSQL only: worker_id, max_retries
+    const bare = taskRecord("run-1", "task-2", Completed()); // no tags, no upstream edges: "[]" without a stringify
+    const bareRow = taskRunToRow(bare, extra);
+    expect(taskRunValues(bare, extra)).toEqual([...TASK_COLUMNS.map((c) => bareRow[c]), 0]);
   });
 });
 
