@@ -17,7 +17,9 @@ export function sha256(data: string | Buffer): string {
 /**
  * The first 32 hex characters of sha256(data), in a string of their own: `.slice(0, 32)` of the digest would keep
  * all 64 characters alive behind it (112 bytes against 48), and a live DAG keeps two such hashes per task run.
+ * The copy is made by changing the case there and back (hex digits come back the same), which costs less than half
+ * what parsing the slice as a JSON string did (~200 ns, twice per task run).
  */
 export function sha256Prefix(data: string | Buffer): string {
-  return JSON.parse(`"${sha256(data).slice(0, 32)}"`) as string;
+  return sha256(data).slice(0, 32).toUpperCase().toLowerCase();
 }

@@ -18,8 +18,7 @@ export interface KeyParts {
 export function cacheKeyFor(parts: KeyParts, custom: string | null | undefined): string | null {
   if (parts.policy === "none") return null;
   if (custom === null) return null;
-  const scope = parts.scope === "run" ? `run:${parts.flowRunId ?? "-"}` : "global";
-  if (custom !== undefined) return sha256Prefix(`${scope}|${parts.taskName}|custom:${custom}`);
+  if (custom !== undefined) return sha256Prefix(`${scopeText(parts)}|${parts.taskName}|custom:${custom}`);
   const withInputs = parts.policy === "inputs" || parts.policy === "inputs+source";
   const withSource = parts.policy === "source" || parts.policy === "inputs+source";
   // "name=hash" of each input but waitFor's, ";"-separated (a loop: no arrays per task run on the hot path).
@@ -29,7 +28,25 @@ export function cacheKeyFor(parts: KeyParts, custom: string | null | undefined):
     if (!input.hash) return null;
     if (withInputs) inputs += inputs ? `;${input.name}=${input.hash}` : `${input.name}=${input.hash}`;
   }
-  return sha256Prefix(`${scope}|${parts.taskName}|${withSource ? parts.sourceHash : ""}|${inputs}`);
+  return sha256Prefix(keyHead(parts, withSource ? parts.sourceHash : "") + inputs);
+}
+
+function scopeText(parts: KeyParts): string {
+  return parts.scope === "run" ? `run:${parts.flowRunId ?? "-"}` : "global";
+}
+
+/** The last key head built, and what it was built from. */
+let head = { scope: "", flowRunId: null as string | null, taskName: "", source: "", text: "" };
+
+/**
+ * `<scope>|<task name>|<source hash or "">|`, what a key hashes before its inputs. Calls in a row are mostly of one
+ * task in one flow run (a loop, a map): the last head is reused then, not built again per task run.
+ */
+function keyHead(parts: KeyParts, source: string): string {
+  const last = head;
+  if (last.taskName === parts.taskName && last.source === source && last.flowRunId === parts.flowRunId && last.scope === parts.scope) return last.text;
+  head = { scope: parts.scope, flowRunId: parts.flowRunId, taskName: parts.taskName, source, text: `${scopeText(parts)}|${parts.taskName}|${source}|` };
+  return head.text;
 }
 
 /**

@@ -100,7 +100,7 @@ export class Engine {
 
   setTaskState(run: LiveTaskRun, state: State): void {
     run.record.state = state;
-    run.history.push(state);
+    run.history = appended(run.history, state);
     if ((state.type === "RUNNING" && run.record.startTime === null) || state.name === "Cached") run.record.startTime ??= state.timestamp;
     if (isTerminal(state)) run.record.endTime = Math.max(state.timestamp, run.record.startTime ?? state.timestamp);
     // A distributed flow's task run created Pending is written with its job, or once it waits (task-run.ts).
@@ -178,6 +178,18 @@ export class TimeoutError extends Error {
     super(message);
     this.name = "TimeoutError";
   }
+}
+
+/**
+ * `history` and then `state`, in a new array of that length: a pushed-to array keeps room for 17 states (152 bytes),
+ * and a submitted task run's history lives as long as its future.
+ */
+function appended(history: State[], state: State): State[] {
+  const n = history.length;
+  const next = new Array<State>(n + 1);
+  for (let i = 0; i < n; i++) next[i] = history[i];
+  next[n] = state;
+  return next;
 }
 
 const holder = globalSingleton("engine", () => ({ engine: null as Engine | null }));

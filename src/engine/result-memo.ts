@@ -13,8 +13,6 @@ export interface MemoEntry {
   expires: number | null;
 }
 
-/** A column holds a string as bytes when it is no longer than the width and has no character past Latin-1. */
-const BEYOND_LATIN1 = /[\u0100-\uffff]/;
 /** A column's length byte for null, and for a string kept in `others`. */
 const NULL_TEXT = 254;
 const OTHER_TEXT = 255;
@@ -34,16 +32,43 @@ class TextColumn {
     this.lengths = new Uint8Array(capacity);
   }
 
+  /**
+   * Keep `text` in `slot`: as bytes when it is no longer than the width and has no character past Latin-1. Written
+   * character by character: for strings this short a loop costs less than a regex test and Buffer.write's call into
+   * C++ (three per remembered result).
+   */
   set(slot: number, text: string | null): void {
     this.others?.delete(slot);
-    if (text === null) this.lengths[slot] = NULL_TEXT;
-    else if (text.length <= this.width && !BEYOND_LATIN1.test(text)) {
-      this.bytes.write(text, slot * this.width, text.length, "latin1");
-      this.lengths[slot] = text.length;
-    } else {
-      (this.others ??= new Map()).set(slot, text);
-      this.lengths[slot] = OTHER_TEXT;
+    if (text === null) {
+      this.lengths[slot] = NULL_TEXT;
+      return;
     }
+    if (text.length <= this.width) {
+      const at = slot * this.width;
+      let i = 0;
+      for (; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (code > 0xff) break;
+        this.bytes[at + i] = code;
+      }
+      if (i === text.length) {
+        this.lengths[slot] = i;
+        return;
+      }
+    }
+    (this.others ??= new Map()).set(slot, text);
+    this.lengths[slot] = OTHER_TEXT;
+  }
+
+  /** Whether `slot` holds `text`, compared in place (no string read out of the bytes). */
+  holds(slot: number, text: string): boolean {
+    const length = this.lengths[slot];
+    if (length === NULL_TEXT) return false;
+    if (length === OTHER_TEXT) return this.others!.get(slot) === text;
+    if (length !== text.length) return false;
+    const at = slot * this.width;
+    for (let i = 0; i < length; i++) if (this.bytes[at + i] !== text.charCodeAt(i)) return false;
+    return true;
   }
 
   get(slot: number): string | null {
@@ -169,7 +194,7 @@ export class ResultMemo {
     for (let at = hash & this.mask; ; at = (at + 1) & this.mask) {
       const slot = c.table[at] - 1;
       if (slot < 0) return -1;
-      if (c.hashes[slot] === hash && c.keys.get(slot) === key) return slot;
+      if (c.hashes[slot] === hash && c.keys.holds(slot, key)) return slot;
     }
   }
 

@@ -225,6 +225,11 @@ export function taskRunToRow(r: TaskRunRecord, x: TaskRunExtra): TaskRunRow {
   };
 }
 
+/** A list of strings as JSON: most task runs have no tags and no upstream edges, and "[]" needs no stringify. */
+function jsonList(list: readonly string[]): string {
+  return list.length === 0 ? "[]" : JSON.stringify(list);
+}
+
 /** The task_runs columns the batch writer writes, in the order of `taskRunValues`. */
 export const TASK_COLUMNS = [
   "id", "flow_run_id", "flow_attempt", "task_name", "dynamic_key", "state_type", "state_name", "state_message",
@@ -233,8 +238,9 @@ export const TASK_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof TaskRunRow>;
 
 /**
- * `taskRunToRow` as positional values in TASK_COLUMNS order, for the batch writer: one array per task run and
- * no object keyed by column name in between (the writer's hot path).
+ * `taskRunToRow` as positional values in TASK_COLUMNS order, then the slot of its change sequence (0 until the batch
+ * sets it: SqlBatchGroup.seqOf), for the batch writer: one array per task run, its length exact (a push of the seq
+ * onto it copied all 25 values into a new array of 53), and no object keyed by column name in between.
  */
 export function taskRunValues(r: TaskRunRecord, x: TaskRunExtra): unknown[] {
   return [
@@ -249,7 +255,7 @@ export function taskRunValues(r: TaskRunRecord, x: TaskRunExtra): unknown[] {
     r.state.timestamp,
     encodeHistory(x.history),
     JSON.stringify(r.inputs),
-    JSON.stringify(r.upstream),
+    jsonList(r.upstream),
     r.cacheKey,
     x.cacheExpires,
     r.cacheReason,
@@ -259,10 +265,11 @@ export function taskRunValues(r: TaskRunRecord, x: TaskRunExtra): unknown[] {
     r.runCount,
     r.startTime,
     r.endTime,
-    JSON.stringify(r.tags),
+    jsonList(r.tags),
     r.subflowRunId,
     r.error ? JSON.stringify(r.error) : null,
     r.cacheKey === null ? null : (x.cacheScope ?? null),
+    0,
   ];
 }
 

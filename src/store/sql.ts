@@ -29,8 +29,8 @@ export interface SqlBatchGroup {
   /** Iterated once, inside the transaction. */
   rows: Iterable<unknown[]>;
   /**
-   * Append to each row, as its last parameter, the next value of this table's change sequence (its `seq` column),
-   * in row order and in commit order across processes: readers resume from it.
+   * Each row's last parameter is a slot for the next value of this table's change sequence (its `seq` column), which
+   * the backend fills in row order and in commit order across processes: readers resume from it.
    */
   seqOf?: "task_runs";
 }

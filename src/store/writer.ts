@@ -49,9 +49,12 @@ const LOG_INSERT = "INSERT INTO logs (flow_run_id, task_run_id, level, message, 
 // hashed just now, are the good ones). Many task runs share one result (e.g. undefined): no rewrite then.
 const RESULT_UPSERT = "INSERT INTO results (ref, bytes) VALUES (?, ?) ON CONFLICT (ref) DO UPDATE SET bytes = excluded.bytes WHERE results.bytes <> excluded.bytes";
 
-/** Positional values in column order: binding by position is several times cheaper than by name. */
-function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)[]): unknown[] {
-  const out = new Array(columns.length);
+/**
+ * Positional values in column order (binding by position is several times cheaper than by name), then `slots` more
+ * (0): a task run's row ends in the slot of its change sequence (SqlBatchGroup.seqOf).
+ */
+function valuesOf<R extends object>(row: R, columns: readonly (keyof R & string)[], slots = 0): unknown[] {
+  const out = new Array(columns.length + slots).fill(0);
   for (let i = 0; i < columns.length; i++) out[i] = row[columns[i]];
   return out;
 }
@@ -68,7 +71,7 @@ function batchOf(pg: boolean, results: Map<string, Buffer>, flows: Iterable<() =
   for (const row of flows) flowRows.push(valuesOf(row(), FLOW_COLUMNS));
   const taskRows: unknown[][] = [];
   // SQLite straight from the record (the hot path); PostgreSQL through the row, for its extra columns.
-  for (const task of tasks) taskRows.push(pg ? valuesOf(taskRunToRow(task.record, task.extra), TASK_COLUMNS_PG) : taskRunValues(task.record, task.extra));
+  for (const task of tasks) taskRows.push(pg ? valuesOf(taskRunToRow(task.record, task.extra), TASK_COLUMNS_PG, 1) : taskRunValues(task.record, task.extra));
   const logRows: unknown[][] = [];
   for (const l of logs) logRows.push([l.flow_run_id, l.task_run_id, l.level, l.message, l.ts]);
   const groups: SqlBatchGroup[] = [
@@ -131,15 +134,17 @@ export class BatchWriter {
     this.commit = (endedOnly) => {
       const results = this.results;
       const flows = this.flows;
-      const tasks = (endedOnly && this.takeEndedPrefix()) || this.tasks;
+      // The ended ones at the front (a flush at MAX_PENDING), or all of them.
+      const prefix = endedOnly ? this.takeEndedPrefix() : null;
+      const all = prefix ? null : this.tasks;
       const logs = this.logs;
       const jobs = this.jobs;
       this.results = new Map();
       this.flows = new Map();
-      if (tasks === this.tasks) {
+      if (all) {
         this.tasks = new Map();
         this.endedTasks = 0;
-      } else this.endedTasks -= tasks.size;
+      }
       this.logs = [];
       this.jobs = [];
       try {
@@ -147,17 +152,19 @@ export class BatchWriter {
         // when it hands jobs to other processes (a rejected dispatch must fail here, not vanish).
         const durable = this.durableNext || jobs.length > 0 || this.commitListeners.size > 0;
         this.durableNext = false;
-        this.db.runBatch(batchOf(this.db.dialect === "pg", results, flows.values(), tasks.values(), logs, jobs), { durable });
+        this.db.runBatch(batchOf(this.db.dialect === "pg", results, flows.values(), prefix ?? all!.values(), logs, jobs), { durable });
       } catch (error) {
         // Nothing is lost: the batch goes back in front of what arrived meanwhile, and the next flush retries.
         for (const [k, v] of this.results) results.set(k, v);
         for (const [k, v] of this.flows) flows.set(k, v);
-        for (const [k, v] of this.tasks) tasks.set(k, v);
+        const waiting = new Map<string, PendingTask>();
+        for (const task of prefix ?? all!.values()) waiting.set(task.record.id, task);
+        for (const [k, v] of this.tasks) waiting.set(k, v);
         this.endedTasks = 0;
-        for (const v of tasks.values()) if (v.ended) this.endedTasks++;
+        for (const v of waiting.values()) if (v.ended) this.endedTasks++;
         this.results = results;
         this.flows = flows;
-        this.tasks = tasks;
+        this.tasks = waiting;
         this.logs = logs.concat(this.logs);
         this.jobs = jobs.concat(this.jobs);
         throw error;
@@ -250,21 +257,18 @@ export class BatchWriter {
    * The ended task runs at the front of the queue, taken out of it, for a flush at MAX_PENDING: rows are inserted in
    * creation order (task runs are listed by rowid), so one that has not ended holds back those after it. Null (write
    * everything) when those are too few: a long task run created early must not keep the ones after it in memory.
+   * An array, read once: no second Map of them, nor an [id, task] pair per task run to build one.
    */
-  private takeEndedPrefix(): Map<string, PendingTask> | null {
+  private takeEndedPrefix(): PendingTask[] | null {
     if (this.endedTasks === this.tasks.size) return null;
-    let n = 0;
+    const prefix: PendingTask[] = [];
     for (const task of this.tasks.values()) {
       if (!task.ended) break;
-      n++;
+      prefix.push(task);
     }
-    if (n < this.endedTasks / 2) return null;
-    const prefix = new Map<string, PendingTask>();
-    for (const [id, task] of this.tasks) {
-      if (prefix.size === n) break;
-      prefix.set(id, task);
-    }
-    for (const id of prefix.keys()) this.tasks.delete(id);
+    if (prefix.length < this.endedTasks / 2) return null;
+    for (const task of prefix) this.tasks.delete(task.record.id);
+    this.endedTasks -= prefix.length;
     return prefix;
   }
 

@@ -39,4 +39,16 @@ describe("stored hashes stay the same", () => {
     expect(cacheKeyFor({ taskName: "t", policy: "source", scope: "global", flowRunId: null, sourceHash: "src", inputs: [{ name: "x", kind: "value" }] }, undefined)).toBeNull();
     expect(cacheKeyFor({ taskName: "t", policy: "none", scope: "global", flowRunId: null, sourceHash: "src", inputs }, undefined)).toBeNull();
   });
+
+  it("calls in a row that differ only in their flow run, task or source get the keys each gets alone", () => {
+    const key = (flowRunId: string, taskName = "t", sourceHash = "src") =>
+      cacheKeyFor({ taskName, policy: "inputs+source", scope: "run", flowRunId, sourceHash, inputs }, undefined);
+    const f2 = key("f2");
+    const other = key("f1", "u");
+    const changed = key("f1", "t", "src2");
+    expect(key("f1")).toBe("221bb4d55b15e0f7147203dabffe6d34");
+    expect(new Set([f2, other, changed, key("f1")]).size).toBe(4);
+    expect(key("f2")).toBe(f2);
+    expect(key("f1", "u")).toBe(other);
+  });
 });

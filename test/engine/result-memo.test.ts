@@ -51,6 +51,21 @@ describe("ResultMemo", () => {
     expect(memo.get(wide)).toMatchObject({ taskRunId: "ид", value: 2 });
   });
 
+  it("keeps Latin-1 keys (é, ÿ) exactly and tells apart keys that differ only in their last character", () => {
+    const memo = new ResultMemo(4);
+    const key = "café-ÿ-".padEnd(32, "0");
+    const twin = key.slice(0, 31) + "1";
+    const half = key.slice(0, 31) + "€"; // Latin-1 up to its last character
+    memo.set(key, { taskRunId: "t-é", flowRunId: null, value: 1, resultRef: "ÿ", expires: null });
+    memo.set(half, { taskRunId: "t-€", flowRunId: null, value: 3, resultRef: null, expires: null });
+    expect(memo.get(key)).toMatchObject({ taskRunId: "t-é", resultRef: "ÿ", value: 1 });
+    expect(memo.get(twin)).toBeUndefined();
+    expect(memo.get(half)).toMatchObject({ taskRunId: "t-€", value: 3 });
+    memo.set(twin, { taskRunId: "t2", flowRunId: null, value: 2, resultRef: null, expires: null });
+    expect(memo.get(twin)).toMatchObject({ taskRunId: "t2", value: 2 });
+    expect(memo.get(key)).toMatchObject({ value: 1 });
+  });
+
   it("hits and evicts as a Map-as-LRU over 20,000 random remembers, lookups and deletes of colliding keys", () => {
     const limit = 50;
     const memo = new ResultMemo(limit);

@@ -121,6 +121,33 @@ describe("a store that stays busy", () => {
   });
 });
 
+describe("task runs of a flush that fails", () => {
+  it("are kept, the ended ones taken from the front included, and written once in creation order when the store frees", async () => {
+    const store = Store.open(tempHome());
+    (store.db as SqliteDatabase).raw.pragma("busy_timeout = 0");
+    const lines: string[] = [];
+    const writer = new BatchWriter(store.db, 20, (line) => void lines.push(line));
+    const other = new Database(store.dbPath);
+    other.prepare("BEGIN IMMEDIATE").run(); // holds the write lock
+    // 400 ended, one still running, 100 ended: the 500th ended one makes a flush of the 400 at the front, which fails.
+    const ids = Array.from({ length: 501 }, (_, i) => `task-${String(i).padStart(3, "0")}`);
+    for (const [i, id] of ids.entries()) {
+      const t = taskRecord("run-busy", id, i === 400 ? Running() : Completed());
+      writer.taskRun(t, { cacheExpires: null, sourceHash: null, resultRef: null, history: [t.state] });
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/keeping 501 records/);
+    other.prepare("ROLLBACK").run();
+    await new Promise<void>((resolve) => writer.onCommit(resolve));
+    const rows = store.db.prepare("SELECT id, state_name FROM task_runs ORDER BY rowid").all() as Array<{ id: string; state_name: string }>;
+    expect(rows.map((r) => r.id)).toEqual(ids);
+    expect(rows.filter((r) => r.state_name === "Running").map((r) => r.id)).toEqual(["task-400"]);
+    expect(writer.pending).toBe(0);
+    other.close();
+    store.close();
+  });
+});
+
 describe("task run rows", () => {
   it("the writer's positional values are taskRunToRow's, column by column", () => {
     const task: TaskRunRecord = {
@@ -137,8 +164,11 @@ describe("task run rows", () => {
     };
     const extra = { cacheExpires: 5, sourceHash: "src", resultRef: "ref", history: [Pending(), task.state] };
     const row = taskRunToRow(task, extra);
-    expect(taskRunValues(task, extra)).toEqual(TASK_COLUMNS.map((c) => row[c]));
+    expect(taskRunValues(task, extra)).toEqual([...TASK_COLUMNS.map((c) => row[c]), 0]); // then the seq slot, 0 until the batch sets it
     expect(Object.keys(row).sort()).toEqual([...TASK_COLUMNS, "worker_id", "max_retries"].sort()); // PostgreSQL only: worker_id, max_retries
+    const bare = taskRecord("run-1", "task-2", Completed()); // no tags, no upstream edges: "[]" without a stringify
+    const bareRow = taskRunToRow(bare, extra);
+    expect(taskRunValues(bare, extra)).toEqual([...TASK_COLUMNS.map((c) => bareRow[c]), 0]);
   });
 });
 

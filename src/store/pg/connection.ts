@@ -43,12 +43,11 @@ const MAX_ROWS = 1000;
  * Other statements, and an upsert whose rows repeat a key (one statement may not update a row twice), run row by row.
  */
 function multiRow(group: SqlBatchGroup): Statement[] {
-  // The rows are built as they are read (the writer's rows come from live records): read them once, here.
-  let rows = Array.from(group.rows);
+  // The rows are built as they are read (the writer's rows come from live records): read them once, here. The seq
+  // column's value comes from a trigger here (migration 6, in commit order under the write lock): the slot a row
+  // holds for it (SqlBatchGroup.seqOf) keeps the placeholder the writer put there, which the trigger overrides.
+  const rows = Array.from(group.rows);
   if (rows.length === 0) return [];
-  // The seq column's value comes from a trigger here (migration 6, in commit order under the write lock): the
-  // batch's rows get a placeholder the trigger overrides, where SQLite's backend appends the next numbers.
-  if (group.seqOf) rows = rows.map((row) => [...row, 0]);
   const sql = toPgPlaceholders(group.sql);
   const match = /\bVALUES\s*\(([^()]*)\)/i.exec(sql);
   const updates = /DO\s+UPDATE/i.test(sql);

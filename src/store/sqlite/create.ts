@@ -11,6 +11,14 @@ import { storeError } from "../store-errors.js";
 
 export const DB_FILE_NAME = "cellflow.db";
 
+/**
+ * The page size of a new store. Batched writes append rows to the right edge of task_runs and its indexes, and
+ * each page a commit changes is one WAL frame (two writes) and, at the checkpoint, one more read and write: 16 KiB
+ * pages made a trivial task run's write ~1.5 µs (~18%) cheaper than SQLite's default 4 KiB here. Stores created
+ * before keep the size they were created with.
+ */
+export const STORE_PAGE_SIZE = 16384;
+
 /** Files under a home that hold run data or keys: owner-only. */
 const PRIVATE_FILES = [DB_FILE_NAME, `${DB_FILE_NAME}-wal`, `${DB_FILE_NAME}-shm`, "secret.key"];
 
@@ -51,6 +59,8 @@ function createDatabase(home: string, dbPath: string): void {
     fs.closeSync(fs.openSync(temp, "wx", 0o600));
     const db = new Database(temp);
     try {
+      // Before the first page is written (the size is fixed from then on, and WAL keeps it): see STORE_PAGE_SIZE.
+      db.pragma(`page_size = ${STORE_PAGE_SIZE}`);
       db.pragma("journal_mode = WAL");
       migrate(db);
     } finally {

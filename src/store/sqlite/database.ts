@@ -42,7 +42,7 @@ export class SqliteDatabase implements SqlDatabase {
             }
             if (group.seqOf) {
               if (seq < 0) seq = lastSeq(this.raw, group.seqOf);
-              row.push(++seq);
+              row[row.length - 1] = ++seq;
             }
             // Spread, not the array: better-sqlite3 reads an array's elements one V8 API call each (~400 instructions).
             stmt.run(...row);
