@@ -4,32 +4,17 @@ import type { State } from "../core/states.js";
 import { Pending } from "../core/states.js";
 import type { LiveFlowRun, LiveTaskRun } from "./context.js";
 
-/** The placeholder `settled` of a future made without a promise until attach() gives it the task run's own. */
+/** The placeholder `settled` of a future until settleOn() gives it the task run's own. */
 const NOT_YET: Promise<void> = new Promise<void>(() => {});
 
+/** Made by the engine for a submitted task run (`t.submit()`), which settles it (fulfil, fail, settleOn). */
 export class TaskFuture<T = unknown> {
   /** Settles when the task run ends, never rejects: what waitFor waits on. */
-  readonly settled: Promise<void>;
+  readonly settled: Promise<void> = NOT_YET;
   private live: LiveTaskRun | null = null;
   private outcome: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
-  private observer: (() => void) | null = null;
   /** The flow run that submitted it: its failure counts as unseen there until someone reads it (markObserved). */
   private submitter: LiveFlowRun | null = null;
-
-  constructor(
-    /** The task run's value or error; null when the engine settles the future itself (a submitted task run). */
-    promise: Promise<T> | null,
-    /** Called once when someone reads the result, so a failure counts as seen by the flow. */
-    onObserved?: () => void,
-  ) {
-    this.observer = onObserved ?? null;
-    this.settled = promise
-      ? promise.then(
-          (value) => this.fulfil(value),
-          (error) => this.fail(error),
-        )
-      : NOT_YET;
-  }
 
   /** @internal the engine attaches the task run once it exists, and the flow run that submitted it, if any. */
   attach(live: LiveTaskRun, submitter: LiveFlowRun | null = null): void {
@@ -37,7 +22,7 @@ export class TaskFuture<T = unknown> {
     this.submitter = submitter;
   }
 
-  /** @internal for a future made without a promise: `settled` is this one, which resolves once the engine settled the future (fulfil, fail). */
+  /** @internal `settled` is this one, which resolves once the engine settled the future (fulfil, fail). */
   settleOn(settled: Promise<unknown>): void {
     (this as { settled: Promise<unknown> }).settled = settled;
   }
@@ -93,8 +78,6 @@ export class TaskFuture<T = unknown> {
 
   /** @internal */
   markObserved(): void {
-    this.observer?.();
-    this.observer = null;
     if (this.submitter) {
       this.submitter.unobservedFailures.delete(this.live!);
       this.submitter = null;

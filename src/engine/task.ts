@@ -90,7 +90,7 @@ function build<A extends unknown[], R>(options: TaskOptions, fn: (...args: A) =>
     const flow = live.flow;
     // The outcome goes to the future (a failure counted unseen in the flow until read), never to an unhandled
     // rejection; the task run's own promise, which never rejects then, is the future's `settled`.
-    const future = new TaskFuture<Awaited<R>>(null);
+    const future = new TaskFuture<Awaited<R>>();
     future.attach(live, flow);
     future.settleOn(runTask(def, live, args, call, future as TaskFuture<unknown>));
     flow?.futures.add(future);
