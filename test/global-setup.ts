@@ -1,8 +1,10 @@
 // vitest globalSetup: the suites that run dist/ (the CLI, the kernel, cells in a child node) must not test stale
 // code, so when a source file is newer than the last build, rebuild (incrementally) first, or fail saying why.
+// And every temporary file of the run goes to one folder, removed when the run ends.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -32,7 +34,36 @@ export function distIsStale(): string | null {
   return null;
 }
 
-export default function setup(): void {
+/**
+ * Points TMPDIR at a folder of this run's own, for the test files (vitest starts its workers after this) and every
+ * process they start (CLI runs, workers, kernels, Chromium, Python): a run makes over a thousand temporary folders,
+ * about 1.5 GB, and few tests remove theirs. Returns the teardown that removes the folder.
+ */
+function runScratchFolder(): () => void {
+  // Each vitest project runs this setup: the first one makes the folder, and its teardown (the last) removes it.
+  if (process.env.CELLFLOW_TESTS_TMPDIR) return () => {};
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-tests-"));
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = root;
+  process.env.CELLFLOW_TESTS_TMPDIR = root;
+  return () => {
+    delete process.env.CELLFLOW_TESTS_TMPDIR;
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    try {
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    } catch (error) {
+      process.stderr.write(`could not remove the tests' temporary folder ${root}: ${(error as Error).message}\n`);
+    }
+  };
+}
+
+export default function setup(): () => void {
+  rebuildIfStale();
+  return runScratchFolder();
+}
+
+function rebuildIfStale(): void {
   const stale = distIsStale();
   if (!stale) return;
   process.stderr.write(`${stale}: rebuilding (tsc -b tsconfig.json, then the web UI bundle)…\n`);
