@@ -53,7 +53,7 @@ function openBackend(home: string, url = process.env.CELLFLOW_DATABASE_URL?.trim
  * over the inline limit costs no extra round trip, and `cellflow config set result-storage` reaches running
  * workers within this time.
  */
-const RESULT_STORAGE_RECHECK_MS = 1000;
+export const RESULT_STORAGE_RECHECK_MS = 1000;
 
 /** The shortest id prefix a run can be named by (as git does for commits). */
 const MIN_PREFIX = 4;

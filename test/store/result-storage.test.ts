@@ -14,6 +14,7 @@ import { saveBlock } from "../../src/blocks/store.js";
 import { resultPath } from "../../src/store/results.js";
 import { serializeResult } from "../../src/store/serialize.js";
 import { RESULT_STORAGE_FOLDER } from "../../src/store/result-storage.js";
+import { RESULT_STORAGE_RECHECK_MS } from "../../src/store/store.js";
 import { byKey, flushed, freshStore, tempHome } from "../engine/helpers.js";
 import { CLI, cli, errorLines, requireBuiltCli, SLOW, tempDir, until, type CliResult, type FlowRunJson } from "../acceptance/helpers.js";
 import { freshDatabase, type TestDatabase } from "../support/postgres.js";
@@ -322,6 +323,9 @@ describe("distributed task runs: a task worker with its own CELLFLOW_HOME hands 
 
     const unset = await cli(["config", "unset", "result-storage"], { home: flowMachine });
     expect(unset.code, unset.stderr).toBe(0);
+    // A running worker reads the setting again once the one it read is RESULT_STORAGE_RECHECK_MS old (its own
+    // clock): after that long, its next result goes to its own disk whatever the load.
+    await new Promise((resolve) => setTimeout(resolve, RESULT_STORAGE_RECHECK_MS + 200));
     const local = await cli(["run", file, "--distributed", "-p", "n=100000", "--json"], { home: flowMachine });
     expect(local.code).toBe(1);
     expect(filesUnder(path.join(workerMachine, "results"))).toHaveLength(1); // written on the worker's own disk
