@@ -94,10 +94,13 @@ export function createTaskRun(def: TaskDefinition, engine: Engine, dispatchable 
     logPrints: def.options.logPrints ?? flow?.logPrints ?? false,
     slot: -1,
     keyIndex: n,
+    // Set here, not added later (setTaskState, lookupCache): a property added to the literal's object gives every task
+    // run a properties array of its own (~40 bytes, held as long as its future).
+    cacheScope: null,
+    unwritten: dispatchable && Boolean(flow?.dispatch),
   };
   if (live.logPrints) installPrintCapture();
   if (flow && engine.keepTaskRecords) live.slot = flow.taskRuns.push(record);
-  if (dispatchable && flow?.dispatch) live.unwritten = true;
   engine.setTaskState(live, record.state);
   return live;
 }
@@ -250,7 +253,7 @@ export function endInflight(flow: LiveFlowRun): void {
 /** Arrays longer than this are not scanned for task results: a data set is not a list of edges. */
 const ARRAY_EDGE_SCAN = 1000;
 
-/** Shared by inputsNow() for primitive arguments, which never add to it (addInput adds edges of objects only). */
+/** Shared by inputsNow() for primitive arguments, which never add to it (inputOf adds edges of objects only). */
 const NO_EDGES = new Set<string>();
 NO_EDGES.add = () => {
   throw new Error("internal: an edge was added to the shared empty set");
@@ -271,15 +274,19 @@ function hasFuture(arg: unknown): boolean {
  * saw it before.
  */
 function inputsNow(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engine: Engine): unknown[] | Promise<never> {
-  const inputs: TaskInput[] = [];
+  // One input per argument, in an array of that length: no room for 17 that a push makes, and no copy to its length.
+  const inputs: TaskInput[] = new Array(args.length);
   // Only an object argument can be an edge (a task's result, or an array of them): none, no set.
   const upstream = args.some(isObjectLike) ? new Set<string>() : NO_EDGES;
+  let n = 0;
   try {
-    for (let i = 0; i < args.length; i++) addInput(def, i, args[i], null, inputs, upstream, engine);
+    for (; n < args.length; n++) inputs[n] = inputOf(def, n, args[n], null, upstream, engine);
   } catch (error) {
+    inputs.length = n;
     return Promise.reject(error);
   } finally {
-    setInputs(live, inputs, upstream);
+    live.record.inputs = n === 0 ? NO_INPUTS : inputs;
+    live.record.upstream = upstream.size === 0 ? NO_UPSTREAM : [...upstream];
   }
   return args;
 }
@@ -300,7 +307,7 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
         arg = items;
       }
       resolved[i] = arg;
-      addInput(def, i, arg, fromFuture, inputs, upstream, engine);
+      inputs.push(inputOf(def, i, arg, fromFuture, upstream, engine));
     }
     for (const item of waitFor) {
       if (isFuture(item)) {
@@ -327,8 +334,8 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
   return resolved;
 }
 
-/** Record argument `i` (its value resolved) as an input: an edge when a task returned it, else its hash. */
-function addInput(def: TaskDefinition, i: number, arg: unknown, fromFuture: string | null, inputs: TaskInput[], upstream: Set<string>, engine: Engine): void {
+/** Argument `i` (its value resolved) as an input: an edge (added to `upstream`) when a task returned it, else its hash. */
+function inputOf(def: TaskDefinition, i: number, arg: unknown, fromFuture: string | null, upstream: Set<string>, engine: Engine): TaskInput {
   const name = def.paramNames[i] ?? `arg${i}`;
   const origin = typeof arg === "object" && arg !== null ? engine.origins.get(arg) : undefined;
   if (!origin && Array.isArray(arg) && arg.length <= ARRAY_EDGE_SCAN) {
@@ -340,8 +347,7 @@ function addInput(def: TaskDefinition, i: number, arg: unknown, fromFuture: stri
   }
   if (origin) {
     upstream.add(origin.taskRunId);
-    inputs.push({ name, kind: "task_run", taskRunId: origin.taskRunId, hash: origin.hash });
-    return;
+    return { name, kind: "task_run", taskRunId: origin.taskRunId, hash: origin.hash };
   }
   let hash: string | undefined;
   try {
@@ -350,8 +356,8 @@ function addInput(def: TaskDefinition, i: number, arg: unknown, fromFuture: stri
     if (!(error instanceof UnhashableError)) throw error;
   }
   // Literals, not `{ ...input, hash }`: a spread object gets a hidden class of its own (~200 bytes per task run).
-  if (fromFuture) inputs.push(hash === undefined ? { name, kind: "task_run", taskRunId: fromFuture } : { name, kind: "task_run", taskRunId: fromFuture, hash });
-  else inputs.push(hash === undefined ? { name, kind: "value" } : { name, kind: "value", hash });
+  if (fromFuture) return hash === undefined ? { name, kind: "task_run", taskRunId: fromFuture } : { name, kind: "task_run", taskRunId: fromFuture, hash };
+  return hash === undefined ? { name, kind: "value" } : { name, kind: "value", hash };
 }
 
 function setInputs(live: LiveTaskRun, inputs: TaskInput[], upstream: Set<string>): void {

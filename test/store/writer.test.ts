@@ -170,6 +170,28 @@ describe("task run rows", () => {
     const bareRow = taskRunToRow(bare, extra);
     expect(taskRunValues(bare, extra)).toEqual([...TASK_COLUMNS.map((c) => bareRow[c]), 0]);
   });
+
+  it("write a task run's inputs as JSON.stringify does, the single value input written by hand included", () => {
+    const extra = { cacheExpires: null, sourceHash: "src", resultRef: null, history: [Pending()] };
+    const inputsColumn = TASK_COLUMNS.indexOf("inputs");
+    const cases: TaskRunRecord["inputs"][] = [
+      [],
+      [{ name: "x", kind: "value", hash: "5feceb66ffc86f38d952786c6d696c79" }],
+      [{ name: 'we"ird\\ näme\n', kind: "value", hash: "h" }],
+      [{ name: "x", kind: "value" }],
+      [{ name: "x", kind: "task_run", taskRunId: "t-1", hash: "h" }],
+      [{ name: "waitFor", kind: "wait_for", taskRunId: "t-1" }],
+      [
+        { name: "a", kind: "value", hash: "h1" },
+        { name: "b", kind: "value", hash: "h2" },
+      ],
+    ];
+    for (const inputs of cases) {
+      const task: TaskRunRecord = { ...taskRecord("run-1", "task-1", Pending()), inputs };
+      expect(taskRunValues(task, extra)[inputsColumn]).toBe(JSON.stringify(inputs));
+      expect(taskRunToRow(task, extra).inputs).toBe(JSON.stringify(inputs));
+    }
+  });
 });
 
 describe("task runs created in one go", () => {
