@@ -11,6 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { useScratchTmpdir } from "./scratch.js";
 
 const HERE = fileURLToPath(import.meta.url);
 const MODES = ["awaited", "submitted"] as const;
@@ -96,5 +97,11 @@ if (process.argv[2] === "--child") {
   process.stderr.write("usage: node dist/bench/engine-ab.js <other build's dist> [rounds=8] [tasks=20000]\n");
   process.exitCode = 2;
 } else {
-  main(process.argv[2], Number(process.argv[3] ?? 8), Number(process.argv[4] ?? 20_000));
+  // The children's stores go to one folder, removed at the end (see scratch.ts).
+  const removeScratch = useScratchTmpdir("cellflow-bench-ab-run-", "CELLFLOW_BENCH_TMPDIR");
+  try {
+    main(process.argv[2], Number(process.argv[3] ?? 8), Number(process.argv[4] ?? 20_000));
+  } finally {
+    removeScratch();
+  }
 }

@@ -1,6 +1,10 @@
 // `npm run bench`: every benchmark in one run, numbers printed as "name: value" lines per area.
 
 import { benchEngine } from "./engine.js";
+import { useScratchTmpdir } from "./scratch.js";
+
+// The benchmarks' temporary stores, homes and kernels' folders, removed at the end (see scratch.ts).
+const removeScratch = useScratchTmpdir("cellflow-bench-run-", "CELLFLOW_BENCH_TMPDIR");
 
 type Bench = () => Promise<Record<string, number>>;
 
@@ -37,4 +41,5 @@ for (const [name, bench] of BENCHES) {
   process.stdout.write(`\n== ${name} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
   for (const [k, v] of Object.entries(numbers)) process.stdout.write(`${k}: ${v}\n`);
 }
+removeScratch();
 process.exit(0);

@@ -4,9 +4,9 @@
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { useScratchTmpdir } from "../bench/scratch.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD_INFO = path.join(ROOT, "dist", ".tsbuildinfo");
@@ -35,32 +35,13 @@ export function distIsStale(): string | null {
 }
 
 /**
- * Points TMPDIR at a folder of this run's own, for the test files (vitest starts its workers after this) and every
- * process they start (CLI runs, workers, kernels, Chromium, Python): a run makes over a thousand temporary folders,
- * about 1.5 GB, and few tests remove theirs. Returns the teardown that removes the folder.
+ * Every test file (vitest starts its workers after this) and every process they start (CLI runs, workers, kernels,
+ * Chromium, Python) keeps its temporary files in one folder, removed when the run ends: a run made over a thousand
+ * temporary folders (~1.5 GB). Each vitest project runs this setup: the first makes the folder, the others reuse it.
  */
-function runScratchFolder(): () => void {
-  // Each vitest project runs this setup: the first one makes the folder, and its teardown (the last) removes it.
-  if (process.env.CELLFLOW_TESTS_TMPDIR) return () => {};
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "cellflow-tests-"));
-  const saved = process.env.TMPDIR;
-  process.env.TMPDIR = root;
-  process.env.CELLFLOW_TESTS_TMPDIR = root;
-  return () => {
-    delete process.env.CELLFLOW_TESTS_TMPDIR;
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
-    try {
-      fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
-    } catch (error) {
-      process.stderr.write(`could not remove the tests' temporary folder ${root}: ${(error as Error).message}\n`);
-    }
-  };
-}
-
 export default function setup(): () => void {
   rebuildIfStale();
-  return runScratchFolder();
+  return useScratchTmpdir("cellflow-tests-", "CELLFLOW_TESTS_TMPDIR");
 }
 
 function rebuildIfStale(): void {
