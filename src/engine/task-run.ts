@@ -285,8 +285,7 @@ function inputsNow(def: TaskDefinition, live: LiveTaskRun, args: unknown[], engi
     inputs.length = n;
     return Promise.reject(error);
   } finally {
-    live.record.inputs = n === 0 ? NO_INPUTS : inputs;
-    live.record.upstream = upstream.size === 0 ? NO_UPSTREAM : [...upstream];
+    setInputs(live, inputs, upstream);
   }
   return args;
 }
@@ -329,7 +328,8 @@ async function resolveInputs(def: TaskDefinition, live: LiveTaskRun, args: unkno
       }
     }
   } finally {
-    setInputs(live, inputs, upstream);
+    // Copied to their length: a pushed-to array keeps room for 17 elements, and a live DAG keeps every record.
+    setInputs(live, inputs.slice(), upstream);
   }
   return resolved;
 }
@@ -360,9 +360,9 @@ function inputOf(def: TaskDefinition, i: number, arg: unknown, fromFuture: strin
   return hash === undefined ? { name, kind: "value" } : { name, kind: "value", hash };
 }
 
+/** `inputs` (kept as is: an array of its length) and the edges become the record's. */
 function setInputs(live: LiveTaskRun, inputs: TaskInput[], upstream: Set<string>): void {
-  // Copied to their length: a pushed-to array keeps room for 17 elements, and a live DAG keeps every record.
-  live.record.inputs = inputs.length === 0 ? NO_INPUTS : inputs.slice();
+  live.record.inputs = inputs.length === 0 ? NO_INPUTS : inputs;
   live.record.upstream = upstream.size === 0 ? NO_UPSTREAM : [...upstream];
 }
 
