@@ -68,6 +68,16 @@ export function compilerOptions(cwd: string): ts.CompilerOptions {
  */
 export type ParsedFiles = Map<string, ts.SourceFile | undefined>;
 
+/**
+ * The compiler's own library resolution (`/// <reference lib>`, the `lib` option), internal: not in its typings, in its
+ * exports since TypeScript 5.0. Given to the host as `resolveLibrary`, with one cache for the checker's life: without
+ * it every program builds a library resolution cache of its own (an object spread, then given one more property),
+ * and V8 keeps such an object, and much of the program with it, through the next young-generation collection, so each
+ * check's garbage was copied and promoted. Undefined (the compiler's default then) in a TypeScript without it.
+ */
+const RESOLVE_LIBRARY = (ts as unknown as { resolveLibrary?: ResolveLibrary }).resolveLibrary;
+type ResolveLibrary = (name: string, from: string, options: ts.CompilerOptions, host: ts.ModuleResolutionHost, cache: ts.ModuleResolutionCache) => ts.ResolvedModuleWithFailedLookupLocations;
+
 const DECLARATIONS_MODULE = "__cellflow_cells__";
 /** "Cannot find module" (2307, 2792) and "could not find a declaration file for module" (7016). */
 const UNRESOLVED_MODULE = new Set([2307, 2792, 7016]);
@@ -90,6 +100,7 @@ export class CellTypeChecker {
   private program: ts.Program | undefined;
   private readonly modules: ts.ModuleResolutionCache;
   private readonly typeReferences: ts.TypeReferenceDirectiveResolutionCache;
+  private readonly libraries: ts.ModuleResolutionCache;
 
   /** `files`: library and package files parsed already (by an earlier checker); this one adds what it parses. */
   constructor(
@@ -125,11 +136,14 @@ export class CellTypeChecker {
           const name = typeof ref === "string" ? ref : ref.fileName.toLowerCase();
           return ts.resolveTypeReferenceDirective(name, containing, options, host, redirected, this.typeReferences, ts.getModeForFileReference(ref, file?.impliedNodeFormat));
         }),
+      // See RESOLVE_LIBRARY.
+      ...(RESOLVE_LIBRARY && { resolveLibrary: (name: string, from: string, options: ts.CompilerOptions) => RESOLVE_LIBRARY(name, from, options, host, this.libraries) }),
     };
     this.host = host;
     const canonical = (file: string) => base.getCanonicalFileName(file);
     this.modules = ts.createModuleResolutionCache(cwd, canonical, this.options);
     this.typeReferences = ts.createTypeReferenceDirectiveResolutionCache(cwd, canonical, this.options, this.modules.getPackageJsonInfoCache());
+    this.libraries = ts.createModuleResolutionCache(cwd, canonical, this.options, this.modules.getPackageJsonInfoCache());
   }
 
   /**
