@@ -9,7 +9,10 @@ import { build } from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** `./typescript.cjs` evaluates the compiler's file; `esbuild` (the cell transpiler, never called by a check) is left out. */
+/**
+ * `./typescript.cjs` evaluates the compiler's file, with the edits of src/cells/compiler-patches.ts; `esbuild` (the
+ * cell transpiler, never called by a check) is left out.
+ */
 const snapshotModules = {
   name: "snapshot-modules",
   setup(b) {
@@ -17,12 +20,14 @@ const snapshotModules = {
     b.onResolve({ filter: /^esbuild$/ }, () => ({ path: "esbuild", namespace: "snapshot" }));
     b.onLoad({ filter: /^typescript$/, namespace: "snapshot" }, () => ({
       loader: "js",
+      resolveDir: path.join(root, "dist", "src", "cells"),
       contents: `
         const { readFileSync } = require("node:fs");
         const { dirname } = require("node:path");
+        const { patchCompilerSource } = require("./compiler-patches.js");
         const file = process.env.CELLFLOW_SNAPSHOT_TYPESCRIPT;
         const compiler = { exports: {} };
-        const wrapped = "(function (exports, require, module, __filename, __dirname) { " + readFileSync(file, "utf8") + "\\n})\\n//# sourceURL=" + file;
+        const wrapped = "(function (exports, require, module, __filename, __dirname) { " + patchCompilerSource(readFileSync(file, "utf8")).source + "\\n})\\n//# sourceURL=" + file;
         (0, eval)(wrapped).call(compiler.exports, compiler.exports, require, compiler, file, dirname(file));
         module.exports = compiler.exports;`,
     }));

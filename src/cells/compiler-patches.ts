@@ -1,0 +1,90 @@
+// Two edits to the compiler's source, made where the type checker's startup snapshot evaluates it
+// (scripts/bundle-type-checker.mjs), so that a cell's check leaves nothing for V8 to keep after it. Each check builds a
+// program and a type checker; V8's young-generation collection keeps whatever an object in the old generation points
+// to, dead or alive, until a full collection, and two objects the compiler builds on every check land in the old
+// generation pointing into that check's objects:
+// - the type checker's `noIterationTypes`, an object literal with getters, whose accessor pair V8 allocates in the
+//   old generation: the getters' closure scope is the whole type checker;
+// - the options `getCreateSourceFileOptions` spreads for every file of the program (~160), whose hidden classes are
+//   made anew, in the old generation, each time.
+// Kept, each check's checker (~0.5 MB) was copied by the young collector and then promoted: a 10–16 ms pause every
+// ten checks, and a heap that grew until a full collection. With these edits, the host's `resolveLibrary`
+// (type-check.ts) and no allocation-site pretenuring in the checker's process (type-check-process.ts), 40–60 KB of a
+// check reaches the old generation (test/cells/compiler-patches.test.ts).
+// Both edits keep the compiler's behaviour: `noIterationTypes` is a marker compared by identity within one checker,
+// whose getters only throw; the options object gets the same properties, in the same order.
+
+/** One edit: `find` must occur exactly once in the compiler's source. */
+export interface CompilerPatch {
+  name: string;
+  find: string;
+  replace: string;
+}
+
+export const COMPILER_PATCHES: readonly CompilerPatch[] = [
+  {
+    name: "noIterationTypes made once, outside the type checker",
+    find: `  var noIterationTypes = {
+    get yieldType() {
+      return Debug.fail("Not supported");
+    },
+    get returnType() {
+      return Debug.fail("Not supported");
+    },
+    get nextType() {
+      return Debug.fail("Not supported");
+    }
+  };`,
+    // Kept on the compiler's own Debug namespace, the one outer name the original text uses.
+    replace: `  var noIterationTypes = Debug.cellflowNoIterationTypes ??= ({
+    get yieldType() {
+      return Debug.fail("Not supported");
+    },
+    get returnType() {
+      return Debug.fail("Not supported");
+    },
+    get nextType() {
+      return Debug.fail("Not supported");
+    }
+  });`,
+  },
+  {
+    name: "source file options built without a spread",
+    find: `    return typeof result === "object" ? { ...result, languageVersion, setExternalModuleIndicator: setExternalModuleIndicator2, jsDocParsingMode: host2.jsDocParsingMode }`,
+    replace: `    return typeof result === "object" ? { impliedNodeFormat: result.impliedNodeFormat, packageJsonLocations: result.packageJsonLocations, packageJsonScope: result.packageJsonScope, languageVersion, setExternalModuleIndicator: setExternalModuleIndicator2, jsDocParsingMode: host2.jsDocParsingMode }`,
+  },
+  {
+    name: "module format of library files worked out once per package.json cache",
+    find: `    const result = getImpliedNodeFormatForFileWorker(getNormalizedAbsolutePath(fileName, currentDirectory), moduleResolutionCache2 == null ? void 0 : moduleResolutionCache2.getPackageJsonInfoCache(), host2, options2);`,
+    // Kept by the package.json cache's own map (a new one once the cache is cleared) and the options object: what the
+    // worked-out format depends on, with the file and host (one per checker).
+    replace: `    const packageJsonInfoCache2 = moduleResolutionCache2 == null ? void 0 : moduleResolutionCache2.getPackageJsonInfoCache();
+    const normalizedFileName = getNormalizedAbsolutePath(fileName, currentDirectory);
+    const knownPackageJsons = packageJsonInfoCache2 == null ? void 0 : packageJsonInfoCache2.getInternalMap();
+    let formats;
+    if (knownPackageJsons) {
+      const byCache = getImpliedNodeFormatForFileWorker.cellflowFormats ?? (getImpliedNodeFormatForFileWorker.cellflowFormats = new WeakMap());
+      const byOptions = byCache.get(knownPackageJsons) ?? byCache.set(knownPackageJsons, new WeakMap()).get(knownPackageJsons);
+      formats = byOptions.get(options2) ?? byOptions.set(options2, new Map()).get(options2);
+    }
+    const result = formats && formats.has(normalizedFileName) ? formats.get(normalizedFileName) : getImpliedNodeFormatForFileWorker(normalizedFileName, packageJsonInfoCache2, host2, options2);
+    if (formats) formats.set(normalizedFileName, result);`,
+  },
+];
+
+/**
+ * The compiler's source with every patch that applies; `applied` names them. A
+ * patch whose text is not found (another TypeScript version) is skipped: the checker works the same, its collections
+ * cost more. test/cells/compiler-patches.test.ts checks that all apply to the installed TypeScript.
+ */
+export function patchCompilerSource(source: string): { source: string; applied: string[] } {
+  const applied: string[] = [];
+  let out = source;
+  for (const patch of COMPILER_PATCHES) {
+    const at = out.indexOf(patch.find);
+    if (at < 0 || out.indexOf(patch.find, at + 1) >= 0) continue;
+    out = out.slice(0, at) + patch.replace + out.slice(at + patch.find.length);
+    applied.push(patch.name);
+  }
+  return { source: out, applied };
+}
