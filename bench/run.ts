@@ -21,6 +21,7 @@ async function optional(name: string, file: string, exported: string): Promise<v
 
 await optional("cells", "./cells.js", "benchCells");
 await optional("kernel", "./kernel.js", "benchKernel");
+await optional("checker", "./checker.js", "benchChecker");
 await optional("tui", "./tui.js", "benchTui");
 await optional("schedules", "./schedules.js", "benchSchedules");
 await optional("deploy", "./deploy.js", "benchDeploy");
