@@ -77,6 +77,28 @@ describe("TypeCheckThread", () => {
     expect(found.again).toMatchObject([{ cell: 3, line: 2, column: 11, code: 2345 }]);
   }, 150_000);
 
+  it("checks made-up cells once idle for a second (warming the compiler up), and later cells find the same", async () => {
+    const script = `
+      import { TypeCheckThread } from ${JSON.stringify(distUrl("src/cells/type-check-thread.js"))};
+      import { DeclarationHistory } from ${JSON.stringify(distUrl("src/cells/declarations.js"))};
+      import { parseCell } from ${JSON.stringify(distUrl("src/cells/compile.js"))};
+      const run = async (pauseMs) => {
+        const thread = new TypeCheckThread(process.cwd());
+        const history = new DeclarationHistory();
+        const found = [await thread.check(history.asModule(), "const rows = [1, 2, 3];", 1)];
+        history.record(parseCell("const rows = [1, 2, 3];"));
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        found.push(await thread.check(history.asModule(), 'rows.push("x");\\nconst n: number = rows[0];', 2));
+        found.push(await thread.check(history.asModule(), "const 0 + 1 = 2", 3));
+        return found;
+      };
+      console.log(JSON.stringify({ paused: await run(1500), straight: await run(0) }));
+    `;
+    const found = await runNode(script, mkdtempSync(join(tmpdir(), "cellflow-thread-")), 120_000);
+    expect(found.paused).toEqual(found.straight);
+    expect(found.paused[1]).toMatchObject([{ cell: 2, line: 1, code: 2345 }]);
+  }, 150_000);
+
   it("answers a cell run again unchanged from what it found before, but checks again once a module did not resolve", async () => {
     const script = `
       import { mkdirSync, writeFileSync } from "node:fs";
