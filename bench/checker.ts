@@ -1,6 +1,7 @@
 // `npm run bench -- checker`: the type checker alone, as the kernel uses it (a TypeCheckThread, so the process started
 // from the startup snapshot), without Jupyter: how long a check takes from request to answer, for cells new to the
 // checker. `cold*`: the process's first 40 checks after its start (V8 has compiled none of the checker's code yet);
+// `afterIdle*`: the first 40 of another process left idle 1.5 s after its first check (time it spends warming up);
 // `warm*`: 300 more, back to back; `taskCell*`: 60 cells that define a task and a flow with the cellflow API. With
 // CELLFLOW_BENCH_BASELINE=<another checkout, built>, the same for that build in the same run (`baseline*`).
 
@@ -28,12 +29,6 @@ function script(dist: string): string {
       }
       return out;
     };
-    // The snapshot is built (in the background) by the first checker that lacks it; the timed checker starts from it.
-    const builder = new TypeCheckThread(process.cwd());
-    await builder.check(history.asModule(), "1", 1);
-    const keep = setInterval(() => {}, 1000);
-    await builder.snapshotBuilt;
-    clearInterval(keep);
     const thread = new TypeCheckThread(process.cwd());
     await thread.check(history.asModule(), "0", 1);
     const place = thread.runsIn;
@@ -43,13 +38,36 @@ function script(dist: string): string {
       'import { task, flow } from "cellflow";\\n' +
       "const t" + i + ' = task("t' + i + '", async (n: number) => ({ n, s: String(n).padStart(' + (i % 7) + ') }));\\n' +
       "export const f" + i + ' = flow("f' + i + '", async (k: number) => [await t' + i + "(k)].map((x) => x.s.length + x.n));"));
-    console.log(JSON.stringify({ place, cold, warm, task }));
+    // A second process, left idle for 1.5 s after its first check (as between cells typed by hand): it warms itself up.
+    const rested = new TypeCheckThread(process.cwd());
+    await rested.check(history.asModule(), "0", 1);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const afterIdle = await timed(rested, Array.from({ length: 40 }, (_, i) => i + " + 3"));
+    console.log(JSON.stringify({ place, cold, warm, task, afterIdle }));
     process.exit(0);
   `;
 }
 
-function run(dist: string): Promise<{ place: string; cold: number[]; warm: number[]; task: number[] }> {
+/** Builds `dist`'s checker snapshot if missing (in a process of its own, whose checker then exits with it). */
+function buildSnapshot(dist: string, cwd: string): Promise<void> {
+  const url = JSON.stringify(pathToFileURL(join(dist, "src", "cells", "type-check-thread.js")).href);
+  const build = `
+    import { TypeCheckThread } from ${url};
+    const thread = new TypeCheckThread(process.cwd());
+    await thread.check({ source: "export {};", names: [] }, "1", 1);
+    const keep = setInterval(() => {}, 1000);
+    await thread.snapshotBuilt;
+    clearInterval(keep);
+    process.exit(0);
+  `;
+  return new Promise((done, fail) =>
+    execFile(process.execPath, ["--input-type=module", "-e", build], { cwd, timeout: 600_000 }, (error, _out, stderr) => (error ? fail(new Error(`${error.message}\n${stderr}`)) : done())),
+  );
+}
+
+async function run(dist: string): Promise<{ place: string; cold: number[]; warm: number[]; task: number[]; afterIdle: number[] }> {
   const cwd = mkdtempSync(join(tmpdir(), "cellflow-bench-checker-"));
+  await buildSnapshot(dist, cwd);
   return new Promise((done, fail) => {
     execFile(process.execPath, ["--input-type=module", "-e", script(dist)], { cwd, timeout: 600_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
       if (error) return fail(new Error(`${error.message}\n${stderr}`));
@@ -70,6 +88,7 @@ function numbers(prefix: string, found: Awaited<ReturnType<typeof run>>): Record
   const key = (name: string) => (prefix ? prefix + name[0].toUpperCase() + name.slice(1) : name);
   out[key("cold40TotalMs")] = sum(found.cold);
   out[key("coldMaxMs")] = pct(found.cold, 100);
+  out[key("afterIdle40TotalMs")] = sum(found.afterIdle);
   out[key("warmP50Ms")] = pct(found.warm, 50);
   out[key("warmP95Ms")] = pct(found.warm, 95);
   out[key("warmP99Ms")] = pct(found.warm, 99);
