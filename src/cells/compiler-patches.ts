@@ -1,8 +1,7 @@
-// Two edits to the compiler's source, made where the type checker's startup snapshot evaluates it
-// (scripts/bundle-type-checker.mjs), so that a cell's check leaves nothing for V8 to keep after it. Each check builds a
-// program and a type checker; V8's young-generation collection keeps whatever an object in the old generation points
-// to, dead or alive, until a full collection, and two objects the compiler builds on every check land in the old
-// generation pointing into that check's objects:
+// Three edits to the compiler's source, made where the type checker's startup snapshot evaluates it
+// (scripts/bundle-type-checker.mjs). Each check builds a program and a type checker; V8's young-generation collection
+// keeps whatever an object in the old generation points to, dead or alive, until a full collection, and two objects
+// the compiler builds on every check land in the old generation pointing into that check's objects:
 // - the type checker's `noIterationTypes`, an object literal with getters, whose accessor pair V8 allocates in the
 //   old generation: the getters' closure scope is the whole type checker;
 // - the options `getCreateSourceFileOptions` spreads for every file of the program (~160), whose hidden classes are
@@ -10,9 +9,12 @@
 // Kept, each check's checker (~0.5 MB) was copied by the young collector and then promoted: a 10–16 ms pause every
 // ten checks, and a heap that grew until a full collection. With these edits, the host's `resolveLibrary`
 // (type-check.ts) and no allocation-site pretenuring in the checker's process (type-check-process.ts), 40–60 KB of a
-// check reaches the old generation (test/cells/compiler-patches.test.ts).
-// Both edits keep the compiler's behaviour: `noIterationTypes` is a marker compared by identity within one checker,
-// whose getters only throw; the options object gets the same properties, in the same order.
+// check reaches the old generation (test/cells/compiler-patches.test.ts). The third edit saves time, not memory: the
+// module format of every library file (looked up through package.json files) was worked out again for each program,
+// ~15% of a trivial check's CPU; it is kept per package.json cache (a cleared cache starts a new one).
+// The edits keep the compiler's behaviour: `noIterationTypes` is a marker compared by identity within one checker,
+// whose getters only throw; the options object gets the same properties, in the same order; the module format is the
+// one the same cache gave before.
 
 /** One edit: `find` must occur exactly once in the compiler's source. */
 export interface CompilerPatch {
@@ -21,32 +23,26 @@ export interface CompilerPatch {
   replace: string;
 }
 
+/** The type checker's `noIterationTypes` as TypeScript 5.x writes it, inside `createTypeChecker`. */
+const NO_ITERATION_TYPES = `  var noIterationTypes = {
+    get yieldType() {
+      return Debug.fail("Not supported");
+    },
+    get returnType() {
+      return Debug.fail("Not supported");
+    },
+    get nextType() {
+      return Debug.fail("Not supported");
+    }
+  };`;
+
 export const COMPILER_PATCHES: readonly CompilerPatch[] = [
   {
     name: "noIterationTypes made once, outside the type checker",
-    find: `  var noIterationTypes = {
-    get yieldType() {
-      return Debug.fail("Not supported");
-    },
-    get returnType() {
-      return Debug.fail("Not supported");
-    },
-    get nextType() {
-      return Debug.fail("Not supported");
-    }
-  };`,
-    // Kept on the compiler's own Debug namespace, the one outer name the original text uses.
-    replace: `  var noIterationTypes = Debug.cellflowNoIterationTypes ??= ({
-    get yieldType() {
-      return Debug.fail("Not supported");
-    },
-    get returnType() {
-      return Debug.fail("Not supported");
-    },
-    get nextType() {
-      return Debug.fail("Not supported");
-    }
-  });`,
+    find: NO_ITERATION_TYPES,
+    // The same object literal, made by the first checker and kept on the compiler's own Debug namespace (the one outer
+    // name the original text uses).
+    replace: NO_ITERATION_TYPES.replace("var noIterationTypes = {", "var noIterationTypes = Debug.cellflowNoIterationTypes ??= ({").replace(/\};$/, "});"),
   },
   {
     name: "source file options built without a spread",

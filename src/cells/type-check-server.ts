@@ -32,11 +32,16 @@ export function serveChecks(
   let requests = 0;
   let checks = 0;
   let idle: NodeJS.Timeout | undefined;
-  // Checked against the session's declarations, so that the next cell's check finds them parsed.
+  // Checked against the session's declarations, so that the next cell's check finds them parsed. A compiler that
+  // fails on one stops the warm-up (a cell's check reports its own failure).
   const warmUpStep = (seen: number) => {
     if (requests !== seen || checks >= WARM_UP_CHECKS) return;
-    checker.check(declarations, `${checks} + ${checks % 7}`, "warm-up");
-    checks++;
+    try {
+      checker.check(declarations, `${checks} + ${checks % 7}`, "warm-up");
+      checks++;
+    } catch {
+      checks = WARM_UP_CHECKS;
+    }
     setImmediate(warmUpStep, seen);
   };
   const warmUpWhenIdle = () => {
