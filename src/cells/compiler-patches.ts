@@ -1,20 +1,24 @@
-// Three edits to the compiler's source, made where the type checker's startup snapshot evaluates it
+// Four edits to the compiler's source, made where the type checker's startup snapshot evaluates it
 // (scripts/bundle-type-checker.mjs). Each check builds a program and a type checker; V8's young-generation collection
-// keeps whatever an object in the old generation points to, dead or alive, until a full collection, and two objects
+// keeps whatever an object in the old generation points to, dead or alive, until a full collection, and three things
 // the compiler builds on every check land in the old generation pointing into that check's objects:
 // - the type checker's `noIterationTypes`, an object literal with getters, whose accessor pair V8 allocates in the
 //   old generation: the getters' closure scope is the whole type checker;
 // - the options `getCreateSourceFileOptions` spreads for every file of the program (~160), whose hidden classes are
-//   made anew, in the old generation, each time.
+//   made anew, in the old generation, each time;
+// - `getUnmatchedProperties`, a generator inside the type checker (so a new function for each checker), called by
+//   most assignability checks (a cell calling `[1].map(...)`): the first call of a generator function makes its
+//   initial hidden class, in the old generation, which refers to that function and so to the whole checker.
 // Kept, each check's checker (~0.5 MB) was copied by the young collector and then promoted: a 10–16 ms pause every
 // ten checks, and a heap that grew until a full collection. With these edits, the host's `resolveLibrary`
 // (type-check.ts) and no allocation-site pretenuring in the checker's process (type-check-process.ts), 40–60 KB of a
-// check reaches the old generation (test/cells/compiler-patches.test.ts). The third edit saves time, not memory: the
+// check reaches the old generation (test/cells/compiler-patches.test.ts). One edit saves time, not memory: the
 // module format of every library file (looked up through package.json files) was worked out again for each program,
 // ~15% of a trivial check's CPU; it is kept per package.json cache (a cleared cache starts a new one).
 // The edits keep the compiler's behaviour: `noIterationTypes` is a marker compared by identity within one checker,
 // whose getters only throw; the options object gets the same properties, in the same order; the module format is the
-// one the same cache gave before.
+// one the same cache gave before; the unmatched properties are the same, in the same order (all of them are worked
+// out where the first was enough: only where a type does not match).
 
 /** One edit: `find` must occur exactly once in the compiler's source. */
 export interface CompilerPatch {
@@ -35,6 +39,30 @@ const NO_ITERATION_TYPES = `  var noIterationTypes = {
       return Debug.fail("Not supported");
     }
   };`;
+
+/** The type checker's `getUnmatchedProperties`, a generator, as TypeScript 5.9 writes it inside `createTypeChecker`. */
+const GET_UNMATCHED_PROPERTIES = `  function* getUnmatchedProperties(source, target, requireOptionalProperties, matchDiscriminantProperties) {
+    const properties = getPropertiesOfType(target);
+    for (const targetProp of properties) {
+      if (isStaticPrivateIdentifierProperty(targetProp)) {
+        continue;
+      }
+      if (requireOptionalProperties || !(targetProp.flags & 16777216 /* Optional */ || getCheckFlags(targetProp) & 48 /* Partial */)) {
+        const sourceProp = getPropertyOfType(source, targetProp.escapedName);
+        if (!sourceProp) {
+          yield targetProp;
+        } else if (matchDiscriminantProperties) {
+          const targetType = getTypeOfSymbol(targetProp);
+          if (targetType.flags & 109472 /* Unit */) {
+            const sourceType = getTypeOfSymbol(sourceProp);
+            if (!(sourceType.flags & 1 /* Any */ || getRegularTypeOfLiteralType(sourceType) === getRegularTypeOfLiteralType(targetType))) {
+              yield targetProp;
+            }
+          }
+        }
+      }
+    }
+  }`;
 
 export const COMPILER_PATCHES: readonly CompilerPatch[] = [
   {
@@ -65,6 +93,15 @@ export const COMPILER_PATCHES: readonly CompilerPatch[] = [
     }
     const result = formats && formats.has(normalizedFileName) ? formats.get(normalizedFileName) : getImpliedNodeFormatForFileWorker(normalizedFileName, packageJsonInfoCache2, host2, options2);
     if (formats) formats.set(normalizedFileName, result);`,
+  },
+  {
+    name: "getUnmatchedProperties returns an array, not a generator",
+    find: GET_UNMATCHED_PROPERTIES,
+    // The same loop, collecting what it yielded; its callers take any iterable (arrayFrom, firstOrUndefinedIterator).
+    replace: GET_UNMATCHED_PROPERTIES.replace("function* getUnmatchedProperties(", "function getUnmatchedProperties(")
+      .replace("const properties = getPropertiesOfType(target);", "const unmatched = [];\n    const properties = getPropertiesOfType(target);")
+      .replaceAll("yield targetProp;", "unmatched.push(targetProp);")
+      .replace(/\n {2}\}$/, "\n    return unmatched;\n  }"),
   },
 ];
 
