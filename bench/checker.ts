@@ -37,7 +37,7 @@ function script(dist: string): string {
     const task = await timed(thread, Array.from({ length: 60 }, (_, i) =>
       'import { task, flow } from "cellflow";\\n' +
       "const t" + i + ' = task("t' + i + '", async (n: number) => ({ n, s: String(n).padStart(' + (i % 7) + ') }));\\n' +
-      "export const f" + i + ' = flow("f' + i + '", async (k: number) => [await t' + i + "(k)].map((x) => x.s.length + x.n));"));
+      "export const f" + i + ' = flow("f' + i + '", async () => [await t' + i + "(" + i + ")].map((x) => x.s.length + x.n));"));
     // A second process, left idle for 1.5 s after its first check (as between cells typed by hand): it warms itself up.
     const rested = new TypeCheckThread(process.cwd());
     await rested.check(history.asModule(), "0", 1);
