@@ -91,8 +91,12 @@ export const COMPILER_PATCHES: readonly CompilerPatch[] = [
       const byOptions = byCache.get(knownPackageJsons) ?? byCache.set(knownPackageJsons, new WeakMap()).get(knownPackageJsons);
       formats = byOptions.get(options2) ?? byOptions.set(options2, new Map()).get(options2);
     }
-    const result = formats && formats.has(normalizedFileName) ? formats.get(normalizedFileName) : getImpliedNodeFormatForFileWorker(normalizedFileName, packageJsonInfoCache2, host2, options2);
-    if (formats) formats.set(normalizedFileName, result);`,
+    let result;
+    if (formats && formats.has(normalizedFileName)) result = formats.get(normalizedFileName);
+    else {
+      result = getImpliedNodeFormatForFileWorker(normalizedFileName, packageJsonInfoCache2, host2, options2);
+      if (formats) formats.set(normalizedFileName, result);
+    }`,
   },
   {
     name: "getUnmatchedProperties returns an array, not a generator",
