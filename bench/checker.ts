@@ -48,8 +48,11 @@ function script(dist: string): string {
   `;
 }
 
-/** Builds `dist`'s checker snapshot if missing (in a process of its own, whose checker then exits with it). */
-function buildSnapshot(dist: string, cwd: string): Promise<void> {
+/**
+ * Builds `dist`'s checker snapshot if missing (in a process of its own, whose checker then exits with it), so that
+ * no measured process shares the machine with that build (the kernel bench uses it too).
+ */
+export function buildSnapshot(dist: string, cwd: string): Promise<void> {
   const url = JSON.stringify(pathToFileURL(join(dist, "src", "cells", "type-check-thread.js")).href);
   const build = `
     import { TypeCheckThread } from ${url};

@@ -1,12 +1,13 @@
 """Kernel benchmark client (run by bench/kernel.ts): one jupyter_client driving each named kernel; prints one JSON line.
 
 Usage: python3 bench_kernels.py <work dir> <launches> <cells> <kernel name>[:extra,...] ...
-(extras: dag, nocheck, typed, typed-python; see bench()).
+(extras: dag, nocheck, typed, typed-python, rested; see bench()).
 For each kernel: launch → kernel_info_reply (median of <launches> fresh starts), the first cell (and launch → its
 reply and to its idle status, on the last start), and the round
 trip of `1 + 1` over <cells> runs, then of <cells> different cells `0 + 1`, `1 + 1`, ... (execute_request sent until its reply and idle status both arrived; a round
 whose idle status never came is counted as idleLost, not timed). With "typed" ("typed-python": the same cells in
-Python), the round trip of a cell after 50 cells that define what it uses. With ":dag", also how long after a task records
+Python), the round trip of a cell after 50 cells that define what it uses. With "rested", <cells> different cells in
+a fresh kernel left idle 2 s after its first cell. With ":dag", also how long after a task records
 Date.now() (its last statement) the client receives the update_display_data showing it Completed. Both clocks
 are this machine's wall clock (Date.now() in the kernel, time.time() here).
 """
@@ -28,6 +29,8 @@ SLEEPS = [40, 90, 150, 210, 260, 20, 130, 310]
 DAG_CELLS = 3
 # A kernel whose reply came but whose idle status has not within this long is taken to have dropped it.
 IDLE_TIMEOUT = 5
+# Seconds a kernel sits idle after its first cell in the "rested" round (a person reading the result).
+REST_S = 2
 
 
 def context():
@@ -209,6 +212,20 @@ def after_earlier_cells(kc, cells, python=False, earlier=50):
     return percentile(rounds, 50), percentile(rounds, 95)
 
 
+def rested(name, work, cells, pause=REST_S):
+    """Different cells (`0 + 2`, `1 + 2`, ...) in a fresh kernel left idle `pause` s after its first cell, as a
+    person who reads a result before typing the next cell meets them (Cellflow's checker warms itself up when idle;
+    the distinct cells above come back to back, before it could)."""
+    km, kc, _ = launch(name, work)
+    try:
+        execute_all(kc, "1 + 1")
+        time.sleep(pause)
+        rounds = [ms for ms in (execute(kc, f"{i} + 2") for i in range(cells)) if ms is not None]
+        return percentile(rounds, 50), percentile(rounds, 95)
+    finally:
+        stop(km, kc)
+
+
 def bench(spec, work, launches, cells):
     name, _, extras = spec.partition(":")
     extras = extras.split(",")
@@ -268,9 +285,11 @@ def bench(spec, work, launches, cells):
             found["stateChangeToUpdateMsP50"] = percentile(lags, 50)
             found["stateChangeToUpdateMsMax"] = max(lags)
             found["stateChangeSamples"] = len(lags)
-        return found
     finally:
         stop(km, kc)
+    if "rested" in extras:
+        found["restedDistinctCellP50Ms"], found["restedDistinctCellP95Ms"] = rested(name, work, cells)
+    return found
 
 
 if __name__ == "__main__":
