@@ -51,16 +51,23 @@ export function snapshotFlags(blob: string): string[] {
 }
 
 /**
- * The checker's process runs without allocation-site pretenuring. Once V8 sees the objects an allocation site makes
- * outlive a young-generation collection (a type checker's do, while its check runs), optimized code allocates that
- * site's objects in the old generation at once; each check then leaves old objects pointing into its checker, and V8's
- * young-generation collector keeps whatever old objects point to, dead or alive, until a full collection: every
- * check's checker (~0.4 MB) was copied and promoted, a 10–16 ms pause every ten checks. With this flag, the compiler
- * edits of compiler-patches.ts and the checker's one library resolution cache (type-check.ts), twenty trivial checks
- * promote 40–60 KB each (~500 KB before); with the edits but not this flag, ~400 KB. Part of the blob's name: V8
- * refuses a blob started with other flags.
+ * The V8 flags of the checker's process (part of the blob's name: V8 refuses a blob started with other flags).
+ *
+ * Without allocation-site pretenuring: once V8 sees the objects an allocation site makes outlive a young-generation
+ * collection (a type checker's do, while its check runs), optimized code allocates that site's objects in the old
+ * generation at once; each check then leaves old objects pointing into its checker, and V8's young-generation
+ * collector keeps whatever old objects point to, dead or alive, until a full collection: every check's checker
+ * (~0.4 MB) was copied and promoted, a 10–16 ms pause every ten checks. With this flag, the compiler edits of
+ * compiler-patches.ts and the checker's one library resolution cache (type-check.ts), twenty trivial checks promote
+ * 40–60 KB each (~500 KB before); with the edits but not this flag, ~400 KB.
+ *
+ * A first old-generation limit of 128 MB: the process starts with the ~80 MB heap of its blob, and V8 set its first
+ * limit just above that, so the first few MB promoted started a full collection of all 80 MB during the process's
+ * first ten or so checks (--trace-gc: marking in 120–130 steps, 15–21 ms in all, then a 6–7 ms pause; those checks
+ * took 4–12 ms instead of 2). With this flag the first full collection comes after ~48 MB promoted: hundreds of
+ * cells later, once V8 has compiled the checker's code.
  */
-const CHECKER_FLAGS = ["--no-allocation-site-pretenuring"];
+const CHECKER_FLAGS = ["--no-allocation-site-pretenuring", "--initial-old-space-size=128"];
 
 /** The checker process prestartChecker started, until startCheckerProcess takes it. */
 let prestarted: { blob: string; cwd: string; child: ChildProcess; failed: boolean } | undefined;

@@ -195,11 +195,11 @@ describe("TypeCheckThread", () => {
         afterExitIsNew: afterExit !== gone,
         elsewhereIsNew: elsewhere !== forHere,
         forHereKilled: forHere.killed,
-        args: early.spawnargs.slice(1, 4).map((a) => a.replace(/=[0-9]+$/, "=N")),
+        args: early.spawnargs.slice(1, 5).map((a) => a.replace(/^--hash-seed=[0-9]+$/, "--hash-seed=N")),
       }));
     `;
     const found = await runNode(script, mkdtempSync(join(tmpdir(), "cellflow-thread-")), 60_000);
-    expect(found).toEqual({ withoutBlob: true, taken: true, nextIsNew: true, afterExitIsNew: true, elsewhereIsNew: true, forHereKilled: true, args: ["--hash-seed=N", "--no-rehash-snapshot", "--no-allocation-site-pretenuring"] });
+    expect(found).toEqual({ withoutBlob: true, taken: true, nextIsNew: true, afterExitIsNew: true, elsewhereIsNew: true, forHereKilled: true, args: ["--hash-seed=N", "--no-rehash-snapshot", "--no-allocation-site-pretenuring", "--initial-old-space-size=128"] });
   }, 70_000);
 
   it("falls back to the thread, with the same diagnostics, from a damaged snapshot, and deletes it", async () => {
