@@ -2,7 +2,8 @@
 // from the startup snapshot), without Jupyter: how long a check takes from request to answer, for cells new to the
 // checker. `cold*`: the process's first 40 checks after its start (V8 has compiled none of the checker's code yet);
 // `afterIdle*`: the first 40 of another process left idle 1.5 s after its first check (time it spends warming up);
-// `warm*`: 300 more, back to back; `taskCell*`: 60 cells that define a task and a flow with the cellflow API. With
+// `warm*`: 300 more, back to back; `taskCell*`: 60 cells that define a task and a flow with the cellflow API;
+// `mixedCell*`: after 20 cells that declared names, 200 cells that use one of them or none, alternately. With
 // CELLFLOW_BENCH_BASELINE=<another checkout, built>, the same for that build in the same run (`baseline*`).
 
 import { execFile } from "node:child_process";
@@ -38,12 +39,27 @@ function script(dist: string): string {
       'import { task, flow } from "cellflow";\\n' +
       "const t" + i + ' = task("t' + i + '", async (n: number) => ({ n, s: String(n).padStart(' + (i % 7) + ') }));\\n' +
       "export const f" + i + ' = flow("f' + i + '", async () => [await t' + i + "(" + i + ")].map((x) => x.s.length + x.n));"));
+    // After 20 cells that declared something: cells that use their names and cells that use none, alternately.
+    const { parseCell } = await import(${url("compile.js")});
+    const declared = new DeclarationHistory();
+    for (let i = 0; i < 20; i++) declared.record(parseCell("const v" + i + ": number = " + i + ";"));
+    const mixedOf = async (cells) => {
+      const out = [];
+      for (const cell of cells) {
+        const started = performance.now();
+        await thread.check(declared.asModule(), cell, 1);
+        out.push(performance.now() - started);
+      }
+      return out;
+    };
+    await mixedOf(["v0"]);
+    const mixed = await mixedOf(Array.from({ length: 200 }, (_, i) => (i % 2 ? "v" + (i % 20) + " + " + i : i + " + 5")));
     // A second process, left idle for 1.5 s after its first check (as between cells typed by hand): it warms itself up.
     const rested = new TypeCheckThread(process.cwd());
     await rested.check(history.asModule(), "0", 1);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const afterIdle = await timed(rested, Array.from({ length: 40 }, (_, i) => i + " + 3"));
-    console.log(JSON.stringify({ place, cold, warm, task, afterIdle }));
+    console.log(JSON.stringify({ place, cold, warm, task, mixed, afterIdle }));
     process.exit(0);
   `;
 }
@@ -68,7 +84,7 @@ export function buildSnapshot(dist: string, cwd: string): Promise<void> {
   );
 }
 
-async function run(dist: string): Promise<{ place: string; cold: number[]; warm: number[]; task: number[]; afterIdle: number[] }> {
+async function run(dist: string): Promise<{ place: string; cold: number[]; warm: number[]; task: number[]; mixed: number[]; afterIdle: number[] }> {
   const cwd = mkdtempSync(join(tmpdir(), "cellflow-bench-checker-"));
   await buildSnapshot(dist, cwd);
   return new Promise((done, fail) => {
@@ -97,6 +113,8 @@ function numbers(prefix: string, found: Awaited<ReturnType<typeof run>>): Record
   out[key("warmP99Ms")] = pct(found.warm, 99);
   out[key("taskCellP50Ms")] = pct(found.task, 50);
   out[key("taskCellP95Ms")] = pct(found.task, 95);
+  out[key("mixedCellP50Ms")] = pct(found.mixed, 50);
+  out[key("mixedCellP95Ms")] = pct(found.mixed, 95);
   return out;
 }
 

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { typeCheckCells } from "../../src/cells/type-check.js";
+import { parseCell } from "../../src/cells/compile.js";
+import { DeclarationHistory } from "../../src/cells/declarations.js";
+import { CellTypeChecker, typeCheckCells } from "../../src/cells/type-check.js";
 
 const dir = mkdtempSync(join(tmpdir(), "cellflow-type-check-"));
 
@@ -55,6 +57,13 @@ describe("CellTypeChecker", () => {
       expected: [{ line: 2, column: 7, code: 2322, message: "Type 'number' is not assignable to type 'string'." }],
     },
     {
+      name: "a cell starting with a comment, mentioning no earlier name, keeps its own lines and columns",
+      earlier: MANY,
+      last: "// total\nconst s: string = 1;",
+      expected: [{ line: 2, column: 7, code: 2322, message: "Type 'number' is not assignable to type 'string'." }],
+    },
+    { name: "a cell starting with // @ts-nocheck after earlier cells reports no type error", earlier: MANY, last: "// @ts-nocheck\nconst s: string = 1;", expected: [] },
+    {
       name: "an earlier type used in a type position",
       earlier: ["interface Point { x: number }", ...MANY],
       last: 'const p: Point = { x: "1" };',
@@ -67,4 +76,19 @@ describe("CellTypeChecker", () => {
       expect(lastCell(earlier, last)).toEqual(expected);
     });
   }
+
+  it("keeps the program's structure from a cell that uses earlier names to one that uses none, and back", () => {
+    const checker = new CellTypeChecker(dir);
+    const history = new DeclarationHistory();
+    history.record(parseCell("const v = 1;"));
+    // The compiler's own record of how much of the previous program it reused (internal): 2 is "completely", 1 "its
+    // modules" (the imports changed: every file processed again).
+    const reused = () => (checker as unknown as { program: { structureIsReused: number } }).program.structureIsReused;
+    const found = [];
+    for (const [id, code] of ["v + 1", "2 + 2", "v * 3", "4 * 4"].entries()) {
+      found.push(checker.check(history.asModule(), code, id));
+      if (id > 0) expect(reused()).toBe(2);
+    }
+    expect(found).toEqual([[], [], [], []]);
+  });
 });
