@@ -21,11 +21,12 @@ function script(dist: string): string {
     import { TypeCheckThread } from ${url("type-check-thread.js")};
     import { DeclarationHistory } from ${url("declarations.js")};
     const history = new DeclarationHistory();
-    const timed = async (thread, cells) => {
+    // Each cell checked after those whose declarations are in \`earlier\` (none, unless given).
+    const timed = async (thread, cells, earlier = history) => {
       const out = [];
       for (const cell of cells) {
         const started = performance.now();
-        await thread.check(history.asModule(), cell, 1);
+        await thread.check(earlier.asModule(), cell, 1);
         out.push(performance.now() - started);
       }
       return out;
@@ -43,17 +44,8 @@ function script(dist: string): string {
     const { parseCell } = await import(${url("compile.js")});
     const declared = new DeclarationHistory();
     for (let i = 0; i < 20; i++) declared.record(parseCell("const v" + i + ": number = " + i + ";"));
-    const mixedOf = async (cells) => {
-      const out = [];
-      for (const cell of cells) {
-        const started = performance.now();
-        await thread.check(declared.asModule(), cell, 1);
-        out.push(performance.now() - started);
-      }
-      return out;
-    };
-    await mixedOf(["v0"]);
-    const mixed = await mixedOf(Array.from({ length: 200 }, (_, i) => (i % 2 ? "v" + (i % 20) + " + " + i : i + " + 5")));
+    await timed(thread, ["v0"], declared);
+    const mixed = await timed(thread, Array.from({ length: 200 }, (_, i) => (i % 2 ? "v" + (i % 20) + " + " + i : i + " + 5")), declared);
     // A second process, left idle for 1.5 s after its first check (as between cells typed by hand): it warms itself up.
     const rested = new TypeCheckThread(process.cwd());
     await rested.check(history.asModule(), "0", 1);

@@ -19,7 +19,7 @@ describe.runIf(process.platform === "linux")("the checker process's environment"
 });
 
 describe("the checker process's V8 flags", () => {
-  it("are a hash seed of the blob's own, no rehashing and no pretenuring, the same for the builder and the process (by the blob's name)", () => {
+  it("are a hash seed of the blob's own, no rehashing, no pretenuring and a first old-generation limit, the same for the builder and the process (by the blob's name)", () => {
     const flags = snapshotFlags("/cache/typecheck-5.9.3-node-v20-x64-0123456789abcdef.blob");
     expect(flags).toEqual([expect.stringMatching(/^--hash-seed=[1-9]\d*$/), "--no-rehash-snapshot", "--no-allocation-site-pretenuring", "--initial-old-space-size=128"]);
     expect(snapshotFlags("/elsewhere/typecheck-5.9.3-node-v20-x64-0123456789abcdef.blob")).toEqual(flags);
