@@ -181,7 +181,10 @@ export class CellTypeChecker {
     this.cell = prelude ? parseCell(prelude + code, this.cellFile) : own;
     this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
     const file = this.program.getSourceFile(this.cellFile)!;
-    const found = [...this.program.getSyntacticDiagnostics(file), ...this.program.getSemanticDiagnostics(file)];
+    // `// @ts-nocheck` at the cell's top (the compiler's own reading of it, internal): syntax errors only, as tsc
+    // reports. The import line before the cell would hide it from the compiler.
+    const noCheck = (own as ts.SourceFile & { checkJsDirective?: { enabled: boolean } }).checkJsDirective?.enabled === false;
+    const found = [...this.program.getSyntacticDiagnostics(file), ...(noCheck ? [] : this.program.getSemanticDiagnostics(file))];
     // A module that did not resolve may be installed before the next cell: resolve everything afresh then.
     this.lastCheckReusable = !found.some((d) => UNRESOLVED_MODULE.has(d.code));
     if (!this.lastCheckReusable) {

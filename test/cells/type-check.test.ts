@@ -63,6 +63,13 @@ describe("CellTypeChecker", () => {
       expected: [{ line: 2, column: 7, code: 2322, message: "Type 'number' is not assignable to type 'string'." }],
     },
     { name: "a cell starting with // @ts-nocheck after earlier cells reports no type error", earlier: MANY, last: "// @ts-nocheck\nconst s: string = 1;", expected: [] },
+    { name: "nor one that uses earlier names", earlier: MANY, last: "// @ts-nocheck\nconst s: string = v1;", expected: [] },
+    {
+      name: "but its syntax errors, on their own lines",
+      earlier: MANY,
+      last: "// @ts-nocheck\nconst s: string = v1 +;",
+      expected: [{ line: 2, column: 23, code: 1109, message: "Expression expected." }],
+    },
     {
       name: "an earlier type used in a type position",
       earlier: ["interface Point { x: number }", ...MANY],
