@@ -163,7 +163,7 @@ export class CellTypeChecker {
     // Once earlier cells declared something, a cell that mentions none of it imports `{}` from their module all the
     // same: a program whose cell imports what the last one did keeps the last one's structure (~1 ms a check), one
     // whose imports differ rebuilds it (~3 ms more, 8–10 before V8 has compiled the checker). Not a cell that starts
-    // with a comment: that may be a pragma the compiler reads only at a file's start (`// @ts-nocheck`).
+    // with a comment: that may be a directive the compiler reads only at a file's start (`/// <reference ... />`).
     const own = parseCell(code, this.cellFile);
     const redeclared = new Set(own.statements.flatMap(declaredNames));
     const importable = names.filter((n) => !redeclared.has(n));
