@@ -64,6 +64,7 @@ describe("CellTypeChecker", () => {
     },
     { name: "a cell starting with // @ts-nocheck after earlier cells reports no type error", earlier: MANY, last: "// @ts-nocheck\nconst s: string = 1;", expected: [] },
     { name: "nor one that uses earlier names", earlier: MANY, last: "// @ts-nocheck\nconst s: string = v1;", expected: [] },
+    { name: "a /// <reference lib> at the top of a cell after earlier cells is read", earlier: MANY, last: '/// <reference lib="dom" />\nconst t: string = document.title;', expected: [] },
     {
       name: "but its syntax errors, on their own lines",
       earlier: MANY,
