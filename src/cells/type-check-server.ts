@@ -9,8 +9,9 @@ const NONE: CellDeclarations = { source: "\nexport {};\n", names: [] };
 
 /**
  * Made-up cells checked while the checker sits idle: V8 compiles the checker's hot code only after it ran many times,
- * and a process started from the snapshot holds no compiled code, so its first ~40 checks took 230–350 ms together
- * (the next 40, ~40 ms). After WARM_UP_IDLE_MS without a request (a person reading or typing), one made-up cell is
+ * and a process started from the snapshot holds no compiled code, so its first ~40 checks take ~120–140 ms together
+ * on the development machine (230–350 ms on a slower one, before the first old-generation limit of
+ * type-check-process.ts), the next 40 ~40 ms. After WARM_UP_IDLE_MS without a request (a person reading or typing), one made-up cell is
  * checked per turn of the event loop until the process has made WARM_UP_CHECKS checks, cells' and made-up ones
  * together; a request that arrives goes first and puts the rest off until the checker is idle again.
  */
