@@ -1,7 +1,8 @@
 // `npm run bench -- checker`: the type checker alone, as the kernel uses it (a TypeCheckThread, so the process started
 // from the startup snapshot), without Jupyter: how long a check takes from request to answer, for cells new to the
 // checker. `cold*`: the process's first 40 checks after its start (V8 has compiled none of the checker's code yet);
-// `afterIdle*`: the first 40 of another process left idle 1.5 s after its first check (time it spends warming up);
+// `afterIdle*`: 200 cells checked by another process left idle 3 s after its first check (as between cells typed by
+// hand: time it spends warming up), the first 40 of them totalled;
 // `warm*`: 300 more, back to back; `taskCell*`: 60 cells that define a task and a flow with the cellflow API;
 // `mixedCell*`: after 20 cells that declared names, 200 cells that use one of them or none, alternately. With
 // CELLFLOW_BENCH_BASELINE=<another checkout, built>, the same for that build in the same run (`baseline*`).
@@ -46,11 +47,11 @@ function script(dist: string): string {
     for (let i = 0; i < 20; i++) declared.record(parseCell("const v" + i + ": number = " + i + ";"));
     await timed(thread, ["v0"], declared);
     const mixed = await timed(thread, Array.from({ length: 200 }, (_, i) => (i % 2 ? "v" + (i % 20) + " + " + i : i + " + 5")), declared);
-    // A second process, left idle for 1.5 s after its first check (as between cells typed by hand): it warms itself up.
+    // A second process, left idle for 3 s after its first check (as between cells typed by hand): it warms itself up.
     const rested = new TypeCheckThread(process.cwd());
     await rested.check(history.asModule(), "0", 1);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const afterIdle = await timed(rested, Array.from({ length: 40 }, (_, i) => i + " + 3"));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const afterIdle = await timed(rested, Array.from({ length: 200 }, (_, i) => i + " + 3"));
     console.log(JSON.stringify({ place, cold, warm, task, mixed, afterIdle }));
     process.exit(0);
   `;
@@ -99,7 +100,10 @@ function numbers(prefix: string, found: Awaited<ReturnType<typeof run>>): Record
   const key = (name: string) => (prefix ? prefix + name[0].toUpperCase() + name.slice(1) : name);
   out[key("cold40TotalMs")] = sum(found.cold);
   out[key("coldMaxMs")] = pct(found.cold, 100);
-  out[key("afterIdle40TotalMs")] = sum(found.afterIdle);
+  out[key("afterIdle40TotalMs")] = sum(found.afterIdle.slice(0, 40));
+  out[key("afterIdle200TotalMs")] = sum(found.afterIdle);
+  out[key("afterIdleP50Ms")] = pct(found.afterIdle, 50);
+  out[key("afterIdleP95Ms")] = pct(found.afterIdle, 95);
   out[key("warmP50Ms")] = pct(found.warm, 50);
   out[key("warmP95Ms")] = pct(found.warm, 95);
   out[key("warmP99Ms")] = pct(found.warm, 99);

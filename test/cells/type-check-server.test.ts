@@ -1,6 +1,6 @@
 // The order of the checks the checker's server makes at start: its own warm-up ones and a cell's that was waiting.
 
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CellDeclarations } from "../../src/cells/declarations.js";
 import { serveChecks } from "../../src/cells/type-check-server.js";
 import type { CheckReply, CheckRequest } from "../../src/cells/type-check-thread.js";
@@ -35,5 +35,46 @@ describe("serveChecks", () => {
     // The last warm-up check leaves the program as a cell without imports (most cells) finds it: a check whose
     // imports differ from the one before rebuilds the program's structure.
     expect(checked).toEqual(["", "1 + 1", 'import { task, flow } from "cellflow";', ""]);
+  });
+
+  describe("when idle", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("checks made-up cells 1 s after the last request until 250 checks in all, a request putting the rest off", () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate"] });
+      const checked: string[] = [];
+      const checker = {
+        lastCheckReusable: true,
+        check: (_declarations: CellDeclarations, code: string) => {
+          checked.push(code);
+          return [];
+        },
+      } as unknown as CellTypeChecker;
+      let deliver: ((request: CheckRequest) => void) | undefined;
+      serveChecks(checker, (onRequest) => (deliver = onRequest), () => {});
+      vi.advanceTimersByTime(0);
+      expect(checked).toHaveLength(3); // the libraries, the cellflow API, a cell importing nothing
+      deliver!({ id: 1, code: "cell 1", cellId: 1, declarations: NONE });
+      const madeUp = () => checked.slice(3).filter((code) => !code.startsWith("cell ")).length;
+      vi.advanceTimersByTime(999);
+      expect(madeUp()).toBe(0);
+      vi.advanceTimersByTime(1);
+      for (let i = 0; i < 9; i++) vi.advanceTimersToNextTimer();
+      expect(madeUp()).toBe(10);
+      deliver!({ id: 2, code: "cell 2", cellId: 2 });
+      vi.advanceTimersByTime(999);
+      expect(madeUp()).toBe(10);
+      vi.runAllTimers();
+      // The two cells' checks count: the process has made 250 in all, then stops.
+      expect(madeUp()).toBe(248);
+      expect(checked.slice(3, 5)).toEqual(["cell 1", expect.stringMatching(/^\d+ \+ \d$/)]);
+      expect(checked[14]).toBe("cell 2");
+      vi.advanceTimersByTime(60_000);
+      deliver!({ id: 3, code: "cell 3", cellId: 3 });
+      vi.runAllTimers();
+      expect(madeUp()).toBe(248);
+    });
   });
 });
