@@ -2,6 +2,7 @@
 
 import { join } from "node:path";
 import type TS from "typescript";
+import { insertAfterDirectives } from "../src/cells/directives.js";
 
 type Ts = typeof TS;
 
@@ -79,11 +80,12 @@ export class CellLanguageService {
     this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
   }
 
-  private load(declarations: string, code: string): number {
-    const prelude = declarations === "" ? "" : `${declarations}\n`;
-    this.text = prelude + code;
+  /** Loads the cell after the earlier cells' declarations (after its own `///` directives); returns where each of its indexes went. */
+  private load(declarations: string, code: string): (index: number) => number {
+    const loaded = insertAfterDirectives(this.ts, code, declarations === "" ? "" : `${declarations}\n`);
+    this.text = loaded.code;
     this.version++;
-    return prelude.length;
+    return loaded.position;
   }
 
   /** Completions at a code-point cursor in `code`, filtered to the identifier being typed. */
@@ -92,8 +94,8 @@ export class CellLanguageService {
     let start = cursor;
     while (start > 0 && IDENTIFIER_CHAR.test(code[start - 1])) start--;
     const prefix = code.slice(start, cursor);
-    const offset = this.load(declarations, code);
-    const info = this.service.getCompletionsAtPosition(this.fileName, offset + cursor, {
+    const position = this.load(declarations, code);
+    const info = this.service.getCompletionsAtPosition(this.fileName, position(cursor), {
       includeCompletionsWithInsertText: true,
     });
     const entries = (info?.entries ?? [])
@@ -114,10 +116,10 @@ export class CellLanguageService {
   /** The type and documentation of the name at (or just before) a code-point cursor, or null. */
   inspect(declarations: string, code: string, cursorPos: number): Inspection | null {
     const cursor = codePointToIndex(code, cursorPos);
-    const offset = this.load(declarations, code);
+    const position = this.load(declarations, code);
     const info =
-      this.service.getQuickInfoAtPosition(this.fileName, offset + cursor) ??
-      (cursor > 0 ? this.service.getQuickInfoAtPosition(this.fileName, offset + cursor - 1) : undefined);
+      this.service.getQuickInfoAtPosition(this.fileName, position(cursor)) ??
+      (cursor > 0 ? this.service.getQuickInfoAtPosition(this.fileName, position(cursor - 1)) : undefined);
     if (!info) return null;
     const ts = this.ts;
     const parts = [ts.displayPartsToString(info.displayParts)];

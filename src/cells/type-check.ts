@@ -10,6 +10,7 @@ import ts from "./typescript.cjs";
 import { DeclarationHistory, declaredNames, type CellDeclarations } from "./declarations.js";
 import { CELL_PARSE_OPTIONS, parseCell } from "./compile.js";
 import { cellError, type CellError } from "./cell-error.js";
+import { insertAfterDirectives } from "./directives.js";
 
 /** A type error in a cell, at the cell's own 1-based line and column. */
 export interface CellDiagnostic {
@@ -162,14 +163,13 @@ export class CellTypeChecker {
     // scope ("Did you mean 'v1'?"): a cell with type errors is checked again importing every earlier name.
     // Once earlier cells declared something, a cell that mentions none of it imports `{}` from their module all the
     // same: a program whose cell imports what the last one did keeps the last one's structure (~1 ms a check), one
-    // whose imports differ rebuilds it (~3 ms more, 8–10 before V8 has compiled the checker). Not a cell that starts
-    // with a comment: that may be a directive the compiler reads only at a file's start (`/// <reference ... />`).
+    // whose imports differ rebuilds it (~3 ms more, 8–10 before V8 has compiled the checker).
     const own = parseCell(code, this.cellFile);
     const redeclared = new Set(own.statements.flatMap(declaredNames));
     const importable = names.filter((n) => !redeclared.has(n));
     const mentioned = importable.length > 0 ? identifiersIn(own) : new Set<string>();
     const imported = importable.filter((n) => mentioned.has(n));
-    const linked = names.length > 0 && !ts.getLeadingCommentRanges(code, 0)?.length;
+    const linked = names.length > 0;
     let found = this.diagnose(own, code, linked, imported, cellId);
     if (found.length > 0 && imported.length < importable.length) found = this.diagnose(own, code, linked, importable, cellId);
     return found;
@@ -177,8 +177,10 @@ export class CellTypeChecker {
 
   /** Checks the cell (`own`: parsed without imports) importing `imported` from the declarations (`{}` if `linked`). */
   private diagnose(own: ts.SourceFile, code: string, linked: boolean, imported: string[], cellId: number | string): CellDiagnostic[] {
-    const prelude = linked || imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
-    this.cell = prelude ? parseCell(prelude + code, this.cellFile) : own;
+    const importLine = linked || imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
+    // After the cell's leading `///` directives, which the compiler reads only before the first statement.
+    const linkedCell = insertAfterDirectives(ts, code, importLine);
+    this.cell = importLine ? parseCell(linkedCell.code, this.cellFile) : own;
     this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
     const file = this.program.getSourceFile(this.cellFile)!;
     // `// @ts-nocheck` at the cell's top (the compiler's own reading of it, internal): syntax errors only, as tsc
@@ -193,9 +195,11 @@ export class CellTypeChecker {
     }
     const out: CellDiagnostic[] = [];
     for (const d of found) {
-      if (d.start === undefined || d.start < prelude.length || d.category !== ts.DiagnosticCategory.Error) continue;
-      const at = ts.getLineAndCharacterOfPosition(file, d.start);
-      out.push({ cell: cellId, line: at.line + (prelude ? 0 : 1), column: at.character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), code: d.code });
+      // Where it is in the cell as typed (none on the import line).
+      const start = d.start === undefined ? undefined : linkedCell.original(d.start);
+      if (start === undefined || d.category !== ts.DiagnosticCategory.Error) continue;
+      const where = ts.getLineAndCharacterOfPosition(own, start);
+      out.push({ cell: cellId, line: where.line + 1, column: where.character + 1, message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), code: d.code });
     }
     return out;
   }

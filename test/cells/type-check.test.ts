@@ -64,12 +64,32 @@ describe("CellTypeChecker", () => {
     },
     { name: "a cell starting with // @ts-nocheck after earlier cells reports no type error", earlier: MANY, last: "// @ts-nocheck\nconst s: string = 1;", expected: [] },
     { name: "nor one that uses earlier names", earlier: MANY, last: "// @ts-nocheck\nconst s: string = v1;", expected: [] },
-    { name: "a /// <reference lib> at the top of a cell after earlier cells is read", earlier: MANY, last: '/// <reference lib="dom" />\nconst t: string = document.title;', expected: [] },
     {
       name: "but its syntax errors, on their own lines",
       earlier: MANY,
       last: "// @ts-nocheck\nconst s: string = v1 +;",
       expected: [{ line: 2, column: 23, code: 1109, message: "Expression expected." }],
+    },
+    { name: "a /// <reference lib> at the top of a cell after earlier cells is read", earlier: MANY, last: '/// <reference lib="dom" />\nconst t: string = document.title;', expected: [] },
+    { name: "and at the top of one that uses earlier names", earlier: MANY, last: '/// <reference lib="dom" />\nconst t: string = document.title + v1;', expected: [] },
+    { name: "and in a cell that is only that line", earlier: MANY, last: '/// <reference lib="dom" />', expected: [] },
+    {
+      name: "an error after a /// directive, in a cell using earlier names, on its own line",
+      earlier: MANY,
+      last: '// DOM types, then v1:\n/// <reference lib="dom" />\nconst a = v1;\nconst s: string = a;',
+      expected: [{ line: 4, column: 7, code: 2322, message: "Type 'number' is not assignable to type 'string'." }],
+    },
+    {
+      name: "a // @ts-expect-error after a /// directive still applies to the next line",
+      earlier: MANY,
+      last: '/// <reference lib="dom" />\n// @ts-expect-error\nconst s: string = v1;\nconst n: number = document.title;',
+      expected: [{ line: 4, column: 7, code: 2322, message: "Type 'string' is not assignable to type 'number'." }],
+    },
+    {
+      name: "a /// directive that does not resolve is reported on its own line",
+      earlier: MANY,
+      last: '/// <reference types="no-such-types" />\nv1 + 1',
+      expected: [{ line: 1, column: 23, code: 2688, message: "Cannot find type definition file for 'no-such-types'." }],
     },
     {
       name: "an earlier type used in a type position",
