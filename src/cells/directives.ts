@@ -8,7 +8,7 @@ import type TS from "typescript";
  * Where the line after the cell's last leading `///` directive starts: 0 without one, the cell's end if it ends on
  * that line. A comment that is not a directive (`// @ts-expect-error`) stays next to the statement it may be about.
  */
-export function afterDirectives(ts: Pick<typeof TS, "getLeadingCommentRanges">, code: string): number {
+function afterDirectives(ts: Pick<typeof TS, "getLeadingCommentRanges">, code: string): number {
   const directives = (ts.getLeadingCommentRanges(code, 0) ?? []).filter((c) => code.startsWith("///", c.pos));
   if (directives.length === 0) return 0;
   const newline = code.indexOf("\n", directives[directives.length - 1].end);

@@ -175,9 +175,9 @@ export class CellTypeChecker {
     return found;
   }
 
-  /** Checks the cell (`own`: parsed without imports) importing `imported` from the declarations (`{}` if `linked`). */
+  /** Checks the cell (`own`: parsed without imports); if `linked`, importing `imported` (maybe none: `{}`) from the declarations. */
   private diagnose(own: ts.SourceFile, code: string, linked: boolean, imported: string[], cellId: number | string): CellDiagnostic[] {
-    const importLine = linked || imported.length > 0 ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
+    const importLine = linked ? `import { ${imported.join(", ")} } from "./${DECLARATIONS_MODULE}";\n` : "";
     // After the cell's leading `///` directives, which the compiler reads only before the first statement.
     const linkedCell = insertAfterDirectives(ts, code, importLine);
     this.cell = importLine ? parseCell(linkedCell.code, this.cellFile) : own;
