@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { percentile } from "./poll.js";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
@@ -88,10 +89,7 @@ async function run(dist: string): Promise<{ place: string; cold: number[]; warm:
   });
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
-};
+const pct = (xs: number[], p: number) => percentile(xs, p, 2);
 const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0));
 
 function numbers(prefix: string, found: Awaited<ReturnType<typeof run>>): Record<string, number> {

@@ -1,4 +1,4 @@
-// Waiting and summing up in the benchmarks that drive other processes (workers on PostgreSQL).
+// Waiting and summing up in the benchmarks (percentiles of what they timed).
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

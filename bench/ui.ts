@@ -14,13 +14,11 @@ import type { Store } from "../src/store/store.js";
 import { createUiApp } from "../src/ui/server/app.js";
 import { newAccess } from "../src/ui/server/auth.js";
 import { startUiServer } from "../src/ui/server/serve.js";
+import { percentile } from "./poll.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-function pct(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return Number(sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))].toFixed(2));
-}
+const pct = (xs: number[], p: number) => percentile(xs, p, 2);
 
 function flowRun(i: number, now: number, state: StateName = i % 10 === 0 ? "Failed" : "Completed"): FlowRunRecord {
   const t = now - i * 1000;
