@@ -1,5 +1,9 @@
-// Four edits to the compiler's source, made where the type checker's startup snapshot evaluates it
-// (scripts/bundle-type-checker.mjs). Each check builds a program and a type checker; V8's young-generation collection
+// Seven edits to the compiler's source, made where the type checker's startup snapshot evaluates it
+// (scripts/bundle-type-checker.mjs). Three let a program check a new version of its cell with the type checker it
+// has (type-check.ts, ReplaceableProgram): a new checker first merges the global declarations of every library file
+// (~160), which was ~60% of a one-line cell's check; the program swaps the file in, binds it, and the checker forgets
+// what it kept of the old one by name (its diagnostics). The other four are about memory and time.
+// A check that builds a program and a type checker: V8's young-generation collection
 // keeps whatever an object in the old generation points to, dead or alive, until a full collection, and three things
 // the compiler builds on every check land in the old generation pointing into that check's objects:
 // - the type checker's `noIterationTypes`, an object literal with getters, whose accessor pair V8 allocates in the
@@ -18,7 +22,9 @@
 // The edits keep the compiler's behaviour: `noIterationTypes` is a marker compared by identity within one checker,
 // whose getters only throw; the options object gets the same properties, in the same order; the module format is the
 // one the same cache gave before; the unmatched properties are the same, in the same order (all of them are worked
-// out where the first was enough: only where a type does not match).
+// out where the first was enough: only where a type does not match). The other three add methods that only
+// type-check.ts calls; a cell checked through them gets the diagnostics a new program's checker gives (the test runs
+// a session's cells both ways).
 
 /** One edit: `find` must occur exactly once in the compiler's source. */
 export interface CompilerPatch {
@@ -106,6 +112,71 @@ export const COMPILER_PATCHES: readonly CompilerPatch[] = [
       .replace("const properties = getPropertiesOfType(target);", "const unmatched = [];\n    const properties = getPropertiesOfType(target);")
       .replaceAll("yield targetProp;", "unmatched.push(targetProp);")
       .replace(/\n {2}\}$/, "\n    return unmatched;\n  }"),
+  },
+  {
+    name: "a diagnostic collection forgets a file",
+    find: `    getGlobalDiagnostics,
+    getDiagnostics: getDiagnostics2
+  };`,
+    replace: `    getGlobalDiagnostics,
+    getDiagnostics: getDiagnostics2,
+    cellflowForget(fileName) {
+      if (!fileDiagnostics.delete(fileName)) return;
+      const at = filesWithDiagnostics.indexOf(fileName);
+      if (at >= 0) filesWithDiagnostics.splice(at, 1);
+    }
+  };`,
+  },
+  {
+    name: "a type checker forgets a file's diagnostics",
+    find: `  const checker = {
+    getNodeCount:`,
+    // What the checker keeps by a file's name or path: its diagnostics and the identifiers it would check for use.
+    replace: `  const checker = {
+    cellflowForgetFile: (file) => {
+      diagnostics.cellflowForget(file.fileName);
+      suggestionDiagnostics.cellflowForget(file.fileName);
+      allPotentiallyUnusedIdentifiers.delete(file.path);
+    },
+    getNodeCount:`,
+  },
+  {
+    name: "a program checks a new version of its root file with its own type checker",
+    // Only where the new version makes the checker read nothing the old one did not: the same imports (the program
+    // resolved those by the file's path), no `///` references, no global or module augmentations (a checker merges
+    // those once, when made) on either version; false, the program unchanged, otherwise.
+    find: `  const program = {
+    getRootFileNames: () => rootNames,`,
+    replace: `  function cellflowReplaceRoot(file) {
+    const path = toPath3(file.fileName);
+    const old = filesByName.get(path);
+    const at = old ? files.indexOf(old) : -1;
+    if (at < 0 || old === file || !rootNames.includes(file.fileName) || file.isDeclarationFile || old.isDeclarationFile) return false;
+    if (file.scriptKind !== old.scriptKind || file.languageVersion !== old.languageVersion || file.hasNoDefaultLib || old.hasNoDefaultLib) return false;
+    const references = (f) => f.referencedFiles.length + f.typeReferenceDirectives.length + f.libReferenceDirectives.length;
+    if (references(file) > 0 || references(old) > 0) return false;
+    collectExternalModuleReferences(file);
+    if (file.moduleAugmentations.length > 0 || file.ambientModuleNames.length > 0 || old.moduleAugmentations.length > 0 || old.ambientModuleNames.length > 0) return false;
+    const imports = (f) => f.imports.map((name) => name.text + "\\0" + getModeForUsageLocation2(f, name)).sort().join("\\n");
+    if (imports(file) !== imports(old)) return false;
+    bindSourceFile(file, options);
+    if (file.patternAmbientModules?.length || file.symbol?.globalExports || !isExternalModule(file)) return false;
+    file.path = old.path;
+    file.resolvedPath = old.resolvedPath;
+    file.originalFileName = old.originalFileName;
+    file.packageJsonLocations = old.packageJsonLocations;
+    file.packageJsonScope = old.packageJsonScope;
+    files[at] = file;
+    filesByName.set(path, file);
+    if (filesByNameIgnoreCase) filesByNameIgnoreCase.set(toFileNameLowerCase(path), file);
+    cachedBindAndCheckDiagnosticsForFile?.delete(path);
+    cachedDeclarationDiagnosticsForFile?.delete(path);
+    typeChecker?.cellflowForgetFile(old);
+    return true;
+  }
+  const program = {
+    cellflowReplaceRoot,
+    getRootFileNames: () => rootNames,`,
   },
 ];
 

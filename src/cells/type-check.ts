@@ -1,5 +1,6 @@
-// Type diagnostics per cell: the cell is checked as a module that imports the declarations of earlier cells, by
-// one TypeScript program per check that reuses every unchanged source file (libraries, @types, the declarations).
+// Type diagnostics per cell: the cell is checked as a module that imports the declarations of earlier cells, by a
+// TypeScript program that reuses every unchanged source file (libraries, @types, the declarations); in the checker's
+// process, a cell that imports what the last one did is checked by the last program's own type checker.
 // The kernel's completion and hover share the compiler options (compilerOptions); the kernel, the terminal UI and
 // `cellflow run --typecheck` share the checker.
 
@@ -79,6 +80,17 @@ export type ParsedFiles = Map<string, ts.SourceFile | undefined>;
 const RESOLVE_LIBRARY = (ts as unknown as { resolveLibrary?: ResolveLibrary }).resolveLibrary;
 type ResolveLibrary = (name: string, from: string, options: ts.CompilerOptions, host: ts.ModuleResolutionHost, cache: ts.ModuleResolutionCache) => ts.ResolvedModuleWithFailedLookupLocations;
 
+/**
+ * A program of the compiler as the type checker's process evaluates it (compiler-patches.ts): it checks a new version
+ * of its root file (the cell) with the type checker it has, when that version reads nothing the last one did not (the
+ * same imports, no `///` references, no global or module augmentations); false, and nothing changed, otherwise. A
+ * new type checker merges every library's global declarations before it checks anything: most of a one-line cell's
+ * check.
+ */
+type ReplaceableProgram = ts.Program & { cellflowReplaceRoot?: (file: ts.SourceFile) => boolean };
+/** Cells one type checker checks before the next program gets its own: each leaves its types in the checker's caches. */
+const MAX_REPLACED = 200;
+
 const DECLARATIONS_MODULE = "__cellflow_cells__";
 /** "Cannot find module" (2307, 2792) and "could not find a declaration file for module" (7016). */
 const UNRESOLVED_MODULE = new Set([2307, 2792, 7016]);
@@ -99,6 +111,9 @@ export class CellTypeChecker {
   private cell: ts.SourceFile | undefined;
   private declarations: { text: string; file: ts.SourceFile } | undefined;
   private program: ts.Program | undefined;
+  /** The declarations file `program` was built with, and how many cells its type checker has checked since. */
+  private programDeclarations: ts.SourceFile | undefined;
+  private replaced = 0;
   private readonly modules: ts.ModuleResolutionCache;
   private readonly typeReferences: ts.TypeReferenceDirectiveResolutionCache;
   private readonly libraries: ts.ModuleResolutionCache;
@@ -148,6 +163,19 @@ export class CellTypeChecker {
   }
 
   /**
+   * The last program, now holding `this.cell` for its own type checker to check (see ReplaceableProgram), if it can:
+   * the declarations are the ones it was built with, the last check resolved every module, and its checker has not
+   * checked too many cells yet. Undefined otherwise.
+   */
+  private checkedAgain(): ts.Program | undefined {
+    const program = this.program as ReplaceableProgram | undefined;
+    if (!program?.cellflowReplaceRoot || !this.cell || !this.lastCheckReusable || this.programDeclarations !== this.declarations?.file || this.replaced >= MAX_REPLACED) return undefined;
+    if (!program.cellflowReplaceRoot(this.cell)) return undefined;
+    this.replaced++;
+    return program;
+  }
+
+  /**
    * Whether the last check's result holds for the same cell and declarations later: false when a module did not
    * resolve (the next check resolves every module afresh, and may find it installed meanwhile).
    */
@@ -181,12 +209,17 @@ export class CellTypeChecker {
     // After the cell's leading `///` directives, which the compiler reads only before the first statement.
     const linkedCell = insertAfterDirectives(ts, code, importLine);
     this.cell = importLine ? parseCell(linkedCell.code, this.cellFile) : own;
-    this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
-    const file = this.program.getSourceFile(this.cellFile)!;
+    let program = this.checkedAgain();
+    if (!program) {
+      program = this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
+      this.programDeclarations = this.declarations?.file;
+      this.replaced = 0;
+    }
+    const file = program.getSourceFile(this.cellFile)!;
     // `// @ts-nocheck` at the cell's top (the compiler's own reading of it, internal): syntax errors only, as tsc
     // reports. The import line before the cell would hide it from the compiler.
     const noCheck = (own as ts.SourceFile & { checkJsDirective?: { enabled: boolean } }).checkJsDirective?.enabled === false;
-    const found = [...this.program.getSyntacticDiagnostics(file), ...(noCheck ? [] : this.program.getSemanticDiagnostics(file))];
+    const found = [...program.getSyntacticDiagnostics(file), ...(noCheck ? [] : program.getSemanticDiagnostics(file))];
     // A module that did not resolve may be installed before the next cell: resolve everything afresh then.
     this.lastCheckReusable = !found.some((d) => UNRESOLVED_MODULE.has(d.code));
     if (!this.lastCheckReusable) {

@@ -15,6 +15,26 @@ import { distUrl, runNode } from "../loader/helpers.js";
 
 const compilerFile = createRequire(import.meta.url).resolve("typescript");
 
+/**
+ * A child's lines that load the edited compiler as the snapshot does (scripts/bundle-type-checker.mjs,
+ * type-check-process.ts), in a plain process: it takes the place `require("typescript")` fills, so the checker
+ * modules imported after it use it. Leaves `applied` (the edits' names) in scope.
+ */
+const LOAD_PATCHED = `
+  const { createRequire } = await import("node:module");
+  const { readFileSync } = await import("node:fs");
+  const { dirname } = await import("node:path");
+  const { default: Module } = await import("node:module");
+  const { patchCompilerSource } = await import(${JSON.stringify(distUrl("src/cells/compiler-patches.js"))});
+  const file = ${JSON.stringify(compilerFile)};
+  const mod = new Module(file);
+  mod.filename = file;
+  const { source, applied } = patchCompilerSource(readFileSync(file, "utf8"));
+  new Function("exports", "require", "module", "__filename", "__dirname", source)(mod.exports, createRequire(file), mod, file, dirname(file));
+  mod.loaded = true;
+  createRequire(file).cache[file] = mod;
+`;
+
 describe("compiler patches", () => {
   it("each finds its text exactly once in the installed TypeScript, and all apply", () => {
     const source = readFileSync(compilerFile, "utf8");
@@ -44,21 +64,10 @@ describe("compiler patches", () => {
     const script = `
       import { setFlagsFromString, getHeapSpaceStatistics } from "node:v8";
       import { runInNewContext } from "node:vm";
-      import { createRequire } from "node:module";
-      import { readFileSync } from "node:fs";
-      import { dirname } from "node:path";
-      import Module from "node:module";
       setFlagsFromString("--no-allocation-site-pretenuring");
       setFlagsFromString("--expose-gc");
       const gc = runInNewContext("gc");
-      const { patchCompilerSource } = await import(${JSON.stringify(distUrl("src/cells/compiler-patches.js"))});
-      const file = ${JSON.stringify(compilerFile)};
-      const mod = new Module(file);
-      mod.filename = file;
-      const { source, applied } = patchCompilerSource(readFileSync(file, "utf8"));
-      new Function("exports", "require", "module", "__filename", "__dirname", source)(mod.exports, createRequire(file), mod, file, dirname(file));
-      mod.loaded = true;
-      createRequire(file).cache[file] = mod;
+      ${LOAD_PATCHED}
       const { CellTypeChecker } = await import(${JSON.stringify(distUrl("src/cells/type-check.js"))});
       const { DeclarationHistory } = await import(${JSON.stringify(distUrl("src/cells/declarations.js"))});
       const old = () => getHeapSpaceStatistics().find((s) => s.space_name === "old_space").space_used_size;
@@ -91,5 +100,79 @@ describe("compiler patches", () => {
     // ~470 KB for the mapped cells: every check's checker.
     expect(found.trivial).toBeLessThan(150);
     expect(found.mapped).toBeLessThan(150);
+  }, 150_000);
+
+  it("a program checks each new cell with the type checker it has where it can, and finds what a new checker finds", async () => {
+    // Cells in a session's order, each checked by one CellTypeChecker (which puts each cell into its last program
+    // where the edits let it) and by a new CellTypeChecker (a program and type checker of its own): the same
+    // diagnostics for every cell. Among them the cases that must not reuse a program's checker (other imports, global
+    // and module augmentations, `///` references, a module that did not resolve) and the diagnostics a checker keeps
+    // by file (a cell's errors again, unused @ts-expect-error).
+    const cells = [
+      'const a: number = "x";',
+      "a + 1",
+      "a.toFixd(2)",
+      "a.toFixd(2)",
+      "a.toFixed(2)",
+      "1 + 1",
+      'import { readFileSync } from "node:fs";\nreadFileSync("x", "utf8").length',
+      'import { readFileSync } from "node:fs";\nconst n: string = readFileSync("x", "utf8").length;',
+      'import { join } from "node:path";\njoin("a", 1)',
+      'import { join } from "node:path";\njoin("a", "b").length',
+      '// @ts-expect-error\nconst z: number = "s";',
+      "// @ts-expect-error\nconst fine = 1;",
+      '// @ts-nocheck\nconst q: number = "s";',
+      "declare global { var gv: number }\nexport {};",
+      "gv + 1",
+      'declare module "node:os" { export const extra: number }',
+      'import { extra } from "node:os";\nextra + 1',
+      'import { x } from "./nope";\nx',
+      'import { x } from "./nope";\nx',
+      "1 +",
+      '/// <reference lib="dom" />\ndocument.title',
+      "document.title",
+      "await Promise.resolve(1)",
+      "const f = (x: number) => x * 2;",
+      'f("s")',
+      "f(2)",
+      'import("node:os").then((os) => os.cpus().length)',
+      'import("node:os").then((os) => os.cpuz().length)',
+      'import { task } from "cellflow";\nconst t = task("t", async (n: number) => n + 1);',
+      't("x")',
+      "t(1)",
+      "let u: { foo: string } | undefined;\nu.foo",
+      "class K { private p = 1 }\nnew K().p",
+      "[1, 2].map((n) => n.toUpperCase())",
+      "[1, 2].map((n) => n.toFixed())",
+    ];
+    const script = `
+      ${LOAD_PATCHED}
+      const { CellTypeChecker } = await import(${JSON.stringify(distUrl("src/cells/type-check.js"))});
+      const { DeclarationHistory } = await import(${JSON.stringify(distUrl("src/cells/declarations.js"))});
+      const { parseCell } = await import(${JSON.stringify(distUrl("src/cells/compile.js"))});
+      const cells = ${JSON.stringify(cells)};
+      const session = new CellTypeChecker(process.cwd());
+      // The fresh checkers share the library files they parse (as the checker's process does), not their programs.
+      const parsed = new Map();
+      const history = new DeclarationHistory();
+      const same = [], differ = [];
+      let reused = 0;
+      for (const [i, cell] of cells.entries()) {
+        const before = session.replaced;
+        const found = session.check(history.asModule(), cell, i);
+        if (session.replaced > before) reused++;
+        const fresh = new CellTypeChecker(process.cwd(), parsed).check(history.asModule(), cell, i);
+        (JSON.stringify(found) === JSON.stringify(fresh) ? same : differ).push({ cell, found, fresh });
+        history.record(parseCell(cell));
+      }
+      console.log(JSON.stringify({ applied: applied.length, same: same.map((c) => c.cell), differ, reused, withErrors: same.filter((c) => c.found.length > 0).length }));
+    `;
+    const found = await runNode(script, mkdtempSync(join(tmpdir(), "cellflow-patches-")), 120_000);
+    expect(found.applied).toBe(COMPILER_PATCHES.length);
+    expect(found.differ).toEqual([]);
+    expect(found.same).toHaveLength(cells.length);
+    // Not a test of nothing: many cells were checked by a program's existing checker, and many had errors.
+    expect(found.reused).toBeGreaterThanOrEqual(10);
+    expect(found.withErrors).toBeGreaterThanOrEqual(12);
   }, 150_000);
 });
