@@ -1,6 +1,6 @@
 // Seven edits to the compiler's source, made where the type checker's startup snapshot evaluates it
-// (scripts/bundle-type-checker.mjs). Three let a program check a new version of its cell with the type checker it
-// has (type-check.ts, ReplaceableProgram): a new checker first merges the global declarations of every library file
+// (scripts/bundle-type-checker.mjs). Three let a program check new versions of its cell and of the earlier cells'
+// declarations with the type checker it has (type-check.ts, ReplaceableProgram): a new checker first merges the global declarations of every library file
 // (~160), which was ~60% of a one-line cell's check; the program swaps the file in, binds it, and the checker forgets
 // what it kept of the old one by name (its diagnostics). The other four are about memory and time.
 // A check that builds a program and a type checker: V8's young-generation collection
@@ -141,41 +141,49 @@ export const COMPILER_PATCHES: readonly CompilerPatch[] = [
     getNodeCount:`,
   },
   {
-    name: "a program checks a new version of its root file with its own type checker",
-    // Only where the new version makes the checker read nothing the old one did not: the same imports (the program
+    name: "a program checks new versions of its files with its own type checker",
+    // Only where the new versions make the checker read nothing the old ones did not: the same imports (the program
     // resolved those by the file's path), no `///` references, no global or module augmentations (a checker merges
-    // those once, when made) on either version; false, the program unchanged, otherwise.
+    // those once, when made), on both versions, and modules both; false, the program unchanged, otherwise.
     find: `  const program = {
     getRootFileNames: () => rootNames,`,
-    replace: `  function cellflowReplaceRoot(file) {
-    const path = toPath3(file.fileName);
-    const old = filesByName.get(path);
-    const at = old ? files.indexOf(old) : -1;
-    if (at < 0 || old === file || !rootNames.includes(file.fileName) || file.isDeclarationFile || old.isDeclarationFile) return false;
-    if (file.scriptKind !== old.scriptKind || file.languageVersion !== old.languageVersion || file.hasNoDefaultLib || old.hasNoDefaultLib) return false;
+    replace: `  function cellflowReplaceFiles(newFiles) {
     const references = (f) => f.referencedFiles.length + f.typeReferenceDirectives.length + f.libReferenceDirectives.length;
-    if (references(file) > 0 || references(old) > 0) return false;
-    collectExternalModuleReferences(file);
-    if (file.moduleAugmentations.length > 0 || file.ambientModuleNames.length > 0 || old.moduleAugmentations.length > 0 || old.ambientModuleNames.length > 0) return false;
+    const augments = (f) => f.moduleAugmentations.length + f.ambientModuleNames.length > 0;
     const imports = (f) => f.imports.map((name) => name.text + "\\0" + getModeForUsageLocation2(f, name)).sort().join("\\n");
-    if (imports(file) !== imports(old)) return false;
-    bindSourceFile(file, options);
-    if (file.patternAmbientModules?.length || file.symbol?.globalExports || !isExternalModule(file)) return false;
-    file.path = old.path;
-    file.resolvedPath = old.resolvedPath;
-    file.originalFileName = old.originalFileName;
-    file.packageJsonLocations = old.packageJsonLocations;
-    file.packageJsonScope = old.packageJsonScope;
-    files[at] = file;
-    filesByName.set(path, file);
-    if (filesByNameIgnoreCase) filesByNameIgnoreCase.set(toFileNameLowerCase(path), file);
-    cachedBindAndCheckDiagnosticsForFile?.delete(path);
-    cachedDeclarationDiagnosticsForFile?.delete(path);
-    typeChecker?.cellflowForgetFile(old);
+    const swaps = [];
+    for (const file of newFiles) {
+      const path = toPath3(file.fileName);
+      const old = filesByName.get(path);
+      const at = old ? files.indexOf(old) : -1;
+      if (at < 0 || old === file || file.isDeclarationFile || old.isDeclarationFile || !isExternalModule(file) || !isExternalModule(old)) return false;
+      if (file.scriptKind !== old.scriptKind || file.languageVersion !== old.languageVersion || file.hasNoDefaultLib || old.hasNoDefaultLib) return false;
+      if (references(file) > 0 || references(old) > 0) return false;
+      collectExternalModuleReferences(file);
+      if (augments(file) || augments(old) || imports(file) !== imports(old)) return false;
+      swaps.push({ file, old, path, at });
+    }
+    for (const { file } of swaps) {
+      bindSourceFile(file, options);
+      if (file.patternAmbientModules?.length || file.symbol?.globalExports) return false;
+    }
+    for (const { file, old, path, at } of swaps) {
+      file.path = old.path;
+      file.resolvedPath = old.resolvedPath;
+      file.originalFileName = old.originalFileName;
+      file.packageJsonLocations = old.packageJsonLocations;
+      file.packageJsonScope = old.packageJsonScope;
+      files[at] = file;
+      filesByName.set(path, file);
+      if (filesByNameIgnoreCase) filesByNameIgnoreCase.set(toFileNameLowerCase(path), file);
+      cachedBindAndCheckDiagnosticsForFile?.delete(path);
+      cachedDeclarationDiagnosticsForFile?.delete(path);
+      typeChecker?.cellflowForgetFile(old);
+    }
     return true;
   }
   const program = {
-    cellflowReplaceRoot,
+    cellflowReplaceFiles,
     getRootFileNames: () => rootNames,`,
   },
 ];

@@ -1,6 +1,6 @@
 // Type diagnostics per cell: the cell is checked as a module that imports the declarations of earlier cells, by a
 // TypeScript program that reuses every unchanged source file (libraries, @types, the declarations); in the checker's
-// process, a cell that imports what the last one did is checked by the last program's own type checker.
+// process, a cell (and declarations) that import what the last ones did are checked by the last program's own checker.
 // The kernel's completion and hover share the compiler options (compilerOptions); the kernel, the terminal UI and
 // `cellflow run --typecheck` share the checker.
 
@@ -81,13 +81,13 @@ const RESOLVE_LIBRARY = (ts as unknown as { resolveLibrary?: ResolveLibrary }).r
 type ResolveLibrary = (name: string, from: string, options: ts.CompilerOptions, host: ts.ModuleResolutionHost, cache: ts.ModuleResolutionCache) => ts.ResolvedModuleWithFailedLookupLocations;
 
 /**
- * A program of the compiler as the type checker's process evaluates it (compiler-patches.ts): it checks a new version
- * of its root file (the cell) with the type checker it has, when that version reads nothing the last one did not (the
- * same imports, no `///` references, no global or module augmentations); false, and nothing changed, otherwise. A
- * new type checker merges every library's global declarations before it checks anything: most of a one-line cell's
+ * A program of the compiler as the type checker's process evaluates it (compiler-patches.ts): it takes new versions of
+ * its files (the cell, the declarations) for the type checker it has, when they read nothing the last ones did not
+ * (the same imports, no `///` references, no global or module augmentations); false, and nothing changed, otherwise.
+ * A new type checker merges every library's global declarations before it checks anything: most of a one-line cell's
  * check.
  */
-type ReplaceableProgram = ts.Program & { cellflowReplaceRoot?: (file: ts.SourceFile) => boolean };
+type ReplaceableProgram = ts.Program & { cellflowReplaceFiles?: (files: ts.SourceFile[]) => boolean };
 /** Cells one type checker checks before the next program gets its own: each leaves its types in the checker's caches. */
 const MAX_REPLACED = 200;
 
@@ -111,8 +111,7 @@ export class CellTypeChecker {
   private cell: ts.SourceFile | undefined;
   private declarations: { text: string; file: ts.SourceFile } | undefined;
   private program: ts.Program | undefined;
-  /** The declarations file `program` was built with, and how many cells its type checker has checked since. */
-  private programDeclarations: ts.SourceFile | undefined;
+  /** How many cells the program's type checker has checked since it was made. */
   private replaced = 0;
   private readonly modules: ts.ModuleResolutionCache;
   private readonly typeReferences: ts.TypeReferenceDirectiveResolutionCache;
@@ -163,14 +162,18 @@ export class CellTypeChecker {
   }
 
   /**
-   * The last program, now holding `this.cell` for its own type checker to check (see ReplaceableProgram), if it can:
-   * the declarations are the ones it was built with, the last check resolved every module, and its checker has not
-   * checked too many cells yet. Undefined otherwise.
+   * The last program, now holding `this.cell` (and the declarations, when they changed) for its own type checker to
+   * check (see ReplaceableProgram), if it can: the last check resolved every module, and the checker has not checked
+   * too many cells yet. Undefined otherwise.
    */
   private checkedAgain(): ts.Program | undefined {
     const program = this.program as ReplaceableProgram | undefined;
-    if (!program?.cellflowReplaceRoot || !this.cell || !this.lastCheckReusable || this.programDeclarations !== this.declarations?.file || this.replaced >= MAX_REPLACED) return undefined;
-    if (!program.cellflowReplaceRoot(this.cell)) return undefined;
+    if (!program?.cellflowReplaceFiles || !this.cell || !this.lastCheckReusable || this.replaced >= MAX_REPLACED) return undefined;
+    // The program has the declarations file when its cell imported from it (a cell that does not, after none did,
+    // does not import it either; one that does after none did imports what the last one did not).
+    const declarations = program.getSourceFile(this.declarationsFile);
+    const changed = declarations && this.declarations && declarations !== this.declarations.file ? [this.declarations.file] : [];
+    if (!program.cellflowReplaceFiles([...changed, this.cell])) return undefined;
     this.replaced++;
     return program;
   }
@@ -212,7 +215,6 @@ export class CellTypeChecker {
     let program = this.checkedAgain();
     if (!program) {
       program = this.program = ts.createProgram({ rootNames: [this.cellFile], options: this.options, host: this.host, oldProgram: this.program });
-      this.programDeclarations = this.declarations?.file;
       this.replaced = 0;
     }
     const file = program.getSourceFile(this.cellFile)!;
