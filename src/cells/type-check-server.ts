@@ -9,16 +9,16 @@ const NONE: CellDeclarations = { source: "\nexport {};\n", names: [] };
 
 /**
  * Made-up cells checked while the checker sits idle: V8 compiles the checker's hot code only after it ran many times,
- * and a process started from the snapshot holds no compiled code, so its first ~40 checks take ~120–140 ms together
- * on the development machine (230–350 ms on a slower one, before the first old-generation limit of
- * type-check-process.ts), the next 40 ~40 ms. After WARM_UP_IDLE_MS without a request (a person reading or typing), one made-up cell is
- * checked per turn of the event loop until the process has made WARM_UP_CHECKS checks, cells' and made-up ones
- * together; a request that arrives goes first and puts the rest off until the checker is idle again.
- * 250, not 40: V8 goes on optimizing the checker's code for ~250 checks (2–2.6 ms a check from the 50th to the
- * 150th on a slower machine, ~1.3 from the 250th). 200 new cells after a 3 s rest: p95 3.1–3.6 ms against 4.2–5.3,
- * 280–310 ms in all against 370–430; for ~0.4 s more CPU once per kernel, while idle, and ~17 MB more RSS.
+ * and a process started from the snapshot holds no compiled code. After WARM_UP_IDLE_MS without a request (a person
+ * reading or typing), one made-up cell is checked per turn of the event loop until the process has made
+ * WARM_UP_CHECKS checks, cells' and made-up ones together; a request that arrives goes first and puts the rest off
+ * until the checker is idle again.
+ * 60: since a cell is checked by the last program's own type checker (compiler-patches.ts), a fresh process's checks
+ * average ~0.85 ms over its first 50 and 0.6–0.8 after (slower machine, IPC included): V8 has compiled what they run
+ * by then. 200 new cells after a 3 s rest, eight rounds beside 250 made-up checks: p95 1.09–1.51 ms against
+ * 1.79–3.31, p50 0.41–0.62 against 0.44–0.63 (why more did worse was not traced); ~35 ms of CPU once per kernel.
  */
-const WARM_UP_CHECKS = 250;
+const WARM_UP_CHECKS = 60;
 const WARM_UP_IDLE_MS = 1000;
 
 /**

@@ -42,7 +42,7 @@ describe("serveChecks", () => {
       vi.useRealTimers();
     });
 
-    it("checks made-up cells 1 s after the last request until 250 checks in all, a request putting the rest off", () => {
+    it("checks made-up cells 1 s after the last request until 60 checks in all, a request putting the rest off", () => {
       vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate"] });
       const checked: string[] = [];
       const checker = {
@@ -67,14 +67,14 @@ describe("serveChecks", () => {
       vi.advanceTimersByTime(999);
       expect(madeUp()).toBe(10);
       vi.runAllTimers();
-      // The two cells' checks count: the process has made 250 in all, then stops.
-      expect(madeUp()).toBe(248);
+      // The two cells' checks count: the process has made 60 in all, then stops.
+      expect(madeUp()).toBe(58);
       expect(checked.slice(3, 5)).toEqual(["cell 1", expect.stringMatching(/^\d+ \+ \d$/)]);
       expect(checked[14]).toBe("cell 2");
       vi.advanceTimersByTime(60_000);
       deliver!({ id: 3, code: "cell 3", cellId: 3 });
       vi.runAllTimers();
-      expect(madeUp()).toBe(248);
+      expect(madeUp()).toBe(58);
     });
   });
 });
