@@ -86,7 +86,7 @@ export class TypeCheckThread {
 
   /**
    * Starts the checker: a process from the startup snapshot if one is built, else the worker thread, which loads the
-   * compiler's libraries (and the cellflow API's declarations) at once.
+   * compiler's libraries at once (and the cellflow API's declarations once idle).
    */
   start(): void {
     if (this.checker !== undefined) return;
