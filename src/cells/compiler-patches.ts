@@ -1,11 +1,11 @@
 // Seven edits to the compiler's source, made where the type checker's startup snapshot evaluates it
 // (scripts/bundle-type-checker.mjs). Three let a program check new versions of its cell and of the earlier cells'
-// declarations with the type checker it has (type-check.ts, ReplaceableProgram): a new checker first merges the global declarations of every library file
-// (~160), which was ~60% of a one-line cell's check; the program swaps the file in, binds it, and the checker forgets
-// what it kept of the old one by name (its diagnostics). The other four are about memory and time.
-// A check that builds a program and a type checker: V8's young-generation collection
-// keeps whatever an object in the old generation points to, dead or alive, until a full collection, and three things
-// the compiler builds on every check land in the old generation pointing into that check's objects:
+// declarations with the type checker it has (type-check.ts, ReplaceableProgram): a new checker first merges the
+// global declarations of every library file (~160), which was ~60% of a one-line cell's check; the program swaps the
+// files in and binds them, and the checker forgets what it kept of the old ones by name (their diagnostics).
+// The other four are about memory and time. A check that builds a program and a type checker: V8's young-generation
+// collection keeps whatever an object in the old generation points to, dead or alive, until a full collection, and
+// three things the compiler builds on every check land in the old generation pointing into that check's objects:
 // - the type checker's `noIterationTypes`, an object literal with getters, whose accessor pair V8 allocates in the
 //   old generation: the getters' closure scope is the whole type checker;
 // - the options `getCreateSourceFileOptions` spreads for every file of the program (~160), whose hidden classes are
