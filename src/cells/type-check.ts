@@ -201,9 +201,16 @@ export class CellTypeChecker {
     const mentioned = importable.length > 0 ? identifiersIn(own) : new Set<string>();
     const imported = importable.filter((n) => mentioned.has(n));
     const linked = names.length > 0;
-    let found = this.diagnose(own, code, linked, imported, cellId);
-    if (found.length > 0 && imported.length < importable.length) found = this.diagnose(own, code, linked, importable, cellId);
-    return found;
+    try {
+      let found = this.diagnose(own, code, linked, imported, cellId);
+      if (found.length > 0 && imported.length < importable.length) found = this.diagnose(own, code, linked, importable, cellId);
+      return found;
+    } catch (error) {
+      // The compiler failed (the caller reports it): the next check starts from a new program, not from what this
+      // one may have left half done.
+      this.program = undefined;
+      throw error;
+    }
   }
 
   /** Checks the cell (`own`: parsed without imports); if `linked`, importing `imported` (maybe none: `{}`) from the declarations. */

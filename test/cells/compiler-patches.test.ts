@@ -182,7 +182,13 @@ describe("compiler patches", () => {
         (JSON.stringify(found) === JSON.stringify(fresh) ? same : differ).push({ cell, found, fresh });
         history.record(parseCell(cell));
       }
-      console.log(JSON.stringify({ applied: applied.length, same: same.map((c) => c.cell), differ, reused, withErrors: same.filter((c) => c.found.length > 0).length }));
+      // A compiler that fails while swapping a cell in: that check fails, and the next starts from a new program.
+      session.program.cellflowReplaceFiles = () => { throw new Error("failed"); };
+      let failed = "";
+      try { session.check(history.asModule(), "i.a + 1", 99); } catch (error) { failed = error.message; }
+      const after = session.check(history.asModule(), 'i.a.toUpperCase() + fresh', 100);
+      const afterFresh = new CellTypeChecker(process.cwd(), parsed).check(history.asModule(), 'i.a.toUpperCase() + fresh', 100);
+      console.log(JSON.stringify({ applied: applied.length, same: same.map((c) => c.cell), differ, reused, withErrors: same.filter((c) => c.found.length > 0).length, failed, after, afterFresh }));
     `;
     const found = await runNode(script, mkdtempSync(join(tmpdir(), "cellflow-patches-")), 120_000);
     expect(found.applied).toBe(COMPILER_PATCHES.length);
@@ -191,6 +197,9 @@ describe("compiler patches", () => {
     // Not a test of nothing: most cells were checked by a program's existing checker (after cells that declared
     // something too), and many had errors.
     expect(found.reused).toBeGreaterThanOrEqual(25);
+    expect(found.failed).toBe("failed");
+    expect(found.after).toEqual(found.afterFresh);
+    expect(found.after).toHaveLength(1);
     expect(found.withErrors).toBeGreaterThanOrEqual(20);
   }, 150_000);
 });
