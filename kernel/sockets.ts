@@ -21,11 +21,12 @@ export class SendQueue {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Queues frames; resolves when they are handed to zeromq (never rejects: errors go to onError). */
+  /**
+   * Queues frames; resolves when they are handed to zeromq. Never rejects, and a failed send does not stop the ones
+   * after it: errors go to onError, a socket that throws at once (closed, say) included.
+   */
   send(frames: Buffer[]): Promise<void> {
-    this.tail = this.tail.then(
-      () => this.socket.send(frames).catch(this.onError),
-    );
+    this.tail = this.tail.then(() => this.socket.send(frames)).catch(this.onError);
     return this.tail;
   }
 

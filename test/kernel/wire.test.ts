@@ -1,4 +1,4 @@
-// Wire format, signing and verification; connection files; history; kernelspec install; cursor offsets.
+// Wire format, signing and verification; connection files; history; kernelspec install; cursor offsets; send queue.
 
 import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,6 +9,7 @@ import { endpoint, parseConnectionInfo } from "../../kernel/connection.js";
 import { globToRegExp, History } from "../../kernel/history.js";
 import { installKernelspec, userDataDir } from "../../kernel/install.js";
 import { codePointToIndex, indexToCodePoint } from "../../kernel/language-service.js";
+import { SendQueue } from "../../kernel/sockets.js";
 import { decode, encode, makeHeader, refused, replyTo, Signer, type Message } from "../../kernel/wire.js";
 
 const KEY = "a0436f6c-1916-498b-8eb9-e81ab9368e84";
@@ -143,5 +144,26 @@ describe("cursor offsets", () => {
     expect(codePointToIndex(text, cursor)).toBe(text.length);
     expect(indexToCodePoint(text, text.length)).toBe(cursor);
     expect(codePointToIndex(text, 7)).toBe(8);
+  });
+});
+
+describe("SendQueue", () => {
+  it("keeps order, and a send that fails (at once or later) goes to onError without stopping the ones after it", async () => {
+    const sent: string[] = [];
+    const errors: string[] = [];
+    const socket = {
+      send(frames: Buffer[]): Promise<void> {
+        const text = frames.map(String).join("");
+        if (text === "closed") throw new Error("Socket is closed");
+        if (text === "refused") return Promise.reject(new Error("refused later"));
+        return new Promise((resolve) => setTimeout(() => resolve(void sent.push(text)), 1));
+      },
+    };
+    const queue = new SendQueue(socket, (error) => errors.push((error as Error).message));
+    const results = ["a", "closed", "b", "refused", "c"].map((text) => queue.send([Buffer.from(text)]));
+    await expect(Promise.all(results)).resolves.toBeDefined();
+    await queue.drain();
+    expect(sent).toEqual(["a", "b", "c"]);
+    expect(errors).toEqual(["Socket is closed", "refused later"]);
   });
 });
