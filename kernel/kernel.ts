@@ -13,6 +13,7 @@ import { dispatch } from "./handlers/index.js";
 import { History } from "./history.js";
 import { interruptState, setBusy, syncRunWatcher } from "./interrupt.js";
 import { installSyncRunWatcher } from "../src/cells/sync-run.js";
+import { catchStrayErrors } from "../src/cells/stray-errors.js";
 import { kernelInfoContent } from "./kernel-info.js";
 import { kernelLog } from "./log.js";
 import { bindChannel, SendQueue } from "./sockets.js";
@@ -78,6 +79,7 @@ export class Kernel {
   private previousSink: DisplaySink | undefined;
   private executorPromise: Promise<CellExecutor> | undefined;
   private interruptListeners = new Set<() => void>();
+  private releaseStrayErrors = () => {};
   private busyDepth = 0;
   private closing = false;
   private resolveClosed!: (value: { restart: boolean }) => void;
@@ -113,6 +115,12 @@ export class Kernel {
     ]);
     this.streams = new StreamCapture((name, text) => this.publishOutput("stream", { name, text }));
     this.previousSink = installDisplaySink(this.displaySink());
+    // A throw in a callback a cell left behind, or a rejection no one handles, shows under the cell that is running
+    // (or ran last) and in the kernel's log; the kernel and its variables live on.
+    this.releaseStrayErrors = catchStrayErrors((text) => {
+      kernelLog(`caught what no cell did:\n${text.trimEnd()}`);
+      process.stderr.write(text);
+    });
     process.on("SIGINT", this.onSigint);
     // A SIGINT the control worker sent as a cell's synchronous part ended, which Node then dropped, is delivered here.
     installSyncRunWatcher(syncRunWatcher(this.interrupts, () => process.emit("SIGINT", "SIGINT")));
@@ -130,6 +138,7 @@ export class Kernel {
   private stopServing(): void {
     this.closing = true;
     process.off("SIGINT", this.onSigint);
+    this.releaseStrayErrors();
     installSyncRunWatcher(undefined);
     this.streams?.restore();
     if (currentDisplaySink()) installDisplaySink(this.previousSink);
@@ -303,6 +312,7 @@ export class Kernel {
     if (this.closing) return;
     this.closing = true;
     process.off("SIGINT", this.onSigint);
+    this.releaseStrayErrors();
     installSyncRunWatcher(undefined);
     this.streams?.restore();
     if (currentDisplaySink()) installDisplaySink(this.previousSink);

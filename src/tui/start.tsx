@@ -7,6 +7,7 @@ import { NotebookSession } from "../session/notebook-session.js";
 import { App } from "./App.js";
 import { TuiController } from "./controller.js";
 import { captureConsole } from "./console-capture.js";
+import { catchStrayErrors } from "../cells/stray-errors.js";
 import { ScrollbackStore } from "./scrollback-store.js";
 
 export interface TuiOptions {
@@ -31,6 +32,8 @@ export async function startTui(options: TuiOptions = {}): Promise<void> {
   const controller = new TuiController({ session, scrollback });
   const loaded = controller.load();
   const restoreConsole = captureConsole(scrollback);
+  // A throw in a callback a cell left behind, or a rejection no one handles: in the scrollback, and the session lives on.
+  const releaseStrayErrors = catchStrayErrors((text) => scrollback.push(text.trimEnd(), "error"));
   stdout.write(ALT_SCREEN_ON);
   try {
     const app = render(<App controller={controller} watch={options.watch === true} runOnStart={(options.watch === true || options.run === true) && loaded} />, {
@@ -43,6 +46,7 @@ export async function startTui(options: TuiOptions = {}): Promise<void> {
     await app.waitUntilExit();
   } finally {
     stdout.write(ALT_SCREEN_OFF);
+    releaseStrayErrors();
     restoreConsole();
   }
   // A run the user chose to cancel on quit ends Cancelled in the store before the process leaves.

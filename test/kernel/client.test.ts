@@ -63,4 +63,22 @@ describe.skipIf(!python)(`kernel under jupyter_client${skip ? ` (skipped: ${skip
     expect(syntax.ename).toBe("SyntaxError");
     expect(syntax.traceback[0]).toMatch(/^cell \d+, line 2, col 7: SyntaxError/);
   });
+
+  it("an error no cell catches (a timer's throw, an unhandled rejection) shows under the cell and the kernel lives on", async () => {
+    const found = await scenario(python as string, "stray", jupyter.env);
+    const during = found.throw_during as { status: string; result: string; stderr: string };
+    expect(during.status).toBe("ok");
+    expect(during.result).toBe("'after the throw'");
+    expect(during.stderr).toMatch(/^Uncaught Error: stray boom\n\s+at .*cell\[\d+\]:3:9/);
+    expect(during.stderr).not.toMatch(/node:internal|dist[\\/]kernel/);
+    const rejected = found.reject_during as { status: string; result: string; stderr: string };
+    expect(rejected.result).toBe("'after the rejection'");
+    expect(rejected.stderr).toMatch(/^Unhandled promise rejection Error: nobody handles this\n\s+at .*cell\[\d+\]:1:16/);
+    const after = found.throw_after as { idle_before_error: boolean; stderr: string };
+    expect(after.idle_before_error).toBe(true);
+    expect(after.stderr).toMatch(/^Uncaught TypeError: thrown later\n/);
+    expect(found.kept).toBe("42");
+    expect(found.alive).toBe(true);
+    expect(found.log).toContain("[cellflow kernel] caught what no cell did:\nUncaught TypeError: thrown later");
+  });
 });

@@ -96,4 +96,31 @@ describe.skipIf(!hasTmux || !fs.existsSync(CLI))("cellflow tui in a real termina
       spawnSync("tmux", ["kill-session", "-t", name]);
     }
   }, 300_000);
+
+  it("a throw in a timer a cell left behind shows in the scrollback, and the session's variables live on", async () => {
+    const dir = tempHome("cellflow-tui-tmux-stray-");
+    const name = `${session}-stray`;
+    const command = `cd ${JSON.stringify(dir)} && env -u CI -u CONTINUOUS_INTEGRATION CELLFLOW_HOME=${JSON.stringify(path.join(dir, "home"))} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui; echo "exited $?"; sleep 600`;
+    tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command);
+    const view = () => tmux("capture-pane", "-p", "-t", name);
+    const shows = (pattern: RegExp, what: string) => until(() => pattern.test(view()), () => `${what}; screen:\n${view()}`, 60_000);
+    const type = async (line: string) => {
+      tmux("send-keys", "-t", name, "-l", line);
+      await shows(new RegExp(`› ${line.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "the cell typed");
+      tmux("send-keys", "-t", name, "Enter");
+    };
+    try {
+      await shows(/no notebook: type a cell/, "the empty session");
+      await type('const kept = 41; setTimeout(() => { throw new Error("stray in the tui"); }, 200);');
+      await shows(/Uncaught Error: stray in the tui/, "the stray error in the scrollback");
+      await type("kept + 1");
+      await shows(/^\s*42\s*$/m, "the session's variable after the stray error");
+      tmux("send-keys", "-t", name, "Escape");
+      await shows(/enter details/, "the DAG pane focused");
+      tmux("send-keys", "-t", name, "q");
+      await shows(/exited 0/, "the UI to quit");
+    } finally {
+      spawnSync("tmux", ["kill-session", "-t", name]);
+    }
+  }, 300_000);
 });

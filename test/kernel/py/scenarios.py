@@ -11,7 +11,7 @@ import time
 from queue import Empty
 
 import zmq
-from jupyter_client.manager import start_new_kernel
+from kernel_start import start_new_kernel
 from jupyter_client.session import Session
 from jupyter_client.utils import run_sync
 
@@ -20,10 +20,7 @@ WORK = os.environ["CELLFLOW_WORK_DIR"]
 
 
 def start(stderr_path=None):
-    kwargs = {"kernel_name": KERNEL, "cwd": WORK}
-    if stderr_path:
-        kwargs["stderr"] = open(stderr_path, "w")
-    return start_new_kernel(**kwargs)
+    return start_new_kernel(KERNEL, WORK, stderr_path)
 
 
 def run(kc, code, timeout=20):
@@ -196,5 +193,44 @@ def traceback():
         km.shutdown_kernel(now=True)
 
 
+def streams_of(outputs, name="stderr"):
+    return "".join(m["content"]["text"] for m in outputs if m["type"] == "stream" and m["content"]["name"] == name)
+
+
+def stray():
+    """Errors no cell catches: a throw in a timer, a rejection nobody handles, during a cell and after it ended."""
+    log = os.path.join(WORK, "stray-stderr.log")
+    km, kc = start(log)
+    try:
+        found = {}
+        run(kc, "let kept = 41")
+        reply, outputs = run(kc, "await new Promise((resolve) => setTimeout(() => {\n  setTimeout(resolve, 50);\n  throw new Error('stray boom');\n}, 10));\n'after the throw'")
+        found["throw_during"] = {"status": reply["status"], "result": result_text(outputs), "stderr": streams_of(outputs)}
+        reply, outputs = run(kc, "Promise.reject(new Error('nobody handles this'));\nawait new Promise((resolve) => setTimeout(resolve, 50));\n'after the rejection'")
+        found["reject_during"] = {"status": reply["status"], "result": result_text(outputs), "stderr": streams_of(outputs)}
+        # After the cell ended (the kernel idle): under that cell, as its client takes output for it.
+        msg_id = kc.execute("setTimeout(() => { throw new TypeError('thrown later'); }, 300);\n'scheduled'")
+        later = []
+        deadline = time.time() + 30
+        while time.time() < deadline and not streams_of(later):
+            try:
+                msg = kc.get_iopub_msg(timeout=1)
+            except Empty:
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                later.append({"type": msg["msg_type"], "content": msg["content"]})
+        kinds = [m["type"] for m in later]
+        found["throw_after"] = {"idle_before_error": "status" in kinds and kinds.index("stream") > max(i for i, k in enumerate(kinds) if k == "status"), "stderr": streams_of(later)}
+        _, outputs = run(kc, "kept + 1")
+        found["kept"] = result_text(outputs)
+        found["alive"] = km.is_alive()
+        with open(log) as f:
+            found["log"] = f.read()
+        return found
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 if __name__ == "__main__":
-    print(json.dumps({"signature": signature, "interrupt": interrupt, "lifecycle": lifecycle, "traceback": traceback}[sys.argv[1]]()))
+    print(json.dumps({"signature": signature, "interrupt": interrupt, "lifecycle": lifecycle, "traceback": traceback, "stray": stray}[sys.argv[1]]()))
