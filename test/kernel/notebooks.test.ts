@@ -14,6 +14,8 @@ const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 
 interface Executed {
   error: string | null;
+  /** What the kernel and nbclient wrote to stderr: a dead kernel's last words are here. */
+  stderr: string;
   cells: Array<{ outputs: Array<{ type: string; text: string; html: string }> }>;
 }
 
@@ -40,7 +42,7 @@ describe.skipIf(!python)(`notebooks on the Cellflow kernel${skip ? ` (skipped: $
     const result = await runPython(python!, ["execute_notebook.py", file, KERNEL_NAME, cwd], env, 180_000);
     const last = result.stdout.trim().split("\n").at(-1) ?? "";
     if (result.code !== 0 || !last.startsWith("{")) throw new Error(`nbclient failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-    return JSON.parse(last) as Executed;
+    return { ...(JSON.parse(last) as Omit<Executed, "stderr">), stderr: result.stderr };
   }
 
   it("scenario 5: a failing cell shows a live DAG, and %rerun after the fix re-executes only what failed", async () => {
@@ -63,7 +65,7 @@ describe.skipIf(!python)(`notebooks on the Cellflow kernel${skip ? ` (skipped: $
       ]),
     );
     const out = await execute(file, dir);
-    expect(out.error).toBeNull();
+    expect(out.error, out.stderr).toBeNull();
     const failing = out.cells[2].outputs;
     const dag = failing.find((o) => o.type === "display_data");
     expect(dag?.text).toMatch(/✗ transform\s+Failed/);
@@ -102,7 +104,7 @@ describe.skipIf(!python)(`notebooks on the Cellflow kernel${skip ? ` (skipped: $
     nb.metadata.kernelspec.name = KERNEL_NAME;
     writeFileSync(file, JSON.stringify(nb));
     const out = await execute(file, dir);
-    expect(out.error).toBeNull();
+    expect(out.error, out.stderr).toBeNull();
     const texts = out.cells.flatMap((c) => c.outputs.map((o) => o.text)).join("\n");
     expect(texts).not.toMatch(/Failed|Error:/);
     expect(texts).toMatch(/✓/);

@@ -6,16 +6,23 @@ import json
 import sys
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
+
+from kernel_start import shut_down, start_kernel
 
 path, kernel_name, cwd = sys.argv[1:4]
 nb = nbformat.read(path, as_version=4)
-client = NotebookClient(nb, kernel_name=kernel_name, timeout=120, resources={"metadata": {"path": cwd}})
+# Started here, ready on every channel (kernel_start.py), then handed to nbclient, which runs the cells on it.
+km = start_kernel(kernel_name, cwd, manager_class=AsyncKernelManager)
+client = NotebookClient(nb, km=km, kernel_name=kernel_name, timeout=120, resources={"metadata": {"path": cwd}})
 error = None
 try:
     client.execute()
 except Exception as exc:  # a cell error not tagged raises-exception
     error = f"{type(exc).__name__}: {exc}"
+finally:
+    shut_down(km)
 
 
 def text(output):

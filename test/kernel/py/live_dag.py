@@ -9,7 +9,7 @@ import re
 import sys
 import time
 
-from jupyter_client.manager import start_new_kernel
+from kernel_start import start_new_kernel
 
 KERNEL = os.environ["CELLFLOW_KERNEL_NAME"]
 WORK = os.environ["CELLFLOW_WORK_DIR"]

@@ -5,7 +5,7 @@ import os
 import unittest
 
 import jupyter_kernel_test
-from jupyter_client.manager import start_new_kernel
+from kernel_start import start_new_kernel
 from jupyter_client.utils import run_sync
 from jupyter_kernel_test.msgspec_v5 import validate_message
 

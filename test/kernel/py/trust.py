@@ -11,7 +11,7 @@ import sys
 import time
 
 import zmq
-from jupyter_client.manager import start_new_kernel
+from kernel_start import start_new_kernel
 
 KERNEL = os.environ["CELLFLOW_KERNEL_NAME"]
 WORK = os.environ["CELLFLOW_WORK_DIR"]
