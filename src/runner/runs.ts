@@ -82,13 +82,7 @@ export async function retryRun(idOrPrefix: string, options: RunFileOptions = {})
   const record = store.findFlowRun(idOrPrefix);
   if (!isRerunnable(record.state)) {
     const owner = store.getFlowRunRow(record.id)?.owner;
-    if (owner && !isTerminal(record.state) && ownerAlive(owner) !== false) {
-      throw new CellflowError(
-        "RUN_CLAIMED",
-        `run ${record.name} (${record.id.slice(0, 8)}) attempt ${record.attempt} is already claimed by process ${owner.split(":").slice(0, -1).join(":")} (${record.state.name})`,
-        `wait for it to end (cellflow runs show ${record.id.slice(0, 8)}) or cancel it with \`cellflow runs cancel ${record.id.slice(0, 8)}\``,
-      );
-    }
+    if (owner && !isTerminal(record.state) && ownerAlive(owner) !== false) throw store.runClaimedError(record.id);
     throw new CellflowError("NOT_RERUNNABLE", `run ${record.name} (${record.id.slice(0, 8)}) is ${record.state.name}`, "only Failed, Crashed or Cancelled runs can be rerun; start a new one with `cellflow run`");
   }
   if (!record.entrypoint) {

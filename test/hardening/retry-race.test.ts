@@ -8,7 +8,11 @@ import { cli, errorLines, executions, requireBuiltCli, SLOW, startCli, tempDir, 
 
 requireBuiltCli();
 
-/** `gate` fails until a marker file exists; the 20 tasks after it count their executions in one file. */
+/**
+ * `gate` fails until a marker file exists, then holds until a second one does (the test writes it once the losing
+ * retry has exited, so the two always overlap however late the second process starts); the 20 tasks after it count
+ * their executions in one file.
+ */
 const FLOW = `import fs from "node:fs";
 import path from "node:path";
 import { flow, task } from "cellflow";
@@ -17,7 +21,7 @@ const dir = path.dirname(new URL(import.meta.url).pathname);
 const gate = task("gate", async () => {
   fs.appendFileSync(path.join(dir, "gate.count"), "x\\n");
   if (!fs.existsSync(path.join(dir, "fixed.marker"))) throw new Error("gate closed");
-  await new Promise((r) => setTimeout(r, 300));
+  for (let waited = 0; !fs.existsSync(path.join(dir, "go.marker")) && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
   return 1;
 });
 const step = task("step", (i: number) => {
@@ -45,6 +49,9 @@ describe("two racing `runs retry` of one failed run", { timeout: SLOW }, () => {
     fs.writeFileSync(path.join(dir, "fixed.marker"), "");
     const a = startCli(["runs", "retry", failed.id], { home });
     const b = startCli(["runs", "retry", failed.id], { home });
+    // The first to exit is the loser (the winner holds in `gate` until told); then the winner may go on.
+    await Promise.race([a.done, b.done]);
+    fs.writeFileSync(path.join(dir, "go.marker"), "");
     results = await Promise.all([a.done, b.done]);
   }, SLOW);
 
@@ -54,8 +61,8 @@ describe("two racing `runs retry` of one failed run", { timeout: SLOW }, () => {
     expect(codes, results.map((r) => r.stderr).join("\n")).toEqual([0, 2]);
     const loser = results.find((r) => r.code === 2)!;
     expect(errorLines(loser)).toHaveLength(1);
-    // The loser names the owner while it runs; once the winner has ended, "another process" and its end state.
-    expect(loser.stderr).toMatch(/already claimed by (process .+:\d+|another process) \(\w+\)/);
+    // The winner is still running (held in `gate`) when the loser gives up: the loser names it.
+    expect(loser.stderr).toMatch(/already claimed by process .+:\d+ \(\w+\)/);
   });
 
   it("the failed part executed once more in total, not twice", () => {
