@@ -20,6 +20,21 @@ async function see(pattern: RegExp, what: string): Promise<string> {
   return screen();
 }
 
+/** `cellflow tui` without a notebook in a 100×30 tmux session `name`, in `dir`: its screen, and typing cells into it. */
+function emptySession(name: string, dir: string) {
+  const command = `cd ${JSON.stringify(dir)} && env -u CI -u CONTINUOUS_INTEGRATION CELLFLOW_HOME=${JSON.stringify(path.join(dir, "home"))} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui; echo "exited $?"; sleep 600`;
+  tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command);
+  const view = () => tmux("capture-pane", "-p", "-t", name);
+  const shows = (pattern: RegExp, what: string) => until(() => pattern.test(view()), () => `${what}; screen:\n${view()}`, 60_000);
+  // Enter goes once the text shows in the input: sent with it, the terminal delivers both as one paste.
+  const type = async (line: string) => {
+    tmux("send-keys", "-t", name, "-l", line);
+    await shows(new RegExp(`› ${line.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "the cell typed");
+    tmux("send-keys", "-t", name, "Enter");
+  };
+  return { view, shows, type };
+}
+
 const cells = [
   'import fs from "node:fs";\nimport { task } from "cellflow";',
   'const extract = task("extract", () => [1, 2, 3]);\nconst transform = task("transform", (rows: number[]) => {\n  if (fs.existsSync("fail.marker")) throw new Error("marker says fail");\n  return rows.map((r) => r * 10);\n});\nconst load = task("load", (rows: number[]) => rows.reduce((a, b) => a + b, 0));',
@@ -61,19 +76,8 @@ describe.skipIf(!hasTmux || !fs.existsSync(CLI))("cellflow tui in a real termina
   it("a fix typed in a new cell survives r: the rerun runs the fixed task, the broken body never again (counted on disk)", async () => {
     const dir = tempHome("cellflow-tui-tmux-fix-");
     const name = `${session}-fix`;
-    const command = `cd ${JSON.stringify(dir)} && env -u CI -u CONTINUOUS_INTEGRATION CELLFLOW_HOME=${JSON.stringify(path.join(dir, "home"))} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui; echo "exited $?"; sleep 600`;
-    tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command);
-    const shows = async (pattern: RegExp, what: string) => {
-      const view = () => tmux("capture-pane", "-p", "-t", name);
-      await until(() => pattern.test(view()), () => `${what}; screen:\n${view()}`, 60_000);
-    };
+    const { view, shows, type } = emptySession(name, dir);
     const count = (k: string) => (fs.existsSync(path.join(dir, `count-${k}`)) ? fs.readFileSync(path.join(dir, `count-${k}`), "utf8").length : 0);
-    // Enter goes once the text shows in the input: sent with it, the terminal delivers both as one paste.
-    const type = async (line: string) => {
-      tmux("send-keys", "-t", name, "-l", line);
-      await shows(new RegExp(`› ${line.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "the cell typed");
-      tmux("send-keys", "-t", name, "Enter");
-    };
     try {
       await shows(/no notebook: type a cell/, "the empty session");
       await type('import fs from "node:fs"; import { task } from "cellflow"; const bump = (k: string) => fs.appendFileSync("count-" + k, "x");');
@@ -81,14 +85,14 @@ describe.skipIf(!hasTmux || !fs.existsSync(CLI))("cellflow tui in a real termina
       await type('const extract = task("extract", () => { bump("extract"); return [1, 2]; }); const transform = task("transform", (r: number[]) => { bump("broken"); throw new Error("broken transform"); }); const total = (await transform(await extract())).length;');
       await shows(/✗ transform\s+Failed/, "transform Failed");
       await type('const transform = task("transform", (r: number[]) => { bump("fixed"); return r; });');
-      await until(() => /\[3\] const transform/.test(tmux("capture-pane", "-p", "-t", name)), () => "cell 3 echoed", 60_000);
+      await until(() => /\[3\] const transform/.test(view()), () => "cell 3 echoed", 60_000);
       // r while a cell still runs (or is still being type-checked, on its own thread) is refused: wait as a user would.
-      await until(() => !/running \(/.test(tmux("capture-pane", "-p", "-t", name)), () => "cell 3 finished", 60_000);
+      await until(() => !/running \(/.test(view()), () => "cell 3 finished", 60_000);
       tmux("send-keys", "-t", name, "Escape");
       await shows(/enter details/, "the DAG pane focused");
       tmux("send-keys", "-t", name, "r");
       await shows(/✓ transform\s+Completed/, "transform Completed after the rerun");
-      expect(tmux("capture-pane", "-p", "-t", name)).toMatch(/◆ extract\s+Cached/);
+      expect(view()).toMatch(/◆ extract\s+Cached/);
       expect([count("extract"), count("broken"), count("fixed")]).toEqual([1, 1, 1]);
       tmux("send-keys", "-t", name, "q");
       await shows(/exited 0/, "the UI to quit");
@@ -100,15 +104,7 @@ describe.skipIf(!hasTmux || !fs.existsSync(CLI))("cellflow tui in a real termina
   it("a throw in a timer a cell left behind shows in the scrollback, and the session's variables live on", async () => {
     const dir = tempHome("cellflow-tui-tmux-stray-");
     const name = `${session}-stray`;
-    const command = `cd ${JSON.stringify(dir)} && env -u CI -u CONTINUOUS_INTEGRATION CELLFLOW_HOME=${JSON.stringify(path.join(dir, "home"))} ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui; echo "exited $?"; sleep 600`;
-    tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", command);
-    const view = () => tmux("capture-pane", "-p", "-t", name);
-    const shows = (pattern: RegExp, what: string) => until(() => pattern.test(view()), () => `${what}; screen:\n${view()}`, 60_000);
-    const type = async (line: string) => {
-      tmux("send-keys", "-t", name, "-l", line);
-      await shows(new RegExp(`› ${line.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "the cell typed");
-      tmux("send-keys", "-t", name, "Enter");
-    };
+    const { shows, type } = emptySession(name, dir);
     try {
       await shows(/no notebook: type a cell/, "the empty session");
       await type('const kept = 41; setTimeout(() => { throw new Error("stray in the tui"); }, 200);');
