@@ -23,6 +23,7 @@ from jupyter_client.utils import run_sync
 PORT_TAKEN = "Address already in use"
 ATTEMPTS = 3
 _logs = []
+_temporary = set()
 
 
 @atexit.register
@@ -31,6 +32,8 @@ def _copy_logs():
         try:
             with open(path) as f:
                 text = f.read()
+            if path in _temporary:
+                os.unlink(path)
         except OSError:
             continue
         if text:
@@ -69,7 +72,12 @@ def _control_answers(km, timeout):
 def start_kernel(kernel_name, cwd, log_path=None, manager_class=KernelManager, timeout=60):
     """Starts a kernel ready on every channel and returns its manager; its stderr goes to log_path (or a temp file)."""
     for attempt in range(1, ATTEMPTS + 1):
-        path = log_path or tempfile.mkstemp(prefix="cellflow-kernel-", suffix=".log")[1]
+        if log_path:
+            path = log_path
+        else:
+            fd, path = tempfile.mkstemp(prefix="cellflow-kernel-", suffix=".log")
+            os.close(fd)
+            _temporary.add(path)
         if path not in _logs:
             _logs.append(path)
         km = manager_class(kernel_name=kernel_name)
