@@ -106,9 +106,9 @@ describe("compiler patches", () => {
   it("a program checks each new cell and new declarations with the type checker it has where it can, finding what a new checker finds", async () => {
     // Cells in a session's order, each checked by one CellTypeChecker (which puts each cell, and the earlier cells'
     // declarations when they changed, into its last program where the edits let it) and by a new CellTypeChecker (a
-    // program and type checker of its own): the same diagnostics for every cell. Among them the cases that must not reuse a program's checker (other imports, global
-    // and module augmentations, `///` references, a module that did not resolve) and the diagnostics a checker keeps
-    // by file (a cell's errors again, unused @ts-expect-error).
+    // program and type checker of its own): the same diagnostics for every cell. Among them the cases that must not
+    // reuse a program's checker (other imports, global and module augmentations, `///` references, a module that did
+    // not resolve) and the diagnostics a checker keeps by file (a cell's errors again, unused @ts-expect-error).
     const cells = [
       'const a: number = "x";',
       "a + 1",

@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from queue import Empty
 
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
@@ -60,7 +61,7 @@ def _control_answers(km, timeout):
                 return False
             try:
                 reply = _call(kc.control_channel.get_msg, timeout=0.2)
-            except Exception:
+            except Empty:
                 continue
             if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
                 return True
